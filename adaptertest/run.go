@@ -1,0 +1,61 @@
+package adaptertest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/luciapg/luciapg"
+)
+
+// Harness tells Run how to get an adapter to test.
+type Harness struct {
+	// New returns a fresh adapter with no rows and the Storage behind it.
+	// Run calls it once per case, from parallel subtests.
+	New func(t *testing.T) (luciapg.Adapter, Storage)
+	// Concurrency is how many SetUser-with-key calls the concurrency case
+	// makes at once; set it above the adapter's connection pool size. Zero
+	// means 64.
+	Concurrency int
+}
+
+// testCase is one conformance case: an id from Lucia's suite (or E for the
+// cases it never checked), a description, and the check.
+type testCase struct {
+	id, name string
+	run      func(t *testing.T, c *caseEnv)
+}
+
+// caseEnv is what a case gets: the adapter, its storage, and helpers that
+// fail the test on storage errors.
+type caseEnv struct {
+	ctx     context.Context
+	adapter luciapg.Adapter
+	storage Storage
+	harness Harness
+}
+
+// Run runs every conformance case against adapters made by h.New, each
+// case as a parallel subtest on its own adapter.
+func Run(t *testing.T, h Harness) {
+	t.Helper()
+	if h.New == nil {
+		t.Fatal("adaptertest: Harness.New is nil")
+	}
+	if h.Concurrency <= 0 {
+		h.Concurrency = 64
+	}
+	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases} {
+		for _, tc := range group {
+			t.Run(tc.id+"_"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				adapter, storage := h.New(t)
+				tc.run(t, &caseEnv{ctx: t.Context(), adapter: adapter, storage: storage, harness: h})
+			})
+		}
+	}
+}
+
+// CaseCount is the number of cases Run runs.
+func CaseCount() int {
+	return len(userCases) + len(keyCases) + len(sessionCases) + len(joinCases) + len(extraCases)
+}

@@ -1,0 +1,19 @@
+// Package luciapg stores Lucia v1 authentication data — users, keys with
+// password hashes, and sessions with active and idle expiries — in
+// PostgreSQL, through pgx/v5.
+//
+// The tables are exactly those of Lucia v1's PostgreSQL adapter (auth_user,
+// auth_session, auth_key), so a Go service using luciapg and a JavaScript
+// app using Lucia v1 can share one database. [Store] implements Lucia's
+// adapter contract ([Adapter]); [Migrate] creates the tables.
+//
+// A Store works on whatever it is given: a *pgxpool.Pool, a *pgx.Conn or a
+// caller's pgx.Tx. Given a transaction, every call runs inside it, so an
+// application can create a user together with rows of its own and commit or
+// roll back both.
+//
+// Expiries are int64 milliseconds since the Unix epoch, as stored. Known
+// failures are the sentinel errors ([ErrInvalidUserID] and friends), which
+// carry Lucia's error codes; every other database error is returned as pgx
+// reported it. The package logs nothing.
+package luciapg

@@ -1,0 +1,306 @@
+package luciapg
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/luciapg/luciapg/dbgen"
+)
+
+// DB is what a Store runs its statements on. *pgxpool.Pool, *pgx.Conn and
+// pgx.Tx all satisfy it.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	// Begin starts a transaction, or a savepoint when DB is itself a
+	// transaction.
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Store is the PostgreSQL implementation of Adapter. It is safe for
+// concurrent use when its DB is (a pool is; a single connection or
+// transaction is not).
+type Store struct {
+	db      DB
+	queries *dbgen.Queries
+}
+
+var _ Adapter = (*Store)(nil)
+
+// New returns a Store that runs every statement on db. Given a pgx.Tx,
+// everything happens inside that transaction and the caller decides whether
+// to commit.
+func New(db DB) *Store {
+	return &Store{db: db, queries: dbgen.New(db)}
+}
+
+// GetUser implements UserAdapter.
+func (s *Store) GetUser(ctx context.Context, userID string) (User, error) {
+	if !findable(userID) {
+		return User{}, ErrInvalidUserID
+	}
+	return s.queryUser(ctx, ErrInvalidUserID, selectUserSQL, userID)
+}
+
+// SetUser implements UserAdapter. The user and key go in one statement, so
+// a failure leaves neither. A key whose UserID is empty is given the user's
+// id; a key for another user is refused with ErrInvalidInput.
+func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) {
+	if err := checkID("user id", user.ID); err != nil {
+		return User{}, err
+	}
+	names, err := attributeNames(user.Attributes)
+	if err != nil {
+		return User{}, err
+	}
+	if key == nil {
+		return s.queryUser(ctx, nil, insertUserSQL(names, false), attributeArgs(user.ID, names, user.Attributes, 0)...)
+	}
+	k := *key
+	if k.UserID == "" {
+		k.UserID = user.ID
+	}
+	if k.UserID != user.ID {
+		return User{}, errors.Join(ErrInvalidInput, errKeyForOtherUser)
+	}
+	if err := checkKey(k); err != nil {
+		return User{}, err
+	}
+	args := attributeArgs(user.ID, names, user.Attributes, 4)
+	args = append(args, k.ID, k.PrimaryKey, k.HashedPassword, k.Expires)
+	return s.queryUser(ctx, nil, insertUserSQL(names, true), args...)
+}
+
+var errKeyForOtherUser = errors.New("the key's user id differs from the user's id")
+
+// UpdateUserAttributes implements UserAdapter.
+func (s *Store) UpdateUserAttributes(ctx context.Context, userID string, attributes map[string]any) (User, error) {
+	names, err := attributeNames(attributes)
+	if err != nil {
+		return User{}, err
+	}
+	if len(names) == 0 {
+		return s.GetUser(ctx, userID)
+	}
+	if !findable(userID) {
+		return User{}, ErrInvalidUserID
+	}
+	return s.queryUser(ctx, ErrInvalidUserID, updateUserSQL(names), attributeArgs(userID, names, attributes, 0)...)
+}
+
+// queryUser runs a statement returning at most one auth_user row. notFound
+// is returned when there is none.
+func (s *Store) queryUser(ctx context.Context, notFound error, sql string, args ...any) (User, error) {
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return User{}, interpretError(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return User{}, interpretError(err)
+		}
+		return User{}, notFound
+	}
+	values, err := rows.Values()
+	if err != nil {
+		return User{}, interpretError(err)
+	}
+	user, err := userFromRow(rows.FieldDescriptions(), values, 0)
+	if err != nil {
+		return User{}, err
+	}
+	rows.Close()
+	return user, interpretError(rows.Err())
+}
+
+// DeleteUser implements UserAdapter. It locks the user row first, so a
+// session or key inserted concurrently either lands before the delete (and
+// is deleted with the user) or fails with ErrInvalidUserID after it.
+func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+	if !findable(userID) {
+		return nil
+	}
+	return s.inTx(ctx, func(q *dbgen.Queries) error {
+		if err := q.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		return q.DeleteUserWithSessionsAndKeys(ctx, userID)
+	})
+}
+
+// GetKey implements UserAdapter.
+func (s *Store) GetKey(ctx context.Context, keyID string) (Key, error) {
+	if !findable(keyID) {
+		return Key{}, ErrInvalidKeyID
+	}
+	row, err := s.queries.GetKey(ctx, keyID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Key{}, ErrInvalidKeyID
+	}
+	if err != nil {
+		return Key{}, interpretError(err)
+	}
+	return keyFromRow(row), nil
+}
+
+// GetKeysByUserID implements UserAdapter.
+func (s *Store) GetKeysByUserID(ctx context.Context, userID string) ([]Key, error) {
+	if !findable(userID) {
+		return []Key{}, nil
+	}
+	rows, err := s.queries.GetKeysByUserID(ctx, userID)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	keys := make([]Key, len(rows))
+	for i, row := range rows {
+		keys[i] = keyFromRow(row)
+	}
+	return keys, nil
+}
+
+// SetKey implements UserAdapter.
+func (s *Store) SetKey(ctx context.Context, key Key) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	return interpretError(s.queries.InsertKey(ctx, dbgen.InsertKeyParams{
+		ID:             key.ID,
+		UserID:         key.UserID,
+		PrimaryKey:     key.PrimaryKey,
+		HashedPassword: key.HashedPassword,
+		Expires:        key.Expires,
+	}))
+}
+
+// UpdateKeyPassword implements UserAdapter.
+func (s *Store) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassword *string) (Key, error) {
+	if err := checkText("hashed password", hashedPassword); err != nil {
+		return Key{}, err
+	}
+	if !findable(keyID) {
+		return Key{}, ErrInvalidKeyID
+	}
+	row, err := s.queries.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: hashedPassword})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Key{}, ErrInvalidKeyID
+	}
+	if err != nil {
+		return Key{}, interpretError(err)
+	}
+	return keyFromRow(row), nil
+}
+
+// DeleteNonPrimaryKey implements UserAdapter.
+func (s *Store) DeleteNonPrimaryKey(ctx context.Context, keyID string) error {
+	if !findable(keyID) {
+		return nil
+	}
+	return interpretError(s.queries.DeleteNonPrimaryKey(ctx, keyID))
+}
+
+// DeleteKeysByUserID implements UserAdapter.
+func (s *Store) DeleteKeysByUserID(ctx context.Context, userID string) error {
+	if !findable(userID) {
+		return nil
+	}
+	return interpretError(s.queries.DeleteKeysByUserID(ctx, userID))
+}
+
+// GetSession implements SessionAdapter.
+func (s *Store) GetSession(ctx context.Context, sessionID string) (Session, error) {
+	if !findable(sessionID) {
+		return Session{}, ErrInvalidSessionID
+	}
+	row, err := s.queries.GetSession(ctx, sessionID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, ErrInvalidSessionID
+	}
+	if err != nil {
+		return Session{}, interpretError(err)
+	}
+	return Session(row), nil
+}
+
+// GetSessionsByUserID implements SessionAdapter.
+func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Session, error) {
+	if !findable(userID) {
+		return []Session{}, nil
+	}
+	rows, err := s.queries.GetSessionsByUserID(ctx, userID)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	sessions := make([]Session, len(rows))
+	for i, row := range rows {
+		sessions[i] = Session(row)
+	}
+	return sessions, nil
+}
+
+// SetSession implements SessionAdapter.
+func (s *Store) SetSession(ctx context.Context, session Session) error {
+	if err := checkSession(session); err != nil {
+		return err
+	}
+	return interpretError(s.queries.InsertSession(ctx, dbgen.InsertSessionParams(session)))
+}
+
+// DeleteSession implements SessionAdapter.
+func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
+	if !findable(sessionID) {
+		return nil
+	}
+	return interpretError(s.queries.DeleteSession(ctx, sessionID))
+}
+
+// DeleteSessionsByUserID implements SessionAdapter.
+func (s *Store) DeleteSessionsByUserID(ctx context.Context, userID string) error {
+	if !findable(userID) {
+		return nil
+	}
+	return interpretError(s.queries.DeleteSessionsByUserID(ctx, userID))
+}
+
+// GetSessionAndUser implements Adapter with one statement joining the
+// session to its user.
+func (s *Store) GetSessionAndUser(ctx context.Context, sessionID string) (Session, User, error) {
+	if !findable(sessionID) {
+		return Session{}, User{}, ErrInvalidSessionID
+	}
+	rows, err := s.db.Query(ctx, selectSessionAndUserSQL, sessionID)
+	if err != nil {
+		return Session{}, User{}, interpretError(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Session{}, User{}, interpretError(err)
+		}
+		return Session{}, User{}, ErrInvalidSessionID
+	}
+	values, err := rows.Values()
+	if err != nil {
+		return Session{}, User{}, interpretError(err)
+	}
+	user, err := userFromRow(rows.FieldDescriptions(), values, sessionColumns)
+	if err != nil {
+		return Session{}, User{}, err
+	}
+	// The first four columns are auth_session's, whose types the schema fixes.
+	session := Session{UserID: user.ID}
+	session.ID, _ = values[0].(string)
+	session.ActiveExpires, _ = values[2].(int64)
+	session.IdleExpires, _ = values[3].(int64)
+	rows.Close()
+	return session, user, interpretError(rows.Err())
+}
+
+func keyFromRow(row dbgen.AuthKey) Key {
+	return Key(row)
+}
