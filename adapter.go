@@ -67,6 +67,14 @@ type UserAdapter interface {
 	DeleteNonPrimaryKey(ctx context.Context, keyID string) error
 	// DeleteKeysByUserID deletes every key of the user.
 	DeleteKeysByUserID(ctx context.Context, userID string) error
+
+	// ConsumeKey deletes a non-primary key and returns the row it deleted,
+	// or ErrInvalidKeyID when there was none to delete: no such key, a
+	// primary key, or a key a concurrent call consumed first. It is
+	// luciapg's one addition to Lucia's contract: DeleteNonPrimaryKey cannot
+	// tell its caller whether it deleted anything, so two requests could
+	// both use the same single-use key.
+	ConsumeKey(ctx context.Context, keyID string) (Key, error)
 }
 
 // SessionAdapter is the half of Lucia's adapter contract that stores

@@ -204,6 +204,22 @@ func (s *Store) DeleteNonPrimaryKey(ctx context.Context, keyID string) error {
 	return interpretError(s.queries.DeleteNonPrimaryKey(ctx, keyID))
 }
 
+// ConsumeKey implements UserAdapter with a single DELETE ... RETURNING, so
+// of several concurrent calls for one key exactly one gets the row.
+func (s *Store) ConsumeKey(ctx context.Context, keyID string) (Key, error) {
+	if !findable(keyID) {
+		return Key{}, ErrInvalidKeyID
+	}
+	row, err := s.queries.ConsumeKey(ctx, keyID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Key{}, ErrInvalidKeyID
+	}
+	if err != nil {
+		return Key{}, interpretError(err)
+	}
+	return keyFromRow(row), nil
+}
+
 // DeleteKeysByUserID implements UserAdapter.
 func (s *Store) DeleteKeysByUserID(ctx context.Context, userID string) error {
 	if !findable(userID) {

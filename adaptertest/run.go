@@ -44,7 +44,7 @@ func Run(t *testing.T, h Harness) {
 	if h.Concurrency <= 0 {
 		h.Concurrency = 64
 	}
-	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases} {
+	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases} {
 		for _, tc := range group {
 			t.Run(tc.id+"_"+tc.name, func(t *testing.T) {
 				t.Parallel()
@@ -57,5 +57,5 @@ func Run(t *testing.T, h Harness) {
 
 // CaseCount is the number of cases Run runs.
 func CaseCount() int {
-	return len(userCases) + len(keyCases) + len(sessionCases) + len(joinCases) + len(extraCases)
+	return len(userCases) + len(keyCases) + len(sessionCases) + len(joinCases) + len(extraCases) + len(consumeCases)
 }

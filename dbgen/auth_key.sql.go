@@ -9,6 +9,25 @@ import (
 	"context"
 )
 
+const consumeKey = `-- name: ConsumeKey :one
+DELETE FROM auth_key
+WHERE id = $1 AND primary_key = false
+RETURNING id, user_id, primary_key, hashed_password, expires
+`
+
+func (q *Queries) ConsumeKey(ctx context.Context, id string) (AuthKey, error) {
+	row := q.db.QueryRow(ctx, consumeKey, id)
+	var i AuthKey
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.PrimaryKey,
+		&i.HashedPassword,
+		&i.Expires,
+	)
+	return i, err
+}
+
 const deleteKeysByUserID = `-- name: DeleteKeysByUserID :exec
 DELETE FROM auth_key
 WHERE user_id = $1

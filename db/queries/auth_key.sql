@@ -26,3 +26,8 @@ WHERE id = $1 AND primary_key = false;
 -- name: DeleteKeysByUserID :exec
 DELETE FROM auth_key
 WHERE user_id = $1;
+
+-- name: ConsumeKey :one
+DELETE FROM auth_key
+WHERE id = $1 AND primary_key = false
+RETURNING id, user_id, primary_key, hashed_password, expires;

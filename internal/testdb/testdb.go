@@ -37,7 +37,6 @@ import (
 // EnvURL names the variable that points tests at a server. CI sets it.
 const EnvURL = "TEST_DATABASE_URL"
 
-
 var (
 	serverOnce sync.Once
 	server     *pgserver.Server

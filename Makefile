@@ -1,0 +1,54 @@
+# luciapg developer tasks. `make help` lists them.
+
+GO            ?= go
+TOOL          := $(GO) tool -modfile=tools/go.mod
+DATABASE_URL  ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+# A scratch database, created and dropped by `make generate` to dump the schema.
+SCHEMA_DUMP_URL ?= postgres://postgres@127.0.0.1:5432/luciapg_schema_dump?sslmode=disable
+# luciapg's own migrations table: the same one Migrate uses, not the
+# application's schema_migrations.
+MIGRATIONS_TABLE := luciapg_schema_migrations
+DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-table $(MIGRATIONS_TABLE)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this list.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+.PHONY: generate
+generate: ## Regenerate dbgen/ with sqlc and db/schema.sql from the migrations.
+	$(TOOL) sqlc generate
+	$(DBMATE) --url "$(SCHEMA_DUMP_URL)" --schema-file db/schema.sql drop >/dev/null 2>&1 || true
+	$(DBMATE) --url "$(SCHEMA_DUMP_URL)" --schema-file db/schema.sql create
+	$(DBMATE) --url "$(SCHEMA_DUMP_URL)" --schema-file db/schema.sql up
+	$(DBMATE) --url "$(SCHEMA_DUMP_URL)" --schema-file db/schema.sql drop
+	@# Server and pg_dump versions vary between machines; the schema does not.
+	sed -i '/^-- Dumped \(from\|by\) /d' db/schema.sql
+
+.PHONY: migrate
+migrate: ## Apply pending migrations to DATABASE_URL with the dbmate CLI.
+	$(DBMATE) --url "$(DATABASE_URL)" --no-dump-schema up
+
+.PHONY: new-migration
+new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migration name=add_x).
+	@test -n "$(name)" || { echo "usage: make new-migration name=<what_it_does>"; exit 2; }
+	$(DBMATE) new $(name)
+
+.PHONY: test
+test: ## Run every test with the race detector (needs PostgreSQL; see README).
+	$(GO) test -race ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
+	$(GO) mod tidy -diff
+	$(MAKE) --no-print-directory generate
+	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
+		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
+
+.PHONY: demo
+demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
+	$(GO) run ./examples/quickstart

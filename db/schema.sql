@@ -1,0 +1,143 @@
+\restrict dbmate
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: auth_key; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.auth_key (
+    id text NOT NULL,
+    user_id text NOT NULL,
+    primary_key boolean NOT NULL,
+    hashed_password text,
+    expires bigint
+);
+
+
+--
+-- Name: auth_session; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.auth_session (
+    id text NOT NULL,
+    user_id text NOT NULL,
+    active_expires bigint NOT NULL,
+    idle_expires bigint NOT NULL
+);
+
+
+--
+-- Name: auth_user; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.auth_user (
+    id text NOT NULL
+);
+
+
+--
+-- Name: luciapg_schema_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_schema_migrations (
+    version character varying NOT NULL
+);
+
+
+--
+-- Name: auth_key auth_key_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.auth_key
+    ADD CONSTRAINT auth_key_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: auth_session auth_session_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.auth_session
+    ADD CONSTRAINT auth_session_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: auth_user auth_user_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.auth_user
+    ADD CONSTRAINT auth_user_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: luciapg_schema_migrations luciapg_schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_schema_migrations
+    ADD CONSTRAINT luciapg_schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: auth_key_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX auth_key_user_id_idx ON public.auth_key USING btree (user_id);
+
+
+--
+-- Name: auth_session_idle_expires_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX auth_session_idle_expires_idx ON public.auth_session USING btree (idle_expires);
+
+
+--
+-- Name: auth_session_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX auth_session_user_id_idx ON public.auth_session USING btree (user_id);
+
+
+--
+-- Name: auth_key auth_key_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.auth_key
+    ADD CONSTRAINT auth_key_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id);
+
+
+--
+-- Name: auth_session auth_session_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.auth_session
+    ADD CONSTRAINT auth_session_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id);
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict dbmate
+
+
+--
+-- Dbmate schema migrations
+--
+
+INSERT INTO public.luciapg_schema_migrations (version) VALUES
+    ('20261126000000');
