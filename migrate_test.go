@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -195,4 +196,46 @@ func (w *readyWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// TestMigrateHonoursContext: Migrate waiting for another process's
+// migration lock gives up when its context ends, with the context's error,
+// and migrates once the lock is free.
+func TestMigrateHonoursContext(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewEmptyURL(t)
+	ctx := callContext(t)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := luciapg.Migrate(cancelled, url); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Migrate with a cancelled context: got %v, want context.Canceled", err)
+	}
+
+	holder, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(context.Background())
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock($1)`, luciapg.MigrationLockKey); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := luciapg.Migrate(short, url); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Migrate while the lock is held: got %v, want context.DeadlineExceeded", err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_unlock($1)`, luciapg.MigrationLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatalf("Migrate once the lock is free: %v", err)
+	}
+	var tables int
+	if err := holder.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename IN ('auth_user', 'auth_session', 'auth_key')`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 3 {
+		t.Errorf("%d auth tables after Migrate, want 3", tables)
+	}
 }
