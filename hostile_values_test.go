@@ -263,7 +263,7 @@ func wantKeyBack(ctx context.Context, s *luciapg.Store, key luciapg.Key) error {
 }
 
 // schemaFingerprint lists the columns of every table in the public schema.
-func schemaFingerprint(t *testing.T, db luciapg.DB) string {
+func schemaFingerprint(t testing.TB, db luciapg.DB) string {
 	t.Helper()
 	var s string
 	err := db.QueryRow(context.Background(), `SELECT string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_name)
