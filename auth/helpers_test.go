@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -136,4 +139,27 @@ func runConcurrently(n int, f func(i int) error) []error {
 	close(start)
 	wg.Wait()
 	return errs
+}
+
+// fastHasher is a PasswordHasher for tests of the rules around passwords
+// (which key needs which password, what a wrong one does), where scrypt's
+// deliberate cost — seconds per hash under the race detector — buys
+// nothing. password_test.go tests scrypt itself, and the sign-up test and
+// the examples keep it end to end.
+type fastHasher struct{}
+
+func (fastHasher) Hash(password string) (string, error) {
+	sum := sha256.Sum256([]byte(password))
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+func (h fastHasher) Verify(hash, password string) (bool, error) {
+	want, _ := h.Hash(password)
+	return subtle.ConstantTimeCompare([]byte(hash), []byte(want)) == 1, nil
+}
+
+// newFastAuth is newAuth with fastHasher.
+func newFastAuth(adapter luciapg.Adapter) (*auth.Auth, *clock) {
+	c := newClock()
+	return auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: fastHasher{}}), c
 }

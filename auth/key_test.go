@@ -202,7 +202,7 @@ func TestSingleUseKey(t *testing.T) {
 func TestSingleUseKeyWithPassword(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
-		a, _ := newAuth(adapter)
+		a, _ := newFastAuth(adapter)
 		user := createUser(t, a)
 		_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{
 			ProviderID: "otp", ProviderUserID: user.ID, Password: "123456", ExpiresIn: 10 * time.Minute,
@@ -309,7 +309,7 @@ func TestKeysOfAUser(t *testing.T) {
 func TestUpdateKeyPassword(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
-		a, _ := newAuth(adapter)
+		a, _ := newFastAuth(adapter)
 		user, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada"}})
 		wantNoErr(t, "CreateUser", err)
 		key, err := a.UpdateKeyPassword(t.Context(), "username", "ada", "new password")
