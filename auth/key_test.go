@@ -382,3 +382,12 @@ func TestUserLifecycle(t *testing.T) {
 		wantNoErr(t, "DeleteUser again", a.DeleteUser(t.Context(), user.ID))
 	})
 }
+
+func TestErrorCodes(t *testing.T) {
+	t.Parallel()
+	for err, want := range map[*auth.Error]string{auth.ErrInvalidPassword: "AUTH_INVALID_PASSWORD", auth.ErrExpiredKey: "AUTH_EXPIRED_KEY"} {
+		if err.Code() != want || err.Error() != want {
+			t.Errorf("error %v has code %q, want %q", err, err.Code(), want)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package authhttp_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,11 +215,15 @@ func TestMiddlewareDatabaseError(t *testing.T) {
 			resp.StatusCode, handled, s.called, sessionCookie(resp))
 	}
 
-	plain := authhttp.New(f.auth, authhttp.Config{})
+	var logged bytes.Buffer
+	plain := authhttp.New(f.auth, authhttp.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	rec := httptest.NewRecorder()
 	plain.Middleware(http.NotFoundHandler()).ServeHTTP(rec, requestWithCookie(http.MethodGet, f.session.ID))
 	if rec.Code != http.StatusInternalServerError {
 		t.Fatalf("closed pool, default error handler: status %d, want 500", rec.Code)
+	}
+	if logged.Len() == 0 || strings.Contains(logged.String(), f.session.ID) || strings.Contains(rec.Body.String(), f.session.ID) {
+		t.Fatalf("log %q, body %q: want the failure logged, and the session id nowhere", logged.String(), rec.Body.String())
 	}
 }
 
