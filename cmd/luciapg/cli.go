@@ -125,10 +125,11 @@ func run(ctx context.Context, args []string, e *env) int {
 		code = exitInterrupted
 		err = errors.New("interrupted")
 	}
-	fmt.Fprintln(e.stderr, "luciapg: "+oneLine(err.Error()))
+	msg := "luciapg: " + oneLine(err.Error())
 	if code == exitUsage {
-		fmt.Fprintln(e.stderr, "Run 'luciapg help' for usage.")
+		msg += " (run 'luciapg help' for usage)"
 	}
+	fmt.Fprintln(e.stderr, msg)
 	return code
 }
 

@@ -41,3 +41,11 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
+
+// plural writes a count with the noun's singular or plural form.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -100,8 +100,8 @@ func printPruneSummary(c *cmdContext, s pruneSummary) {
 	case s.DryRun:
 		fmt.Fprintf(c.stdout, "%d dead sessions would be deleted (dry run: nothing was deleted).\n", s.DeadSessions)
 	case s.Interrupted:
-		fmt.Fprintf(c.stdout, "Deleted %d of %d dead sessions in %d batches before the interruption.\n", s.Deleted, s.DeadSessions, s.Batches)
+		fmt.Fprintf(c.stdout, "Deleted %d of %d dead sessions in %s before the interruption.\n", s.Deleted, s.DeadSessions, plural(s.Batches, "batch", "batches"))
 	default:
-		fmt.Fprintf(c.stdout, "Deleted %d dead sessions in %d batches.\n", s.Deleted, s.Batches)
+		fmt.Fprintf(c.stdout, "Deleted %d dead sessions in %s.\n", s.Deleted, plural(s.Batches, "batch", "batches"))
 	}
 }

@@ -86,7 +86,7 @@ func sessionsRevokeAllFlags(*flag.FlagSet) func(context.Context, *cmdContext, []
 		if c.opts.json {
 			return printJSON(c.stdout, map[string]any{"revoked_sessions": len(sessions), "user_id": args[0]})
 		}
-		fmt.Fprintf(c.stdout, "Revoked %d sessions of user %s.\n", len(sessions), args[0])
+		fmt.Fprintf(c.stdout, "Revoked %s of user %s.\n", plural(len(sessions), "session", "sessions"), args[0])
 		return nil
 	}
 }
