@@ -79,6 +79,7 @@ type command struct {
 var commands = []command{
 	{"migrate", "up", "", "apply luciapg's pending migrations", migrateUpFlags},
 	{"migrate", "status", "", "list luciapg's migrations, applied or pending", migrateStatusFlags},
+	{"users", "create", "[--id ID] [--key PROVIDER:USER] [--password-stdin] [--attr NAME=VALUE]...", "create a user", usersCreateFlags},
 	{"users", "show", "(USER_ID | --key KEY_ID)", "show a user with their keys and sessions", usersShowFlags},
 	{"users", "delete", "USER_ID", "delete a user with their keys and sessions", usersDeleteFlags},
 	{"keys", "list", "USER_ID", "list a user's keys", keysListFlags},
