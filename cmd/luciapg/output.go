@@ -13,10 +13,14 @@ func newTabWriter(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 }
 
-// printTable prints rows under a header, columns aligned.
+// printTable prints rows under a header, columns aligned, and "(none)"
+// under the header when there are no rows.
 func printTable(w io.Writer, header []string, rows [][]string) error {
 	tw := newTabWriter(w)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	if len(rows) == 0 {
+		fmt.Fprintln(tw, "(none)")
+	}
 	for _, row := range rows {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}

@@ -91,7 +91,7 @@ func printUser(c *cmdContext, view userView) error {
 	for _, name := range names {
 		rows = append(rows, []string{name, formatAttribute(view.Attributes[name])})
 	}
-	if err := printTable(c.stdout, []string{"USER", ""}, rows); err != nil {
+	if err := printTable(c.stdout, []string{"ATTRIBUTE", "VALUE"}, rows); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.stdout)
