@@ -61,7 +61,7 @@ func TestUsersShowAndDelete(t *testing.T) {
 		session("sessiondead", now, -2*time.Hour, -time.Hour))
 
 	r := runCLI(t, url, now, "", "users", "show", "user1").wantCode(t, exitOK)
-	for _, want := range []string{"username  alice", "username:alice  yes      yes       never", "sessionactive  active", "sessionidle    idle", "sessiondead    dead"} {
+	for _, want := range []string{"username   alice", "username:alice  yes      yes       never", "sessionactive  active", "sessionidle    idle", "sessiondead    dead"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("users show output lacks %q:\n%s", want, r.stdout)
 		}
