@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/authhttp"
 )
 
 //go:embed templates/*.html
@@ -26,11 +27,9 @@ func parsePage(name string) *template.Template {
 
 // app is the example web application: handlers over the auth core.
 type app struct {
-	auth *auth.Auth
-	log  *slog.Logger
-	// secureCookies is false only for local development over plain HTTP.
-	secureCookies bool
-	origin        string
+	auth     *auth.Auth
+	sessions *authhttp.Sessions
+	log      *slog.Logger
 }
 
 // pageData is what every template renders.

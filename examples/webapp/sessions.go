@@ -1,103 +1,71 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"time"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/authhttp"
 )
 
-// TEMPORARY: the auth core's HTTP glue has not landed yet; this file stands
-// in for it and goes away when it does.
-
-const sessionCookieName = "auth_session"
-
+// appConfig is how the app is served.
 type appConfig struct {
+	// secureCookies is false only for local development over plain HTTP.
 	secureCookies bool
-	origin        string
+	// origin is the public origin when behind a proxy; form posts from it
+	// are accepted besides the request's own origin.
+	origin string
 }
 
 func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) *app {
-	return &app{auth: core, log: log, secureCookies: cfg.secureCookies, origin: cfg.origin}
+	var trusted []string
+	if cfg.origin != "" {
+		trusted = []string{cfg.origin}
+	}
+	return &app{
+		auth: core,
+		log:  log,
+		sessions: authhttp.New(core, authhttp.Config{
+			LocalDevelopment: !cfg.secureCookies,
+			TrustedOrigins:   trusted,
+			Logger:           log,
+		}),
+	}
 }
 
-type sessionContextKey struct{}
-
-type requestSession struct {
-	session auth.Session
-	user    luciapg.User
-}
-
+// withSessions puts every route behind the auth core's middleware: it
+// refuses cross-origin form posts, validates the session cookie (renewing
+// or clearing it) and puts the session and user in the request context.
 func (a *app) withSessions(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			origin := r.Header.Get("Origin")
-			u, err := url.Parse(origin)
-			if origin == "" || err != nil || (u.Host != r.Host && origin != a.origin) {
-				http.Error(w, "Forbidden: cross-origin request", http.StatusForbidden)
-				return
-			}
-		}
-		cookie, err := r.Cookie(sessionCookieName)
-		if err != nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		session, user, err := a.auth.ValidateSessionUser(r.Context(), cookie.Value)
-		if errors.Is(err, luciapg.ErrInvalidSessionID) {
-			a.clearSessionCookie(w)
-			next.ServeHTTP(w, r)
-			return
-		}
-		if err != nil {
-			a.serverError(w, r, err)
-			return
-		}
-		if session.Fresh {
-			a.setSessionCookie(w, session)
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionContextKey{}, requestSession{session, user})))
-	})
+	return a.sessions.Middleware(next)
 }
 
+// currentSession returns the request's valid session and its user.
 func currentSession(r *http.Request) (auth.Session, luciapg.User, bool) {
-	s, ok := r.Context().Value(sessionContextKey{}).(requestSession)
-	return s.session, s.user, ok
+	return authhttp.FromContext(r.Context())
 }
 
+// hadSessionCookie reports whether the browser sent a session cookie: with
+// no valid session in the context, that means it expired or was revoked.
 func hadSessionCookie(r *http.Request) bool {
-	_, err := r.Cookie(sessionCookieName)
-	return err == nil
+	cookie, err := r.Cookie(authhttp.DefaultCookieName)
+	return err == nil && cookie.Value != ""
 }
 
+// startSession signs the user in on this browser.
 func (a *app) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	session, err := a.auth.CreateSession(r.Context(), userID)
-	if err != nil {
-		return err
-	}
-	a.setSessionCookie(w, session)
-	return nil
+	_, err := a.sessions.Login(r.Context(), w, userID)
+	return err
 }
 
+// endSession signs this browser out.
 func (a *app) endSession(w http.ResponseWriter, r *http.Request) error {
-	if session, _, ok := currentSession(r); ok {
-		if err := a.auth.InvalidateSession(r.Context(), session.ID); err != nil {
-			return err
-		}
-	}
-	a.clearSessionCookie(w)
-	return nil
+	return a.sessions.Logout(w, r)
 }
 
-func (a *app) setSessionCookie(w http.ResponseWriter, s auth.Session) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookieName, Value: s.ID, Path: "/", HttpOnly: true, Secure: a.secureCookies, SameSite: http.SameSiteLaxMode, Expires: s.IdleExpires})
-}
-
+// clearSessionCookie deletes the browser's session cookie, after its
+// session was invalidated some other way.
 func (a *app) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookieName, Value: "", Path: "/", HttpOnly: true, Secure: a.secureCookies, SameSite: http.SameSiteLaxMode, Expires: time.Unix(0, 0), MaxAge: -1})
+	http.SetCookie(w, a.sessions.BlankCookie())
 }
