@@ -121,8 +121,10 @@ func run(ctx context.Context, args []string, e *env) int {
 	case errors.As(err, &ee):
 		code = ee.code
 	case errors.Is(err, flag.ErrHelp):
+		printUsage(e.stdout)
 		return exitOK
-	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+	case ctx.Err() != nil:
+		// Whatever failed, it failed because of Ctrl-C.
 		code = exitInterrupted
 		err = errors.New("interrupted")
 	}
@@ -147,7 +149,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	args = global.Args()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
+	if len(args) == 0 || args[0] == "help" {
 		printUsage(e.stdout)
 		if len(args) == 0 {
 			return usageErrorf("missing command")

@@ -133,4 +133,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help does not list %s %s", c.group, c.name)
 		}
 	}
+	r = runCLI(t, "", time.Now(), "", "sessions", "prune", "--help").wantCode(t, exitOK)
+	if !strings.Contains(r.stdout, "Exit codes") || r.stderr != "" {
+		t.Errorf("prune --help printed stdout %q, stderr %q", r.stdout, r.stderr)
+	}
 }

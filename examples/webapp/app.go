@@ -73,7 +73,17 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /account", a.account)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
 	mux.HandleFunc("POST /password", a.changePassword)
-	return a.withSessions(mux)
+	return limitBody(a.withSessions(mux))
+}
+
+// maxFormBytes bounds a request body: the forms here are a few fields.
+const maxFormBytes = 16 << 10
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // render writes a page, buffered so a template error becomes a clean 500.
