@@ -34,9 +34,9 @@ type env struct {
 	now              func() time.Time
 	stdinIsTerminal  bool
 	stderrIsTerminal bool
-	// readPassword reads a password without echo from a terminal stdin;
-	// nil means standard input is not a terminal.
-	readPassword func() (string, error)
+	// readTerminalPassword reads a password without echo from a terminal
+	// on standard input.
+	readTerminalPassword func() (string, error)
 }
 
 // options are the flags every command accepts.
@@ -95,9 +95,12 @@ var commands = []command{
 type cmdContext struct {
 	*env
 	opts options
-	// connect opens the database; commands call it after checking their
-	// arguments, so a usage error never waits on the network.
-	connect func(ctx context.Context) (*pgxpool.Pool, error)
+}
+
+// connect opens the database. Commands call it after checking their
+// arguments, so a usage error never waits on the network.
+func (c *cmdContext) connect(ctx context.Context) (*pgxpool.Pool, error) {
+	return connect(ctx, c.databaseURL())
 }
 
 // store opens the database and returns a Store on it.
@@ -146,7 +149,10 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	var opts options
 	global := newFlagSet("luciapg", &opts)
 	if err := global.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
 	}
 	args = global.Args()
 	if len(args) == 0 || args[0] == "help" {
@@ -173,7 +179,6 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	c := &cmdContext{env: e, opts: opts}
-	c.connect = func(ctx context.Context) (*pgxpool.Pool, error) { return connect(ctx, c.databaseURL()) }
 	if c.databaseURL() == "" {
 		return usageErrorf("no database: set --database-url or DATABASE_URL")
 	}

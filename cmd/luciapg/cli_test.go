@@ -90,6 +90,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing argument", []string{"users", "show"}, "missing USER_ID"},
 		{"extra argument", []string{"keys", "list", "a", "b"}, `unexpected argument "b"`},
 		{"unknown flag", []string{"sessions", "prune", "--fast"}, "flag provided but not defined: -fast"},
+		{"unknown global flag", []string{"--verbose", "users", "show", "u1"}, "flag provided but not defined: -verbose"},
 		{"bad batch size", []string{"sessions", "prune", "--batch-size", "0"}, "--batch-size must be between"},
 	}
 	for _, tt := range tests {

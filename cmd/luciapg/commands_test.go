@@ -198,3 +198,30 @@ func TestSessions(t *testing.T) {
 	}
 	runCLI(t, url, now, "", "sessions", "revoke-all", "nobody").wantCode(t, exitNotFound)
 }
+
+func TestSetPasswordPromptsOnATerminal(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewURL(t)
+	store := luciapg.New(testdb.Pool(t, url, 2))
+	seedUser(t, store, "user1", "alice", luciaHash)
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"--database-url", url, "keys", "set-password", "username:alice"}, &env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(string) string { return "" }, now: time.Now,
+		stdinIsTerminal:      true,
+		readTerminalPassword: func() (string, error) { return "typed secret", nil },
+	})
+	if code != exitOK {
+		t.Fatalf("exit code %d: %s", code, stderr.String())
+	}
+	if stderr.String() != "Password: \n" {
+		t.Errorf("prompt %q, want %q", stderr.String(), "Password: \n")
+	}
+	key, err := store.GetKey(context.Background(), "username:alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := auth.VerifyPassword(*key.HashedPassword, "typed secret"); err != nil || !ok {
+		t.Fatalf("the stored hash does not verify the typed password: %v, %v", ok, err)
+	}
+}

@@ -17,9 +17,9 @@ const maxPasswordBytes = 4096
 // readPassword reads a password: from the terminal without echo when
 // standard input is one, else the first line of standard input.
 func (c *cmdContext) readPassword() (string, error) {
-	if c.stdinIsTerminal && c.env.readPassword != nil {
+	if c.stdinIsTerminal && c.readTerminalPassword != nil {
 		fmt.Fprint(c.stderr, "Password: ")
-		password, err := c.env.readPassword()
+		password, err := c.readTerminalPassword()
 		fmt.Fprintln(c.stderr)
 		if err != nil {
 			return "", fmt.Errorf("reading the password: %w", err)
