@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -34,7 +35,7 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 	username := normalizeUsername(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	data := pageData{Title: "Sign up", Form: formValues{Username: username}}
-	if msg := checkUsername(username) + checkNewPassword(password); msg != "" {
+	if msg := strings.TrimSpace(checkUsername(username) + " " + checkNewPassword(password)); msg != "" {
 		data.Error = msg
 		a.render(w, r, http.StatusUnprocessableEntity, "signup", data)
 		return
