@@ -12,8 +12,9 @@ import (
 // origin or to a trusted one. The request's own origin is https:// and its
 // Host (also http:// with Config.LocalDevelopment): behind a proxy that
 // terminates TLS the server sees plain HTTP while the browser's Origin says
-// https. Lucia v1 compared hosts only; comparing schemes too keeps a page
-// on http:// of the same host (a network attacker's) from passing.
+// https. Lucia v1 compared the Origin with the origin of the request URL,
+// which a Go server does not know for certain (r.URL has no scheme or host
+// on a server); Host plus the configured scheme is the same check.
 func (s *Sessions) CheckOrigin(r *http.Request) bool {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return true
