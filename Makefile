@@ -52,3 +52,7 @@ lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
 .PHONY: demo
 demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
 	$(GO) run ./examples/quickstart
+
+.PHONY: webapp
+webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).
+	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080
