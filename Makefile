@@ -59,3 +59,7 @@ chaos: ## Kill backends and restart PostgreSQL under load, then audit (disrupts 
 .PHONY: demo
 demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
 	$(GO) run ./examples/quickstart
+
+.PHONY: webapp
+webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).
+	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080
