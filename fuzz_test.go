@@ -98,7 +98,7 @@ func FuzzIDs(f *testing.F) {
 		if _, err := store.GetUser(ctx, id); !errors.Is(err, luciapg.ErrInvalidUserID) {
 			t.Fatalf("GetUser after DeleteUser: %v", err)
 		}
-		if c := countRows(t, pool); c != (rowCounts{}) {
+		if c := countAuthRows(t, pool); c != (rowCounts{}) {
 			t.Fatalf("rows left behind: %+v", c)
 		}
 	})
@@ -167,7 +167,7 @@ func FuzzAttributes(f *testing.F) {
 		if err := store.DeleteUser(ctx, id); err != nil {
 			t.Fatalf("DeleteUser: %v", err)
 		}
-		if c := countRows(t, pool); c != (rowCounts{}) {
+		if c := countAuthRows(t, pool); c != (rowCounts{}) {
 			t.Fatalf("rows left behind: %+v", c)
 		}
 		if got := schemaFingerprint(t, pool); got != schema {

@@ -135,7 +135,7 @@ func TestHostileIDs(t *testing.T) {
 	if _, err := store.SetUser(ctx, luciapg.User{ID: existing}, nil); err != nil {
 		t.Fatal(err)
 	}
-	before := countRows(t, pool)
+	before := countAuthRows(t, pool)
 	for idName, id := range unstorableIDs {
 		for _, m := range idMethods(existing) {
 			t.Run(idName+"/"+m.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestHostileIDs(t *testing.T) {
 			})
 		}
 	}
-	if after := countRows(t, pool); after != before {
+	if after := countAuthRows(t, pool); after != before {
 		t.Errorf("rows changed from %+v to %+v", before, after)
 	}
 	wantPoolWorks(t, store)

@@ -75,7 +75,7 @@ func pointerTo[T any](v T) *T { return &v }
 // rowCounts is the number of rows in each auth table.
 type rowCounts struct{ users, sessions, keys int64 }
 
-func countRows(t testing.TB, db luciapg.DB) rowCounts {
+func countAuthRows(t testing.TB, db luciapg.DB) rowCounts {
 	t.Helper()
 	var c rowCounts
 	err := db.QueryRow(context.Background(), `SELECT
