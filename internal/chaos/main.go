@@ -82,7 +82,7 @@ func run(serverURL, restartCmd string, duration time.Duration, workers int, pool
 		load.Run("chaos", workers, 0, stop)
 	}()
 
-	terminated, killRounds := 0, 0
+	terminated, busy, killRounds := 0, 0, 0
 	restarted := false
 	var restartTook time.Duration
 	for time.Since(started) < duration {
@@ -104,18 +104,18 @@ func run(serverURL, restartCmd string, duration time.Duration, workers int, pool
 			fmt.Printf("chaos: server back after %s\n", restartTook.Round(time.Millisecond))
 		}
 		load.WaitForCalls(load.Calls() + killEvery)
-		n, err := terminateBackends(ctx, dbURL)
+		n, b, err := terminateBackends(ctx, dbURL)
 		if err != nil {
 			fmt.Printf("chaos: kill round skipped: %v\n", err)
 			continue
 		}
-		terminated += n
+		terminated, busy = terminated+n, busy+b
 		killRounds++
 	}
 	close(stop)
 	<-loadDone
-	fmt.Printf("chaos: load: %s, %d calls, %d users, %d kill rounds ending %d backends, server restarted in %s\n",
-		time.Since(started).Round(time.Second), load.Calls(), load.Users(), killRounds, terminated, restartTook.Round(time.Millisecond))
+	fmt.Printf("chaos: load: %s, %d calls, %d users, %d kill rounds ending %d backends (%d busy), server restarted in %s\n",
+		time.Since(started).Round(time.Second), load.Calls(), load.Users(), killRounds, terminated, busy, restartTook.Round(time.Millisecond))
 	fmt.Printf("chaos: lost connections: %s\n", load.LostTally())
 
 	lostBefore := load.Lost()
@@ -187,12 +187,12 @@ func createDatabase(ctx context.Context, serverURL string) (string, func(), erro
 
 // terminateBackends ends the Store's backends: every client backend of the
 // chaos database, and no other database's.
-func terminateBackends(ctx context.Context, dbURL string) (int, error) {
+func terminateBackends(ctx context.Context, dbURL string) (ended, busy int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer conn.Close(ctx)
 	return faultload.TerminateBackends(ctx, conn)

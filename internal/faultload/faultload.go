@@ -283,12 +283,16 @@ func (l *Load) Audit(ctx context.Context, db luciapg.DB) (Report, error) {
 }
 
 // TerminateBackends ends every client backend connected to conn's database
-// except conn's own, and returns how many it ended. It never touches
-// another database's backends.
-func TerminateBackends(ctx context.Context, conn *pgx.Conn) (int, error) {
-	var n int
-	err := conn.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
-		FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
-	return n, err
+// except conn's own. It returns how many it ended and how many of those
+// were busy — running a statement or inside a transaction — rather than
+// idle. It never touches another database's backends.
+func TerminateBackends(ctx context.Context, conn *pgx.Conn) (ended, busy int, err error) {
+	err = conn.QueryRow(ctx, `WITH victims AS (
+			SELECT pid, state FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+		), ended AS (
+			SELECT state, pg_terminate_backend(pid) AS ok FROM victims
+		)
+		SELECT count(*) FILTER (WHERE ok), count(*) FILTER (WHERE ok AND state <> 'idle') FROM ended`).Scan(&ended, &busy)
+	return ended, busy, err
 }
