@@ -9,6 +9,36 @@ import (
 	"context"
 )
 
+const deleteDeadSessionsBatch = `-- name: DeleteDeadSessionsBatch :execrows
+DELETE FROM auth_session
+WHERE ctid = ANY (ARRAY(
+    SELECT dead.ctid
+    FROM auth_session AS dead
+    WHERE dead.idle_expires < $1
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+))
+`
+
+type DeleteDeadSessionsBatchParams struct {
+	NowMillis int64
+	BatchSize int32
+}
+
+// One batch of the purge: at most @batch_size sessions whose idle period
+// ended before @now_millis (Lucia treats a session as alive while now <=
+// idle_expires). The batch is found through the idle_expires index and
+// deleted by row address (ctid), which the row locks keep stable. SKIP LOCKED lets purges run side by side and never
+// waits on a session a request is changing; that session is dead and will
+// be picked up by a later batch.
+func (q *Queries) DeleteDeadSessionsBatch(ctx context.Context, arg DeleteDeadSessionsBatchParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteDeadSessionsBatch, arg.NowMillis, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteSession = `-- name: DeleteSession :exec
 DELETE FROM auth_session
 WHERE id = $1

@@ -20,3 +20,19 @@ WHERE id = $1;
 -- name: DeleteSessionsByUserID :exec
 DELETE FROM auth_session
 WHERE user_id = $1;
+
+-- name: DeleteDeadSessionsBatch :execrows
+-- One batch of the purge: at most @batch_size sessions whose idle period
+-- ended before @now_millis (Lucia treats a session as alive while now <=
+-- idle_expires). The batch is found through the idle_expires index and
+-- deleted by row address (ctid), which the row locks keep stable. SKIP LOCKED lets purges run side by side and never
+-- waits on a session a request is changing; that session is dead and will
+-- be picked up by a later batch.
+DELETE FROM auth_session
+WHERE ctid = ANY (ARRAY(
+    SELECT dead.ctid
+    FROM auth_session AS dead
+    WHERE dead.idle_expires < @now_millis
+    LIMIT @batch_size
+    FOR UPDATE SKIP LOCKED
+));
