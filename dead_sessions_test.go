@@ -16,19 +16,18 @@ import (
 const deadSessionsNow int64 = 1_800_000_000_000
 
 // seedSessions inserts a user and one session per idle expiry, with ids
-// prefix0, prefix1, ...
+// prefix0, prefix1, ..., all in one statement so that a concurrent purge
+// sees all of them or none.
 func seedSessions(t *testing.T, pool *pgxpool.Pool, userID, prefix string, idleExpires ...int64) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := pool.Exec(ctx, "INSERT INTO auth_user (id) VALUES ($1) ON CONFLICT DO NOTHING", userID); err != nil {
 		t.Fatal(err)
 	}
-	for i, idle := range idleExpires {
-		if _, err := pool.Exec(ctx,
-			"INSERT INTO auth_session (id, user_id, active_expires, idle_expires) VALUES ($1, $2, $3, $3)",
-			fmt.Sprintf("%s%d", prefix, i), userID, idle); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
+SELECT $2 || (n - 1), $1, idle, idle FROM unnest($3::bigint[]) WITH ORDINALITY AS s(idle, n)`,
+		userID, prefix, idleExpires); err != nil {
+		t.Fatal(err)
 	}
 }
 
