@@ -45,9 +45,9 @@ func SessionID(i, j int) string { return fmt.Sprintf("s%d%038d", j, i) }
 
 // The SQL below builds the same ids as the functions above.
 const (
-	userIDSQL  = `'u' || lpad(g::text, 14, '0')`
-	seedUsers  = `INSERT INTO auth_user (id, username) SELECT ` + userIDSQL + `, 'user_' || g FROM generate_series(0, $1::int - 1) AS g`
-	seedKeys   = `INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires) SELECT 'email:' || ` + userIDSQL + ` || '@example.com', ` + userIDSQL + `, true, $2::text, NULL FROM generate_series(0, $1::int - 1) AS g`
+	userIDSQL = `'u' || lpad(g::text, 14, '0')`
+	seedUsers = `INSERT INTO auth_user (id, username) SELECT ` + userIDSQL + `, 'user_' || g FROM generate_series(0, $1::int - 1) AS g`
+	seedKeys  = `INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires) SELECT 'email:' || ` + userIDSQL + ` || '@example.com', ` + userIDSQL + `, true, $2::text, NULL FROM generate_series(0, $1::int - 1) AS g`
 	// $3 is SessionsPerUser.
 	seedSessns = `INSERT INTO auth_session (id, user_id, active_expires, idle_expires) SELECT 's' || j || lpad(g::text, 38, '0'), ` + userIDSQL + `, $2::bigint, $2::bigint FROM generate_series(0, $1::int - 1) AS g, generate_series(0, $3::int - 1) AS j`
 )
