@@ -67,39 +67,6 @@ func (q *Queries) GetKey(ctx context.Context, id string) (AuthKey, error) {
 	return i, err
 }
 
-const getKeysByUserID = `-- name: GetKeysByUserID :many
-SELECT id, user_id, primary_key, hashed_password, expires
-FROM auth_key
-WHERE user_id = $1
-ORDER BY id
-`
-
-func (q *Queries) GetKeysByUserID(ctx context.Context, userID string) ([]AuthKey, error) {
-	rows, err := q.db.Query(ctx, getKeysByUserID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AuthKey
-	for rows.Next() {
-		var i AuthKey
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.PrimaryKey,
-			&i.HashedPassword,
-			&i.Expires,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const insertKey = `-- name: InsertKey :exec
 INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires)
 VALUES ($1, $2, $3, $4, $5)

@@ -77,38 +77,6 @@ func (q *Queries) GetSession(ctx context.Context, id string) (AuthSession, error
 	return i, err
 }
 
-const getSessionsByUserID = `-- name: GetSessionsByUserID :many
-SELECT id, user_id, active_expires, idle_expires
-FROM auth_session
-WHERE user_id = $1
-ORDER BY id
-`
-
-func (q *Queries) GetSessionsByUserID(ctx context.Context, userID string) ([]AuthSession, error) {
-	rows, err := q.db.Query(ctx, getSessionsByUserID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []AuthSession
-	for rows.Next() {
-		var i AuthSession
-		if err := rows.Scan(
-			&i.ID,
-			&i.UserID,
-			&i.ActiveExpires,
-			&i.IdleExpires,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const insertSession = `-- name: InsertSession :exec
 INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
 VALUES ($1, $2, $3, $4)

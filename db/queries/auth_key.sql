@@ -3,12 +3,6 @@ SELECT id, user_id, primary_key, hashed_password, expires
 FROM auth_key
 WHERE id = $1;
 
--- name: GetKeysByUserID :many
-SELECT id, user_id, primary_key, hashed_password, expires
-FROM auth_key
-WHERE user_id = $1
-ORDER BY id;
-
 -- name: InsertKey :exec
 INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires)
 VALUES ($1, $2, $3, $4, $5);
