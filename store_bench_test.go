@@ -94,7 +94,10 @@ func BenchmarkGetSessionAndUser(b *testing.B) {
 	})
 	b.Run("raw", func(b *testing.B) {
 		id := ids(b.N, sessionIDs0)
-		run(b, func(ctx context.Context, i int) error { _, _, err := rawpgx.GetSessionAndUser(ctx, f.pool, id[i]); return err })
+		run(b, func(ctx context.Context, i int) error {
+			_, _, err := rawpgx.GetSessionAndUser(ctx, f.pool, id[i])
+			return err
+		})
 	})
 }
 
@@ -142,7 +145,10 @@ func BenchmarkGetSessionsByUserID(b *testing.B) {
 	})
 	b.Run("raw", func(b *testing.B) {
 		id := ids(b.N, dataset.UserID)
-		run(b, func(ctx context.Context, i int) error { _, err := rawpgx.GetSessionsByUserID(ctx, f.pool, id[i]); return err })
+		run(b, func(ctx context.Context, i int) error {
+			_, err := rawpgx.GetSessionsByUserID(ctx, f.pool, id[i])
+			return err
+		})
 	})
 }
 
@@ -154,7 +160,10 @@ func BenchmarkGetKeysByUserID(b *testing.B) {
 	})
 	b.Run("raw", func(b *testing.B) {
 		id := ids(b.N, dataset.UserID)
-		run(b, func(ctx context.Context, i int) error { _, err := rawpgx.GetKeysByUserID(ctx, f.pool, id[i]); return err })
+		run(b, func(ctx context.Context, i int) error {
+			_, err := rawpgx.GetKeysByUserID(ctx, f.pool, id[i])
+			return err
+		})
 	})
 }
 
@@ -232,11 +241,17 @@ func BenchmarkUpdateKeyPassword(b *testing.B) {
 	hash := dataset.PasswordHash
 	b.Run("store", func(b *testing.B) {
 		id := ids(b.N, dataset.KeyID)
-		run(b, func(ctx context.Context, i int) error { _, err := f.store.UpdateKeyPassword(ctx, id[i], &hash); return err })
+		run(b, func(ctx context.Context, i int) error {
+			_, err := f.store.UpdateKeyPassword(ctx, id[i], &hash)
+			return err
+		})
 	})
 	b.Run("raw", func(b *testing.B) {
 		id := ids(b.N, dataset.KeyID)
-		run(b, func(ctx context.Context, i int) error { _, err := rawpgx.UpdateKeyPassword(ctx, f.pool, id[i], &hash); return err })
+		run(b, func(ctx context.Context, i int) error {
+			_, err := rawpgx.UpdateKeyPassword(ctx, f.pool, id[i], &hash)
+			return err
+		})
 	})
 }
 
