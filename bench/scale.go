@@ -29,11 +29,11 @@ var plannedStatements = []struct {
 	name, sql string
 	arg       func(user int) string
 }{
-	{"GetSessionAndUser", `SELECT s.id, u.* FROM auth_session AS s JOIN auth_user AS u ON u.id = s.user_id WHERE s.id = $1`,
+	{"GetSessionAndUser", `SELECT s.id, s.user_id, s.active_expires, s.idle_expires, u.* FROM auth_session AS s JOIN auth_user AS u ON u.id = s.user_id WHERE s.id = $1`,
 		func(user int) string { return dataset.SessionID(user, 0) }},
-	{"GetSessionsByUserID", `SELECT id FROM auth_session WHERE user_id = $1 ORDER BY id`, dataset.UserID},
+	{"GetSessionsByUserID", `SELECT id, user_id, active_expires, idle_expires FROM auth_session WHERE user_id = $1 ORDER BY id`, dataset.UserID},
 	{"DeleteSessionsByUserID", `DELETE FROM auth_session WHERE user_id = $1`, dataset.UserID},
-	{"GetKey", `SELECT id FROM auth_key WHERE id = $1`, dataset.KeyID},
+	{"GetKey", `SELECT id, user_id, primary_key, hashed_password, expires FROM auth_key WHERE id = $1`, dataset.KeyID},
 }
 
 // scaleResult is one operation at one size, medians over the rounds.
