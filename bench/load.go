@@ -31,6 +31,8 @@ type loadRun struct {
 	OpsPerSec float64 `json:"ops_per_sec"`
 	P50Micros float64 `json:"p50_us"`
 	P99Micros float64 `json:"p99_us"`
+	// ClientCPUMicros is this process's CPU time per call.
+	ClientCPUMicros float64 `json:"client_cpu_us_per_op"`
 }
 
 // loadSummary is one operation over all rounds: medians, and the Store ÷
@@ -46,6 +48,8 @@ type loadSummary struct {
 	StoreP99Micros float64   `json:"store_p99_us"`
 	RawP50Micros   float64   `json:"raw_p50_us"`
 	RawP99Micros   float64   `json:"raw_p99_us"`
+	StoreCPUMicros float64   `json:"store_client_cpu_us_per_op"`
+	RawCPUMicros   float64   `json:"raw_client_cpu_us_per_op"`
 }
 
 // Met reports whether the median ratio reaches the target.
@@ -90,7 +94,8 @@ func runLoad(ctx context.Context, cfg config, m machine) error {
 				}
 				fastest[op.name] = max(fastest[op.name], r.OpsPerSec)
 				report.Runs = append(report.Runs, r)
-				logf("round %d  %-24s %-5s %9.0f ops/s  p50 %6.0f µs  p99 %7.0f µs", round+1, op.name, v, r.OpsPerSec, r.P50Micros, r.P99Micros)
+				logf("round %d  %-24s %-5s %9.0f ops/s  p50 %6.0f µs  p99 %7.0f µs  client CPU %5.1f µs/op",
+					round+1, op.name, v, r.OpsPerSec, r.P50Micros, r.P99Micros, r.ClientCPUMicros)
 			}
 		}
 	}
@@ -137,6 +142,8 @@ func measure(ctx context.Context, cfg config, e *env, op operation, v variant, r
 		OpsPerSec: m.opsPerSec(),
 		P50Micros: micros(percentile(m.latencies, 50)),
 		P99Micros: micros(percentile(m.latencies, 99)),
+
+		ClientCPUMicros: micros(m.clientCPUPerOp()),
 	}, nil
 }
 
@@ -160,6 +167,7 @@ func summarize(names []string, runs []loadRun) []loadSummary {
 			c["ops"] = append(c["ops"], r.OpsPerSec)
 			c["p50"] = append(c["p50"], r.P50Micros)
 			c["p99"] = append(c["p99"], r.P99Micros)
+			c["cpu"] = append(c["cpu"], r.ClientCPUMicros)
 		}
 		rounds := make([]int, 0, len(byRound))
 		for round := range byRound {
@@ -180,6 +188,8 @@ func summarize(names []string, runs []loadRun) []loadSummary {
 		s.StoreP99Micros = median(collect[storeVariant]["p99"])
 		s.RawP50Micros = median(collect[rawVariant]["p50"])
 		s.RawP99Micros = median(collect[rawVariant]["p99"])
+		s.StoreCPUMicros = median(collect[storeVariant]["cpu"])
+		s.RawCPUMicros = median(collect[rawVariant]["cpu"])
 		out = append(out, s)
 	}
 	return out

@@ -53,16 +53,17 @@ func verdict(met bool) string {
 // loadTable renders the load summaries as a Markdown table.
 func loadTable(r loadReport) string {
 	var b strings.Builder
-	b.WriteString("| operation | Store ops/s | raw ops/s | Store ÷ raw | per round | target | Store p50 / p99 µs | raw p50 / p99 µs |\n")
-	b.WriteString("|---|---:|---:|---:|---|---|---:|---:|\n")
+	b.WriteString("| operation | Store ops/s | raw ops/s | Store ÷ raw | per round | target | Store p50 / p99 µs | raw p50 / p99 µs | client CPU µs/op Store / raw |\n")
+	b.WriteString("|---|---:|---:|---:|---|---|---:|---:|---:|\n")
 	for _, s := range r.Summaries {
 		target := "—"
 		if s.Target > 0 {
 			target = fmt.Sprintf("≥ %.2f: %s", s.Target, verdict(s.Met()))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s | %s / %s | %s / %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s | %s / %s | %s / %s | %.1f / %.1f |\n",
 			s.Operation, thousands(s.StoreOpsPerSec), thousands(s.RawOpsPerSec), s.Ratio, ratios(s.RoundRatios), target,
-			thousands(s.StoreP50Micros), thousands(s.StoreP99Micros), thousands(s.RawP50Micros), thousands(s.RawP99Micros))
+			thousands(s.StoreP50Micros), thousands(s.StoreP99Micros), thousands(s.RawP50Micros), thousands(s.RawP99Micros),
+			s.StoreCPUMicros, s.RawCPUMicros)
 	}
 	return b.String()
 }
@@ -72,7 +73,8 @@ func writeLoadReport(dir string, r loadReport) error {
 	fmt.Fprintf(&b, "# Load: Store vs raw pgx\n\n")
 	fmt.Fprintf(&b, "%s. %d users (one primary key with a 148-character hash and %d sessions each), %d workers on a pool of %d, "+
 		"%v warm-up then %v measured per run, %d rounds; Store and raw alternate going first. "+
-		"Throughput and latencies are medians over the rounds; \"per round\" lists each round's Store ÷ raw throughput ratio.\n\n",
+		"Throughput, latencies and client CPU (this process's CPU time per call) are medians over the rounds; "+
+		"\"per round\" lists each round's Store ÷ raw throughput ratio.\n\n",
 		r.Machine, r.Config.Users, 2, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds)
 	b.WriteString(loadTable(r))
 	fmt.Fprintf(&b, "\n![ops/s per operation, Store vs raw pgx](load.png)\n\nReproduce: `%s`\n", r.Command)

@@ -50,6 +50,13 @@ type measurement struct {
 	ops       int64
 	elapsed   time.Duration
 	latencies []time.Duration // sorted
+	// clientCPU is the CPU time this process used during the run.
+	clientCPU time.Duration
+}
+
+// clientCPUPerOp is the client's CPU time per call.
+func (m measurement) clientCPUPerOp() time.Duration {
+	return m.clientCPU / time.Duration(max(m.ops, 1))
 }
 
 func (m measurement) opsPerSec() float64 { return float64(m.ops) / m.elapsed.Seconds() }
@@ -97,13 +104,14 @@ func drive(ctx context.Context, workers []*worker, deadline time.Time, stop <-ch
 			ends[i] = time.Now()
 		})
 	}
-	began := time.Now()
+	began, cpuBefore := time.Now(), processCPUTime()
 	close(start)
 	wg.Wait()
+	cpu := processCPUTime() - cpuBefore
 	if err := context.Cause(ctx); err != nil {
 		return measurement{}, err
 	}
-	m := measurement{latencies: slices.Concat(latencies...)}
+	m := measurement{latencies: slices.Concat(latencies...), clientCPU: cpu}
 	m.ops = int64(len(m.latencies))
 	m.elapsed = slices.MaxFunc(ends, func(a, b time.Time) int { return a.Compare(b) }).Sub(began)
 	slices.Sort(m.latencies)
