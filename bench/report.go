@@ -9,9 +9,17 @@ import (
 	"strings"
 )
 
-// commandLine is how this run was started, for the reports.
+// commandLine is how this run was started, for the reports, with
+// arguments quoted for a POSIX shell where they need it.
 func commandLine() string {
-	return strings.Join(append([]string{"go run ./bench"}, os.Args[1:]...), " ")
+	words := []string{"go run ./bench"}
+	for _, arg := range os.Args[1:] {
+		if strings.ContainsAny(arg, " '\"\\$`!*?&|;<>()#~") {
+			arg = "'" + strings.ReplaceAll(arg, "'", `'\''`) + "'"
+		}
+		words = append(words, arg)
+	}
+	return strings.Join(words, " ")
 }
 
 func writeJSON(path string, v any) error {
