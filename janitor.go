@@ -39,8 +39,8 @@ type JanitorConfig struct {
 	Now func() time.Time
 }
 
-// Janitor purges dead sessions in the background with
-// Store.DeleteDeadSessions. Start it once; Stop ends it. A Janitor is safe
+// Janitor purges dead sessions in the background, batch by batch as
+// Store.DeleteDeadSessions does, between Start and Stop. A Janitor is safe
 // for concurrent use.
 type Janitor struct {
 	store *Store
