@@ -49,6 +49,13 @@ lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
 	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
 		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
 
+# How `make chaos` restarts the server: the local Debian cluster by default.
+CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main restart
+
+.PHONY: chaos
+chaos: ## Kill backends and restart PostgreSQL under load, then audit (disrupts the server: by hand only).
+	$(GO) run ./internal/chaos -url "$(DATABASE_URL)" -restart "$(CHAOS_RESTART)"
+
 .PHONY: demo
 demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
 	$(GO) run ./examples/quickstart
