@@ -53,6 +53,17 @@ lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
 bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).
 	$(GO) run ./bench -url "$(DATABASE_URL)" $(BENCH_FLAGS)
 
+# How `make chaos` restarts the server: the local Debian cluster by default.
+CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main restart
+
+.PHONY: chaos
+chaos: ## Kill backends and restart PostgreSQL under load, then audit (disrupts the server: by hand only).
+	$(GO) run ./internal/chaos -url "$(DATABASE_URL)" -restart "$(CHAOS_RESTART)"
+
 .PHONY: demo
 demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
 	$(GO) run ./examples/quickstart
+
+.PHONY: webapp
+webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).
+	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080

@@ -40,9 +40,10 @@ var (
 )
 
 // ErrInvalidInput reports a value refused before it reaches the database:
-// an empty id, text PostgreSQL cannot store (a NUL byte or invalid UTF-8),
-// an attribute name that cannot name a column, or a key given to SetUser for
-// another user. The wrapping error names the field, never its value.
+// an empty id or one longer than MaxIDBytes, text PostgreSQL cannot store (a
+// NUL byte or invalid UTF-8, in an id, a password hash or a string attribute
+// value), an attribute name that cannot name a column, or a key given to
+// SetUser for another user. The wrapping error names the field, never its value.
 var ErrInvalidInput = errors.New("luciapg: invalid input")
 
 // SQLSTATE codes the store recognises.

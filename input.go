@@ -13,16 +13,28 @@ func storable(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
+// MaxIDBytes is the longest id, in bytes, that luciapg stores: user,
+// session and key ids alike. Real ids are far shorter (Lucia generates 15
+// and 40 characters; a key id is a provider name and an account id), so the
+// limit only stops hostile input: a lookup of a longer id reads as "not
+// found" without a round trip, and a write is refused with ErrInvalidInput.
+// It also keeps every accepted id below PostgreSQL's limit on a btree index
+// entry (about 2.7 kB), which an incompressible id would otherwise hit.
+const MaxIDBytes = 1024
+
 // findable reports whether a row could have id s. Lookups of ids that can
 // never be stored read as "not found" without a round trip.
 func findable(id string) bool {
-	return id != "" && storable(id)
+	return id != "" && len(id) <= MaxIDBytes && storable(id)
 }
 
 // checkID refuses an id that could not be stored, naming the field only.
 func checkID(field, id string) error {
 	if id == "" {
 		return fmt.Errorf("%w: %s is empty", ErrInvalidInput, field)
+	}
+	if len(id) > MaxIDBytes {
+		return fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalidInput, field, MaxIDBytes)
 	}
 	if !storable(id) {
 		return fmt.Errorf("%w: %s contains a NUL byte or invalid UTF-8", ErrInvalidInput, field)

@@ -34,11 +34,16 @@ WHERE s.id = $1`
 	sessionColumns = 4
 )
 
-// attributeNames returns the map's keys, validated and sorted.
+// attributeNames returns the map's keys, validated and sorted. String
+// values are checked too: PostgreSQL would refuse one it cannot store with
+// an error quoting its bytes.
 func attributeNames(attributes map[string]any) ([]string, error) {
 	names := make([]string, 0, len(attributes))
-	for name := range attributes {
+	for name, value := range attributes {
 		if err := checkAttributeName(name); err != nil {
+			return nil, err
+		}
+		if err := checkAttributeValue(name, value); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -60,6 +65,22 @@ func checkAttributeName(name string) error {
 		return fmt.Errorf("%w: attribute name contains a NUL byte or invalid UTF-8", ErrInvalidInput)
 	case len(name) > maxIdentifierBytes:
 		return fmt.Errorf("%w: attribute name is longer than %d bytes", ErrInvalidInput, maxIdentifierBytes)
+	}
+	return nil
+}
+
+// checkAttributeValue refuses a string value that text cannot hold, naming
+// the attribute but not the value.
+func checkAttributeValue(name string, value any) error {
+	var text *string
+	switch v := value.(type) {
+	case string:
+		text = &v
+	case *string:
+		text = v
+	}
+	if text != nil && !storable(*text) {
+		return fmt.Errorf("%w: attribute %q contains a NUL byte or invalid UTF-8", ErrInvalidInput, name)
 	}
 	return nil
 }

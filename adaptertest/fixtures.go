@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -108,80 +109,62 @@ func (c *caseEnv) seedKey(t *testing.T, key luciapg.Key) luciapg.Key {
 	return key
 }
 
-func (c *caseEnv) storedUser(t *testing.T, id string) (luciapg.User, bool) {
+// readRow reads one row from storage, failing the test on a storage error.
+func readRow[T any](t *testing.T, ctx context.Context, read func(context.Context, string) (T, bool, error), what, id string) (T, bool) {
 	t.Helper()
-	u, ok, err := c.storage.User(c.ctx, id)
+	row, ok, err := read(ctx, id)
 	if err != nil {
-		t.Fatalf("reading user from storage: %v", err)
+		t.Fatalf("reading %s %q from storage: %v", what, id, err)
 	}
-	return u, ok
+	return row, ok
 }
 
-func (c *caseEnv) storedKey(t *testing.T, id string) (luciapg.Key, bool) {
+// wantStored fails unless storage holds exactly want under id.
+func wantStored[T any](t *testing.T, ctx context.Context, read func(context.Context, string) (T, bool, error), what, id string, want T) {
 	t.Helper()
-	k, ok, err := c.storage.Key(c.ctx, id)
-	if err != nil {
-		t.Fatalf("reading key from storage: %v", err)
+	got, ok := readRow(t, ctx, read, what, id)
+	if !ok {
+		t.Fatalf("%s %q is not in storage", what, id)
 	}
-	return k, ok
+	wantEqual(t, "stored "+what, got, want)
 }
 
-func (c *caseEnv) storedSession(t *testing.T, id string) (luciapg.Session, bool) {
+// wantAbsent fails if storage holds a row under id.
+func wantAbsent[T any](t *testing.T, ctx context.Context, read func(context.Context, string) (T, bool, error), what, id string) {
 	t.Helper()
-	s, ok, err := c.storage.Session(c.ctx, id)
-	if err != nil {
-		t.Fatalf("reading session from storage: %v", err)
+	if _, ok := readRow(t, ctx, read, what, id); ok {
+		t.Fatalf("%s %q is in storage, want it absent", what, id)
 	}
-	return s, ok
 }
 
-// wantStoredUser fails unless storage holds exactly want.
 func (c *caseEnv) wantStoredUser(t *testing.T, want luciapg.User) {
 	t.Helper()
-	got, ok := c.storedUser(t, want.ID)
-	if !ok {
-		t.Fatalf("user %q is not in storage", want.ID)
-	}
-	wantEqual(t, "stored user", got, want)
+	wantStored(t, c.ctx, c.storage.User, "user", want.ID, want)
 }
 
 func (c *caseEnv) wantStoredKey(t *testing.T, want luciapg.Key) {
 	t.Helper()
-	got, ok := c.storedKey(t, want.ID)
-	if !ok {
-		t.Fatalf("key %q is not in storage", want.ID)
-	}
-	wantEqual(t, "stored key", got, want)
+	wantStored(t, c.ctx, c.storage.Key, "key", want.ID, want)
 }
 
 func (c *caseEnv) wantStoredSession(t *testing.T, want luciapg.Session) {
 	t.Helper()
-	got, ok := c.storedSession(t, want.ID)
-	if !ok {
-		t.Fatalf("session %q is not in storage", want.ID)
-	}
-	wantEqual(t, "stored session", got, want)
+	wantStored(t, c.ctx, c.storage.Session, "session", want.ID, want)
 }
 
 func (c *caseEnv) wantNoUser(t *testing.T, id string) {
 	t.Helper()
-	if _, ok := c.storedUser(t, id); ok {
-		t.Fatalf("user %q is in storage, want it absent", id)
-	}
+	wantAbsent(t, c.ctx, c.storage.User, "user", id)
 }
 
 func (c *caseEnv) wantNoKey(t *testing.T, id string) {
 	t.Helper()
-	if _, ok := c.storedKey(t, id); ok {
-		t.Fatalf("key %q is in storage, want it absent", id)
-	}
+	wantAbsent(t, c.ctx, c.storage.Key, "key", id)
 }
 
 func (c *caseEnv) wantNoSession(t *testing.T, id string) {
 	t.Helper()
-	if _, ok := c.storedSession(t, id); ok {
-		t.Fatalf("session %q is in storage, want it absent", id)
-	}
+	wantAbsent(t, c.ctx, c.storage.Session, "session", id)
 }
 
 func wantEqual[T any](t *testing.T, what string, got, want T) {

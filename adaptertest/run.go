@@ -54,8 +54,3 @@ func Run(t *testing.T, h Harness) {
 		}
 	}
 }
-
-// CaseCount is the number of cases Run runs.
-func CaseCount() int {
-	return len(userCases) + len(keyCases) + len(sessionCases) + len(joinCases) + len(extraCases) + len(consumeCases)
-}

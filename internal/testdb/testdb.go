@@ -51,15 +51,47 @@ var (
 // test with instructions when there is none.
 func ServerURL(tb testing.TB) string {
 	tb.Helper()
+	s, err := findServer()
+	if err != nil {
+		tb.Fatalf("testdb: %v", err)
+	}
+	return s.URL
+}
+
+func findServer() (*pgserver.Server, error) {
 	serverOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
 		server, serverErr = pgserver.Find(ctx, EnvURL, os.Getenv(EnvURL))
 	})
-	if serverErr != nil {
-		tb.Fatalf("testdb: %v", serverErr)
+	return server, serverErr
+}
+
+// Main runs a test binary's tests (call it from TestMain) with envVar set
+// to the URL of a fresh, empty database, which example tests can use the
+// way an application uses DATABASE_URL. It drops the database afterwards
+// and returns the exit code.
+func Main(m *testing.M, envVar string) int {
+	s, err := findServer()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testdb: %v\n", err)
+		return 1
 	}
-	return server.URL
+	defer s.Stop()
+	url, drop, err := create(s.URL, "template0")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testdb: creating a database: %v\n", err)
+		return 1
+	}
+	if err := os.Setenv(envVar, url); err != nil {
+		fmt.Fprintf(os.Stderr, "testdb: %v\n", err)
+		return 1
+	}
+	code := m.Run()
+	if err := drop(); err != nil {
+		fmt.Fprintf(os.Stderr, "testdb: %v\n", err)
+	}
+	return code
 }
 
 // NewURL creates a database cloned from the migrated template (luciapg's
@@ -122,28 +154,43 @@ func Tx(tb testing.TB) pgx.Tx {
 
 func createDatabase(tb testing.TB, adminURL, template string) string {
 	tb.Helper()
+	url, drop, err := create(adminURL, template)
+	if err != nil {
+		tb.Fatalf("testdb: creating a database from %s: %v", template, err)
+	}
+	tb.Cleanup(func() {
+		if err := drop(); err != nil {
+			tb.Errorf("testdb: %v", err)
+		}
+	})
+	return url
+}
+
+// create makes a database from template and returns its URL and the
+// function that drops it (disconnecting whoever is still on it).
+func create(adminURL, template string) (url string, drop func() error, err error) {
 	ctx := context.Background()
 	name := "luciapg_test_" + randomSuffix()
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		tb.Fatalf("testdb: %v", err)
+		return "", nil, err
 	}
 	defer conn.Close(ctx)
 	if err := cloneDatabase(ctx, conn, name, template); err != nil {
-		tb.Fatalf("testdb: creating a database from %s: %v", template, err)
+		return "", nil, err
 	}
-	tb.Cleanup(func() {
+	drop = func() error {
 		conn, err := pgx.Connect(ctx, adminURL)
 		if err != nil {
-			tb.Errorf("testdb: dropping %s: %v", name, err)
-			return
+			return fmt.Errorf("dropping %s: %w", name, err)
 		}
 		defer conn.Close(ctx)
 		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			tb.Errorf("testdb: dropping %s: %v", name, err)
+			return fmt.Errorf("dropping %s: %w", name, err)
 		}
-	})
-	return withDatabase(adminURL, name)
+		return nil
+	}
+	return withDatabase(adminURL, name), drop, nil
 }
 
 // cloneDatabase creates name from template. PostgreSQL refuses while any

@@ -1,0 +1,194 @@
+package authhttp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+// DefaultCookieName is Lucia v1's session cookie name.
+const DefaultCookieName = "auth_session"
+
+// Config adjusts Sessions. The zero value suits a site served over HTTPS.
+type Config struct {
+	// CookieName names the session cookie; empty means DefaultCookieName.
+	CookieName string
+	// LocalDevelopment drops the cookie's Secure attribute and accepts
+	// http:// as the request's own origin, for a server on plain HTTP
+	// (http://localhost). Never set it in production: without Secure the
+	// session id travels in clear text.
+	LocalDevelopment bool
+	// TrustedOrigins are origins besides the request's own whose
+	// non-GET/HEAD requests are accepted, such as "https://app.example.com"
+	// for a front end on another host.
+	TrustedOrigins []string
+	// ErrorHandler answers a request whose session could not be checked
+	// for another reason than being invalid (the database is unreachable).
+	// Nil means a plain 500 Internal Server Error.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger, when not nil, records those errors. Nothing else is logged,
+	// and never a session id.
+	Logger *slog.Logger
+}
+
+// Sessions ties an auth.Auth to HTTP requests. Make one with New; it is safe
+// for concurrent use.
+type Sessions struct {
+	auth           *auth.Auth
+	cookieName     string
+	secure         bool
+	trustedOrigins map[string]bool
+	errorHandler   func(w http.ResponseWriter, r *http.Request, err error)
+	logger         *slog.Logger
+}
+
+// New returns Sessions for a. Trusted origins that do not parse as
+// scheme://host[:port] are ignored.
+func New(a *auth.Auth, cfg Config) *Sessions {
+	s := &Sessions{
+		auth:           a,
+		cookieName:     cfg.CookieName,
+		secure:         !cfg.LocalDevelopment,
+		trustedOrigins: make(map[string]bool, len(cfg.TrustedOrigins)),
+		errorHandler:   cfg.ErrorHandler,
+		logger:         cfg.Logger,
+	}
+	if s.cookieName == "" {
+		s.cookieName = DefaultCookieName
+	}
+	for _, origin := range cfg.TrustedOrigins {
+		if normalized, ok := normalizeOrigin(origin); ok {
+			s.trustedOrigins[normalized] = true
+		}
+	}
+	if s.errorHandler == nil {
+		s.errorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) {
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		}
+	}
+	return s
+}
+
+// Middleware validates the request's origin and session, then calls next
+// with the session and user in the context (see the package comment).
+func (s *Sessions) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.CheckOrigin(r) {
+			http.Error(w, "403 forbidden: cross-origin request", http.StatusForbidden)
+			return
+		}
+		cookie, err := r.Cookie(s.cookieName)
+		if err != nil || cookie.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		session, user, err := s.auth.ValidateSessionUser(r.Context(), cookie.Value)
+		switch {
+		case errors.Is(err, luciapg.ErrInvalidSessionID):
+			http.SetCookie(w, s.BlankCookie())
+			next.ServeHTTP(w, r)
+			return
+		case err != nil:
+			if s.logger != nil {
+				s.logger.ErrorContext(r.Context(), "authhttp: validating the session failed", slog.Any("error", err))
+			}
+			s.errorHandler(w, r, err)
+			return
+		}
+		if session.Fresh {
+			http.SetCookie(w, s.Cookie(session))
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), session, user)))
+	})
+}
+
+// RequireSession answers 401 Unauthorized to a request without a valid
+// session and passes the others to next. Use it inside Middleware.
+func (s *Sessions) RequireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := FromContext(r.Context()); !ok {
+			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Login creates a session for the user and sets its cookie. Call it once
+// the user has proved who they are (auth.UseKey).
+func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID string) (auth.Session, error) {
+	session, err := s.auth.CreateSession(ctx, userID)
+	if err != nil {
+		return auth.Session{}, err
+	}
+	http.SetCookie(w, s.Cookie(session))
+	return session, nil
+}
+
+// Logout invalidates the request's session — the one Middleware put in the
+// context, or else the one named by the cookie — and clears the cookie.
+// The cookie is cleared even when invalidating fails.
+func (s *Sessions) Logout(w http.ResponseWriter, r *http.Request) error {
+	http.SetCookie(w, s.BlankCookie())
+	if session, _, ok := FromContext(r.Context()); ok {
+		return s.auth.InvalidateSession(r.Context(), session.ID)
+	}
+	if cookie, err := r.Cookie(s.cookieName); err == nil && cookie.Value != "" {
+		return s.auth.InvalidateSession(r.Context(), cookie.Value)
+	}
+	return nil
+}
+
+// Cookie returns the session cookie for session, expiring with its idle
+// period.
+func (s *Sessions) Cookie(session auth.Session) *http.Cookie {
+	return &http.Cookie{
+		Name:     s.cookieName,
+		Value:    session.ID,
+		Path:     "/",
+		Expires:  session.IdleExpires,
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// BlankCookie returns a cookie that deletes the session cookie: empty and
+// already expired.
+func (s *Sessions) BlankCookie() *http.Cookie {
+	return &http.Cookie{
+		Name:     s.cookieName,
+		Value:    "",
+		Path:     "/",
+		Expires:  time.Unix(0, 0),
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   s.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+type contextKey struct{}
+
+type sessionAndUser struct {
+	session auth.Session
+	user    luciapg.User
+}
+
+// NewContext returns ctx carrying session and user, as Middleware does;
+// handlers' tests can use it to fake a logged-in request.
+func NewContext(ctx context.Context, session auth.Session, user luciapg.User) context.Context {
+	return context.WithValue(ctx, contextKey{}, sessionAndUser{session: session, user: user})
+}
+
+// FromContext returns the session and user Middleware validated for the
+// request, and false when it has none.
+func FromContext(ctx context.Context) (auth.Session, luciapg.User, bool) {
+	v, ok := ctx.Value(contextKey{}).(sessionAndUser)
+	return v.session, v.user, ok
+}

@@ -1,0 +1,216 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/luciapg/luciapg"
+)
+
+// SessionState is where a live session is in its life.
+type SessionState int
+
+const (
+	// SessionActive: now is at or before the active expiry.
+	SessionActive SessionState = iota + 1
+	// SessionIdle: past the active expiry, at or before the idle expiry.
+	// Validating an idle session renews it.
+	SessionIdle
+)
+
+// String returns "active" or "idle", Lucia's names for the states.
+func (s SessionState) String() string {
+	switch s {
+	case SessionActive:
+		return "active"
+	case SessionIdle:
+		return "idle"
+	default:
+		return "unknown"
+	}
+}
+
+// Session is a live session as the auth core sees it. Dead sessions (past
+// their idle expiry) are never returned.
+type Session struct {
+	// ID is the session id, the secret a client presents.
+	ID string
+	// UserID is the id of the user the session belongs to.
+	UserID string
+	// ActiveExpires ends the active period.
+	ActiveExpires time.Time
+	// IdleExpires ends the idle period; after it the session is dead. It is
+	// also when the session cookie expires.
+	IdleExpires time.Time
+	// State is the session's state when it was read.
+	State SessionState
+	// Fresh is true for a session just created, by CreateSession or by a
+	// renewal: the client must be given its id (a new cookie).
+	Fresh bool
+}
+
+// sessionState returns the state of a stored session at nowMillis, and
+// false for a dead one.
+func sessionState(s luciapg.Session, nowMillis int64) (SessionState, bool) {
+	switch {
+	case nowMillis <= s.ActiveExpires:
+		return SessionActive, true
+	case nowMillis <= s.IdleExpires:
+		return SessionIdle, true
+	default:
+		return 0, false
+	}
+}
+
+func sessionFromRow(s luciapg.Session, state SessionState, fresh bool) Session {
+	return Session{
+		ID:            s.ID,
+		UserID:        s.UserID,
+		ActiveExpires: time.UnixMilli(s.ActiveExpires),
+		IdleExpires:   time.UnixMilli(s.IdleExpires),
+		State:         state,
+		Fresh:         fresh,
+	}
+}
+
+// CreateSession opens a new, active session for the user: a random id of
+// Config.SessionIDLength characters, active for Config.ActivePeriod and then
+// idle for Config.IdlePeriod. An unknown user is luciapg.ErrInvalidUserID.
+func (a *Auth) CreateSession(ctx context.Context, userID string) (Session, error) {
+	id, err := randomString(a.sessionIDLength)
+	if err != nil {
+		return Session{}, err
+	}
+	activeExpires := a.nowMillis() + a.activePeriod.Milliseconds()
+	row := luciapg.Session{
+		ID:            id,
+		UserID:        userID,
+		ActiveExpires: activeExpires,
+		IdleExpires:   activeExpires + a.idlePeriod.Milliseconds(),
+	}
+	if err := a.adapter.SetSession(ctx, row); err != nil {
+		return Session{}, err
+	}
+	return sessionFromRow(row, SessionActive, true), nil
+}
+
+// ValidateSession returns the session if it is alive. An active session is
+// returned as it is. An idle one is renewed: a new session replaces it in
+// the result (Fresh, with a new id), as Lucia v1 does; the old session is
+// left in place until its own idle expiry, so requests already in flight
+// with the old id keep working. A dead session is deleted, and it, like an
+// unknown id or one of the wrong length (refused without calling the
+// adapter), is luciapg.ErrInvalidSessionID.
+func (a *Auth) ValidateSession(ctx context.Context, sessionID string) (Session, error) {
+	if len(sessionID) != a.sessionIDLength {
+		return Session{}, luciapg.ErrInvalidSessionID
+	}
+	row, err := a.adapter.GetSession(ctx, sessionID)
+	if err != nil {
+		return Session{}, err
+	}
+	return a.checkSession(ctx, row)
+}
+
+// ValidateSessionUser is ValidateSession that also returns the session's
+// user, read together with the session in one adapter call (one round trip
+// for the PostgreSQL Store, unless the session must be renewed or deleted).
+func (a *Auth) ValidateSessionUser(ctx context.Context, sessionID string) (Session, luciapg.User, error) {
+	if len(sessionID) != a.sessionIDLength {
+		return Session{}, luciapg.User{}, luciapg.ErrInvalidSessionID
+	}
+	row, user, err := a.adapter.GetSessionAndUser(ctx, sessionID)
+	if err != nil {
+		return Session{}, luciapg.User{}, err
+	}
+	session, err := a.checkSession(ctx, row)
+	if err != nil {
+		return Session{}, luciapg.User{}, err
+	}
+	return session, user, nil
+}
+
+// checkSession applies the expiry rules to a stored session.
+func (a *Auth) checkSession(ctx context.Context, row luciapg.Session) (Session, error) {
+	state, alive := sessionState(row, a.nowMillis())
+	switch {
+	case !alive:
+		if err := a.adapter.DeleteSession(ctx, row.ID); err != nil {
+			return Session{}, err
+		}
+		return Session{}, luciapg.ErrInvalidSessionID
+	case state == SessionActive:
+		return sessionFromRow(row, state, false), nil
+	default:
+		return a.renewSession(ctx, row.UserID)
+	}
+}
+
+// renewSession replaces an idle session of userID with a new one. Like
+// Lucia v1 (with its default autoDatabaseCleanup), it first deletes the
+// user's dead sessions, so renewals do not pile up rows.
+func (a *Auth) renewSession(ctx context.Context, userID string) (Session, error) {
+	if err := a.DeleteDeadUserSessions(ctx, userID); err != nil {
+		return Session{}, err
+	}
+	session, err := a.CreateSession(ctx, userID)
+	if errors.Is(err, luciapg.ErrInvalidUserID) {
+		// The user was deleted since the session was read.
+		return Session{}, luciapg.ErrInvalidSessionID
+	}
+	return session, err
+}
+
+// InvalidateSession deletes the session. An unknown id is not an error.
+func (a *Auth) InvalidateSession(ctx context.Context, sessionID string) error {
+	return a.adapter.DeleteSession(ctx, sessionID)
+}
+
+// InvalidateAllUserSessions deletes every session of the user ("log out
+// everywhere").
+func (a *Auth) InvalidateAllUserSessions(ctx context.Context, userID string) error {
+	return a.adapter.DeleteSessionsByUserID(ctx, userID)
+}
+
+// GetAllUserSessions returns the user's live sessions, active and idle,
+// without renewing any. A user with none is checked to exist:
+// luciapg.ErrInvalidUserID if not.
+func (a *Auth) GetAllUserSessions(ctx context.Context, userID string) ([]Session, error) {
+	rows, err := a.adapter.GetSessionsByUserID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := a.nowMillis()
+	sessions := make([]Session, 0, len(rows))
+	for _, row := range rows {
+		if state, alive := sessionState(row, now); alive {
+			sessions = append(sessions, sessionFromRow(row, state, false))
+		}
+	}
+	if len(rows) == 0 {
+		if _, err := a.adapter.GetUser(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
+	return sessions, nil
+}
+
+// DeleteDeadUserSessions deletes the user's sessions that are past their
+// idle expiry.
+func (a *Auth) DeleteDeadUserSessions(ctx context.Context, userID string) error {
+	rows, err := a.adapter.GetSessionsByUserID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	now := a.nowMillis()
+	for _, row := range rows {
+		if _, alive := sessionState(row, now); alive {
+			continue
+		}
+		if err := a.adapter.DeleteSession(ctx, row.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

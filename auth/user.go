@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/luciapg/luciapg"
+)
+
+// CreateUserParams describes a user for CreateUser.
+type CreateUserParams struct {
+	// UserID is the new user's id; empty means a random one of
+	// Config.UserIDLength characters.
+	UserID string
+	// Key, when not nil, is created with the user as its primary key.
+	Key *PrimaryKeyParams
+	// Attributes are values for the application's auth_user columns.
+	Attributes map[string]any
+}
+
+// PrimaryKeyParams describes the key CreateUser creates with a user.
+type PrimaryKeyParams struct {
+	// ProviderID names how the user authenticates, such as "email" or
+	// "github". It must not be empty or contain ':'.
+	ProviderID string
+	// ProviderUserID is the user's id with that provider, such as an email
+	// address. It must not be empty and may contain ':'.
+	ProviderUserID string
+	// Password is hashed and stored with the key; empty means the key has
+	// no password.
+	Password string
+}
+
+// CreateUser creates a user and, with params.Key, its primary key, in one
+// atomic adapter call: on error neither exists. The password is hashed
+// before the adapter is called, so no connection is held while scrypt
+// runs. A taken key id is luciapg.ErrDuplicateKeyID, a taken user id
+// luciapg.ErrDuplicateUserID.
+func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg.User, error) {
+	userID := params.UserID
+	if userID == "" {
+		var err error
+		if userID, err = randomString(a.userIDLength); err != nil {
+			return luciapg.User{}, err
+		}
+	}
+	user := luciapg.User{ID: userID, Attributes: params.Attributes}
+	if params.Key == nil {
+		return a.adapter.SetUser(ctx, user, nil)
+	}
+	keyID, err := makeKeyID(params.Key.ProviderID, params.Key.ProviderUserID)
+	if err != nil {
+		return luciapg.User{}, err
+	}
+	hashedPassword, err := a.hashOptional(params.Key.Password)
+	if err != nil {
+		return luciapg.User{}, err
+	}
+	return a.adapter.SetUser(ctx, user, &luciapg.Key{
+		ID:             keyID,
+		UserID:         userID,
+		PrimaryKey:     true,
+		HashedPassword: hashedPassword,
+	})
+}
+
+// GetUser returns the user, or luciapg.ErrInvalidUserID.
+func (a *Auth) GetUser(ctx context.Context, userID string) (luciapg.User, error) {
+	return a.adapter.GetUser(ctx, userID)
+}
+
+// UpdateUserAttributes sets the given attribute columns (nil stores NULL)
+// and returns the updated user, or luciapg.ErrInvalidUserID.
+func (a *Auth) UpdateUserAttributes(ctx context.Context, userID string, attributes map[string]any) (luciapg.User, error) {
+	return a.adapter.UpdateUserAttributes(ctx, userID, attributes)
+}
+
+// DeleteUser deletes the user with all its sessions and keys. An unknown
+// user is not an error.
+func (a *Auth) DeleteUser(ctx context.Context, userID string) error {
+	return a.adapter.DeleteUser(ctx, userID)
+}
+
+// hashOptional hashes password, or returns nil for an empty one.
+func (a *Auth) hashOptional(password string) (*string, error) {
+	if password == "" {
+		return nil, nil
+	}
+	hash, err := a.hasher.Hash(password)
+	if err != nil {
+		return nil, err
+	}
+	return &hash, nil
+}

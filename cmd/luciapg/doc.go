@@ -1,0 +1,46 @@
+// Command luciapg administers the Lucia v1 tables (auth_user, auth_key,
+// auth_session) of a PostgreSQL database: it applies luciapg's migrations,
+// creates, shows and deletes users, manages their keys and passwords, and
+// lists, revokes and prunes sessions.
+//
+// Install it with
+//
+//	go install github.com/luciapg/luciapg/cmd/luciapg@latest
+//
+// Usage:
+//
+//	luciapg [--database-url URL] [--json] <command> <subcommand> [flags] [arguments]
+//
+//	migrate up                          apply luciapg's pending migrations
+//	migrate status                      list luciapg's migrations, applied or pending
+//	users create [--id ID] [--key PROVIDER:USER] [--password-stdin] [--attr NAME=VALUE]...
+//	users show (USER_ID | --key KEY_ID)
+//	users delete USER_ID                delete the user with their keys and sessions
+//	keys list USER_ID
+//	keys set-password KEY_ID            read the new password from standard input
+//	keys delete KEY_ID                  (never a primary key)
+//	sessions list USER_ID
+//	sessions revoke SESSION_ID
+//	sessions revoke-all USER_ID
+//	sessions prune [--batch-size N] [--dry-run]
+//
+// The database is --database-url, else the DATABASE_URL environment
+// variable. Flags may come before or after arguments. Tables are aligned
+// for people; --json prints one JSON document for scripts instead.
+//
+// Passwords are never taken from the command line, where other users of the
+// machine could read them: set-password and --password-stdin read one line
+// from standard input, without echo when it is a terminal.
+//
+// Exit codes:
+//
+//	0    success
+//	1    failure: the database could not be reached or refused the operation
+//	2    usage error: unknown command, bad flag, missing argument
+//	3    not found: no such user, key or session
+//	4    refused: the id is already taken, or the key is a user's primary key
+//	130  interrupted (Ctrl-C); a prune stops between batches
+//
+// Errors are printed as one line on standard error, never with a password,
+// a password hash or a session id in it.
+package main

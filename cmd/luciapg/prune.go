@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const (
+	defaultPruneBatchSize = 1000
+	maxPruneBatchSize     = 100_000
+)
+
+// Until Store has a batched dead-session purge, prune runs these two
+// statements of its own. A session is dead once its idle expiry has
+// passed (Lucia v1: valid while now <= idle_expires). Each batch is its
+// own short statement, so a large purge never holds many row locks at
+// once, and SKIP LOCKED leaves rows that a concurrent purge is deleting.
+const (
+	countDeadSessionsSQL = `SELECT count(*) FROM auth_session WHERE idle_expires < $1`
+	deleteDeadBatchSQL   = `DELETE FROM auth_session WHERE id IN (
+    SELECT id FROM auth_session WHERE idle_expires < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
+)
+
+// pruneSummary is what prune reports.
+type pruneSummary struct {
+	DeadSessions int64 `json:"dead_sessions"`
+	Deleted      int64 `json:"deleted"`
+	Batches      int   `json:"batches"`
+	DryRun       bool  `json:"dry_run"`
+	Interrupted  bool  `json:"interrupted,omitempty"`
+}
+
+func sessionsPruneFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+	batchSize := fs.Int("batch-size", defaultPruneBatchSize, "sessions deleted per statement")
+	dryRun := fs.Bool("dry-run", false, "count the dead sessions, delete nothing")
+	return func(ctx context.Context, c *cmdContext, args []string) error {
+		if err := wantArgs(args); err != nil {
+			return err
+		}
+		if *batchSize < 1 || *batchSize > maxPruneBatchSize {
+			return usageErrorf("--batch-size must be between 1 and %d", maxPruneBatchSize)
+		}
+		pool, err := c.connect(ctx)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		summary, err := pruneDeadSessions(ctx, c, pool, c.now().UnixMilli(), *batchSize, *dryRun)
+		if err != nil && !summary.Interrupted {
+			return err
+		}
+		if c.opts.json {
+			if err := printJSON(c.stdout, summary); err != nil {
+				return err
+			}
+		} else {
+			printPruneSummary(c, summary)
+		}
+		if summary.Interrupted {
+			return &exitError{code: exitInterrupted, msg: "sessions prune: interrupted; run it again to finish"}
+		}
+		return nil
+	}
+}
+
+func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, nowMillis int64, batchSize int, dryRun bool) (pruneSummary, error) {
+	summary := pruneSummary{DryRun: dryRun}
+	if err := pool.QueryRow(ctx, countDeadSessionsSQL, nowMillis).Scan(&summary.DeadSessions); err != nil {
+		return summary, fmt.Errorf("counting dead sessions: %w", err)
+	}
+	if dryRun || summary.DeadSessions == 0 {
+		return summary, nil
+	}
+	bar := newProgress(c.stderr, c.stderrIsTerminal, "dead sessions deleted", summary.DeadSessions)
+	defer bar.finish()
+	for {
+		if ctx.Err() != nil {
+			summary.Interrupted = true
+			return summary, ctx.Err()
+		}
+		tag, err := pool.Exec(ctx, deleteDeadBatchSQL, nowMillis, batchSize)
+		if err != nil {
+			summary.Interrupted = ctx.Err() != nil
+			return summary, fmt.Errorf("deleting dead sessions: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return summary, nil
+		}
+		summary.Batches++
+		summary.Deleted += tag.RowsAffected()
+		bar.update(summary.Deleted)
+	}
+}
+
+func printPruneSummary(c *cmdContext, s pruneSummary) {
+	switch {
+	case s.DryRun:
+		fmt.Fprintf(c.stdout, "%d dead sessions would be deleted (dry run: nothing was deleted).\n", s.DeadSessions)
+	case s.Interrupted:
+		fmt.Fprintf(c.stdout, "Deleted %d of %d dead sessions in %s before the interruption.\n", s.Deleted, s.DeadSessions, plural(s.Batches, "batch", "batches"))
+	default:
+		fmt.Fprintf(c.stdout, "Deleted %d dead sessions in %s.\n", s.Deleted, plural(s.Batches, "batch", "batches"))
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+	userID := fs.String("id", "", "the user id (default: 15 random characters, as Lucia makes them)")
+	keyID := fs.String("key", "", "create a primary key PROVIDER:USER with the user, such as username:alice")
+	passwordStdin := fs.Bool("password-stdin", false, "give the key a password, read from standard input")
+	attributes := attributeFlags{}
+	fs.Var(attributes, "attr", "set the auth_user column NAME to the text VALUE (repeatable)")
+	return func(ctx context.Context, c *cmdContext, args []string) error {
+		if err := wantArgs(args); err != nil {
+			return err
+		}
+		params := auth.CreateUserParams{UserID: *userID, Attributes: attributes}
+		if *keyID != "" {
+			provider, providerUserID, ok := strings.Cut(*keyID, ":")
+			if !ok || provider == "" || providerUserID == "" {
+				return usageErrorf("--key must be PROVIDER:USER, such as username:alice")
+			}
+			params.Key = &auth.PrimaryKeyParams{ProviderID: provider, ProviderUserID: providerUserID}
+		}
+		if *passwordStdin {
+			if params.Key == nil {
+				return usageErrorf("--password-stdin needs --key: a password belongs to a key")
+			}
+			password, err := c.readPassword()
+			if err != nil {
+				return err
+			}
+			params.Key.Password = password
+		}
+		store, pool, err := c.store(ctx)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		user, err := auth.New(store, auth.Config{}).CreateUser(ctx, params)
+		switch {
+		case errors.Is(err, luciapg.ErrDuplicateUserID):
+			return refusedf("user id %q is taken", *userID)
+		case errors.Is(err, luciapg.ErrDuplicateKeyID):
+			return refusedf("key %q is taken", *keyID)
+		case errors.Is(err, luciapg.ErrInvalidInput):
+			return usageErrorf("%v", err)
+		case err != nil:
+			return err
+		}
+		view, err := loadUser(ctx, c, store, user.ID)
+		if err != nil {
+			return err
+		}
+		if c.opts.json {
+			return printJSON(c.stdout, view)
+		}
+		fmt.Fprintf(c.stdout, "Created user %s.\n\n", user.ID)
+		return printUser(c, view)
+	}
+}

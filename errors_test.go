@@ -1,0 +1,68 @@
+package luciapg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// TestInterpretError checks the choke point directly, with the fields
+// PostgreSQL fills in, including reports whose DETAIL is absent.
+func TestInterpretError(t *testing.T) {
+	t.Parallel()
+	pgErr := func(code, table, constraint string) *pgconn.PgError {
+		return &pgconn.PgError{Code: code, TableName: table, ConstraintName: constraint}
+	}
+	attributeUnique := pgErr("23505", "auth_user", "auth_user_username_key")
+	deleteReferenced := pgErr("23503", "auth_user", "auth_session_user_id_fkey")
+	unknownColumn := pgErr("42703", "", "")
+	tests := []struct {
+		name string
+		in   error
+		want error
+	}{
+		{"duplicate user id", pgErr("23505", "auth_user", "auth_user_pkey"), ErrDuplicateUserID},
+		{"duplicate key id", pgErr("23505", "auth_key", "auth_key_pkey"), ErrDuplicateKeyID},
+		{"duplicate session id", pgErr("23505", "auth_session", "auth_session_pkey"), ErrDuplicateSessionID},
+		{"wrapped duplicate key id", fmt.Errorf("batch: %w", pgErr("23505", "auth_key", "auth_key_pkey")), ErrDuplicateKeyID},
+		{"session for unknown user", pgErr("23503", "auth_session", "auth_session_user_id_fkey"), ErrInvalidUserID},
+		{"key for unknown user", pgErr("23503", "auth_key", "auth_key_user_id_fkey"), ErrInvalidUserID},
+		{"unique attribute column passes through", attributeUnique, attributeUnique},
+		{"delete of a referenced user passes through", deleteReferenced, deleteReferenced},
+		{"other SQLSTATE passes through", unknownColumn, unknownColumn},
+		{"context error passes through", context.Canceled, context.Canceled},
+		{"nil stays nil", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := interpretError(tt.in)
+			if got != tt.want {
+				t.Fatalf("interpretError(%v) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	t.Parallel()
+	for err, code := range map[*Error]string{
+		ErrInvalidUserID:      "AUTH_INVALID_USER_ID",
+		ErrInvalidSessionID:   "AUTH_INVALID_SESSION_ID",
+		ErrInvalidKeyID:       "AUTH_INVALID_KEY_ID",
+		ErrDuplicateUserID:    "AUTH_DUPLICATE_USER_ID",
+		ErrDuplicateKeyID:     "AUTH_DUPLICATE_KEY_ID",
+		ErrDuplicateSessionID: "AUTH_DUPLICATE_SESSION_ID",
+	} {
+		if err.Code() != code || err.Error() != code {
+			t.Errorf("Code() = %q, Error() = %q, want %q", err.Code(), err.Error(), code)
+		}
+		var target *Error
+		if !errors.As(fmt.Errorf("wrapped: %w", err), &target) || target != err {
+			t.Errorf("errors.As does not find %s through wrapping", code)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+// Command quickstart walks through luciapg on a real database: migrate,
+// create a user with an attribute and a password key, open a session, read
+// it back with its user in one round trip, see a duplicate key refused, and
+// delete the user. Run it with `make demo`.
+//
+// It uses DATABASE_URL when set, else the local server at
+// postgres://postgres@127.0.0.1:5432/postgres, else (when only a Docker
+// engine answers) a throwaway PostgreSQL container.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/pgserver"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout, os.Getenv("DATABASE_URL")); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out io.Writer, databaseURL string) error {
+	server, err := pgserver.Find(ctx, "DATABASE_URL", databaseURL)
+	if err != nil {
+		return err
+	}
+	defer server.Stop()
+	fmt.Fprintf(out, "Database: %s (%s)\n\n", redact(server.URL), server.Source)
+
+	if err := luciapg.Migrate(ctx, server.URL); err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, server.URL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	// An application adds its user attributes as columns of auth_user.
+	if _, err := pool.Exec(ctx, `ALTER TABLE auth_user ADD COLUMN IF NOT EXISTS username TEXT UNIQUE`); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "1. Migrated: auth_user, auth_session, auth_key (recorded in %s),\n   plus a username column for user attributes.\n", luciapg.MigrationsTable)
+
+	store := luciapg.New(pool)
+	username := "ada_" + rand.Text()[:6]
+	// Lucia v1's scrypt format, so a Lucia JavaScript app can check it too.
+	hash, err := auth.HashPassword("correct horse battery staple")
+	if err != nil {
+		return err
+	}
+	user, err := store.SetUser(ctx,
+		luciapg.User{ID: rand.Text()[:15], Attributes: map[string]any{"username": username}},
+		&luciapg.Key{ID: "username:" + username, PrimaryKey: true, HashedPassword: &hash},
+	)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "2. Created user %s (username %q) with the password key %q,\n   both in one atomic statement.\n", user.ID, user.Attributes["username"], "username:"+username)
+	key, err := store.GetKey(ctx, "username:"+username)
+	if err != nil {
+		return err
+	}
+	matches, err := auth.VerifyPassword(*key.HashedPassword, "correct horse battery staple")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   The stored hash is in Lucia v1's scrypt format; the password matches it: %v.\n", matches)
+
+	now := time.Now()
+	session := luciapg.Session{
+		ID:            rand.Text()[:26],
+		UserID:        user.ID,
+		ActiveExpires: now.Add(24 * time.Hour).UnixMilli(),
+		IdleExpires:   now.Add(15 * 24 * time.Hour).UnixMilli(),
+	}
+	if err := store.SetSession(ctx, session); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "3. Opened a session: active until %s, idle until %s.\n",
+		time.UnixMilli(session.ActiveExpires).Format(time.DateTime), time.UnixMilli(session.IdleExpires).Format(time.DateTime))
+
+	gotSession, gotUser, err := store.GetSessionAndUser(ctx, session.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "4. Read the session back with its user in one round trip: user %q, session of %s.\n",
+		gotUser.Attributes["username"], gotSession.UserID)
+
+	_, err = store.SetUser(ctx, luciapg.User{ID: rand.Text()[:15]}, &luciapg.Key{ID: "username:" + username, PrimaryKey: true})
+	if !errors.Is(err, luciapg.ErrDuplicateKeyID) {
+		return fmt.Errorf("a second user with the same key: got %v, want %v", err, luciapg.ErrDuplicateKeyID)
+	}
+	fmt.Fprintf(out, "5. A second user with the key %q was refused: %v; nothing of it was written.\n", "username:"+username, err)
+
+	if err := store.DeleteUser(ctx, user.ID); err != nil {
+		return err
+	}
+	_, err = store.GetSession(ctx, session.ID)
+	fmt.Fprintf(out, "6. Deleted the user with its sessions and keys; reading the session now gives %v.\n", err)
+	return nil
+}
+
+// redact hides a password in a connection URL.
+func redact(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The one key provider of this example: users log in with the key
+// "username:<name>".
+const usernameProvider = "username"
+
+const (
+	minPasswordLength = 8
+	// maxPasswordLength bounds the text hashed per request.
+	maxPasswordLength = 255
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9_-]{3,31}$`)
+
+// normalizeUsername folds case, so "Alice" and "alice" are one account.
+func normalizeUsername(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// checkUsername returns the message for a name that cannot be used.
+func checkUsername(name string) string {
+	if !usernamePattern.MatchString(name) {
+		return `A username is 3 to 31 characters: letters, digits, "_" and "-".`
+	}
+	return ""
+}
+
+// checkNewPassword returns the message for a password that cannot be set.
+func checkNewPassword(password string) string {
+	switch {
+	case len(password) < minPasswordLength:
+		return "A password needs at least 8 characters."
+	case len(password) > maxPasswordLength:
+		return "A password can have at most 255 characters."
+	}
+	return ""
+}
+
+// Messages shown after a redirect, chosen by the "m" query parameter. Only
+// these fixed texts can appear, so a crafted link cannot put words on the
+// page.
+var notices = map[string]string{
+	"welcome":               "Welcome! Your account is ready.",
+	"signed-out":            "You have logged out.",
+	"signed-out-everywhere": "You were signed out of all devices.",
+	"password-changed":      "Your password was changed and your other devices were signed out.",
+}
+
+var errorMessages = map[string]string{
+	"expired":        "Your session has expired or was signed out. Please log in again.",
+	"login-required": "Please log in to see that page.",
+}
+
+// flash fills the page's notice or error from the request's "m" parameter.
+func flash(data *pageData, code string) {
+	data.Notice = notices[code]
+	data.Error = errorMessages[code]
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+func (a *app) home(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := currentSession(r); ok {
+		redirect(w, r, "/account")
+		return
+	}
+	redirect(w, r, "/login")
+}
+
+func (a *app) signupForm(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := currentSession(r); ok {
+		redirect(w, r, "/account")
+		return
+	}
+	data := pageData{Title: "Sign up"}
+	flash(&data, r.URL.Query().Get("m"))
+	a.render(w, r, http.StatusOK, "signup", data)
+}
+
+func (a *app) signup(w http.ResponseWriter, r *http.Request) {
+	username := normalizeUsername(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	data := pageData{Title: "Sign up", Form: formValues{Username: username}}
+	if msg := strings.TrimSpace(checkUsername(username) + " " + checkNewPassword(password)); msg != "" {
+		data.Error = msg
+		a.render(w, r, http.StatusUnprocessableEntity, "signup", data)
+		return
+	}
+	user, err := a.auth.CreateUser(r.Context(), auth.CreateUserParams{
+		Key:        &auth.PrimaryKeyParams{ProviderID: usernameProvider, ProviderUserID: username, Password: password},
+		Attributes: map[string]any{"username": username},
+	})
+	if errors.Is(err, luciapg.ErrDuplicateKeyID) {
+		data.Error = "The username “" + username + "” is taken. Please choose another."
+		a.render(w, r, http.StatusConflict, "signup", data)
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.startSession(w, r, user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	redirect(w, r, "/account?m=welcome")
+}
+
+func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := currentSession(r); ok {
+		redirect(w, r, "/account")
+		return
+	}
+	data := pageData{Title: "Log in"}
+	flash(&data, r.URL.Query().Get("m"))
+	a.render(w, r, http.StatusOK, "login", data)
+}
+
+func (a *app) login(w http.ResponseWriter, r *http.Request) {
+	username := normalizeUsername(r.PostFormValue("username"))
+	password := r.PostFormValue("password")
+	data := pageData{Title: "Log in", Form: formValues{Username: username}}
+	if len(password) > maxPasswordLength {
+		data.Error = "Wrong password. Please try again."
+		a.render(w, r, http.StatusUnauthorized, "login", data)
+		return
+	}
+	key, err := a.auth.UseKey(r.Context(), usernameProvider, username, password)
+	switch {
+	case errors.Is(err, luciapg.ErrInvalidKeyID), errors.Is(err, luciapg.ErrInvalidInput):
+		// Sign-up already tells whether a name is taken, so saying which
+		// of the two was wrong gives nothing away and helps the user.
+		data.Error = "No account has the username “" + username + "”."
+		a.render(w, r, http.StatusUnauthorized, "login", data)
+		return
+	case errors.Is(err, auth.ErrInvalidPassword):
+		data.Error = "Wrong password. Please try again."
+		a.render(w, r, http.StatusUnauthorized, "login", data)
+		return
+	case err != nil:
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.startSession(w, r, key.UserID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	redirect(w, r, "/account")
+}
+
+func (a *app) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.endSession(w, r); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	redirect(w, r, "/login?m=signed-out")
+}
+
+// requireSession returns the request's session and user, or redirects to
+// the login page: with "expired" when the browser sent a session cookie
+// that is no longer valid, so the user knows why.
+func (a *app) requireSession(w http.ResponseWriter, r *http.Request) (auth.Session, luciapg.User, bool) {
+	session, user, ok := currentSession(r)
+	if !ok {
+		if hadSessionCookie(r) {
+			redirect(w, r, "/login?m=expired")
+		} else {
+			redirect(w, r, "/login?m=login-required")
+		}
+	}
+	return session, user, ok
+}
+
+func (a *app) account(w http.ResponseWriter, r *http.Request) {
+	session, user, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	data := pageData{}
+	flash(&data, r.URL.Query().Get("m"))
+	a.showAccount(w, r, http.StatusOK, session, user, data)
+}
+
+// showAccount renders the account page, with the user's live sessions.
+func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, session auth.Session, user luciapg.User, data pageData) {
+	sessions, err := a.auth.GetAllUserSessions(r.Context(), user.ID)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	data.Title = "Your account"
+	data.Username = displayName(user)
+	data.UserID = user.ID
+	// This device first, then the longest-lived.
+	slices.SortFunc(sessions, func(x, y auth.Session) int {
+		switch {
+		case x.ID == session.ID:
+			return -1
+		case y.ID == session.ID:
+			return 1
+		}
+		return y.IdleExpires.Compare(x.IdleExpires)
+	})
+	for _, s := range sessions {
+		data.Sessions = append(data.Sessions, sessionRow{
+			Label:       sessionLabel(s.ID),
+			Current:     s.ID == session.ID,
+			State:       s.State.String(),
+			ActiveUntil: formatTime(s.ActiveExpires),
+			Expires:     formatTime(s.IdleExpires),
+		})
+	}
+	a.render(w, r, status, "account", data)
+}
+
+func (a *app) logoutAll(w http.ResponseWriter, r *http.Request) {
+	_, user, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	if err := a.auth.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	a.clearSessionCookie(w)
+	redirect(w, r, "/login?m=signed-out-everywhere")
+}
+
+func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
+	session, user, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	current := r.PostFormValue("current_password")
+	next := r.PostFormValue("new_password")
+	username, _ := user.Attributes["username"].(string)
+	fail := func(status int, msg string) {
+		a.showAccount(w, r, status, session, user, pageData{Error: msg})
+	}
+	if username == "" {
+		fail(http.StatusConflict, "This account has no username key, so it has no password to change.")
+		return
+	}
+	if msg := checkNewPassword(next); msg != "" {
+		fail(http.StatusUnprocessableEntity, msg)
+		return
+	}
+	if len(current) > maxPasswordLength {
+		fail(http.StatusUnauthorized, "Your current password is wrong.")
+		return
+	}
+	_, err := a.auth.UseKey(r.Context(), usernameProvider, username, current)
+	if errors.Is(err, auth.ErrInvalidPassword) {
+		fail(http.StatusUnauthorized, "Your current password is wrong.")
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if _, err := a.auth.UpdateKeyPassword(r.Context(), usernameProvider, username, next); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	// Whoever knew the old password may hold a session: end them all and
+	// keep this device signed in with a new one.
+	if err := a.auth.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.startSession(w, r, user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	redirect(w, r, "/account?m=password-changed")
+}
+
+func displayName(user luciapg.User) string {
+	if name, ok := user.Attributes["username"].(string); ok && name != "" {
+		return name
+	}
+	return user.ID
+}
+
+// sessionLabel names a session on the page without showing its id, which
+// is the secret that the cookie carries.
+func sessionLabel(sessionID string) string {
+	sum := sha256.Sum256([]byte(sessionID))
+	return "Session " + hex.EncodeToString(sum[:3])
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}

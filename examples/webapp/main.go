@@ -1,0 +1,96 @@
+// Command webapp is a small web application on luciapg and its auth core:
+// sign up with a username and password, log in and out, see your sessions,
+// sign out of all devices, change your password. Server-rendered HTML
+// (net/http and html/template), no JavaScript.
+//
+// Run it with `make webapp`, or
+//
+//	DATABASE_URL=postgres://... go run ./examples/webapp -addr 127.0.0.1:8080
+//
+// It migrates the database on start: luciapg's Lucia v1 tables, then its
+// own migration adding a username column to auth_user (recorded in
+// webapp_schema_migrations, apart from luciapg's and an application's).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/pgserver"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := serve(*addr, *origin, log); err != nil {
+		log.Error("webapp stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func serve(addr, origin string, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	databaseURL := os.Getenv("DATABASE_URL")
+	if databaseURL == "" {
+		databaseURL = pgserver.LocalURL
+	}
+	if err := migrate(ctx, databaseURL); err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return fmt.Errorf("connecting to the database: %w", err)
+	}
+	defer pool.Close()
+
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	a := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, appConfig{
+		// Browsers keep Secure cookies only over HTTPS; plain HTTP is for
+		// development on this machine.
+		secureCookies: !isLoopback(listener.Addr()) || origin != "",
+		origin:        origin,
+	})
+	server := &http.Server{
+		Handler:           a.routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = server.Shutdown(shutdownCtx)
+	}()
+	log.Info("webapp listening", "url", "http://"+listener.Addr().String())
+	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}

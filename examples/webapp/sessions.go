@@ -1,0 +1,71 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/authhttp"
+)
+
+// appConfig is how the app is served.
+type appConfig struct {
+	// secureCookies is false only for local development over plain HTTP.
+	secureCookies bool
+	// origin is the public origin when behind a proxy; form posts from it
+	// are accepted besides the request's own origin.
+	origin string
+}
+
+func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) *app {
+	var trusted []string
+	if cfg.origin != "" {
+		trusted = []string{cfg.origin}
+	}
+	return &app{
+		auth: core,
+		log:  log,
+		sessions: authhttp.New(core, authhttp.Config{
+			LocalDevelopment: !cfg.secureCookies,
+			TrustedOrigins:   trusted,
+			Logger:           log,
+		}),
+	}
+}
+
+// withSessions puts every route behind the auth core's middleware: it
+// refuses cross-origin form posts, validates the session cookie (renewing
+// or clearing it) and puts the session and user in the request context.
+func (a *app) withSessions(next http.Handler) http.Handler {
+	return a.sessions.Middleware(next)
+}
+
+// currentSession returns the request's valid session and its user.
+func currentSession(r *http.Request) (auth.Session, luciapg.User, bool) {
+	return authhttp.FromContext(r.Context())
+}
+
+// hadSessionCookie reports whether the browser sent a session cookie: with
+// no valid session in the context, that means it expired or was revoked.
+func hadSessionCookie(r *http.Request) bool {
+	cookie, err := r.Cookie(authhttp.DefaultCookieName)
+	return err == nil && cookie.Value != ""
+}
+
+// startSession signs the user in on this browser.
+func (a *app) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
+	_, err := a.sessions.Login(r.Context(), w, userID)
+	return err
+}
+
+// endSession signs this browser out.
+func (a *app) endSession(w http.ResponseWriter, r *http.Request) error {
+	return a.sessions.Logout(w, r)
+}
+
+// clearSessionCookie deletes the browser's session cookie, after its
+// session was invalidated some other way.
+func (a *app) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, a.sessions.BlankCookie())
+}

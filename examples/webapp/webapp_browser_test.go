@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// TestBrowserJourney drives the app in headless Chromium the way a person
+// would, on two devices, and checks what the database holds after each
+// step that should change it.
+func TestBrowserJourney(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	browser := newBrowser(t)
+	laptop := &page{t: t, ctx: browser, app: app}
+
+	// Sign up.
+	laptop.wantLocationAfterOpen("/", "/login")
+	laptop.open("/signup")
+	laptop.screenshot("01-signup")
+	laptop.submit(map[string]string{"#username": "Alice", "#password": "correct horse"}, "#submit")
+	laptop.wantLocation("/account?m=welcome")
+	laptop.wantText("#notice", "Welcome")
+	laptop.wantText("h1", "Hello, alice")
+	alice := app.userIDOf(t, "alice")
+
+	// Log out.
+	laptop.submit(nil, "#logout")
+	laptop.wantLocation("/login?m=signed-out")
+	laptop.wantText("#notice", "You have logged out.")
+	if n := app.sessionCount(t, alice); n != 0 {
+		t.Fatalf("after logging out alice has %d sessions, want 0", n)
+	}
+
+	// The name is taken, whatever its case.
+	laptop.open("/signup")
+	if status := laptop.submit(map[string]string{"#username": "ALICE", "#password": "another password"}, "#submit"); status != http.StatusConflict {
+		t.Errorf("signing up with a taken name: status %d, want %d", status, http.StatusConflict)
+	}
+	laptop.wantText("#error", "The username “alice” is taken.")
+	laptop.screenshot("02-signup-username-taken")
+
+	// A wrong password, then an unknown name, then the right password.
+	laptop.open("/login")
+	if status := laptop.submit(map[string]string{"#username": "alice", "#password": "wrong horse"}, "#submit"); status != http.StatusUnauthorized {
+		t.Errorf("wrong password: status %d, want %d", status, http.StatusUnauthorized)
+	}
+	laptop.wantText("#error", "Wrong password.")
+	laptop.screenshot("03-login-wrong-password")
+	laptop.submit(map[string]string{"#username": "bob", "#password": "whatever1"}, "#submit")
+	laptop.wantText("#error", "No account has the username “bob”.")
+	laptop.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit")
+	laptop.wantLocation("/account")
+
+	// A second device; the account page lists both sessions.
+	phone := &page{t: t, ctx: newDevice(t, browser), app: app}
+	phone.wantLocationAfterOpen("/account", "/login?m=login-required")
+	phone.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit")
+	phone.wantLocation("/account")
+	phone.wantText("#sessions tbody", "(this device)")
+	if rows := phone.count("#sessions tbody tr"); rows != 2 {
+		t.Fatalf("the account page lists %d sessions, want 2", rows)
+	}
+	phone.screenshot("04-account")
+
+	// A form on another origin posting to the app is refused: the session
+	// cookie goes along (same site, SameSite=Lax), the Origin check stops it.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Win a prize</title>
+<form id="f" method="post" action="%s/logout-all"><button id="go">Claim</button></form>`, app.url)
+	}))
+	t.Cleanup(evil.Close)
+	if err := laptop.navigateAway(evil.URL); err != nil {
+		t.Fatal(err)
+	}
+	if status := laptop.submit(nil, "#go"); status != http.StatusForbidden {
+		t.Errorf("cross-origin POST: status %d, want %d", status, http.StatusForbidden)
+	}
+	laptop.screenshot("05-cross-origin-post-refused")
+	if n := app.sessionCount(t, alice); n != 2 {
+		t.Fatalf("after a refused cross-origin POST alice has %d sessions, want 2", n)
+	}
+	laptop.wantLocationAfterOpen("/account", "/account")
+
+	// Change the password: the wrong current one is refused; the right one
+	// signs out the other device and keeps this one in.
+	laptop.submit(map[string]string{"#current-password": "not it", "#new-password": "battery staple"}, "#change-password")
+	laptop.wantText("#error", "Your current password is wrong.")
+	laptop.submit(map[string]string{"#current-password": "correct horse", "#new-password": "battery staple"}, "#change-password")
+	laptop.wantLocation("/account?m=password-changed")
+	laptop.wantText("#notice", "Your password was changed")
+	phone.wantLocationAfterOpen("/account", "/login?m=expired")
+	phone.wantText("#error", "Your session has expired or was signed out.")
+	phone.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit")
+	phone.wantText("#error", "Wrong password.")
+	phone.submit(map[string]string{"#username": "alice", "#password": "battery staple"}, "#submit")
+	phone.wantLocation("/account")
+
+	// Sign out everywhere: both devices are out.
+	laptop.open("/account")
+	laptop.submit(nil, "#logout-all")
+	laptop.wantLocation("/login?m=signed-out-everywhere")
+	laptop.wantText("#notice", "You were signed out of all devices.")
+	laptop.screenshot("06-signed-out-everywhere")
+	phone.wantLocationAfterOpen("/account", "/login?m=expired")
+	if n := app.sessionCount(t, alice); n != 0 {
+		t.Fatalf("after signing out everywhere alice has %d sessions, want 0", n)
+	}
+
+	// Time passes: an idle session is renewed on use, a dead one expires.
+	laptop.open("/login")
+	laptop.submit(map[string]string{"#username": "alice", "#password": "battery staple"}, "#submit")
+	laptop.wantLocation("/account")
+	app.clock.Advance(3 * 24 * time.Hour) // past the 24 h active period: idle
+	laptop.wantLocationAfterOpen("/account", "/account")
+	// Renewed: this device's session is a new, active one.
+	laptop.wantText("#sessions tbody tr:first-child", "(this device)")
+	laptop.wantText("#sessions tbody tr:first-child", "active")
+	app.clock.Advance(15 * 24 * time.Hour) // past the renewed session's idle period: dead
+	laptop.wantLocationAfterOpen("/account", "/login?m=expired")
+	laptop.wantText("#error", "Your session has expired")
+	laptop.screenshot("07-session-expired")
+	if n := app.sessionCount(t, alice); n != 0 {
+		t.Fatalf("after the session expired alice has %d live sessions, want 0", n)
+	}
+}

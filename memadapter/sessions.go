@@ -1,0 +1,84 @@
+package memadapter
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/luciapg/luciapg"
+)
+
+// GetSession implements luciapg.SessionAdapter.
+func (a *Adapter) GetSession(_ context.Context, sessionID string) (luciapg.Session, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	session, ok := a.sessions[sessionID]
+	if !ok {
+		return luciapg.Session{}, luciapg.ErrInvalidSessionID
+	}
+	return session, nil
+}
+
+// GetSessionsByUserID implements luciapg.SessionAdapter; sessions come in
+// id order.
+func (a *Adapter) GetSessionsByUserID(_ context.Context, userID string) ([]luciapg.Session, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	sessions := []luciapg.Session{}
+	for _, id := range slices.Sorted(maps.Keys(a.sessions)) {
+		if session := a.sessions[id]; session.UserID == userID {
+			sessions = append(sessions, session)
+		}
+	}
+	return sessions, nil
+}
+
+// SetSession implements luciapg.SessionAdapter.
+func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
+	if session.ID == "" {
+		return fmt.Errorf("%w: session id is empty", luciapg.ErrInvalidInput)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, taken := a.sessions[session.ID]; taken {
+		return luciapg.ErrDuplicateSessionID
+	}
+	if _, ok := a.users[session.UserID]; !ok {
+		return luciapg.ErrInvalidUserID
+	}
+	a.sessions[session.ID] = session
+	return nil
+}
+
+// DeleteSession implements luciapg.SessionAdapter.
+func (a *Adapter) DeleteSession(_ context.Context, sessionID string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sessions, sessionID)
+	return nil
+}
+
+// DeleteSessionsByUserID implements luciapg.SessionAdapter.
+func (a *Adapter) DeleteSessionsByUserID(_ context.Context, userID string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.deleteSessionsOf(userID)
+	return nil
+}
+
+// GetSessionAndUser implements luciapg.Adapter.
+func (a *Adapter) GetSessionAndUser(_ context.Context, sessionID string) (luciapg.Session, luciapg.User, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	session, ok := a.sessions[sessionID]
+	if !ok {
+		return luciapg.Session{}, luciapg.User{}, luciapg.ErrInvalidSessionID
+	}
+	return session, userFrom(session.UserID, a.users[session.UserID]), nil
+}
+
+// deleteSessionsOf deletes every session of userID. The caller holds mu.
+func (a *Adapter) deleteSessionsOf(userID string) {
+	maps.DeleteFunc(a.sessions, func(_ string, s luciapg.Session) bool { return s.UserID == userID })
+}

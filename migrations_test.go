@@ -1,0 +1,156 @@
+package luciapg_test
+
+import (
+	"context"
+	"io/fs"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func appliedMigrations(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "SELECT version FROM "+luciapg.MigrationsTable+" ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return versions
+}
+
+func embeddedMigrationCount(t *testing.T) int {
+	t.Helper()
+	files, err := fs.Glob(luciapg.MigrationsFS(), "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("MigrationsFS has no .sql files (%v)", err)
+	}
+	return len(files)
+}
+
+func TestMigrateFreshDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testdb.NewEmptyURL(t)
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	// Running again is a no-op.
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	conn := connect(t, url)
+	if got, want := len(appliedMigrations(t, conn)), embeddedMigrationCount(t); got != want {
+		t.Fatalf("%d migrations recorded, want %d", got, want)
+	}
+	rows, err := conn.Query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"auth_key", "auth_session", "auth_user", luciapg.MigrationsTable}
+	if len(tables) != len(want) {
+		t.Fatalf("tables %v, want %v (no schema_migrations: that name is the application's)", tables, want)
+	}
+	for i := range want {
+		if tables[i] != want[i] {
+			t.Fatalf("tables %v, want %v", tables, want)
+		}
+	}
+	// The store works on the migrated database.
+	pool := testdb.Pool(t, url, 2)
+	if _, err := luciapg.New(pool).SetUser(ctx, luciapg.User{ID: "u1"}, &luciapg.Key{ID: "email:u1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateAdoptsLuciaDatabase: a database whose tables a Lucia v1 app
+// created (the seed's DDL, no indexes) keeps its rows and gains the indexes.
+func TestMigrateAdoptsLuciaDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testdb.NewEmptyURL(t)
+	conn := connect(t, url)
+	_, err := conn.Exec(ctx, `
+CREATE TABLE auth_user (id TEXT PRIMARY KEY, username TEXT);
+CREATE TABLE auth_session (
+    id TEXT PRIMARY KEY,
+    user_id TEXT REFERENCES auth_user(id) NOT NULL,
+    active_expires BIGINT NOT NULL,
+    idle_expires BIGINT NOT NULL
+);
+CREATE TABLE auth_key (
+    id TEXT PRIMARY KEY,
+    user_id TEXT REFERENCES auth_user(id) NOT NULL,
+    primary_key BOOLEAN NOT NULL,
+    hashed_password TEXT,
+    expires BIGINT
+);
+INSERT INTO auth_user VALUES ('lucia-user', 'ada');
+INSERT INTO auth_key VALUES ('username:ada', 'lucia-user', true, 's2:salt:hash', NULL);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	var indexes int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('auth_session_user_id_idx', 'auth_key_user_id_idx', 'auth_session_idle_expires_idx')").Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != 3 {
+		t.Fatalf("%d of the 3 indexes exist", indexes)
+	}
+	user, err := luciapg.New(conn).GetUser(ctx, "lucia-user")
+	if err != nil || user.Attributes["username"] != "ada" {
+		t.Fatalf("the Lucia app's user after Migrate: %+v, %v", user, err)
+	}
+}
+
+func TestMigrateConcurrentCallers(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewEmptyURL(t)
+	const callers = 4
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { errs[i] = luciapg.Migrate(context.Background(), url) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+	if got, want := len(appliedMigrations(t, connect(t, url))), embeddedMigrationCount(t); got != want {
+		t.Fatalf("%d migrations recorded, want %d", got, want)
+	}
+}
+
+func TestMigrateRefusesNonURL(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"", "host=127.0.0.1 user=postgres", "mysql://root@localhost/test", "postgres://%zz"} {
+		if err := luciapg.Migrate(context.Background(), bad); err == nil {
+			t.Errorf("Migrate(%q) succeeded", bad)
+		}
+	}
+}

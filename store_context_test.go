@@ -1,0 +1,164 @@
+package luciapg_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+// TestCancelledContext: every kind of call returns an error satisfying
+// errors.Is(err, context.Canceled), writes nothing, and leaves the pool
+// healthy.
+func TestCancelledContext(t *testing.T) {
+	t.Parallel()
+	pool := testdb.Pool(t, testdb.NewURL(t), 2)
+	store := luciapg.New(pool)
+	ctx := context.Background()
+	if _, err := store.SetUser(ctx, luciapg.User{ID: "u1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+
+	calls := map[string]func() error{
+		"SetUser with key": func() error {
+			_, err := store.SetUser(cancelled, luciapg.User{ID: "u2"}, &luciapg.Key{ID: "email:u2"})
+			return err
+		},
+		"DeleteUser": func() error { return store.DeleteUser(cancelled, "u1") },
+		"GetSessionAndUser": func() error {
+			_, _, err := store.GetSessionAndUser(cancelled, "s1")
+			return err
+		},
+		"SetSession": func() error {
+			return store.SetSession(cancelled, luciapg.Session{ID: "s1", UserID: "u1"})
+		},
+		"GetUser": func() error {
+			_, err := store.GetUser(cancelled, "u1")
+			return err
+		},
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a cancelled context: %v, want context.Canceled", name, err)
+		}
+	}
+	if userCount(t, pool, "u1") != 1 || userCount(t, pool, "u2") != 0 {
+		t.Fatal("a cancelled call changed rows")
+	}
+	if _, err := store.GetUser(ctx, "u1"); err != nil {
+		t.Fatalf("the pool does not work after cancelled calls: %v", err)
+	}
+}
+
+// TestDeadlineDuringLockWait cancels a DeleteUser while it waits for a row
+// lock held by another transaction: it must give up with the deadline
+// error, roll back, and give its connection back.
+func TestDeadlineDuringLockWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.Pool(t, testdb.NewURL(t), 3)
+	store := luciapg.New(pool)
+	if _, err := store.SetUser(ctx, luciapg.User{ID: "u1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx) //nolint:errcheck
+	if _, err := holder.Exec(ctx, "SELECT 1 FROM auth_user WHERE id = 'u1' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	deadline, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := store.DeleteUser(deadline, "u1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("DeleteUser blocked on a lock past its deadline: %v, want context.DeadlineExceeded", err)
+	}
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if userCount(t, pool, "u1") != 1 {
+		t.Fatal("the timed-out DeleteUser deleted the user")
+	}
+	if err := store.DeleteUser(ctx, "u1"); err != nil {
+		t.Fatalf("DeleteUser afterwards: %v", err)
+	}
+	wantAllReleased(t, pool)
+}
+
+// TestManyMoreCallsThanConnections mixes SetUser-with-key (a third of them
+// on taken key ids), DeleteUser and reads on a pool of two connections. The
+// reference adapter leaked a connection per SetUser and hung.
+func TestManyMoreCallsThanConnections(t *testing.T) {
+	t.Parallel()
+	const poolSize, calls = 2, 60
+	pool := testdb.Pool(t, testdb.NewURL(t), poolSize)
+	store := luciapg.New(pool)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			id := fmt.Sprintf("user%d", i)
+			key := &luciapg.Key{ID: fmt.Sprintf("email:%d", i%(2*calls/3)), PrimaryKey: true}
+			if _, errs[i] = store.SetUser(ctx, luciapg.User{ID: id}, key); errs[i] != nil {
+				return
+			}
+			if _, err := store.GetKeysByUserID(ctx, id); err != nil {
+				errs[i] = err
+				return
+			}
+			if i%5 == 0 {
+				errs[i] = store.DeleteUser(ctx, id)
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("calls did not finish in time: %v", ctx.Err())
+	}
+	duplicates := 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, luciapg.ErrDuplicateKeyID):
+			duplicates++
+		case err != nil:
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	if want := calls - 2*calls/3; duplicates != want {
+		t.Errorf("%d calls refused as duplicate keys, want %d", duplicates, want)
+	}
+	wantAllReleased(t, pool)
+	orphans := countRows(t, pool, "SELECT count(*) FROM auth_key k WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = k.user_id)")
+	usersWithoutKey := countRows(t, pool, "SELECT count(*) FROM auth_user u WHERE NOT EXISTS (SELECT 1 FROM auth_key k WHERE k.user_id = u.id)")
+	if orphans != 0 || usersWithoutKey != 0 {
+		t.Fatalf("%d keys without user, %d users without key", orphans, usersWithoutKey)
+	}
+}
+
+// wantAllReleased fails unless every connection goes back to the pool.
+// pgxpool destroys a broken connection in the background, so a connection
+// may count as acquired for a moment after the call that used it returned:
+// poll, with a deadline.
+func wantAllReleased(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for pool.Stat().AcquiredConns() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still acquired after every call returned", pool.Stat().AcquiredConns())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
