@@ -8,8 +8,11 @@
 // Each part runs in a database of its own, created on the server and
 // dropped at the end. Results go to -out as Markdown, JSON and PNG:
 //
-//	go run ./bench                       # everything, as committed in bench/results
-//	go run ./bench -parts load -duration 2s -rounds 1
+//	go run ./bench                               # load, scale and purge (make bench)
+//	go run ./bench -parts load -rounds 7 -duration 3s
+//	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
+//
+// Each report ends with the command that produced it.
 //
 // The machine should be otherwise idle; on a shared one, compare the
 // per-round ratios, not single numbers.
