@@ -6,23 +6,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The statements that return a list of rows are written here rather than
-// in db/queries: sqlc's generated :many methods allocate a row struct and
-// an argument slice for every row and return their own row type, which the
-// Store would then copy. These two run on every sign-in and session
-// listing, so they scan straight into the contract's types (see the
-// allocations in bench/results and BenchmarkGetSessionsByUserID).
-const (
-	selectSessionsByUserIDSQL = `SELECT id, user_id, active_expires, idle_expires
-FROM auth_session
-WHERE user_id = $1
-ORDER BY id`
-
-	selectKeysByUserIDSQL = `SELECT id, user_id, primary_key, hashed_password, expires
-FROM auth_key
-WHERE user_id = $1
-ORDER BY id`
-)
+// The statements that return a list of rows live in db/queries like every
+// other, and sqlc checks them, but the Store runs their text (exported by
+// sqlc as dbgen.GetSessionsByUserID and dbgen.GetKeysByUserID) with
+// collectRows instead of the generated :many methods. Those allocate a row
+// struct and an argument slice for every row and return dbgen's row type,
+// which the Store would then copy; these lists are read on every sign-in
+// and session listing (see BenchmarkGetSessionsByUserID).
 
 // collectRows runs sql and scans each row into scans, which point into
 // *row, appending a copy of *row per row. It returns an empty, non-nil

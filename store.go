@@ -148,15 +148,15 @@ func (s *Store) GetKey(ctx context.Context, keyID string) (Key, error) {
 	return keyFromRow(row), nil
 }
 
-// GetKeysByUserID implements UserAdapter. Its statement is in
-// list_queries.go.
+// GetKeysByUserID implements UserAdapter, scanning with collectRows (see
+// list_queries.go).
 func (s *Store) GetKeysByUserID(ctx context.Context, userID string) ([]Key, error) {
 	if !findable(userID) {
 		return []Key{}, nil
 	}
 	var key Key
 	keys, err := collectRows(ctx, s.db, &key, []any{&key.ID, &key.UserID, &key.PrimaryKey, &key.HashedPassword, &key.Expires},
-		selectKeysByUserIDSQL, userID)
+		dbgen.GetKeysByUserID, userID)
 	return keys, interpretError(err)
 }
 
@@ -239,15 +239,15 @@ func (s *Store) GetSession(ctx context.Context, sessionID string) (Session, erro
 	return Session(row), nil
 }
 
-// GetSessionsByUserID implements SessionAdapter. Its statement is in
-// list_queries.go.
+// GetSessionsByUserID implements SessionAdapter, scanning with collectRows
+// (see list_queries.go).
 func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Session, error) {
 	if !findable(userID) {
 		return []Session{}, nil
 	}
 	var session Session
 	sessions, err := collectRows(ctx, s.db, &session, []any{&session.ID, &session.UserID, &session.ActiveExpires, &session.IdleExpires},
-		selectSessionsByUserIDSQL, userID)
+		dbgen.GetSessionsByUserID, userID)
 	return sessions, interpretError(err)
 }
 

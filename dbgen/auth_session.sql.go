@@ -9,7 +9,7 @@ import (
 	"context"
 )
 
-const deleteDeadSessionsBatch = `-- name: DeleteDeadSessionsBatch :execrows
+const DeleteDeadSessionsBatch = `-- name: DeleteDeadSessionsBatch :execrows
 DELETE FROM auth_session
 WHERE ctid = ANY (ARRAY(
     SELECT dead.ctid
@@ -35,41 +35,41 @@ type DeleteDeadSessionsBatchParams struct {
 // SKIP LOCKED lets purges run side by side and never waits on a session a
 // request is changing; that session is dead and a later batch takes it.
 func (q *Queries) DeleteDeadSessionsBatch(ctx context.Context, arg DeleteDeadSessionsBatchParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteDeadSessionsBatch, arg.NowMillis, arg.BatchSize)
+	result, err := q.db.Exec(ctx, DeleteDeadSessionsBatch, arg.NowMillis, arg.BatchSize)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const deleteSession = `-- name: DeleteSession :exec
+const DeleteSession = `-- name: DeleteSession :exec
 DELETE FROM auth_session
 WHERE id = $1
 `
 
 func (q *Queries) DeleteSession(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, deleteSession, id)
+	_, err := q.db.Exec(ctx, DeleteSession, id)
 	return err
 }
 
-const deleteSessionsByUserID = `-- name: DeleteSessionsByUserID :exec
+const DeleteSessionsByUserID = `-- name: DeleteSessionsByUserID :exec
 DELETE FROM auth_session
 WHERE user_id = $1
 `
 
 func (q *Queries) DeleteSessionsByUserID(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, deleteSessionsByUserID, userID)
+	_, err := q.db.Exec(ctx, DeleteSessionsByUserID, userID)
 	return err
 }
 
-const getSession = `-- name: GetSession :one
+const GetSession = `-- name: GetSession :one
 SELECT id, user_id, active_expires, idle_expires
 FROM auth_session
 WHERE id = $1
 `
 
 func (q *Queries) GetSession(ctx context.Context, id string) (AuthSession, error) {
-	row := q.db.QueryRow(ctx, getSession, id)
+	row := q.db.QueryRow(ctx, GetSession, id)
 	var i AuthSession
 	err := row.Scan(
 		&i.ID,
@@ -80,7 +80,41 @@ func (q *Queries) GetSession(ctx context.Context, id string) (AuthSession, error
 	return i, err
 }
 
-const insertSession = `-- name: InsertSession :exec
+const GetSessionsByUserID = `-- name: GetSessionsByUserID :many
+SELECT id, user_id, active_expires, idle_expires
+FROM auth_session
+WHERE user_id = $1
+ORDER BY id
+`
+
+// The Store runs this text (exported as dbgen.GetSessionsByUserID) with its
+// own scanning, straight into luciapg.Session; see list_queries.go.
+func (q *Queries) GetSessionsByUserID(ctx context.Context, userID string) ([]AuthSession, error) {
+	rows, err := q.db.Query(ctx, GetSessionsByUserID, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AuthSession
+	for rows.Next() {
+		var i AuthSession
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserID,
+			&i.ActiveExpires,
+			&i.IdleExpires,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const InsertSession = `-- name: InsertSession :exec
 INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
 VALUES ($1, $2, $3, $4)
 `
@@ -93,7 +127,7 @@ type InsertSessionParams struct {
 }
 
 func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) error {
-	_, err := q.db.Exec(ctx, insertSession,
+	_, err := q.db.Exec(ctx, InsertSession,
 		arg.ID,
 		arg.UserID,
 		arg.ActiveExpires,

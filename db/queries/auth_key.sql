@@ -3,6 +3,14 @@ SELECT id, user_id, primary_key, hashed_password, expires
 FROM auth_key
 WHERE id = $1;
 
+-- name: GetKeysByUserID :many
+-- The Store runs this text (exported as dbgen.GetKeysByUserID) with its own
+-- scanning, straight into luciapg.Key; see list_queries.go.
+SELECT id, user_id, primary_key, hashed_password, expires
+FROM auth_key
+WHERE user_id = $1
+ORDER BY id;
+
 -- name: InsertKey :exec
 INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires)
 VALUES ($1, $2, $3, $4, $5);

@@ -3,6 +3,14 @@ SELECT id, user_id, active_expires, idle_expires
 FROM auth_session
 WHERE id = $1;
 
+-- name: GetSessionsByUserID :many
+-- The Store runs this text (exported as dbgen.GetSessionsByUserID) with its
+-- own scanning, straight into luciapg.Session; see list_queries.go.
+SELECT id, user_id, active_expires, idle_expires
+FROM auth_session
+WHERE user_id = $1
+ORDER BY id;
+
 -- name: InsertSession :exec
 INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
 VALUES ($1, $2, $3, $4);
