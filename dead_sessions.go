@@ -25,7 +25,7 @@ func (s *Store) DeleteDeadSessions(ctx context.Context, nowMillis int64, batchSi
 	}
 	var total int64
 	for {
-		n, err := s.deleteDeadSessionsBatch(ctx, nowMillis, batchSize)
+		n, err := s.DeleteDeadSessionsBatch(ctx, nowMillis, batchSize)
 		total += n
 		if err != nil || n < int64(batchSize) {
 			return total, err
@@ -33,12 +33,26 @@ func (s *Store) DeleteDeadSessions(ctx context.Context, nowMillis int64, batchSi
 	}
 }
 
-// deleteDeadSessionsBatch deletes at most batchSize dead sessions.
-func (s *Store) deleteDeadSessionsBatch(ctx context.Context, nowMillis int64, batchSize int) (int64, error) {
+// DeleteDeadSessionsBatch deletes at most batchSize sessions whose idle
+// period ended before nowMillis, in one statement, and returns how many it
+// deleted. It is one step of DeleteDeadSessions, for callers that report
+// progress between batches (the luciapg CLI's sessions prune): call it until
+// it returns fewer than batchSize.
+func (s *Store) DeleteDeadSessionsBatch(ctx context.Context, nowMillis int64, batchSize int) (int64, error) {
+	if err := checkBatchSize(batchSize); err != nil {
+		return 0, err
+	}
 	n, err := s.queries.DeleteDeadSessionsBatch(ctx, dbgen.DeleteDeadSessionsBatchParams{
 		NowMillis: nowMillis,
 		BatchSize: int32(batchSize),
 	})
+	return n, interpretError(err)
+}
+
+// CountDeadSessions returns how many sessions' idle period ended before
+// nowMillis: what DeleteDeadSessions would delete.
+func (s *Store) CountDeadSessions(ctx context.Context, nowMillis int64) (int64, error) {
+	n, err := s.queries.CountDeadSessions(ctx, nowMillis)
 	return n, interpretError(err)
 }
 

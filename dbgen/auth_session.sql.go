@@ -9,6 +9,20 @@ import (
 	"context"
 )
 
+const CountDeadSessions = `-- name: CountDeadSessions :one
+SELECT count(*)
+FROM auth_session
+WHERE idle_expires < $1
+`
+
+// How many sessions a purge at @now_millis would delete.
+func (q *Queries) CountDeadSessions(ctx context.Context, nowMillis int64) (int64, error) {
+	row := q.db.QueryRow(ctx, CountDeadSessions, nowMillis)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const DeleteDeadSessionsBatch = `-- name: DeleteDeadSessionsBatch :execrows
 DELETE FROM auth_session
 WHERE ctid = ANY (ARRAY(

@@ -41,3 +41,9 @@ WHERE ctid = ANY (ARRAY(
     LIMIT @batch_size
     FOR UPDATE SKIP LOCKED
 ));
+
+-- name: CountDeadSessions :one
+-- How many sessions a purge at @now_millis would delete.
+SELECT count(*)
+FROM auth_session
+WHERE idle_expires < @now_millis;
