@@ -162,3 +162,45 @@ func TestDeleteDeadSessionsCancelled(t *testing.T) {
 		t.Errorf("%d sessions left, want 1", got)
 	}
 }
+
+// TestDeadSessionsOneBatchAtATime drives the purge the way the CLI does:
+// count, then one batch at a time, oldest first, until a short batch.
+func TestDeadSessionsOneBatchAtATime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	store := luciapg.New(pool)
+	seedSessions(t, pool, "owner", "dead", 5, 1, 4, 2, 3)
+	seedSessions(t, pool, "owner", "alive", deadSessionsNow)
+
+	dead, err := store.CountDeadSessions(ctx, deadSessionsNow)
+	if err != nil || dead != 5 {
+		t.Fatalf("CountDeadSessions = %d, %v; want 5", dead, err)
+	}
+	var batches []int64
+	for {
+		n, err := store.DeleteDeadSessionsBatch(ctx, deadSessionsNow, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, n)
+		if n < 2 {
+			break
+		}
+		if len(batches) == 1 {
+			// The longest dead go first: idle expiries 1 and 2 (dead1, dead3).
+			if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0 dead0 dead2 dead4]" {
+				t.Fatalf("after the first batch: %v", got)
+			}
+		}
+	}
+	if fmt.Sprint(batches) != "[2 2 1]" {
+		t.Fatalf("batch sizes %v, want [2 2 1]", batches)
+	}
+	if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0]" {
+		t.Fatalf("left %v, want only the live session", got)
+	}
+	if _, err := store.DeleteDeadSessionsBatch(ctx, deadSessionsNow, 0); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Fatalf("batch size 0: %v, want ErrInvalidInput", err)
+	}
+}
