@@ -49,6 +49,10 @@ lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
 	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
 		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
 
+.PHONY: bench
+bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).
+	$(GO) run ./bench -url "$(DATABASE_URL)" $(BENCH_FLAGS)
+
 # How `make chaos` restarts the server: the local Debian cluster by default.
 CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main restart
 

@@ -15,5 +15,10 @@
 // Expiries are int64 milliseconds since the Unix epoch, as stored. Known
 // failures are the sentinel errors ([ErrInvalidUserID] and friends), which
 // carry Lucia's error codes; every other database error is returned as pgx
-// reported it. The package logs nothing.
+// reported it.
+//
+// Lucia deletes a user's dead sessions only when that user signs in again;
+// [Store.DeleteDeadSessions] purges all of them in batches, and a [Janitor]
+// does so in the background. The package logs nothing, except through the
+// *slog.Logger a Janitor is given.
 package luciapg

@@ -148,20 +148,16 @@ func (s *Store) GetKey(ctx context.Context, keyID string) (Key, error) {
 	return keyFromRow(row), nil
 }
 
-// GetKeysByUserID implements UserAdapter.
+// GetKeysByUserID implements UserAdapter, scanning with collectRows (see
+// list_queries.go).
 func (s *Store) GetKeysByUserID(ctx context.Context, userID string) ([]Key, error) {
 	if !findable(userID) {
 		return []Key{}, nil
 	}
-	rows, err := s.queries.GetKeysByUserID(ctx, userID)
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	keys := make([]Key, len(rows))
-	for i, row := range rows {
-		keys[i] = keyFromRow(row)
-	}
-	return keys, nil
+	var key Key
+	keys, err := collectRows(ctx, s.db, &key, []any{&key.ID, &key.UserID, &key.PrimaryKey, &key.HashedPassword, &key.Expires},
+		dbgen.GetKeysByUserID, userID)
+	return keys, interpretError(err)
 }
 
 // SetKey implements UserAdapter.
@@ -243,20 +239,16 @@ func (s *Store) GetSession(ctx context.Context, sessionID string) (Session, erro
 	return Session(row), nil
 }
 
-// GetSessionsByUserID implements SessionAdapter.
+// GetSessionsByUserID implements SessionAdapter, scanning with collectRows
+// (see list_queries.go).
 func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Session, error) {
 	if !findable(userID) {
 		return []Session{}, nil
 	}
-	rows, err := s.queries.GetSessionsByUserID(ctx, userID)
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	sessions := make([]Session, len(rows))
-	for i, row := range rows {
-		sessions[i] = Session(row)
-	}
-	return sessions, nil
+	var session Session
+	sessions, err := collectRows(ctx, s.db, &session, []any{&session.ID, &session.UserID, &session.ActiveExpires, &session.IdleExpires},
+		dbgen.GetSessionsByUserID, userID)
+	return sessions, interpretError(err)
 }
 
 // SetSession implements SessionAdapter.

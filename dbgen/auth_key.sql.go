@@ -9,14 +9,14 @@ import (
 	"context"
 )
 
-const consumeKey = `-- name: ConsumeKey :one
+const ConsumeKey = `-- name: ConsumeKey :one
 DELETE FROM auth_key
 WHERE id = $1 AND primary_key = false
 RETURNING id, user_id, primary_key, hashed_password, expires
 `
 
 func (q *Queries) ConsumeKey(ctx context.Context, id string) (AuthKey, error) {
-	row := q.db.QueryRow(ctx, consumeKey, id)
+	row := q.db.QueryRow(ctx, ConsumeKey, id)
 	var i AuthKey
 	err := row.Scan(
 		&i.ID,
@@ -28,34 +28,34 @@ func (q *Queries) ConsumeKey(ctx context.Context, id string) (AuthKey, error) {
 	return i, err
 }
 
-const deleteKeysByUserID = `-- name: DeleteKeysByUserID :exec
+const DeleteKeysByUserID = `-- name: DeleteKeysByUserID :exec
 DELETE FROM auth_key
 WHERE user_id = $1
 `
 
 func (q *Queries) DeleteKeysByUserID(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, deleteKeysByUserID, userID)
+	_, err := q.db.Exec(ctx, DeleteKeysByUserID, userID)
 	return err
 }
 
-const deleteNonPrimaryKey = `-- name: DeleteNonPrimaryKey :exec
+const DeleteNonPrimaryKey = `-- name: DeleteNonPrimaryKey :exec
 DELETE FROM auth_key
 WHERE id = $1 AND primary_key = false
 `
 
 func (q *Queries) DeleteNonPrimaryKey(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, deleteNonPrimaryKey, id)
+	_, err := q.db.Exec(ctx, DeleteNonPrimaryKey, id)
 	return err
 }
 
-const getKey = `-- name: GetKey :one
+const GetKey = `-- name: GetKey :one
 SELECT id, user_id, primary_key, hashed_password, expires
 FROM auth_key
 WHERE id = $1
 `
 
 func (q *Queries) GetKey(ctx context.Context, id string) (AuthKey, error) {
-	row := q.db.QueryRow(ctx, getKey, id)
+	row := q.db.QueryRow(ctx, GetKey, id)
 	var i AuthKey
 	err := row.Scan(
 		&i.ID,
@@ -67,15 +67,17 @@ func (q *Queries) GetKey(ctx context.Context, id string) (AuthKey, error) {
 	return i, err
 }
 
-const getKeysByUserID = `-- name: GetKeysByUserID :many
+const GetKeysByUserID = `-- name: GetKeysByUserID :many
 SELECT id, user_id, primary_key, hashed_password, expires
 FROM auth_key
 WHERE user_id = $1
 ORDER BY id
 `
 
+// The Store runs this text (exported as dbgen.GetKeysByUserID) with its own
+// scanning, straight into luciapg.Key; see list_queries.go.
 func (q *Queries) GetKeysByUserID(ctx context.Context, userID string) ([]AuthKey, error) {
-	rows, err := q.db.Query(ctx, getKeysByUserID, userID)
+	rows, err := q.db.Query(ctx, GetKeysByUserID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +102,7 @@ func (q *Queries) GetKeysByUserID(ctx context.Context, userID string) ([]AuthKey
 	return items, nil
 }
 
-const insertKey = `-- name: InsertKey :exec
+const InsertKey = `-- name: InsertKey :exec
 INSERT INTO auth_key (id, user_id, primary_key, hashed_password, expires)
 VALUES ($1, $2, $3, $4, $5)
 `
@@ -114,7 +116,7 @@ type InsertKeyParams struct {
 }
 
 func (q *Queries) InsertKey(ctx context.Context, arg InsertKeyParams) error {
-	_, err := q.db.Exec(ctx, insertKey,
+	_, err := q.db.Exec(ctx, InsertKey,
 		arg.ID,
 		arg.UserID,
 		arg.PrimaryKey,
@@ -124,7 +126,7 @@ func (q *Queries) InsertKey(ctx context.Context, arg InsertKeyParams) error {
 	return err
 }
 
-const updateKeyPassword = `-- name: UpdateKeyPassword :one
+const UpdateKeyPassword = `-- name: UpdateKeyPassword :one
 UPDATE auth_key
 SET hashed_password = $2
 WHERE id = $1
@@ -137,7 +139,7 @@ type UpdateKeyPasswordParams struct {
 }
 
 func (q *Queries) UpdateKeyPassword(ctx context.Context, arg UpdateKeyPasswordParams) (AuthKey, error) {
-	row := q.db.QueryRow(ctx, updateKeyPassword, arg.ID, arg.HashedPassword)
+	row := q.db.QueryRow(ctx, UpdateKeyPassword, arg.ID, arg.HashedPassword)
 	var i AuthKey
 	err := row.Scan(
 		&i.ID,

@@ -9,34 +9,81 @@ import (
 	"context"
 )
 
-const deleteSession = `-- name: DeleteSession :exec
+const CountDeadSessions = `-- name: CountDeadSessions :one
+SELECT count(*)
+FROM auth_session
+WHERE idle_expires < $1
+`
+
+// How many sessions a purge at @now_millis would delete.
+func (q *Queries) CountDeadSessions(ctx context.Context, nowMillis int64) (int64, error) {
+	row := q.db.QueryRow(ctx, CountDeadSessions, nowMillis)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const DeleteDeadSessionsBatch = `-- name: DeleteDeadSessionsBatch :execrows
+DELETE FROM auth_session
+WHERE ctid = ANY (ARRAY(
+    SELECT dead.ctid
+    FROM auth_session AS dead
+    WHERE dead.idle_expires < $1
+    ORDER BY dead.idle_expires
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+))
+`
+
+type DeleteDeadSessionsBatchParams struct {
+	NowMillis int64
+	BatchSize int32
+}
+
+// One batch of the purge: at most @batch_size sessions whose idle period
+// ended before @now_millis (Lucia treats a session as alive while now <=
+// idle_expires), the longest dead first, deleted by row address (ctid),
+// which the row locks keep stable. The ORDER BY keeps the planner on the
+// idle_expires index: with most of the table dead it would otherwise pick
+// a sequential scan that re-reads every page emptied by earlier batches.
+// SKIP LOCKED lets purges run side by side and never waits on a session a
+// request is changing; that session is dead and a later batch takes it.
+func (q *Queries) DeleteDeadSessionsBatch(ctx context.Context, arg DeleteDeadSessionsBatchParams) (int64, error) {
+	result, err := q.db.Exec(ctx, DeleteDeadSessionsBatch, arg.NowMillis, arg.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const DeleteSession = `-- name: DeleteSession :exec
 DELETE FROM auth_session
 WHERE id = $1
 `
 
 func (q *Queries) DeleteSession(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, deleteSession, id)
+	_, err := q.db.Exec(ctx, DeleteSession, id)
 	return err
 }
 
-const deleteSessionsByUserID = `-- name: DeleteSessionsByUserID :exec
+const DeleteSessionsByUserID = `-- name: DeleteSessionsByUserID :exec
 DELETE FROM auth_session
 WHERE user_id = $1
 `
 
 func (q *Queries) DeleteSessionsByUserID(ctx context.Context, userID string) error {
-	_, err := q.db.Exec(ctx, deleteSessionsByUserID, userID)
+	_, err := q.db.Exec(ctx, DeleteSessionsByUserID, userID)
 	return err
 }
 
-const getSession = `-- name: GetSession :one
+const GetSession = `-- name: GetSession :one
 SELECT id, user_id, active_expires, idle_expires
 FROM auth_session
 WHERE id = $1
 `
 
 func (q *Queries) GetSession(ctx context.Context, id string) (AuthSession, error) {
-	row := q.db.QueryRow(ctx, getSession, id)
+	row := q.db.QueryRow(ctx, GetSession, id)
 	var i AuthSession
 	err := row.Scan(
 		&i.ID,
@@ -47,15 +94,17 @@ func (q *Queries) GetSession(ctx context.Context, id string) (AuthSession, error
 	return i, err
 }
 
-const getSessionsByUserID = `-- name: GetSessionsByUserID :many
+const GetSessionsByUserID = `-- name: GetSessionsByUserID :many
 SELECT id, user_id, active_expires, idle_expires
 FROM auth_session
 WHERE user_id = $1
 ORDER BY id
 `
 
+// The Store runs this text (exported as dbgen.GetSessionsByUserID) with its
+// own scanning, straight into luciapg.Session; see list_queries.go.
 func (q *Queries) GetSessionsByUserID(ctx context.Context, userID string) ([]AuthSession, error) {
-	rows, err := q.db.Query(ctx, getSessionsByUserID, userID)
+	rows, err := q.db.Query(ctx, GetSessionsByUserID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +128,7 @@ func (q *Queries) GetSessionsByUserID(ctx context.Context, userID string) ([]Aut
 	return items, nil
 }
 
-const insertSession = `-- name: InsertSession :exec
+const InsertSession = `-- name: InsertSession :exec
 INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
 VALUES ($1, $2, $3, $4)
 `
@@ -92,7 +141,7 @@ type InsertSessionParams struct {
 }
 
 func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) error {
-	_, err := q.db.Exec(ctx, insertSession,
+	_, err := q.db.Exec(ctx, InsertSession,
 		arg.ID,
 		arg.UserID,
 		arg.ActiveExpires,

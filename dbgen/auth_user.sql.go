@@ -9,7 +9,7 @@ import (
 	"context"
 )
 
-const deleteUserWithSessionsAndKeys = `-- name: DeleteUserWithSessionsAndKeys :exec
+const DeleteUserWithSessionsAndKeys = `-- name: DeleteUserWithSessionsAndKeys :exec
 WITH deleted_sessions AS (
     DELETE FROM auth_session WHERE auth_session.user_id = $1
 ), deleted_keys AS (
@@ -22,11 +22,11 @@ WHERE auth_user.id = $1
 // The referencing rows and the user go in one statement; the foreign keys
 // are checked at its end, when all three deletes have happened.
 func (q *Queries) DeleteUserWithSessionsAndKeys(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, deleteUserWithSessionsAndKeys, id)
+	_, err := q.db.Exec(ctx, DeleteUserWithSessionsAndKeys, id)
 	return err
 }
 
-const lockUser = `-- name: LockUser :exec
+const LockUser = `-- name: LockUser :exec
 SELECT id
 FROM auth_user
 WHERE id = $1
@@ -36,6 +36,6 @@ FOR UPDATE
 // Taken before deleting a user: inserts of sessions and keys for this user
 // wait on the lock, so none can slip in between the deletes below.
 func (q *Queries) LockUser(ctx context.Context, id string) error {
-	_, err := q.db.Exec(ctx, lockUser, id)
+	_, err := q.db.Exec(ctx, LockUser, id)
 	return err
 }

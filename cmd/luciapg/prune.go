@@ -6,22 +6,13 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
 )
 
 const (
 	defaultPruneBatchSize = 1000
 	maxPruneBatchSize     = 100_000
-)
-
-// Until Store has a batched dead-session purge, prune runs these two
-// statements of its own. A session is dead once its idle expiry has
-// passed (Lucia v1: valid while now <= idle_expires). Each batch is its
-// own short statement, so a large purge never holds many row locks at
-// once, and SKIP LOCKED leaves rows that a concurrent purge is deleting.
-const (
-	countDeadSessionsSQL = `SELECT count(*) FROM auth_session WHERE idle_expires < $1`
-	deleteDeadBatchSQL   = `DELETE FROM auth_session WHERE id IN (
-    SELECT id FROM auth_session WHERE idle_expires < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`
 )
 
 // pruneSummary is what prune reports.
@@ -68,9 +59,12 @@ func sessionsPruneFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []s
 
 func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, nowMillis int64, batchSize int, dryRun bool) (pruneSummary, error) {
 	summary := pruneSummary{DryRun: dryRun}
-	if err := pool.QueryRow(ctx, countDeadSessionsSQL, nowMillis).Scan(&summary.DeadSessions); err != nil {
+	store := luciapg.New(pool)
+	dead, err := store.CountDeadSessions(ctx, nowMillis)
+	if err != nil {
 		return summary, fmt.Errorf("counting dead sessions: %w", err)
 	}
+	summary.DeadSessions = dead
 	if dryRun || summary.DeadSessions == 0 {
 		return summary, nil
 	}
@@ -81,17 +75,19 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 			summary.Interrupted = true
 			return summary, ctx.Err()
 		}
-		tag, err := pool.Exec(ctx, deleteDeadBatchSQL, nowMillis, batchSize)
+		deleted, err := store.DeleteDeadSessionsBatch(ctx, nowMillis, batchSize)
 		if err != nil {
 			summary.Interrupted = ctx.Err() != nil
 			return summary, fmt.Errorf("deleting dead sessions: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
+		if deleted > 0 {
+			summary.Batches++
+			summary.Deleted += deleted
+			bar.update(summary.Deleted)
+		}
+		if deleted < int64(batchSize) {
 			return summary, nil
 		}
-		summary.Batches++
-		summary.Deleted += tag.RowsAffected()
-		bar.update(summary.Deleted)
 	}
 }
 

@@ -4,6 +4,8 @@ FROM auth_key
 WHERE id = $1;
 
 -- name: GetKeysByUserID :many
+-- The Store runs this text (exported as dbgen.GetKeysByUserID) with its own
+-- scanning, straight into luciapg.Key; see list_queries.go.
 SELECT id, user_id, primary_key, hashed_password, expires
 FROM auth_key
 WHERE user_id = $1

@@ -4,6 +4,8 @@ FROM auth_session
 WHERE id = $1;
 
 -- name: GetSessionsByUserID :many
+-- The Store runs this text (exported as dbgen.GetSessionsByUserID) with its
+-- own scanning, straight into luciapg.Session; see list_queries.go.
 SELECT id, user_id, active_expires, idle_expires
 FROM auth_session
 WHERE user_id = $1
@@ -20,3 +22,28 @@ WHERE id = $1;
 -- name: DeleteSessionsByUserID :exec
 DELETE FROM auth_session
 WHERE user_id = $1;
+
+-- name: DeleteDeadSessionsBatch :execrows
+-- One batch of the purge: at most @batch_size sessions whose idle period
+-- ended before @now_millis (Lucia treats a session as alive while now <=
+-- idle_expires), the longest dead first, deleted by row address (ctid),
+-- which the row locks keep stable. The ORDER BY keeps the planner on the
+-- idle_expires index: with most of the table dead it would otherwise pick
+-- a sequential scan that re-reads every page emptied by earlier batches.
+-- SKIP LOCKED lets purges run side by side and never waits on a session a
+-- request is changing; that session is dead and a later batch takes it.
+DELETE FROM auth_session
+WHERE ctid = ANY (ARRAY(
+    SELECT dead.ctid
+    FROM auth_session AS dead
+    WHERE dead.idle_expires < @now_millis
+    ORDER BY dead.idle_expires
+    LIMIT @batch_size
+    FOR UPDATE SKIP LOCKED
+));
+
+-- name: CountDeadSessions :one
+-- How many sessions a purge at @now_millis would delete.
+SELECT count(*)
+FROM auth_session
+WHERE idle_expires < @now_millis;

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/pgserver"
 )
 
@@ -55,7 +56,11 @@ func run(ctx context.Context, out io.Writer, databaseURL string) error {
 
 	store := luciapg.New(pool)
 	username := "ada_" + rand.Text()[:6]
-	hash := "s2:" + rand.Text()[:16] + ":0000" // an application stores auth.HashPassword's output here
+	// Lucia v1's scrypt format, so a Lucia JavaScript app can check it too.
+	hash, err := auth.HashPassword("correct horse battery staple")
+	if err != nil {
+		return err
+	}
 	user, err := store.SetUser(ctx,
 		luciapg.User{ID: rand.Text()[:15], Attributes: map[string]any{"username": username}},
 		&luciapg.Key{ID: "username:" + username, PrimaryKey: true, HashedPassword: &hash},
@@ -64,6 +69,15 @@ func run(ctx context.Context, out io.Writer, databaseURL string) error {
 		return err
 	}
 	fmt.Fprintf(out, "2. Created user %s (username %q) with the password key %q,\n   both in one atomic statement.\n", user.ID, user.Attributes["username"], "username:"+username)
+	key, err := store.GetKey(ctx, "username:"+username)
+	if err != nil {
+		return err
+	}
+	matches, err := auth.VerifyPassword(*key.HashedPassword, "correct horse battery staple")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   The stored hash is in Lucia v1's scrypt format; the password matches it: %v.\n", matches)
 
 	now := time.Now()
 	session := luciapg.Session{

@@ -1,0 +1,188 @@
+// Command bench is luciapg's load generator. It measures every hot
+// operation of the adapter contract through the Store and through a
+// hand-written single-statement pgx twin (package rawpgx), in the same
+// process, in alternating rounds, and reports throughput, latency and the
+// Store ÷ raw ratio; then how latency holds as the tables grow (scale), and
+// what purging a million dead sessions does to readers (purge).
+//
+// Each part runs in a database of its own, created on the server and
+// dropped at the end. Results go to -out as Markdown, JSON and PNG:
+//
+//	go run ./bench                               # load, scale and purge (make bench)
+//	go run ./bench -parts load -rounds 7 -duration 3s
+//	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
+//
+// Each report ends with the command that produced it.
+//
+// The machine should be otherwise idle; on a shared one, compare the
+// per-round ratios, not single numbers.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	DatabaseURL string        `json:"-"`
+	Users       int           `json:"users"`
+	Workers     int           `json:"workers"`
+	Pool        int           `json:"pool"`
+	Warmup      time.Duration `json:"warmup_ns"`
+	Duration    time.Duration `json:"duration_ns"`
+	Rounds      int           `json:"rounds"`
+	Operations  []string      `json:"operations"`
+	ScaleUsers  []int         `json:"scale_users"`
+	DeadRows    int           `json:"purge_dead_sessions"`
+	PurgeBatch  int           `json:"purge_batch_size"`
+	Parts       []string      `json:"-"`
+	Out         string        `json:"-"`
+	CPUProfile  string        `json:"-"`
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&cfg.DatabaseURL, "url", defaultURL(), "PostgreSQL server to create the benchmark databases on (default: $DATABASE_URL, $TEST_DATABASE_URL or the local server)")
+	fs.IntVar(&cfg.Users, "users", 10000, "users seeded for the load and purge parts (U)")
+	fs.IntVar(&cfg.Workers, "workers", 8, "concurrent workers (C)")
+	fs.IntVar(&cfg.Pool, "pool", 8, "connections in the pool (P)")
+	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured warm-up before each measured run")
+	fs.DurationVar(&cfg.Duration, "duration", 4*time.Second, "length of each measured run")
+	fs.IntVar(&cfg.Rounds, "rounds", 3, "rounds; Store and raw alternate which goes first")
+	ops := fs.String("ops", "all", "comma-separated operations to run in the load part, or all")
+	scale := fs.String("scale", "10000,100000,1000000", "user counts for the scale part")
+	fs.IntVar(&cfg.DeadRows, "dead", 1_000_000, "dead sessions the purge part deletes")
+	fs.IntVar(&cfg.PurgeBatch, "batch", 1000, "DeleteDeadSessions batch size in the purge part")
+	parts := fs.String("parts", "load,scale,purge", "parts to run: load, scale, purge")
+	fs.StringVar(&cfg.Out, "out", "bench/results", "directory for results (Markdown, JSON, PNG)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.Users < 1 || cfg.Workers < 1 || cfg.Pool < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.PurgeBatch < 1 || cfg.DeadRows < 0 {
+		return config{}, fmt.Errorf("-users, -workers, -pool, -rounds, -duration and -batch must be positive")
+	}
+	cfg.Parts = splitList(*parts)
+	for _, p := range cfg.Parts {
+		if !slices.Contains([]string{"load", "scale", "purge"}, p) {
+			return config{}, fmt.Errorf("unknown part %q", p)
+		}
+	}
+	if *ops == "all" {
+		for _, op := range operations {
+			cfg.Operations = append(cfg.Operations, op.name)
+		}
+	} else {
+		cfg.Operations = splitList(*ops)
+		for _, name := range cfg.Operations {
+			if _, ok := operationNamed(name); !ok {
+				return config{}, fmt.Errorf("unknown operation %q", name)
+			}
+		}
+	}
+	for _, s := range splitList(*scale) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return config{}, fmt.Errorf("-scale: %q is not a user count", s)
+		}
+		cfg.ScaleUsers = append(cfg.ScaleUsers, n)
+	}
+	return cfg, nil
+}
+
+func defaultURL() string {
+	for _, name := range []string{"DATABASE_URL", "TEST_DATABASE_URL"} {
+		if u := os.Getenv(name); u != "" {
+			return u
+		}
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func operationNamed(name string) (operation, bool) {
+	for _, op := range operations {
+		if op.name == name {
+			return op, true
+		}
+	}
+	return operation{}, false
+}
+
+func run(ctx context.Context, cfg config) error {
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return err
+	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	machine, err := describeMachine(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	logf("%s", machine)
+	for _, part := range cfg.Parts {
+		var err error
+		switch part {
+		case "load":
+			err = runLoad(ctx, cfg, machine)
+		case "scale":
+			err = runScale(ctx, cfg, machine)
+		case "purge":
+			err = runPurge(ctx, cfg, machine)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", part, err)
+		}
+	}
+	return nil
+}
+
+// logf reports progress on stderr.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}

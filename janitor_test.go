@@ -1,0 +1,298 @@
+package luciapg_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+// waitDeadline bounds every wait for the janitor in these tests; none of
+// them takes anywhere near it unless something is broken.
+const waitDeadline = 30 * time.Second
+
+// recordingHandler keeps every record logged through it and signals each
+// new one, so tests wait for log records instead of sleeping.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+	added   chan struct{}
+}
+
+func newRecordingHandler() *recordingHandler {
+	return &recordingHandler{added: make(chan struct{}, 1)}
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.records = append(h.records, r.Clone())
+	h.mu.Unlock()
+	select {
+	case h.added <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// waitFor returns the first record from index from on that match accepts,
+// and the index after it, failing the test at the deadline.
+func (h *recordingHandler) waitFor(t *testing.T, from int, match func(slog.Record) bool) (slog.Record, int) {
+	t.Helper()
+	deadline := time.After(waitDeadline)
+	for {
+		h.mu.Lock()
+		for i := from; i < len(h.records); i++ {
+			if match(h.records[i]) {
+				r := h.records[i]
+				h.mu.Unlock()
+				return r, i + 1
+			}
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.added:
+		case <-deadline:
+			t.Fatalf("no matching log record within %v", waitDeadline)
+		}
+	}
+}
+
+func (h *recordingHandler) all() []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]slog.Record(nil), h.records...)
+}
+
+func attr(r slog.Record, key string) slog.Value {
+	var v slog.Value
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+// purgedAtLeast matches a successful purge that deleted at least n sessions.
+func purgedAtLeast(n int64) func(slog.Record) bool {
+	return func(r slog.Record) bool {
+		return r.Message == "luciapg: purged dead sessions" && attr(r, "deleted").Int64() >= n
+	}
+}
+
+func fixedNow() time.Time { return time.UnixMilli(deadSessionsNow) }
+
+func TestJanitorPurgesDeadSessions(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	seedSessions(t, pool, "dead_owner", "dead", 1, 2, 3, 4, 5)
+	seedSessions(t, pool, "alive_owner", "alive", deadSessionsNow, deadSessionsNow+1)
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{
+		Interval:  time.Hour, // only the purge at start runs
+		BatchSize: 2,
+		Logger:    slog.New(logs),
+		Now:       fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := janitor.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer janitor.Stop()
+
+	r, _ := logs.waitFor(t, 0, purgedAtLeast(0))
+	if got := attr(r, "deleted").Int64(); got != 5 {
+		t.Errorf("logged deleted=%d, want 5", got)
+	}
+	if got := attr(r, "batches").Int64(); got != 3 {
+		t.Errorf("logged batches=%d, want 3 (2+2+1)", got)
+	}
+	if r.Level != slog.LevelInfo {
+		t.Errorf("level %v, want INFO", r.Level)
+	}
+	if got := len(sessionIDs(t, pool)); got != 2 {
+		t.Errorf("%d sessions left, want the 2 alive ones", got)
+	}
+}
+
+func TestJanitorPurgesEveryInterval(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{
+		Interval: 5 * time.Millisecond,
+		Logger:   slog.New(logs),
+		Now:      fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := janitor.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer janitor.Stop()
+
+	// Sessions that die after the janitor started are purged by a later run.
+	next := 0
+	for _, prefix := range []string{"first", "second"} {
+		seedSessions(t, pool, "owner", prefix, 1, 2)
+		_, next = logs.waitFor(t, next, purgedAtLeast(1))
+		if ids := sessionIDs(t, pool); len(ids) != 0 {
+			t.Fatalf("sessions left after a purge: %v", ids)
+		}
+	}
+	// The runs that found nothing logged at Debug.
+	quiet, _ := logs.waitFor(t, next, purgedAtLeast(0))
+	if quiet.Level != slog.LevelDebug || attr(quiet, "deleted").Int64() != 0 {
+		t.Errorf("an empty purge logged %v deleted=%v, want DEBUG deleted=0", quiet.Level, attr(quiet, "deleted"))
+	}
+}
+
+// A batch that cannot finish in time fails that purge with a warning; the
+// next run purges once the obstacle is gone.
+func TestJanitorBatchTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	seedSessions(t, pool, "owner", "dead", 1, 2, 3)
+	blocker, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Rollback(ctx) //nolint:errcheck
+	if _, err := blocker.Exec(ctx, "LOCK TABLE auth_session IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{
+		Interval:     5 * time.Millisecond,
+		BatchTimeout: 20 * time.Millisecond,
+		Logger:       slog.New(logs),
+		Now:          fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := janitor.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer janitor.Stop()
+
+	failed, next := logs.waitFor(t, 0, func(r slog.Record) bool { return r.Message == "luciapg: dead session purge failed" })
+	if failed.Level != slog.LevelWarn {
+		t.Errorf("level %v, want WARN", failed.Level)
+	}
+	if err, _ := attr(failed, "error").Any().(error); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("logged error %v, want a deadline exceeded", err)
+	}
+	if err := blocker.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, next, purgedAtLeast(3))
+	if ids := sessionIDs(t, pool); len(ids) != 0 {
+		t.Errorf("sessions left: %v", ids)
+	}
+}
+
+func TestJanitorStartStop(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pool := testdb.New(t)
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	janitor.Stop() // not running: a no-op
+	if err := janitor.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := janitor.Start(ctx); !errors.Is(err, luciapg.ErrJanitorRunning) {
+		t.Errorf("second Start: %v, want ErrJanitorRunning", err)
+	}
+	logs.waitFor(t, 0, purgedAtLeast(0))
+
+	// Cancelling the context ends the goroutine; Stop then returns at once.
+	cancel()
+	stopped := make(chan struct{})
+	go func() { janitor.Stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(waitDeadline):
+		t.Fatal("Stop did not return after the context was cancelled")
+	}
+	janitor.Stop()
+
+	// A stopped janitor starts again.
+	seedSessions(t, pool, "owner", "dead", 1)
+	if err := janitor.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, 0, purgedAtLeast(1))
+	janitor.Stop()
+	for _, r := range logs.all() {
+		if r.Level >= slog.LevelWarn {
+			t.Errorf("unexpected %v record: %s", r.Level, r.Message)
+		}
+	}
+}
+
+func TestNewJanitorRefusesBadConfig(t *testing.T) {
+	t.Parallel()
+	store := luciapg.New(testdb.New(t))
+	for name, cfg := range map[string]luciapg.JanitorConfig{
+		"negative interval":      {Interval: -time.Second},
+		"negative batch timeout": {BatchTimeout: -time.Second},
+		"negative batch size":    {BatchSize: -1},
+		"batch size over int32":  {BatchSize: 1 << 31},
+	} {
+		if _, err := luciapg.NewJanitor(store, cfg); !errors.Is(err, luciapg.ErrInvalidInput) {
+			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
+		}
+	}
+}
+
+// Without a Logger the janitor logs nothing, not even to the global logger.
+// Not parallel: it swaps slog's default for its duration.
+func TestJanitorWithoutLoggerLogsNothing(t *testing.T) {
+	global := newRecordingHandler()
+	previous := slog.Default()
+	slog.SetDefault(slog.New(global))
+	defer slog.SetDefault(previous)
+
+	pool := testdb.New(t)
+	seedSessions(t, pool, "owner", "dead", 1, 2)
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := janitor.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer janitor.Stop()
+	deadline := time.Now().Add(waitDeadline)
+	for len(sessionIDs(t, pool)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("dead sessions were not purged")
+		}
+		time.Sleep(5 * time.Millisecond) // polling the table, which signals nothing
+	}
+	janitor.Stop()
+	if records := global.all(); len(records) != 0 {
+		t.Errorf("the global logger got %d records, first %q", len(records), records[0].Message)
+	}
+}
