@@ -3,7 +3,6 @@ package luciapg_test
 import (
 	"context"
 	"io/fs"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -123,26 +122,6 @@ INSERT INTO auth_key VALUES ('username:ada', 'lucia-user', true, 's2:salt:hash',
 	user, err := luciapg.New(conn).GetUser(ctx, "lucia-user")
 	if err != nil || user.Attributes["username"] != "ada" {
 		t.Fatalf("the Lucia app's user after Migrate: %+v, %v", user, err)
-	}
-}
-
-func TestMigrateConcurrentCallers(t *testing.T) {
-	t.Parallel()
-	url := testdb.NewEmptyURL(t)
-	const callers = 4
-	errs := make([]error, callers)
-	var wg sync.WaitGroup
-	for i := range callers {
-		wg.Go(func() { errs[i] = luciapg.Migrate(context.Background(), url) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("Migrate %d: %v", i, err)
-		}
-	}
-	if got, want := len(appliedMigrations(t, connect(t, url))), embeddedMigrationCount(t); got != want {
-		t.Fatalf("%d migrations recorded, want %d", got, want)
 	}
 }
 
