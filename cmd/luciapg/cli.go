@@ -112,6 +112,23 @@ func (c *cmdContext) store(ctx context.Context) (*luciapg.Store, *pgxpool.Pool, 
 	return luciapg.New(pool), pool, nil
 }
 
+// storeForUser checks that args is one USER_ID naming an existing user, and
+// opens the store; the caller closes the returned pool.
+func (c *cmdContext) storeForUser(ctx context.Context, args []string) (*luciapg.Store, *pgxpool.Pool, error) {
+	if err := wantArgs(args, "USER_ID"); err != nil {
+		return nil, nil, err
+	}
+	store, pool, err := c.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := requireUser(ctx, store, args[0]); err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return store, pool, nil
+}
+
 // run runs the command line args and returns the process's exit code.
 func run(ctx context.Context, args []string, e *env) int {
 	err := dispatch(ctx, args, e)

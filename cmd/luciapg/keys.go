@@ -12,17 +12,11 @@ import (
 
 func keysListFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {
 	return func(ctx context.Context, c *cmdContext, args []string) error {
-		if err := wantArgs(args, "USER_ID"); err != nil {
-			return err
-		}
-		store, pool, err := c.store(ctx)
+		store, pool, err := c.storeForUser(ctx, args)
 		if err != nil {
 			return err
 		}
 		defer pool.Close()
-		if err := requireUser(ctx, store, args[0]); err != nil {
-			return err
-		}
 		keys, err := store.GetKeysByUserID(ctx, args[0])
 		if err != nil {
 			return err
