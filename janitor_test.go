@@ -193,7 +193,7 @@ func TestJanitorBatchTimeout(t *testing.T) {
 	}
 	defer janitor.Stop()
 
-	failed, next := logs.waitFor(t, 0, func(r slog.Record) bool { return r.Message == "luciapg: dead session purge failed" })
+	failed, _ := logs.waitFor(t, 0, func(r slog.Record) bool { return r.Message == "luciapg: dead session purge failed" })
 	if failed.Level != slog.LevelWarn {
 		t.Errorf("level %v, want WARN", failed.Level)
 	}
@@ -209,7 +209,7 @@ func TestJanitorBatchTimeout(t *testing.T) {
 	// deleted them. Sessions added after that are invisible to such a
 	// leftover statement's snapshot: only the janitor can purge them.
 	waitForNoSessions(t, pool)
-	next = len(logs.all())
+	next := len(logs.all())
 	seedSessions(t, pool, "owner", "later", 1, 2, 3)
 	waitForNoSessions(t, pool)
 	logs.waitFor(t, next, purgedAtLeast(1))
