@@ -37,7 +37,7 @@ new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migrati
 
 .PHONY: test
 test: ## Run every test with the race detector (needs PostgreSQL; see README).
-	$(GO) test -race ./...
+	$(GO) test -race -count=1 ./...
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
