@@ -11,6 +11,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
 	"github.com/luciapg/luciapg/bench/rawpgx"
+	"github.com/luciapg/luciapg/internal/cputime"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -77,13 +78,13 @@ func run(b *testing.B, op func(ctx context.Context, i int) error) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpuBefore := processCPUTime()
+	cpuBefore := cputime.Process()
 	for i := range b.N {
 		if err := op(ctx, i); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPUTime()-cpuBefore)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-cpuBefore)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkGetSessionAndUser(b *testing.B) {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/luciapg/luciapg/internal/cputime"
 )
 
 // errExhausted ends a worker whose phase has used up the rows prepared for
@@ -104,10 +106,10 @@ func drive(ctx context.Context, workers []*worker, deadline time.Time, stop <-ch
 			ends[i] = time.Now()
 		})
 	}
-	began, cpuBefore := time.Now(), processCPUTime()
+	began, cpuBefore := time.Now(), cputime.Process()
 	close(start)
 	wg.Wait()
-	cpu := processCPUTime() - cpuBefore
+	cpu := cputime.Process() - cpuBefore
 	if err := context.Cause(ctx); err != nil {
 		return measurement{}, err
 	}
