@@ -65,9 +65,9 @@ type sessionRow struct {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("GET /signup", a.signupForm)
+	mux.HandleFunc("GET /signup", a.guestForm("signup", "Sign up"))
 	mux.HandleFunc("POST /signup", a.signup)
-	mux.HandleFunc("GET /login", a.loginForm)
+	mux.HandleFunc("GET /login", a.guestForm("login", "Log in"))
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("GET /account", a.account)

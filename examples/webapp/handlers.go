@@ -21,14 +21,18 @@ func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/login")
 }
 
-func (a *app) signupForm(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := currentSession(r); ok {
-		redirect(w, r, "/account")
-		return
+// guestForm serves the empty form of a page for visitors without a
+// session (sign up, log in); a signed-in visitor goes to the account page.
+func (a *app) guestForm(page, title string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := currentSession(r); ok {
+			redirect(w, r, "/account")
+			return
+		}
+		data := pageData{Title: title}
+		flash(&data, r.URL.Query().Get("m"))
+		a.render(w, r, http.StatusOK, page, data)
 	}
-	data := pageData{Title: "Sign up"}
-	flash(&data, r.URL.Query().Get("m"))
-	a.render(w, r, http.StatusOK, "signup", data)
 }
 
 func (a *app) signup(w http.ResponseWriter, r *http.Request) {
@@ -58,16 +62,6 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/account?m=welcome")
-}
-
-func (a *app) loginForm(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := currentSession(r); ok {
-		redirect(w, r, "/account")
-		return
-	}
-	data := pageData{Title: "Log in"}
-	flash(&data, r.URL.Query().Get("m"))
-	a.render(w, r, http.StatusOK, "login", data)
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
