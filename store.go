@@ -3,6 +3,7 @@ package luciapg
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -65,7 +66,7 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 		k.UserID = user.ID
 	}
 	if k.UserID != user.ID {
-		return User{}, errors.Join(ErrInvalidInput, errKeyForOtherUser)
+		return User{}, fmt.Errorf("%w: the key's user id differs from the user's id", ErrInvalidInput)
 	}
 	if err := checkKey(k); err != nil {
 		return User{}, err
@@ -74,8 +75,6 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 	args = append(args, k.ID, k.PrimaryKey, k.HashedPassword, k.Expires)
 	return s.queryUser(ctx, nil, insertUserSQL(names, true), args...)
 }
-
-var errKeyForOtherUser = errors.New("the key's user id differs from the user's id")
 
 // UpdateUserAttributes implements UserAdapter.
 func (s *Store) UpdateUserAttributes(ctx context.Context, userID string, attributes map[string]any) (User, error) {
@@ -95,27 +94,39 @@ func (s *Store) UpdateUserAttributes(ctx context.Context, userID string, attribu
 // queryUser runs a statement returning at most one auth_user row. notFound
 // is returned when there is none.
 func (s *Store) queryUser(ctx context.Context, notFound error, sql string, args ...any) (User, error) {
+	_, user, err := s.queryRowWithUser(ctx, notFound, 0, sql, args...)
+	return user, err
+}
+
+// queryRowWithUser runs a statement returning at most one row whose columns
+// from index first on are a whole auth_user row (the application's
+// attribute columns included, so their number is known only now). It
+// returns the row's decoded values and the user read from them, or notFound.
+func (s *Store) queryRowWithUser(ctx context.Context, notFound error, first int, sql string, args ...any) ([]any, User, error) {
 	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
-		return User{}, interpretError(err)
+		return nil, User{}, interpretError(err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return User{}, interpretError(err)
+			return nil, User{}, interpretError(err)
 		}
-		return User{}, notFound
+		return nil, User{}, notFound
 	}
 	values, err := rows.Values()
 	if err != nil {
-		return User{}, interpretError(err)
+		return nil, User{}, interpretError(err)
 	}
-	user, err := userFromRow(rows.FieldDescriptions(), values, 0)
+	user, err := userFromRow(rows.FieldDescriptions(), values, first)
 	if err != nil {
-		return User{}, err
+		return nil, User{}, err
 	}
 	rows.Close()
-	return user, interpretError(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, User{}, interpretError(err)
+	}
+	return values, user, nil
 }
 
 // DeleteUser implements UserAdapter. It locks the user row first, so a
@@ -139,11 +150,8 @@ func (s *Store) GetKey(ctx context.Context, keyID string) (Key, error) {
 		return Key{}, ErrInvalidKeyID
 	}
 	row, err := s.queries.GetKey(ctx, keyID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Key{}, ErrInvalidKeyID
-	}
 	if err != nil {
-		return Key{}, interpretError(err)
+		return Key{}, rowError(err, ErrInvalidKeyID)
 	}
 	return keyFromRow(row), nil
 }
@@ -183,11 +191,8 @@ func (s *Store) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassw
 		return Key{}, ErrInvalidKeyID
 	}
 	row, err := s.queries.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: hashedPassword})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Key{}, ErrInvalidKeyID
-	}
 	if err != nil {
-		return Key{}, interpretError(err)
+		return Key{}, rowError(err, ErrInvalidKeyID)
 	}
 	return keyFromRow(row), nil
 }
@@ -207,11 +212,8 @@ func (s *Store) ConsumeKey(ctx context.Context, keyID string) (Key, error) {
 		return Key{}, ErrInvalidKeyID
 	}
 	row, err := s.queries.ConsumeKey(ctx, keyID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Key{}, ErrInvalidKeyID
-	}
 	if err != nil {
-		return Key{}, interpretError(err)
+		return Key{}, rowError(err, ErrInvalidKeyID)
 	}
 	return keyFromRow(row), nil
 }
@@ -230,11 +232,8 @@ func (s *Store) GetSession(ctx context.Context, sessionID string) (Session, erro
 		return Session{}, ErrInvalidSessionID
 	}
 	row, err := s.queries.GetSession(ctx, sessionID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, ErrInvalidSessionID
-	}
 	if err != nil {
-		return Session{}, interpretError(err)
+		return Session{}, rowError(err, ErrInvalidSessionID)
 	}
 	return Session(row), nil
 }
@@ -281,22 +280,7 @@ func (s *Store) GetSessionAndUser(ctx context.Context, sessionID string) (Sessio
 	if !findable(sessionID) {
 		return Session{}, User{}, ErrInvalidSessionID
 	}
-	rows, err := s.db.Query(ctx, selectSessionAndUserSQL, sessionID)
-	if err != nil {
-		return Session{}, User{}, interpretError(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return Session{}, User{}, interpretError(err)
-		}
-		return Session{}, User{}, ErrInvalidSessionID
-	}
-	values, err := rows.Values()
-	if err != nil {
-		return Session{}, User{}, interpretError(err)
-	}
-	user, err := userFromRow(rows.FieldDescriptions(), values, sessionColumns)
+	values, user, err := s.queryRowWithUser(ctx, ErrInvalidSessionID, sessionColumns, selectSessionAndUserSQL, sessionID)
 	if err != nil {
 		return Session{}, User{}, err
 	}
@@ -305,8 +289,16 @@ func (s *Store) GetSessionAndUser(ctx context.Context, sessionID string) (Sessio
 	session.ID, _ = values[0].(string)
 	session.ActiveExpires, _ = values[2].(int64)
 	session.IdleExpires, _ = values[3].(int64)
-	rows.Close()
-	return session, user, interpretError(rows.Err())
+	return session, user, nil
+}
+
+// rowError is the error of a single-row query: notFound when there was no
+// row, the interpreted database error otherwise.
+func rowError(err, notFound error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound
+	}
+	return interpretError(err)
 }
 
 func keyFromRow(row dbgen.AuthKey) Key {
