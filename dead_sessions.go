@@ -25,7 +25,7 @@ func (s *Store) DeleteDeadSessions(ctx context.Context, nowMillis int64, batchSi
 	}
 	var total int64
 	for {
-		n, err := s.DeleteDeadSessionsBatch(ctx, nowMillis, batchSize)
+		n, err := s.deleteDeadSessionsBatch(ctx, nowMillis, batchSize)
 		total += n
 		if err != nil || n < int64(batchSize) {
 			return total, err
@@ -42,6 +42,12 @@ func (s *Store) DeleteDeadSessionsBatch(ctx context.Context, nowMillis int64, ba
 	if err := checkBatchSize(batchSize); err != nil {
 		return 0, err
 	}
+	return s.deleteDeadSessionsBatch(ctx, nowMillis, batchSize)
+}
+
+// deleteDeadSessionsBatch is DeleteDeadSessionsBatch for callers that have
+// checked batchSize once already (DeleteDeadSessions, the Janitor).
+func (s *Store) deleteDeadSessionsBatch(ctx context.Context, nowMillis int64, batchSize int) (int64, error) {
 	n, err := s.queries.DeleteDeadSessionsBatch(ctx, dbgen.DeleteDeadSessionsBatchParams{
 		NowMillis: nowMillis,
 		BatchSize: int32(batchSize),

@@ -134,7 +134,7 @@ func (j *Janitor) purge(ctx context.Context) {
 	batches := 0
 	for {
 		batchCtx, cancel := context.WithTimeout(ctx, j.cfg.BatchTimeout)
-		n, err := j.store.DeleteDeadSessionsBatch(batchCtx, nowMillis, j.cfg.BatchSize)
+		n, err := j.store.deleteDeadSessionsBatch(batchCtx, nowMillis, j.cfg.BatchSize)
 		cancel()
 		deleted += n
 		batches++
