@@ -43,9 +43,22 @@ const migrationLockKey int64 = 0x6c7563696170_67
 //
 // Tables that a Lucia v1 app already created are kept as they are.
 func Migrate(ctx context.Context, databaseURL string) error {
+	return MigrateFS(ctx, databaseURL, MigrationsFS(), MigrationsTable)
+}
+
+// MigrateFS applies an application's own dbmate migrations — the files at
+// the root of migrations, such as those adding its user attribute columns —
+// with Migrate's guarantees: recorded in table (keep it apart from
+// MigrationsTable), no database created, no schema file written, and
+// serialized with Migrate and every other MigrateFS call on the database by
+// the same advisory lock. Call Migrate first: its tables come before yours.
+func MigrateFS(ctx context.Context, databaseURL string, migrations fs.FS, table string) error {
 	u, err := url.Parse(databaseURL)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return fmt.Errorf("luciapg: migrate: database URL must be a postgres:// URL")
+	}
+	if table == "" {
+		return fmt.Errorf("%w: migrations table name is empty", ErrInvalidInput)
 	}
 	lockConn, err := pgx.Connect(ctx, databaseURL)
 	if err != nil {
@@ -60,9 +73,9 @@ func Migrate(ctx context.Context, databaseURL string) error {
 	defer lockConn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck
 
 	migrator := dbmate.New(withDefaultSSLMode(u))
-	migrator.FS = MigrationsFS()
+	migrator.FS = migrations
 	migrator.MigrationsDir = []string{"."}
-	migrator.MigrationsTableName = MigrationsTable
+	migrator.MigrationsTableName = table
 	migrator.AutoDumpSchema = false
 	migrator.Log = io.Discard
 	if err := migrator.Migrate(); err != nil {

@@ -2,8 +2,10 @@ package luciapg_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"testing"
+	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 
@@ -131,5 +133,39 @@ func TestMigrateRefusesNonURL(t *testing.T) {
 		if err := luciapg.Migrate(context.Background(), bad); err == nil {
 			t.Errorf("Migrate(%q) succeeded", bad)
 		}
+	}
+}
+
+// TestMigrateFSAppliesAnApplicationsMigrations: an application's own
+// migrations (here, an attribute column) run after luciapg's, recorded in
+// their own table.
+func TestMigrateFSAppliesAnApplicationsMigrations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testdb.NewEmptyURL(t)
+	app := fstest.MapFS{"20270101000000_add_email.sql": {Data: []byte(
+		"-- migrate:up\nALTER TABLE auth_user ADD COLUMN email TEXT;\n-- migrate:down\nALTER TABLE auth_user DROP COLUMN email;\n")}}
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second run is a no-op
+		if err := luciapg.MigrateFS(ctx, url, app, "app_schema_migrations"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn := connect(t, url)
+	var recorded int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM app_schema_migrations WHERE version = '20270101000000'").Scan(&recorded); err != nil || recorded != 1 {
+		t.Fatalf("app migration recorded %d times (%v), want once", recorded, err)
+	}
+	if got, want := len(appliedMigrations(t, conn)), embeddedMigrationCount(t); got != want {
+		t.Fatalf("luciapg's table records %d migrations, want its own %d", got, want)
+	}
+	user, err := luciapg.New(conn).SetUser(ctx, luciapg.User{ID: "u1", Attributes: map[string]any{"email": "a@example.com"}}, nil)
+	if err != nil || user.Attributes["email"] != "a@example.com" {
+		t.Fatalf("SetUser with the migrated column: %+v, %v", user, err)
+	}
+	if err := luciapg.MigrateFS(ctx, url, app, ""); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Fatalf("MigrateFS with no table name: %v, want ErrInvalidInput", err)
 	}
 }
