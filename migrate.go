@@ -3,14 +3,15 @@ package luciapg
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/url"
+	"strings"
+	"time"
 
-	"github.com/amacneil/dbmate/v2/pkg/dbmate"
-	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres" // dbmate's PostgreSQL driver
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // MigrationsTable is the table in which luciapg records its applied
@@ -37,62 +38,213 @@ func MigrationsFS() fs.FS {
 const migrationLockKey int64 = 0x6c7563696170_67
 
 // Migrate applies luciapg's pending migrations to the database at
-// databaseURL (a postgres:// URL) and records them in MigrationsTable. It
-// creates no database and writes no schema file. Processes that call it at
-// once are serialized by an advisory lock, so each migration runs once.
+// connString and records them in MigrationsTable. It creates no database
+// and writes no schema file. Tables that a Lucia v1 app already created are
+// kept as they are.
 //
-// Tables that a Lucia v1 app already created are kept as they are.
-func Migrate(ctx context.Context, databaseURL string) error {
-	return MigrateFS(ctx, databaseURL, MigrationsFS(), MigrationsTable)
+// connString is anything pgxpool.ParseConfig accepts: a postgres:// URL
+// with or without sslmode, a keyword/value string ("host=db dbname=app"),
+// PG* environment variables; pgxpool's pool_* parameters are ignored. See
+// MigrateFS for how migrations are applied, locked and reported.
+func Migrate(ctx context.Context, connString string) error {
+	return MigrateFS(ctx, connString, MigrationsFS(), MigrationsTable)
 }
 
-// MigrateFS applies an application's own dbmate migrations — the files at
-// the root of migrations, such as those adding its user attribute columns —
-// with Migrate's guarantees: recorded in table (keep it apart from
-// MigrationsTable), no database created, no schema file written, and
-// serialized with Migrate and every other MigrateFS call on the database by
-// the same advisory lock. Call Migrate first: its tables come before yours.
-func MigrateFS(ctx context.Context, databaseURL string, migrations fs.FS, table string) error {
-	u, err := url.Parse(databaseURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("luciapg: migrate: database URL must be a postgres:// URL")
-	}
+// MigrateFS applies dbmate migration files — those at the root of
+// migrations, such as an application's own, adding its user attribute
+// columns — and records them in table (keep it apart from
+// MigrationsTable). Call Migrate first: its tables come before yours.
+//
+// The files and the table are dbmate's (a "-- migrate:up" and a
+// "-- migrate:down" section, the version the file name's leading digits,
+// the table "version varchar PRIMARY KEY"), so the dbmate CLI and MigrateFS
+// see each other's work. Only the up sections run; dbmate is not needed.
+//
+// Everything goes through one pgx connection. All pending migrations of a
+// call run in one transaction, under a transaction-level advisory lock
+// (pg_advisory_xact_lock) that serializes MigrateFS and Migrate calls on
+// the database, so each migration runs once, and a failing or cancelled
+// call leaves nothing applied and nothing recorded. Both work through a
+// transaction-pooling proxy such as PgBouncer. A file whose up line says
+// "transaction:false" (for CREATE INDEX CONCURRENTLY, say) is the
+// exception: it runs alone, outside a transaction, under a session-level
+// advisory lock, which is not safe through a transaction-pooling proxy;
+// connect such a call to the server directly. Its statements run as one
+// query, which PostgreSQL makes atomic unless a statement refuses a
+// transaction, so such a file should hold one statement.
+//
+// A cancelled ctx stops the call between migrations or cancels the running
+// statement, and the transaction rolls back. Every error is one line that
+// names the file or the problem, never the connection string.
+func MigrateFS(ctx context.Context, connString string, migrations fs.FS, table string) error {
 	if table == "" {
 		return fmt.Errorf("%w: migrations table name is empty", ErrInvalidInput)
 	}
-	lockConn, err := pgx.Connect(ctx, databaseURL)
+	files, err := readMigrations(migrations)
 	if err != nil {
 		return fmt.Errorf("luciapg: migrate: %w", err)
 	}
-	defer lockConn.Close(context.WithoutCancel(ctx))
-	if _, err := lockConn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-		return fmt.Errorf("luciapg: migrate: waiting for the migration lock: %w", err)
+	cfg, err := pgxpool.ParseConfig(connString) // drops pool_* parameters, which pgx.ParseConfig would send to the server
+	if err != nil {
+		return fmt.Errorf("luciapg: migrate: %w", ExplainConnectError(err))
 	}
-	// Closing the connection releases the lock too; unlocking first keeps
-	// waiting processes from waiting on the close.
-	defer lockConn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey) //nolint:errcheck
+	// No statement cache: named prepared statements break behind a
+	// transaction-pooling proxy.
+	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return fmt.Errorf("luciapg: migrate: %w", ExplainConnectError(err))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	m := &migrator{conn: conn, table: pgx.Identifier(strings.Split(table, ".")).Sanitize()}
+	for {
+		alone, err := m.applyInTransaction(ctx, files)
+		if err != nil {
+			return fmt.Errorf("luciapg: migrate: %w", err)
+		}
+		if alone == nil {
+			return nil
+		}
+		if err := m.applyAlone(ctx, *alone); err != nil {
+			return fmt.Errorf("luciapg: migrate: %w", err)
+		}
+	}
+}
 
-	migrator := dbmate.New(withDefaultSSLMode(u))
-	migrator.FS = migrations
-	migrator.MigrationsDir = []string{"."}
-	migrator.MigrationsTableName = table
-	migrator.AutoDumpSchema = false
-	migrator.Log = io.Discard
-	if err := migrator.Migrate(); err != nil {
-		return fmt.Errorf("luciapg: migrate: %w", err)
+// migrator applies migrations on one connection.
+type migrator struct {
+	conn  *pgx.Conn
+	table string // quoted
+}
+
+// applyInTransaction applies, in one transaction under the transaction-level
+// lock, the pending migrations up to the first that must run alone, which
+// it returns (nil when none is left).
+func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile) (alone *migrationFile, err error) {
+	// Read committed, whatever the database's default: the versions are
+	// read after the lock is granted, and must see the commits made before.
+	tx, err := m.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
+		return nil, fmt.Errorf("waiting for the migration lock: %w", err)
+	}
+	applied, err := m.appliedVersions(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for i := range files {
+		file := &files[i]
+		if applied[file.version] {
+			continue
+		}
+		if !file.transaction {
+			alone = file
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := m.apply(ctx, tx, *file); err != nil {
+			if len(done) > 0 {
+				return nil, fmt.Errorf("%w; rolled back with it: %s", err, strings.Join(done, ", "))
+			}
+			return nil, err
+		}
+		done = append(done, file.name)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("committing %d migrations: %w", len(done), err)
+	}
+	return alone, nil
+}
+
+// applyAlone applies a transaction:false migration outside any
+// transaction, under the session-level lock.
+func (m *migrator) applyAlone(ctx context.Context, file migrationFile) error {
+	if _, err := m.conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		return fmt.Errorf("waiting for the migration lock: %w", err)
+	}
+	defer func() {
+		// Closing the connection would release it too, but not behind a
+		// proxy, and a caller's next call may reuse nothing of this one.
+		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_, _ = m.conn.Exec(unlockCtx, "SELECT pg_advisory_unlock($1)", migrationLockKey)
+	}()
+	// Another process may have applied it between our transaction and the lock.
+	applied, err := m.appliedVersions(ctx, m.conn)
+	if err != nil || applied[file.version] {
+		return err
+	}
+	if err := m.runUp(ctx, m.conn, file); err != nil {
+		return err
+	}
+	// Applied: record it even if ctx has just ended, or it would run again.
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := m.record(recordCtx, m.conn, file); err != nil {
+		return fmt.Errorf("%s was applied but recording it in the migrations table failed (insert its version %s by hand): %w", file.name, file.version, err)
 	}
 	return nil
 }
 
-// withDefaultSSLMode gives dbmate's driver (lib/pq, which otherwise insists
-// on TLS) the same default as pgx: use TLS when the server offers it.
-func withDefaultSSLMode(u *url.URL) *url.URL {
-	q := u.Query()
-	if q.Get("sslmode") != "" {
-		return u
+// execer is a connection or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// appliedVersions creates the migrations table if it is missing, with
+// dbmate's definition, and returns the versions it records.
+func (m *migrator) appliedVersions(ctx context.Context, db execer) (map[string]bool, error) {
+	if _, err := db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+m.table+" (version varchar PRIMARY KEY)"); err != nil {
+		return nil, fmt.Errorf("creating the migrations table: %w", err)
 	}
-	q.Set("sslmode", "prefer")
-	out := *u
-	out.RawQuery = q.Encode()
-	return &out
+	rows, err := db.Query(ctx, "SELECT version FROM "+m.table)
+	if err != nil {
+		return nil, fmt.Errorf("reading the migrations table: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("reading the migrations table: %w", err)
+	}
+	applied := make(map[string]bool, len(versions))
+	for _, v := range versions {
+		applied[v] = true
+	}
+	return applied, nil
+}
+
+// apply runs file's up section and records its version, in db's
+// transaction.
+func (m *migrator) apply(ctx context.Context, db execer, file migrationFile) error {
+	if err := m.runUp(ctx, db, file); err != nil {
+		return err
+	}
+	if err := m.record(ctx, db, file); err != nil {
+		return fmt.Errorf("%s: recording it in the migrations table: %w", file.name, err)
+	}
+	return nil
+}
+
+// runUp runs file's up section as one simple-protocol query (no arguments),
+// so it may hold many statements; an error names the file and the line.
+func (m *migrator) runUp(ctx context.Context, db execer, file migrationFile) error {
+	if _, err := db.Exec(ctx, file.up); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Position > 0 {
+			return fmt.Errorf("%s line %d: %w", file.name, file.lineOf(pgErr.Position), err)
+		}
+		return fmt.Errorf("%s: %w", file.name, err)
+	}
+	return nil
+}
+
+func (m *migrator) record(ctx context.Context, db execer, file migrationFile) error {
+	_, err := db.Exec(ctx, "INSERT INTO "+m.table+" (version) VALUES ($1)", file.version)
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -68,14 +69,13 @@ func TestMigrateFreshDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"auth_key", "auth_session", "auth_user", luciapg.MigrationsTable}
-	if len(tables) != len(want) {
-		t.Fatalf("tables %v, want %v (no schema_migrations: that name is the application's)", tables, want)
-	}
-	for i := range want {
-		if tables[i] != want[i] {
-			t.Fatalf("tables %v, want %v", tables, want)
+	for _, want := range []string{"auth_key", "auth_session", "auth_user", luciapg.MigrationsTable} {
+		if !slices.Contains(tables, want) {
+			t.Errorf("tables %v lack %s", tables, want)
 		}
+	}
+	if slices.Contains(tables, "schema_migrations") {
+		t.Errorf("tables %v include schema_migrations: that name is the application's", tables)
 	}
 	// The store works on the migrated database.
 	pool := testdb.Pool(t, url, 2)
@@ -124,15 +124,6 @@ INSERT INTO auth_key VALUES ('username:ada', 'lucia-user', true, 's2:salt:hash',
 	user, err := luciapg.New(conn).GetUser(ctx, "lucia-user")
 	if err != nil || user.Attributes["username"] != "ada" {
 		t.Fatalf("the Lucia app's user after Migrate: %+v, %v", user, err)
-	}
-}
-
-func TestMigrateRefusesNonURL(t *testing.T) {
-	t.Parallel()
-	for _, bad := range []string{"", "host=127.0.0.1 user=postgres", "mysql://root@localhost/test", "postgres://%zz"} {
-		if err := luciapg.Migrate(context.Background(), bad); err == nil {
-			t.Errorf("Migrate(%q) succeeded", bad)
-		}
 	}
 }
 
