@@ -1,6 +1,9 @@
 package luciapg
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // User is a row of auth_user.
 type User struct {
@@ -90,6 +93,13 @@ type SessionAdapter interface {
 	DeleteSession(ctx context.Context, sessionID string) error
 	// DeleteSessionsByUserID deletes every session of the user.
 	DeleteSessionsByUserID(ctx context.Context, userID string) error
+
+	// ExtendSession sets the expiries of an existing session in place, in
+	// one statement, and returns the updated row, or ErrInvalidSessionID
+	// when there is no such session (it was deleted concurrently). It is
+	// how the auth core renews an idle session without minting a new id
+	// (Lucia v3's choice): a luciapg addition to Lucia v1's contract.
+	ExtendSession(ctx context.Context, sessionID string, activeExpires, idleExpires int64) (Session, error)
 }
 
 // Adapter is Lucia's whole adapter contract: users, keys, sessions, and the
@@ -100,4 +110,32 @@ type Adapter interface {
 	// GetSessionAndUser returns the session and its user in one round trip,
 	// or ErrInvalidSessionID.
 	GetSessionAndUser(ctx context.Context, sessionID string) (Session, User, error)
+}
+
+// ThrottlePolicy says how many attempts on one throttle key are free and how
+// long each further attempt must wait: BaseDelay after the FreeAttempts-th
+// counted attempt, then doubling with each further one, never more than
+// MaxDelay. A key whose last counted attempt is older than Window starts
+// again from zero.
+type ThrottlePolicy struct {
+	FreeAttempts int
+	BaseDelay    time.Duration
+	MaxDelay     time.Duration
+	Window       time.Duration
+}
+
+// AttemptThrottle records attempts to guess a secret (a password, a
+// one-time code) per throttle key, such as "key:username:bob" or
+// "addr:192.0.2.1", so that every process sharing the storage sees the same
+// count. The Store keeps it in luciapg's own table luciapg_attempt_throttle,
+// never in Lucia's three tables; memadapter keeps it in memory.
+type AttemptThrottle interface {
+	// CountAttempt is called before a secret is checked. When the key is
+	// blocked at now it returns how long the caller must wait and counts
+	// nothing. Otherwise it counts the attempt, in one atomic statement
+	// (concurrent attempts are all counted), blocks the key for the next
+	// delay of policy once the free attempts are used up, and returns zero.
+	CountAttempt(ctx context.Context, throttleKey string, now time.Time, policy ThrottlePolicy) (retryAfter time.Duration, err error)
+	// ResetAttempts forgets the key's attempts, after a success.
+	ResetAttempts(ctx context.Context, throttleKey string) error
 }

@@ -258,6 +258,23 @@ func (s *Store) SetSession(ctx context.Context, session Session) error {
 	return interpretError(s.queries.InsertSession(ctx, dbgen.InsertSessionParams(session)))
 }
 
+// ExtendSession implements SessionAdapter with one UPDATE ... RETURNING
+// that changes only the two expiry columns.
+func (s *Store) ExtendSession(ctx context.Context, sessionID string, activeExpires, idleExpires int64) (Session, error) {
+	if !findable(sessionID) {
+		return Session{}, ErrInvalidSessionID
+	}
+	row, err := s.queries.ExtendSession(ctx, dbgen.ExtendSessionParams{
+		ID:            sessionID,
+		ActiveExpires: activeExpires,
+		IdleExpires:   idleExpires,
+	})
+	if err != nil {
+		return Session{}, rowError(err, ErrInvalidSessionID)
+	}
+	return Session(row), nil
+}
+
 // DeleteSession implements SessionAdapter.
 func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
 	if !findable(sessionID) {

@@ -51,6 +51,22 @@ CREATE TABLE public.auth_user (
 
 
 --
+-- Name: luciapg_attempt_throttle; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_attempt_throttle (
+    throttle_key text NOT NULL,
+    attempts bigint NOT NULL,
+    last_attempt_at timestamp with time zone NOT NULL,
+    blocked_until timestamp with time zone NOT NULL,
+    refused_attempts bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT luciapg_attempt_throttle_attempts_check CHECK ((attempts >= 1)),
+    CONSTRAINT luciapg_attempt_throttle_check CHECK ((blocked_until >= last_attempt_at)),
+    CONSTRAINT luciapg_attempt_throttle_refused_attempts_check CHECK ((refused_attempts >= 0))
+);
+
+
+--
 -- Name: luciapg_schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -84,6 +100,14 @@ ALTER TABLE ONLY public.auth_user
 
 
 --
+-- Name: luciapg_attempt_throttle luciapg_attempt_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_attempt_throttle
+    ADD CONSTRAINT luciapg_attempt_throttle_pkey PRIMARY KEY (throttle_key);
+
+
+--
 -- Name: luciapg_schema_migrations luciapg_schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -110,6 +134,13 @@ CREATE INDEX auth_session_idle_expires_idx ON public.auth_session USING btree (i
 --
 
 CREATE INDEX auth_session_user_id_idx ON public.auth_session USING btree (user_id);
+
+
+--
+-- Name: luciapg_attempt_throttle_blocked_until_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_attempt_throttle_blocked_until_idx ON public.luciapg_attempt_throttle USING btree (blocked_until);
 
 
 --
@@ -140,4 +171,5 @@ ALTER TABLE ONLY public.auth_session
 --
 
 INSERT INTO public.luciapg_schema_migrations (version) VALUES
-    ('20261126000000');
+    ('20261126000000'),
+    ('20261201000000');

@@ -76,6 +76,34 @@ func (q *Queries) DeleteSessionsByUserID(ctx context.Context, userID string) err
 	return err
 }
 
+const ExtendSession = `-- name: ExtendSession :one
+UPDATE auth_session
+SET active_expires = $1, idle_expires = $2
+WHERE id = $3
+RETURNING id, user_id, active_expires, idle_expires
+`
+
+type ExtendSessionParams struct {
+	ActiveExpires int64
+	IdleExpires   int64
+	ID            string
+}
+
+// Sets the two expiries of an existing session in place and returns the
+// row; no row when there is no such session. Only Lucia's expiry columns
+// change, so a Lucia v1 app sharing the table sees an ordinary session.
+func (q *Queries) ExtendSession(ctx context.Context, arg ExtendSessionParams) (AuthSession, error) {
+	row := q.db.QueryRow(ctx, ExtendSession, arg.ActiveExpires, arg.IdleExpires, arg.ID)
+	var i AuthSession
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.ActiveExpires,
+		&i.IdleExpires,
+	)
+	return i, err
+}
+
 const GetSession = `-- name: GetSession :one
 SELECT id, user_id, active_expires, idle_expires
 FROM auth_session

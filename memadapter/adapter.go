@@ -45,6 +45,7 @@ type Adapter struct {
 	users    map[string]map[string]any // id → attributes, every column present
 	sessions map[string]luciapg.Session
 	keys     map[string]luciapg.Key
+	attempts map[string]attemptRow // throttle key → row, made on first use (throttle.go)
 }
 
 var _ luciapg.Adapter = (*Adapter)(nil)

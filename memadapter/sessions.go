@@ -51,6 +51,19 @@ func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
 	return nil
 }
 
+// ExtendSession implements luciapg.SessionAdapter.
+func (a *Adapter) ExtendSession(_ context.Context, sessionID string, activeExpires, idleExpires int64) (luciapg.Session, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	session, ok := a.sessions[sessionID]
+	if !ok {
+		return luciapg.Session{}, luciapg.ErrInvalidSessionID
+	}
+	session.ActiveExpires, session.IdleExpires = activeExpires, idleExpires
+	a.sessions[sessionID] = session
+	return session, nil
+}
+
 // DeleteSession implements luciapg.SessionAdapter.
 func (a *Adapter) DeleteSession(_ context.Context, sessionID string) error {
 	a.mu.Lock()

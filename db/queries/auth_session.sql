@@ -47,3 +47,12 @@ WHERE ctid = ANY (ARRAY(
 SELECT count(*)
 FROM auth_session
 WHERE idle_expires < @now_millis;
+
+-- name: ExtendSession :one
+-- Sets the two expiries of an existing session in place and returns the
+-- row; no row when there is no such session. Only Lucia's expiry columns
+-- change, so a Lucia v1 app sharing the table sees an ordinary session.
+UPDATE auth_session
+SET active_expires = @active_expires, idle_expires = @idle_expires
+WHERE id = @id
+RETURNING id, user_id, active_expires, idle_expires;
