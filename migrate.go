@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -91,6 +92,13 @@ func MigrateFS(ctx context.Context, connString string, migrations fs.FS, table s
 	// No statement cache: named prepared statements break behind a
 	// transaction-pooling proxy.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	// On cancellation, ask the server to cancel the statement rather than
+	// drop the connection (pgx's default): a dropped client does not stop
+	// a statement waiting on a lock, and a transaction:false migration
+	// would go on to finish, unrecorded, after MigrateFS returned.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pgConn, DeadlineDelay: cancelGrace}
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return fmt.Errorf("luciapg: migrate: %w", ExplainConnectError(err))
@@ -111,6 +119,10 @@ func MigrateFS(ctx context.Context, connString string, migrations fs.FS, table s
 	}
 }
 
+// cancelGrace is how long a cancelled MigrateFS waits for the server to
+// confirm the cancellation before dropping the connection.
+const cancelGrace = 10 * time.Second
+
 // migrator applies migrations on one connection.
 type migrator struct {
 	conn  *pgx.Conn
@@ -129,7 +141,7 @@ func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
-		return nil, fmt.Errorf("waiting for the migration lock: %w", err)
+		return nil, fmt.Errorf("waiting for the migration lock: %w", stopped(ctx, err))
 	}
 	applied, err := m.appliedVersions(ctx, tx)
 	if err != nil {
@@ -157,7 +169,7 @@ func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile
 		done = append(done, file.name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("committing %d migrations: %w", len(done), err)
+		return nil, fmt.Errorf("committing %s: %w", strings.Join(done, ", "), stopped(ctx, err))
 	}
 	return alone, nil
 }
@@ -166,7 +178,7 @@ func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile
 // transaction, under the session-level lock.
 func (m *migrator) applyAlone(ctx context.Context, file migrationFile) error {
 	if _, err := m.conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-		return fmt.Errorf("waiting for the migration lock: %w", err)
+		return fmt.Errorf("waiting for the migration lock: %w", stopped(ctx, err))
 	}
 	defer func() {
 		// Closing the connection would release it too, but not behind a
@@ -235,6 +247,9 @@ func (m *migrator) apply(ctx context.Context, db execer, file migrationFile) err
 // so it may hold many statements; an error names the file and the line.
 func (m *migrator) runUp(ctx context.Context, db execer, file migrationFile) error {
 	if _, err := db.Exec(ctx, file.up); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", file.name, stopped(ctx, err))
+		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Position > 0 {
 			return fmt.Errorf("%s line %d: %w", file.name, file.lineOf(pgErr.Position), err)
@@ -246,5 +261,15 @@ func (m *migrator) runUp(ctx context.Context, db execer, file migrationFile) err
 
 func (m *migrator) record(ctx context.Context, db execer, file migrationFile) error {
 	_, err := db.Exec(ctx, "INSERT INTO "+m.table+" (version) VALUES ($1)", file.version)
+	return err
+}
+
+// stopped returns ctx's error when ctx has ended, else err: a cancelled
+// statement fails with the server's "canceling statement" error, and the
+// caller wants to know it was its own cancellation.
+func stopped(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
 	return err
 }
