@@ -83,7 +83,7 @@ var commands = []command{
 	{"users", "show", "(USER_ID | --key KEY_ID)", "show a user with their keys and sessions", usersShowFlags},
 	{"users", "delete", "USER_ID", "delete a user with their keys and sessions", usersDeleteFlags},
 	{"keys", "list", "USER_ID", "list a user's keys", keysListFlags},
-	{"keys", "set-password", "KEY_ID", "set a key's password, read from standard input", keysSetPasswordFlags},
+	{"keys", "set-password", "[--keep-sessions] KEY_ID", "set a key's password, read from standard input, and end its user's sessions", keysSetPasswordFlags},
 	{"keys", "delete", "KEY_ID", "delete a key that is not a primary key", keysDeleteFlags},
 	{"sessions", "list", "USER_ID", "list a user's sessions", sessionsListFlags},
 	{"sessions", "revoke", "SESSION_ID", "delete one session", sessionsRevokeFlags},

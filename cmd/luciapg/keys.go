@@ -32,7 +32,8 @@ func keysListFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) e
 	}
 }
 
-func keysSetPasswordFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+func keysSetPasswordFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+	keepSessions := fs.Bool("keep-sessions", false, "leave the user's sessions alive (by default they end: whoever knew the old password may hold one)")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args, "KEY_ID"); err != nil {
 			return err
@@ -52,15 +53,33 @@ func keysSetPasswordFlags(*flag.FlagSet) func(context.Context, *cmdContext, []st
 			return err
 		}
 		defer pool.Close()
-		if _, err := store.UpdateKeyPassword(ctx, args[0], &hash); errors.Is(err, luciapg.ErrInvalidKeyID) {
+		key, err := store.UpdateKeyPassword(ctx, args[0], &hash)
+		if errors.Is(err, luciapg.ErrInvalidKeyID) {
 			return notFoundf("no key %q", args[0])
 		} else if err != nil {
 			return err
 		}
-		if c.opts.json {
-			return printJSON(c.stdout, map[string]any{"key": args[0], "password_set": true})
+		// Counted before deleting: a session started in between ends too,
+		// uncounted.
+		sessions, err := store.GetSessionsByUserID(ctx, key.UserID)
+		if err == nil && !*keepSessions {
+			err = store.DeleteSessionsByUserID(ctx, key.UserID)
 		}
-		fmt.Fprintf(c.stdout, "Set the password of key %s.\n", args[0])
+		if err != nil {
+			return fmt.Errorf("the password was set, but ending the sessions of user %s failed (run 'luciapg sessions revoke-all %s'): %w", key.UserID, key.UserID, err)
+		}
+		if c.opts.json {
+			out := map[string]any{"key": key.ID, "user_id": key.UserID, "password_set": true, "ended_sessions": len(sessions)}
+			if *keepSessions {
+				out["ended_sessions"], out["kept_sessions"] = 0, len(sessions)
+			}
+			return printJSON(c.stdout, out)
+		}
+		if *keepSessions {
+			fmt.Fprintf(c.stdout, "Password set; kept %s of user %s (--keep-sessions).\n", plural(len(sessions), "session", "sessions"), key.UserID)
+		} else {
+			fmt.Fprintf(c.stdout, "Password set; ended %s of user %s.\n", plural(len(sessions), "session", "sessions"), key.UserID)
+		}
 		return nil
 	}
 }

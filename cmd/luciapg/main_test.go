@@ -41,7 +41,7 @@ func TestProcessExitCodesAndErrorLines(t *testing.T) {
 		wantOut  string
 	}{
 		{[]string{"migrate", "status"}, "", exitOK, "applied"},
-		{[]string{"keys", "set-password", "email:a@example.com"}, "piped password\n", exitOK, "Set the password"},
+		{[]string{"keys", "set-password", "email:a@example.com"}, "piped password\n", exitOK, "Password set"},
 		{[]string{"users", "show", "nobody"}, "", exitNotFound, ""},
 		{[]string{"keys", "delete", "email:a@example.com"}, "", exitRefused, ""},
 		{[]string{"frobnicate"}, "", exitUsage, ""},

@@ -4,15 +4,19 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/luciapg/luciapg/auth"
 )
 
 // maxPasswordBytes bounds what is read from standard input, so a file
-// piped by mistake is refused rather than hashed.
-const maxPasswordBytes = 4096
+// piped by mistake is refused rather than hashed: the auth core's limit,
+// beyond which no login could use the password.
+const maxPasswordBytes = auth.DefaultMaxPasswordBytes
 
 // readPassword reads a password: from the terminal without echo when
 // standard input is one, else the first line of standard input.
@@ -26,19 +30,26 @@ func (c *cmdContext) readPassword() (string, error) {
 		}
 		return checkPassword(password)
 	}
-	line, err := bufio.NewReaderSize(c.stdin, maxPasswordBytes+2).ReadString('\n')
+	// Read at most the longest password and "\r\n": a file piped by
+	// mistake is not read whole.
+	line, err := bufio.NewReader(io.LimitReader(c.stdin, maxPasswordBytes+2)).ReadString('\n')
 	if err != nil && line == "" {
 		return "", usageErrorf("no password on standard input")
 	}
-	if len(line) > maxPasswordBytes+1 {
+	line = strings.TrimRight(line, "\r\n")
+	if len(line) > maxPasswordBytes {
+		// Maybe not all of it was read: say so without hashing any.
 		return "", usageErrorf("the password is longer than %d bytes", maxPasswordBytes)
 	}
-	return checkPassword(strings.TrimRight(line, "\r\n"))
+	return checkPassword(line)
 }
 
 func checkPassword(password string) (string, error) {
-	if password == "" {
+	switch {
+	case password == "":
 		return "", usageErrorf("the password is empty")
+	case len(password) > maxPasswordBytes:
+		return "", usageErrorf("the password is longer than %d bytes", maxPasswordBytes)
 	}
 	return password, nil
 }

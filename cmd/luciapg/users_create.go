@@ -27,6 +27,14 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 			if !ok || provider == "" || providerUserID == "" {
 				return usageErrorf("--key must be PROVIDER:USER, such as username:alice")
 			}
+			// The example web app's login looks up "username:<name>" only
+			// for names that pass this check: refuse a key no one could
+			// log in with.
+			if provider == auth.UsernameProviderID {
+				if err := auth.CheckUsername(providerUserID); err != nil {
+					return usageErrorf("--key %s: %v", *keyID, err)
+				}
+			}
 			params.Key = &auth.PrimaryKeyParams{ProviderID: provider, ProviderUserID: providerUserID}
 		}
 		if *passwordStdin {
@@ -62,7 +70,13 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 		if c.opts.json {
 			return printJSON(c.stdout, view)
 		}
-		fmt.Fprintf(c.stdout, "Created user %s.\n\n", user.ID)
+		fmt.Fprintf(c.stdout, "Created user %s.\n", user.ID)
+		if params.Key != nil && params.Key.Password == "" {
+			// UseKey refuses a key without a password; say so before
+			// someone wonders why the login form does.
+			fmt.Fprintf(c.stdout, "Key %s has no password: it can only be used without one (auth.UsePasswordlessKey).\n", *keyID)
+		}
+		fmt.Fprintln(c.stdout)
 		return printUser(c, view)
 	}
 }

@@ -63,3 +63,40 @@ func TestUsersCreate(t *testing.T) {
 		t.Errorf("unknown attribute column: %q", r.stderr)
 	}
 }
+
+// A key of the provider "username" is what the example web app logs in
+// with; the CLI refuses names the web app's login form can never match.
+func TestUsersCreateRefusesUsernamesTheWebAppRefuses(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewURL(t)
+	store := luciapg.New(testdb.Pool(t, url, 2))
+	now := time.Now()
+	for _, name := range []string{"Alice", "al", "a b", "alice!", " alice", strings.Repeat("a", 32), "ålice"} {
+		r := runCLI(t, url, now, "", "users", "create", "--key", "username:"+name).wantCode(t, exitUsage)
+		if !strings.Contains(r.stderr, "3 to 31") {
+			t.Errorf("username %q refused with %q; want the rule", name, r.stderr)
+		}
+		if _, err := store.GetKey(context.Background(), "username:"+name); err == nil {
+			t.Errorf("username %q: the key was stored", name)
+		}
+	}
+	// Other providers keep their own rules.
+	runCLI(t, url, now, "", "users", "create", "--key", "email:Alice@Example.com").wantCode(t, exitOK)
+	runCLI(t, url, now, "", "users", "create", "--key", "username:alice_2").wantCode(t, exitOK)
+}
+
+// A key created without a password can only be used without one, through
+// auth.UsePasswordlessKey; the CLI says so.
+func TestUsersCreateSaysAKeyWithoutPasswordIsPasswordless(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewURL(t)
+	now := time.Now()
+	r := runCLI(t, url, now, "", "users", "create", "--key", "email:alice@example.com").wantCode(t, exitOK)
+	if !strings.Contains(r.stdout, "Key email:alice@example.com has no password: it can only be used without one (auth.UsePasswordlessKey).") {
+		t.Errorf("users create without a password printed:\n%s", r.stdout)
+	}
+	r = runCLI(t, url, now, "pass word\n", "users", "create", "--key", "username:bob", "--password-stdin").wantCode(t, exitOK)
+	if strings.Contains(r.stdout, "no password") {
+		t.Errorf("users create with a password printed:\n%s", r.stdout)
+	}
+}
