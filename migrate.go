@@ -34,10 +34,6 @@ func MigrationsFS() fs.FS {
 	return migrations
 }
 
-// migrationLockKey is the advisory lock that serializes concurrent Migrate
-// calls on one database ("luciapg" in ASCII).
-const migrationLockKey int64 = 0x6c7563696170_67
-
 // Migrate applies luciapg's pending migrations to the database at
 // connString and records them in MigrationsTable. It creates no database
 // and writes no schema file. Tables that a Lucia v1 app already created are
@@ -133,16 +129,11 @@ type migrator struct {
 // lock, the pending migrations up to the first that must run alone, which
 // it returns (nil when none is left).
 func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile) (alone *migrationFile, err error) {
-	// Read committed, whatever the database's default: the versions are
-	// read after the lock is granted, and must see the commits made before.
-	tx, err := m.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := m.lockedTx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
-		return nil, fmt.Errorf("waiting for the migration lock: %w", stopped(ctx, err))
-	}
 	applied, err := m.appliedVersions(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -177,8 +168,8 @@ func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile
 // applyAlone applies a transaction:false migration outside any
 // transaction, under the session-level lock.
 func (m *migrator) applyAlone(ctx context.Context, file migrationFile) error {
-	if _, err := m.conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-		return fmt.Errorf("waiting for the migration lock: %w", stopped(ctx, err))
+	if err := m.lockSession(ctx); err != nil {
+		return err
 	}
 	defer func() {
 		// Closing the connection would release it too, but not behind a

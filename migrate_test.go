@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -237,5 +238,48 @@ func TestMigrateHonoursContext(t *testing.T) {
 	}
 	if tables != 3 {
 		t.Errorf("%d auth tables after Migrate, want 3", tables)
+	}
+}
+
+// TestMigrateFSTransactionFalseConcurrently: a transaction:false migration
+// (CREATE INDEX CONCURRENTLY, which refuses a transaction) between two
+// ordinary ones, with four calls at once: all succeed, each migration runs
+// once, in order, and the index is valid.
+func TestMigrateFSTransactionFalseConcurrently(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewEmptyURL(t)
+	ctx := callContext(t)
+	migrations := fstest.MapFS{
+		"1_table.sql":  {Data: []byte("-- migrate:up\nCREATE TABLE things (id int, name text);\nINSERT INTO runs VALUES ('1');\n-- migrate:down\n")},
+		"2_index.sql":  {Data: []byte("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY things_name_idx ON things (name);\n-- migrate:down\n")},
+		"3_column.sql": {Data: []byte("-- migrate:up\nALTER TABLE things ADD COLUMN created_at timestamptz;\nINSERT INTO runs VALUES ('3');\n-- migrate:down\n")},
+	}
+	conn := connect(t, url)
+	if _, err := conn.Exec(ctx, "CREATE TABLE runs (version text)"); err != nil {
+		t.Fatal(err)
+	}
+	const calls = 4
+	errs := make(chan error, calls)
+	for range calls {
+		go func() { errs <- luciapg.MigrateFS(ctx, url, migrations, "app_schema_migrations") }()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Errorf("MigrateFS: %v", err)
+		}
+	}
+	if got := recordedVersions(t, url, "app_schema_migrations"); strings.Join(got, ",") != "1,2,3" {
+		t.Errorf("recorded %v, want 1,2,3", got)
+	}
+	var runs string
+	if err := conn.QueryRow(ctx, "SELECT string_agg(version, ',' ORDER BY version) FROM runs").Scan(&runs); err != nil {
+		t.Fatal(err)
+	}
+	if runs != "1,3" {
+		t.Errorf("transactional migrations ran %q, want each once (1,3)", runs)
+	}
+	var valid bool
+	if err := conn.QueryRow(ctx, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'things_name_idx'::regclass").Scan(&valid); err != nil || !valid {
+		t.Errorf("things_name_idx valid = %v (%v), want a valid index built once", valid, err)
 	}
 }
