@@ -3,6 +3,7 @@ package luciapg
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -42,13 +43,37 @@ func CheckThrottleKey(throttleKey string) error {
 	return checkID("throttle key", throttleKey)
 }
 
+// Delay is how long a key stays blocked after its attempts-th counted
+// attempt: nothing below FreeAttempts, then BaseDelay × 2^(attempts −
+// FreeAttempts), never more than MaxDelay, with BaseDelay and MaxDelay
+// truncated to the microsecond (the Store's resolution). It never
+// overflows, however many the attempts. It assumes a policy Validate
+// accepts.
+func (p ThrottlePolicy) Delay(attempts int) time.Duration {
+	if attempts < p.FreeAttempts {
+		return 0
+	}
+	limit := p.MaxDelay.Truncate(time.Microsecond)
+	delay := min(p.BaseDelay.Truncate(time.Microsecond), limit)
+	if delay <= 0 {
+		return 0 // a policy Validate refuses; no doubling would end
+	}
+	for range attempts - p.FreeAttempts {
+		if delay > limit/2 {
+			return limit
+		}
+		delay *= 2
+	}
+	return delay
+}
+
 // CountAttempt implements AttemptThrottle in one INSERT ... ON CONFLICT DO
 // UPDATE on luciapg_attempt_throttle: concurrent attempts, from any number
 // of processes sharing the database, queue on the key's row and are all
 // counted. now is truncated to the microsecond, the resolution of
 // PostgreSQL's timestamptz; the server's clock is never read.
 func (s *Store) CountAttempt(ctx context.Context, throttleKey string, now time.Time, policy ThrottlePolicy) (time.Duration, error) {
-	if err := checkAttempt(throttleKey, now, policy); err != nil {
+	if err := CheckAttempt(throttleKey, now, policy); err != nil {
 		return 0, err
 	}
 	now = now.Truncate(time.Microsecond)
@@ -56,9 +81,8 @@ func (s *Store) CountAttempt(ctx context.Context, throttleKey string, now time.T
 		ThrottleKey:  throttleKey,
 		Now:          pgtype.Timestamptz{Time: now, Valid: true},
 		FreeAttempts: int64(policy.FreeAttempts),
-		BaseDelayUs:  policy.BaseDelay.Microseconds(),
-		MaxDelayUs:   policy.MaxDelay.Microseconds(),
-		WindowUs:     policy.Window.Microseconds(),
+		Delays:       delaySteps(policy),
+		CountWindow:  interval(policy.Window),
 	})
 	if err != nil {
 		return 0, interpretError(err)
@@ -68,6 +92,28 @@ func (s *Store) CountAttempt(ctx context.Context, throttleKey string, now time.T
 	}
 	// A refused attempt found blocked_until after now, so this is positive.
 	return row.BlockedUntil.Time.Sub(now), nil
+}
+
+// delaySteps lists the policy's delays from the first block on, up to and
+// including the first that reaches MaxDelay: at most 64, since each
+// doubles the one before. CountAttempt's SQL indexes it by the number of
+// attempts beyond the free ones, taking the last beyond its end.
+func delaySteps(policy ThrottlePolicy) []pgtype.Interval {
+	limit := policy.Delay(math.MaxInt)
+	var steps []pgtype.Interval
+	for n := policy.FreeAttempts; ; n++ {
+		delay := policy.Delay(n)
+		steps = append(steps, interval(delay))
+		if delay >= limit {
+			return steps
+		}
+	}
+}
+
+// interval is d, to the microsecond, as a PostgreSQL interval: exact,
+// where multiplying an interval by a number goes through a float.
+func interval(d time.Duration) pgtype.Interval {
+	return pgtype.Interval{Microseconds: d.Microseconds(), Valid: true}
 }
 
 // ResetAttempts implements AttemptThrottle by deleting the key's row.
@@ -114,14 +160,18 @@ func (s *Store) CountStaleAttempts(ctx context.Context, olderThan time.Time) (in
 	return n, interpretError(err)
 }
 
-// checkAttempt refuses the arguments of a CountAttempt that no
-// AttemptThrottle can honour.
-func checkAttempt(throttleKey string, now time.Time, policy ThrottlePolicy) error {
+// CheckAttempt refuses the arguments of a CountAttempt that no
+// AttemptThrottle can honour: a key CheckThrottleKey refuses, a now outside
+// the years 1 to 9999 (the zero time included: a caller that forgot to set
+// it), or a policy Validate refuses. Every luciapg AttemptThrottle applies
+// it, so all refuse exactly the same calls; it is exported for other
+// implementations (memadapter).
+func CheckAttempt(throttleKey string, now time.Time, policy ThrottlePolicy) error {
 	if err := CheckThrottleKey(throttleKey); err != nil {
 		return err
 	}
-	if now.IsZero() {
-		return fmt.Errorf("%w: the attempt's time is the zero time", ErrInvalidInput)
+	if now.IsZero() || now.Year() < 1 || now.Year() > 9999 {
+		return fmt.Errorf("%w: the attempt's time is the zero time or outside the years 1 to 9999", ErrInvalidInput)
 	}
 	return policy.Validate()
 }

@@ -15,39 +15,29 @@ const CountAttempt = `-- name: CountAttempt :one
 INSERT INTO luciapg_attempt_throttle AS t
     (throttle_key, attempts, last_attempt_at, blocked_until, refused_attempts)
 VALUES (
-    $1, 1, $2,
-    $2 + interval '1 microsecond' * (CASE
-        WHEN 1 >= $3::bigint THEN LEAST(
-            $4::bigint::numeric,
-            $5::bigint * power(2::numeric, LEAST(1 - $3::bigint, 62)))
-        ELSE 0 END)::double precision,
+    $1, 1, $2::timestamptz,
+    $2::timestamptz + CASE
+        WHEN 1 >= $3::bigint
+            THEN ($4::interval[])[LEAST(2 - $3::bigint, cardinality($4::interval[]))::integer]
+        ELSE interval '0' END,
     0
 )
 ON CONFLICT (throttle_key) DO UPDATE SET
     attempts = CASE
-        WHEN t.blocked_until > $2 THEN t.attempts
-        WHEN t.last_attempt_at < $2 - interval '1 microsecond' * $6::bigint THEN 1
+        WHEN t.blocked_until > $2::timestamptz THEN t.attempts
+        WHEN t.last_attempt_at < $2::timestamptz - $5::interval THEN excluded.attempts
         ELSE t.attempts + 1 END,
     last_attempt_at = CASE
-        WHEN t.blocked_until > $2 THEN t.last_attempt_at
-        ELSE $2 END,
+        WHEN t.blocked_until > $2::timestamptz THEN t.last_attempt_at
+        ELSE $2::timestamptz END,
     blocked_until = CASE
-        WHEN t.blocked_until > $2 THEN t.blocked_until
-        ELSE $2 + interval '1 microsecond' * (CASE
-            -- n is 1: the window passed, the count starts again.
-            WHEN t.last_attempt_at < $2 - interval '1 microsecond' * $6::bigint THEN
-                CASE WHEN 1 >= $3::bigint THEN LEAST(
-                    $4::bigint::numeric,
-                    $5::bigint * power(2::numeric, LEAST(1 - $3::bigint, 62)))
-                ELSE 0 END
-            -- n is t.attempts + 1.
-            WHEN t.attempts + 1 >= $3::bigint THEN LEAST(
-                $4::bigint::numeric,
-                $5::bigint * power(2::numeric, LEAST(t.attempts + 1 - $3::bigint, 62)))
-            ELSE 0 END)::double precision
-        END,
+        WHEN t.blocked_until > $2::timestamptz THEN t.blocked_until
+        WHEN t.last_attempt_at < $2::timestamptz - $5::interval THEN excluded.blocked_until
+        WHEN t.attempts + 1 >= $3::bigint
+            THEN $2::timestamptz + ($4::interval[])[LEAST(t.attempts + 2 - $3::bigint, cardinality($4::interval[]))::integer]
+        ELSE $2::timestamptz END,
     refused_attempts = CASE
-        WHEN t.blocked_until > $2 THEN t.refused_attempts + 1
+        WHEN t.blocked_until > $2::timestamptz THEN t.refused_attempts + 1
         ELSE 0 END
 RETURNING refused_attempts > 0 AS refused, blocked_until
 `
@@ -56,9 +46,8 @@ type CountAttemptParams struct {
 	ThrottleKey  string
 	Now          pgtype.Timestamptz
 	FreeAttempts int64
-	MaxDelayUs   int64
-	BaseDelayUs  int64
-	WindowUs     int64
+	Delays       []pgtype.Interval
+	CountWindow  pgtype.Interval
 }
 
 type CountAttemptRow struct {
@@ -69,17 +58,18 @@ type CountAttemptRow struct {
 // Counts one attempt on throttle_key at now, in one statement, so that
 // concurrent attempts (from any number of processes) serialize on the row
 // and are all counted. now comes from the caller, never the server's
-// clock, so a fake clock drives it in tests. Durations are microseconds.
+// clock, so a fake clock drives it in tests.
 //
 // When the key is blocked at now the attempt is refused: only
 // refused_attempts grows, and the caller waits blocked_until - now.
 // Otherwise the count starts from zero if the last counted attempt is older
-// than window_us, grows by one to n, and once n reaches free_attempts the
-// key is blocked for base_delay_us * 2^(n - free_attempts), at most
-// max_delay_us; below free_attempts blocked_until is now, so it is never
-// before last_attempt_at. The exponent is capped at 62: base_delay_us is at
-// least 1 and 2^62 microseconds is far beyond any time.Duration, so the cap
-// changes no result and keeps the numeric arithmetic small.
+// than count_window, grows by one to n, and once n reaches free_attempts the key
+// is blocked for delays[n - free_attempts + 1], or the last delay (the
+// policy's MaxDelay) beyond the array: the caller computes the doubling
+// in Go, exactly and without overflow, so the SQL only indexes. Below
+// free_attempts blocked_until is now, so it is never before
+// last_attempt_at. The VALUES row is the count started from zero (n = 1),
+// which the update reuses as excluded when the window has passed.
 // (sqlc.arg rather than @name: sqlc misplaces its edits of a repeated
 // @name followed by a cast.)
 func (q *Queries) CountAttempt(ctx context.Context, arg CountAttemptParams) (CountAttemptRow, error) {
@@ -87,9 +77,8 @@ func (q *Queries) CountAttempt(ctx context.Context, arg CountAttemptParams) (Cou
 		arg.ThrottleKey,
 		arg.Now,
 		arg.FreeAttempts,
-		arg.MaxDelayUs,
-		arg.BaseDelayUs,
-		arg.WindowUs,
+		arg.Delays,
+		arg.CountWindow,
 	)
 	var i CountAttemptRow
 	err := row.Scan(&i.Refused, &i.BlockedUntil)

@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -13,7 +12,7 @@ var _ luciapg.AttemptThrottle = (*Adapter)(nil)
 // attemptRow is a row of luciapg_attempt_throttle: the counted attempts,
 // when the latest was counted, and until when the key is blocked.
 type attemptRow struct {
-	attempts     int64
+	attempts     int
 	lastAttempt  time.Time
 	blockedUntil time.Time
 }
@@ -22,13 +21,7 @@ type attemptRow struct {
 // semantics and resolution: times and durations are truncated to the
 // microsecond, as PostgreSQL's timestamptz keeps them.
 func (a *Adapter) CountAttempt(_ context.Context, throttleKey string, now time.Time, policy luciapg.ThrottlePolicy) (time.Duration, error) {
-	if err := luciapg.CheckThrottleKey(throttleKey); err != nil {
-		return 0, err
-	}
-	if now.IsZero() {
-		return 0, fmt.Errorf("%w: the attempt's time is the zero time", luciapg.ErrInvalidInput)
-	}
-	if err := policy.Validate(); err != nil {
+	if err := luciapg.CheckAttempt(throttleKey, now, policy); err != nil {
 		return 0, err
 	}
 	now = now.Truncate(time.Microsecond)
@@ -46,27 +39,9 @@ func (a *Adapter) CountAttempt(_ context.Context, throttleKey string, now time.T
 	}
 	row.attempts++
 	row.lastAttempt = now
-	row.blockedUntil = now.Add(attemptDelay(row.attempts, policy))
+	row.blockedUntil = now.Add(policy.Delay(row.attempts))
 	a.attempts[throttleKey] = row
 	return 0, nil
-}
-
-// attemptDelay is how long a key stays blocked after its attempts-th
-// counted attempt: nothing while attempts are free, then BaseDelay doubled
-// per attempt beyond the free ones, at most MaxDelay, without overflow.
-func attemptDelay(attempts int64, policy luciapg.ThrottlePolicy) time.Duration {
-	if attempts < int64(policy.FreeAttempts) {
-		return 0
-	}
-	limit := policy.MaxDelay.Truncate(time.Microsecond)
-	delay := policy.BaseDelay.Truncate(time.Microsecond)
-	for range attempts - int64(policy.FreeAttempts) {
-		if delay >= limit/2 {
-			return limit
-		}
-		delay *= 2
-	}
-	return min(delay, limit)
 }
 
 // ResetAttempts implements luciapg.AttemptThrottle.

@@ -2,55 +2,46 @@
 -- Counts one attempt on throttle_key at now, in one statement, so that
 -- concurrent attempts (from any number of processes) serialize on the row
 -- and are all counted. now comes from the caller, never the server's
--- clock, so a fake clock drives it in tests. Durations are microseconds.
+-- clock, so a fake clock drives it in tests.
 --
 -- When the key is blocked at now the attempt is refused: only
 -- refused_attempts grows, and the caller waits blocked_until - now.
 -- Otherwise the count starts from zero if the last counted attempt is older
--- than window_us, grows by one to n, and once n reaches free_attempts the
--- key is blocked for base_delay_us * 2^(n - free_attempts), at most
--- max_delay_us; below free_attempts blocked_until is now, so it is never
--- before last_attempt_at. The exponent is capped at 62: base_delay_us is at
--- least 1 and 2^62 microseconds is far beyond any time.Duration, so the cap
--- changes no result and keeps the numeric arithmetic small.
+-- than count_window, grows by one to n, and once n reaches free_attempts the key
+-- is blocked for delays[n - free_attempts + 1], or the last delay (the
+-- policy's MaxDelay) beyond the array: the caller computes the doubling
+-- in Go, exactly and without overflow, so the SQL only indexes. Below
+-- free_attempts blocked_until is now, so it is never before
+-- last_attempt_at. The VALUES row is the count started from zero (n = 1),
+-- which the update reuses as excluded when the window has passed.
 -- (sqlc.arg rather than @name: sqlc misplaces its edits of a repeated
 -- @name followed by a cast.)
 INSERT INTO luciapg_attempt_throttle AS t
     (throttle_key, attempts, last_attempt_at, blocked_until, refused_attempts)
 VALUES (
-    sqlc.arg(throttle_key), 1, sqlc.arg(now),
-    sqlc.arg(now) + interval '1 microsecond' * (CASE
-        WHEN 1 >= sqlc.arg(free_attempts)::bigint THEN LEAST(
-            sqlc.arg(max_delay_us)::bigint::numeric,
-            sqlc.arg(base_delay_us)::bigint * power(2::numeric, LEAST(1 - sqlc.arg(free_attempts)::bigint, 62)))
-        ELSE 0 END)::double precision,
+    sqlc.arg(throttle_key), 1, sqlc.arg(now)::timestamptz,
+    sqlc.arg(now)::timestamptz + CASE
+        WHEN 1 >= sqlc.arg(free_attempts)::bigint
+            THEN (sqlc.arg(delays)::interval[])[LEAST(2 - sqlc.arg(free_attempts)::bigint, cardinality(sqlc.arg(delays)::interval[]))::integer]
+        ELSE interval '0' END,
     0
 )
 ON CONFLICT (throttle_key) DO UPDATE SET
     attempts = CASE
-        WHEN t.blocked_until > sqlc.arg(now) THEN t.attempts
-        WHEN t.last_attempt_at < sqlc.arg(now) - interval '1 microsecond' * sqlc.arg(window_us)::bigint THEN 1
+        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.attempts
+        WHEN t.last_attempt_at < sqlc.arg(now)::timestamptz - sqlc.arg(count_window)::interval THEN excluded.attempts
         ELSE t.attempts + 1 END,
     last_attempt_at = CASE
-        WHEN t.blocked_until > sqlc.arg(now) THEN t.last_attempt_at
-        ELSE sqlc.arg(now) END,
+        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.last_attempt_at
+        ELSE sqlc.arg(now)::timestamptz END,
     blocked_until = CASE
-        WHEN t.blocked_until > sqlc.arg(now) THEN t.blocked_until
-        ELSE sqlc.arg(now) + interval '1 microsecond' * (CASE
-            -- n is 1: the window passed, the count starts again.
-            WHEN t.last_attempt_at < sqlc.arg(now) - interval '1 microsecond' * sqlc.arg(window_us)::bigint THEN
-                CASE WHEN 1 >= sqlc.arg(free_attempts)::bigint THEN LEAST(
-                    sqlc.arg(max_delay_us)::bigint::numeric,
-                    sqlc.arg(base_delay_us)::bigint * power(2::numeric, LEAST(1 - sqlc.arg(free_attempts)::bigint, 62)))
-                ELSE 0 END
-            -- n is t.attempts + 1.
-            WHEN t.attempts + 1 >= sqlc.arg(free_attempts)::bigint THEN LEAST(
-                sqlc.arg(max_delay_us)::bigint::numeric,
-                sqlc.arg(base_delay_us)::bigint * power(2::numeric, LEAST(t.attempts + 1 - sqlc.arg(free_attempts)::bigint, 62)))
-            ELSE 0 END)::double precision
-        END,
+        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.blocked_until
+        WHEN t.last_attempt_at < sqlc.arg(now)::timestamptz - sqlc.arg(count_window)::interval THEN excluded.blocked_until
+        WHEN t.attempts + 1 >= sqlc.arg(free_attempts)::bigint
+            THEN sqlc.arg(now)::timestamptz + (sqlc.arg(delays)::interval[])[LEAST(t.attempts + 2 - sqlc.arg(free_attempts)::bigint, cardinality(sqlc.arg(delays)::interval[]))::integer]
+        ELSE sqlc.arg(now)::timestamptz END,
     refused_attempts = CASE
-        WHEN t.blocked_until > sqlc.arg(now) THEN t.refused_attempts + 1
+        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.refused_attempts + 1
         ELSE 0 END
 RETURNING refused_attempts > 0 AS refused, blocked_until;
 
