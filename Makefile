@@ -36,8 +36,15 @@ new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migrati
 	$(DBMATE) new $(name)
 
 .PHONY: test
-test: ## Run every test with the race detector (needs PostgreSQL; see README).
+test: interop/lucia-v1/node_modules ## Run every test with the race detector (needs PostgreSQL; see README).
 	$(GO) test -race -count=1 ./...
+
+# The Lucia v1 app the interop tests run against (interop/), installed from
+# its lock file when missing or older than it.
+interop/lucia-v1/node_modules: interop/lucia-v1/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the Lucia v1 interop tests: install Node.js 18 or later with npm"; exit 1; }
+	npm ci --prefix interop/lucia-v1 --no-audit --no-fund
+	@touch $@
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
