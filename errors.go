@@ -50,38 +50,78 @@ var ErrInvalidInput = errors.New("luciapg: invalid input")
 const (
 	sqlstateUniqueViolation     = "23505"
 	sqlstateForeignKeyViolation = "23503"
+	sqlstateDeadlock            = "40P01"
+	// sqlstateFeatureNotSupported is what PostgreSQL reports for a cached
+	// statement whose result type changed ("cached plan must not change
+	// result type"): auth_user's columns changed since it was prepared.
+	sqlstateFeatureNotSupported = "0A000"
 )
 
 // interpretError is the one place where database errors become the
-// contract's errors. It matches on SQLSTATE plus the table and constraint
-// names PostgreSQL reports (never on message or DETAIL text, which may be
-// absent or localised). Anything it does not recognise is returned
-// unchanged, so errors.As(err, **pgconn.PgError) and
-// errors.Is(err, context.Canceled) keep working.
+// contract's errors. It matches on SQLSTATE and the table PostgreSQL
+// reports, never on message or DETAIL text (which may be absent or
+// localised) and never on the constraint's name alone: databases made by
+// hand from Lucia's documentation name their constraints as they like.
+// Anything it does not recognise is returned unchanged, so
+// errors.As(err, **pgconn.PgError) and errors.Is(err, context.Canceled)
+// keep working.
+//
+// A unique violation on auth_user is never the user id's: SetUser inserts
+// with ON CONFLICT (id) DO NOTHING and reads "no row" as ErrDuplicateUserID,
+// whatever the primary key is called. So one reported on auth_user is a
+// UNIQUE attribute column's, the application's own error, and passes
+// through.
 func interpretError(err error) error {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
+	pgErr := asPgError(err)
+	if pgErr == nil {
 		return err
 	}
 	switch pgErr.Code {
 	case sqlstateUniqueViolation:
-		switch pgErr.ConstraintName {
-		case "auth_user_pkey":
-			return ErrDuplicateUserID
-		case "auth_key_pkey":
+		// Lucia's auth_key and auth_session have no unique constraint but
+		// their primary key (the Store never adds columns to them).
+		switch pgErr.TableName {
+		case "auth_key":
 			return ErrDuplicateKeyID
-		case "auth_session_pkey":
+		case "auth_session":
 			return ErrDuplicateSessionID
 		}
 	case sqlstateForeignKeyViolation:
-		// Only an insert into a referencing table means "no such user". The
-		// same constraint reported on auth_user is a delete of a user that
-		// still has rows, which is not the caller's input error.
-		switch {
-		case pgErr.TableName == "auth_session" && pgErr.ConstraintName == "auth_session_user_id_fkey",
-			pgErr.TableName == "auth_key" && pgErr.ConstraintName == "auth_key_user_id_fkey":
+		// PostgreSQL reports a foreign-key violation on the referencing
+		// table, the one that owns the constraint. Lucia's auth_session
+		// and auth_key have one foreign key each, user_id to auth_user, so
+		// there it means "no such user". A violation reported on any other
+		// table (an application's table referencing a user or session
+		// being deleted, an attribute column referencing another table)
+		// is not the caller's user id and passes through.
+		switch pgErr.TableName {
+		case "auth_session", "auth_key":
 			return ErrInvalidUserID
 		}
 	}
 	return err
+}
+
+// isStalePlan reports whether err is PostgreSQL refusing a cached statement
+// because the row type it returns changed since it was prepared.
+func isStalePlan(err error) bool {
+	pgErr := asPgError(err)
+	return pgErr != nil && pgErr.Code == sqlstateFeatureNotSupported
+}
+
+// isDeadlock reports whether PostgreSQL broke a deadlock by aborting the
+// transaction err ended.
+func isDeadlock(err error) bool {
+	pgErr := asPgError(err)
+	return pgErr != nil && pgErr.Code == sqlstateDeadlock
+}
+
+// asPgError returns the *pgconn.PgError in err's chain, or nil. Only this
+// file looks inside database errors.
+func asPgError(err error) *pgconn.PgError {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr
+	}
+	return nil
 }

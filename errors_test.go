@@ -10,28 +10,40 @@ import (
 )
 
 // TestInterpretError checks the choke point directly, with the fields
-// PostgreSQL fills in, including reports whose DETAIL is absent.
+// PostgreSQL fills in, including reports whose DETAIL is absent and
+// constraints named otherwise than luciapg's migration names them.
 func TestInterpretError(t *testing.T) {
 	t.Parallel()
 	pgErr := func(code, table, constraint string) *pgconn.PgError {
 		return &pgconn.PgError{Code: code, TableName: table, ConstraintName: constraint}
 	}
 	attributeUnique := pgErr("23505", "auth_user", "auth_user_username_key")
-	deleteReferenced := pgErr("23503", "auth_user", "auth_session_user_id_fkey")
+	// A unique attribute whose constraint (or unique index) is named like
+	// the primary key: the name proves nothing.
+	attributeNamedLikePkey := pgErr("23505", "auth_user", "auth_user_pkey")
+	// Deleting a user or session an application's table still references:
+	// PostgreSQL reports the referencing table, which owns the constraint.
+	appTableReferences := pgErr("23503", "profile", "profile_user_id_fkey")
+	attributeReferences := pgErr("23503", "auth_user", "auth_user_org_id_fkey")
 	unknownColumn := pgErr("42703", "", "")
 	tests := []struct {
 		name string
 		in   error
 		want error
 	}{
-		{"duplicate user id", pgErr("23505", "auth_user", "auth_user_pkey"), ErrDuplicateUserID},
 		{"duplicate key id", pgErr("23505", "auth_key", "auth_key_pkey"), ErrDuplicateKeyID},
+		{"duplicate key id, constraint renamed", pgErr("23505", "auth_key", "keys_pk"), ErrDuplicateKeyID},
 		{"duplicate session id", pgErr("23505", "auth_session", "auth_session_pkey"), ErrDuplicateSessionID},
+		{"duplicate session id, constraint renamed", pgErr("23505", "auth_session", "user_session_pkey"), ErrDuplicateSessionID},
 		{"wrapped duplicate key id", fmt.Errorf("batch: %w", pgErr("23505", "auth_key", "auth_key_pkey")), ErrDuplicateKeyID},
 		{"session for unknown user", pgErr("23503", "auth_session", "auth_session_user_id_fkey"), ErrInvalidUserID},
+		{"session for unknown user, constraint renamed", pgErr("23503", "auth_session", "session_owner"), ErrInvalidUserID},
 		{"key for unknown user", pgErr("23503", "auth_key", "auth_key_user_id_fkey"), ErrInvalidUserID},
+		{"key for unknown user, constraint renamed", pgErr("23503", "auth_key", "key_owner"), ErrInvalidUserID},
 		{"unique attribute column passes through", attributeUnique, attributeUnique},
-		{"delete of a referenced user passes through", deleteReferenced, deleteReferenced},
+		{"unique attribute named like the primary key passes through", attributeNamedLikePkey, attributeNamedLikePkey},
+		{"delete of a user an application's table references passes through", appTableReferences, appTableReferences},
+		{"attribute column referencing another table passes through", attributeReferences, attributeReferences},
 		{"other SQLSTATE passes through", unknownColumn, unknownColumn},
 		{"context error passes through", context.Canceled, context.Canceled},
 		{"nil stays nil", nil, nil},

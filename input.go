@@ -50,21 +50,47 @@ func checkText(field string, s *string) error {
 	return nil
 }
 
-// checkKey refuses a key whose text fields could not be stored.
-func checkKey(key Key) error {
+// The exported checks below are the Store's rules for what it stores. Other
+// adapters (memadapter, or an application's own) call them so that every
+// adapter refuses exactly the same input with the same ErrInvalidInput
+// errors; adaptertest holds them to it.
+
+// CheckUserID returns the error SetUser gives for a user id that could not
+// be stored, or nil.
+func CheckUserID(userID string) error {
+	return checkID("user id", userID)
+}
+
+// CheckKey returns the error SetKey gives for key, or nil: an id or user id
+// that could not be stored, a password hash text cannot hold, or a primary
+// key with an expiry. Lucia's useKey treats a key with an expiry as
+// single-use and consumes it, which a primary key never is, so such a key
+// could never be used. SetUser checks its key the same way, once an empty
+// UserID has been given the user's id.
+func CheckKey(key Key) error {
 	if err := checkID("key id", key.ID); err != nil {
 		return err
 	}
 	if err := checkID("key user id", key.UserID); err != nil {
 		return err
 	}
-	return checkText("hashed password", key.HashedPassword)
+	if key.PrimaryKey && key.Expires != nil {
+		return fmt.Errorf("%w: a primary key cannot expire", ErrInvalidInput)
+	}
+	return CheckHashedPassword(key.HashedPassword)
 }
 
-// checkSession refuses a session whose ids could not be stored.
-func checkSession(s Session) error {
-	if err := checkID("session id", s.ID); err != nil {
+// CheckHashedPassword returns the error UpdateKeyPassword gives for a hash
+// text cannot hold, or nil. A nil hash (no password) is fine.
+func CheckHashedPassword(hashedPassword *string) error {
+	return checkText("hashed password", hashedPassword)
+}
+
+// CheckSession returns the error SetSession gives for a session whose id or
+// user id could not be stored, or nil.
+func CheckSession(session Session) error {
+	if err := checkID("session id", session.ID); err != nil {
 		return err
 	}
-	return checkID("session user id", s.UserID)
+	return checkID("session user id", session.UserID)
 }

@@ -49,9 +49,10 @@ func (s *Store) GetUser(ctx context.Context, userID string) (User, error) {
 
 // SetUser implements UserAdapter. The user and key go in one statement, so
 // a failure leaves neither. A key whose UserID is empty is given the user's
-// id; a key for another user is refused with ErrInvalidInput.
+// id; a key for another user, or a primary key with an expiry, is refused
+// with ErrInvalidInput.
 func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) {
-	if err := checkID("user id", user.ID); err != nil {
+	if err := CheckUserID(user.ID); err != nil {
 		return User{}, err
 	}
 	names, err := attributeNames(user.Attributes)
@@ -59,7 +60,7 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 		return User{}, err
 	}
 	if key == nil {
-		return s.queryUser(ctx, nil, insertUserSQL(names, false), attributeArgs(user.ID, names, user.Attributes, 0)...)
+		return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, false), attributeArgs(user.ID, names, user.Attributes, 0)...)
 	}
 	k := *key
 	if k.UserID == "" {
@@ -68,12 +69,12 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 	if k.UserID != user.ID {
 		return User{}, fmt.Errorf("%w: the key's user id differs from the user's id", ErrInvalidInput)
 	}
-	if err := checkKey(k); err != nil {
+	if err := CheckKey(k); err != nil {
 		return User{}, err
 	}
 	args := attributeArgs(user.ID, names, user.Attributes, 4)
 	args = append(args, k.ID, k.PrimaryKey, k.HashedPassword, k.Expires)
-	return s.queryUser(ctx, nil, insertUserSQL(names, true), args...)
+	return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, true), args...)
 }
 
 // UpdateUserAttributes implements UserAdapter.
@@ -89,44 +90,6 @@ func (s *Store) UpdateUserAttributes(ctx context.Context, userID string, attribu
 		return User{}, ErrInvalidUserID
 	}
 	return s.queryUser(ctx, ErrInvalidUserID, updateUserSQL(names), attributeArgs(userID, names, attributes, 0)...)
-}
-
-// queryUser runs a statement returning at most one auth_user row. notFound
-// is returned when there is none.
-func (s *Store) queryUser(ctx context.Context, notFound error, sql string, args ...any) (User, error) {
-	_, user, err := s.queryRowWithUser(ctx, notFound, 0, sql, args...)
-	return user, err
-}
-
-// queryRowWithUser runs a statement returning at most one row whose columns
-// from index first on are a whole auth_user row (the application's
-// attribute columns included, so their number is known only now). It
-// returns the row's decoded values and the user read from them, or notFound.
-func (s *Store) queryRowWithUser(ctx context.Context, notFound error, first int, sql string, args ...any) ([]any, User, error) {
-	rows, err := s.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, User{}, interpretError(err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, User{}, interpretError(err)
-		}
-		return nil, User{}, notFound
-	}
-	values, err := rows.Values()
-	if err != nil {
-		return nil, User{}, interpretError(err)
-	}
-	user, err := userFromRow(rows.FieldDescriptions(), values, first)
-	if err != nil {
-		return nil, User{}, err
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, User{}, interpretError(err)
-	}
-	return values, user, nil
 }
 
 // DeleteUser implements UserAdapter. It locks the user row first, so a
@@ -170,7 +133,7 @@ func (s *Store) GetKeysByUserID(ctx context.Context, userID string) ([]Key, erro
 
 // SetKey implements UserAdapter.
 func (s *Store) SetKey(ctx context.Context, key Key) error {
-	if err := checkKey(key); err != nil {
+	if err := CheckKey(key); err != nil {
 		return err
 	}
 	return interpretError(s.queries.InsertKey(ctx, dbgen.InsertKeyParams{
@@ -184,7 +147,7 @@ func (s *Store) SetKey(ctx context.Context, key Key) error {
 
 // UpdateKeyPassword implements UserAdapter.
 func (s *Store) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassword *string) (Key, error) {
-	if err := checkText("hashed password", hashedPassword); err != nil {
+	if err := CheckHashedPassword(hashedPassword); err != nil {
 		return Key{}, err
 	}
 	if !findable(keyID) {
@@ -252,7 +215,7 @@ func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Sessi
 
 // SetSession implements SessionAdapter.
 func (s *Store) SetSession(ctx context.Context, session Session) error {
-	if err := checkSession(session); err != nil {
+	if err := CheckSession(session); err != nil {
 		return err
 	}
 	return interpretError(s.queries.InsertSession(ctx, dbgen.InsertSessionParams(session)))

@@ -2,11 +2,9 @@ package luciapg
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/luciapg/luciapg/dbgen"
 )
@@ -17,8 +15,6 @@ const rollbackTimeout = 5 * time.Second
 // maxDeadlockRetries is how often a transaction the Store owns is retried
 // after PostgreSQL broke a deadlock by aborting it.
 const maxDeadlockRetries = 3
-
-const sqlstateDeadlockDetected = "40P01"
 
 // inTx runs fn in a transaction of its own: a real one on a pool or
 // connection, a savepoint inside a caller's transaction. It commits when fn
@@ -56,9 +52,4 @@ func (s *Store) runTx(ctx context.Context, fn func(q *dbgen.Queries) error) (err
 	}
 	done = true
 	return tx.Commit(ctx)
-}
-
-func isDeadlock(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == sqlstateDeadlockDetected
 }

@@ -90,9 +90,15 @@ func quoteIdentifier(name string) string {
 }
 
 // insertUserSQL inserts a user with the named attributes ($1 is the id,
-// then one parameter per name) and returns the stored row. With a key, the
-// same statement inserts it from the next five parameters; a single
-// statement is atomic and takes one round trip.
+// then one parameter per name) and returns the stored row, or no row when
+// the id is taken. With a key, the same statement inserts it from the next
+// five parameters, and only when the user was inserted; a single statement
+// is atomic and takes one round trip.
+//
+// ON CONFLICT (id) names the conflict by its column, so a taken id is told
+// apart from a taken value of a UNIQUE attribute column (still an error)
+// whatever the database calls its constraints, and without aborting a
+// caller's transaction.
 func insertUserSQL(names []string, withKey bool) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO auth_user (id")
@@ -105,7 +111,7 @@ func insertUserSQL(names []string, withKey bool) string {
 		b.WriteString(", $")
 		b.WriteString(strconv.Itoa(i + 2))
 	}
-	b.WriteString(") RETURNING *")
+	b.WriteString(") ON CONFLICT (id) DO NOTHING RETURNING *")
 	if !withKey {
 		return b.String()
 	}

@@ -127,12 +127,13 @@ func (a *Adapter) GetUser(_ context.Context, userID string) (luciapg.User, error
 	return userFrom(userID, attributes), nil
 }
 
-// SetUser implements luciapg.UserAdapter. Like the PostgreSQL Store, a key
-// with an empty UserID is given the user's id and a key for another user is
-// refused with luciapg.ErrInvalidInput.
+// SetUser implements luciapg.UserAdapter. Like the PostgreSQL Store, it
+// refuses what luciapg.CheckUserID and luciapg.CheckKey refuse, gives a key
+// with an empty UserID the user's id and refuses a key for another user,
+// all with luciapg.ErrInvalidInput.
 func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key) (luciapg.User, error) {
-	if user.ID == "" {
-		return luciapg.User{}, fmt.Errorf("%w: user id is empty", luciapg.ErrInvalidInput)
+	if err := luciapg.CheckUserID(user.ID); err != nil {
+		return luciapg.User{}, err
 	}
 	var k luciapg.Key
 	if key != nil {
@@ -143,8 +144,8 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 		if k.UserID != user.ID {
 			return luciapg.User{}, fmt.Errorf("%w: the key's user id differs from the user's id", luciapg.ErrInvalidInput)
 		}
-		if k.ID == "" {
-			return luciapg.User{}, fmt.Errorf("%w: key id is empty", luciapg.ErrInvalidInput)
+		if err := luciapg.CheckKey(k); err != nil {
+			return luciapg.User{}, err
 		}
 	}
 	a.mu.Lock()

@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 
@@ -47,10 +46,11 @@ func (a *Adapter) GetKeysByUserID(_ context.Context, userID string) ([]luciapg.K
 	return keys, nil
 }
 
-// SetKey implements luciapg.UserAdapter.
+// SetKey implements luciapg.UserAdapter, refusing what luciapg.CheckKey
+// refuses.
 func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
-	if key.ID == "" {
-		return fmt.Errorf("%w: key id is empty", luciapg.ErrInvalidInput)
+	if err := luciapg.CheckKey(key); err != nil {
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -66,6 +66,9 @@ func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
 
 // UpdateKeyPassword implements luciapg.UserAdapter.
 func (a *Adapter) UpdateKeyPassword(_ context.Context, keyID string, hashedPassword *string) (luciapg.Key, error) {
+	if err := luciapg.CheckHashedPassword(hashedPassword); err != nil {
+		return luciapg.Key{}, err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key, ok := a.keys[keyID]

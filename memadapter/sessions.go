@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 
@@ -36,8 +35,8 @@ func (a *Adapter) GetSessionsByUserID(_ context.Context, userID string) ([]lucia
 
 // SetSession implements luciapg.SessionAdapter.
 func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
-	if session.ID == "" {
-		return fmt.Errorf("%w: session id is empty", luciapg.ErrInvalidInput)
+	if err := luciapg.CheckSession(session); err != nil {
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
