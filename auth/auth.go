@@ -1,22 +1,28 @@
 package auth
 
 import (
-	"errors"
-	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/luciapg/luciapg"
 )
 
-// Lucia v1's defaults, which the zero Config gives.
+// Lucia v1's defaults, which the zero Config gives, and luciapg's bounds on
+// password hashing.
 const (
 	DefaultActivePeriod    = 24 * time.Hour
 	DefaultIdlePeriod      = 14 * 24 * time.Hour
 	DefaultUserIDLength    = 15
 	DefaultSessionIDLength = 40
+	// DefaultMaxPasswordBytes bounds a password's length in bytes, as
+	// given (before NFKC normalization, which can triple it). A thousand
+	// bytes is far beyond any passphrase and keeps one hash's cost fixed.
+	DefaultMaxPasswordBytes = 1024
 )
 
-// Config adjusts an Auth. Its zero value gives Lucia v1's defaults.
+// Config adjusts an Auth. Its zero value gives Lucia v1's defaults, with
+// luciapg's limits on password hashing and guessing.
 type Config struct {
 	// ActivePeriod is how long a new or renewed session is active.
 	// Zero means DefaultActivePeriod (24 hours).
@@ -35,8 +41,39 @@ type Config struct {
 	Now func() time.Time
 	// PasswordHasher makes and checks password hashes; nil means Lucia v1's
 	// scrypt (HashPassword and VerifyPassword), which a Lucia v1 app
-	// sharing the database needs.
+	// sharing the database needs. MaxPasswordBytes and
+	// MaxConcurrentHashes apply to it whichever it is.
 	PasswordHasher PasswordHasher
+	// MaxPasswordBytes bounds every password the Auth hashes or checks, in
+	// bytes as given; a longer one is ErrPasswordTooLong, refused before
+	// any hashing. Zero means DefaultMaxPasswordBytes (1,024).
+	MaxPasswordBytes int
+	// MaxConcurrentHashes bounds the password hashes and verifications in
+	// progress at once in this Auth; further ones wait for a turn, or for
+	// their context to end. Each scrypt run holds 32 MiB, so this bounds
+	// the memory that concurrent sign-ups and logins can take. Zero means
+	// runtime.GOMAXPROCS(0) when New is called: more could not run faster.
+	MaxConcurrentHashes int
+	// AttemptThrottle counts attempts to guess a password or a passwordless
+	// key (UseKey, UsePasswordlessKey). Nil means the adapter, which must
+	// then implement luciapg.AttemptThrottle, as the PostgreSQL Store and
+	// memadapter do: the count lives with the data, so every instance of
+	// an application sharing the database sees the same one. Without
+	// either, those methods return ErrNoAttemptThrottle: an attempt is
+	// never silently left unthrottled.
+	AttemptThrottle luciapg.AttemptThrottle
+	// KeyThrottle limits attempts on one key, whatever their origin. Zero
+	// fields take the defaults: 5 free attempts, then a wait of 1 s,
+	// doubling with each further attempt up to 15 min, forgotten after 24
+	// h without an attempt or at the key's next success.
+	KeyThrottle luciapg.ThrottlePolicy
+	// AddressThrottle limits attempts from one client address (see
+	// WithClientAddress; an IPv6 address counts with its whole /64), on
+	// any keys. Zero fields take the defaults: 50 free attempts, then the
+	// same waits as KeyThrottle. A success does not reset it: every
+	// attempt from the address counts, so a guesser cannot interleave a
+	// login of their own.
+	AddressThrottle luciapg.ThrottlePolicy
 }
 
 // PasswordHasher makes and checks password hashes, like Lucia v1's
@@ -49,7 +86,7 @@ type PasswordHasher interface {
 }
 
 // ScryptHasher is the PasswordHasher of Lucia v1: HashPassword and
-// VerifyPassword.
+// VerifyPassword, with their DefaultMaxPasswordBytes limit.
 type ScryptHasher struct{}
 
 // Hash implements PasswordHasher with HashPassword.
@@ -61,36 +98,59 @@ func (ScryptHasher) Verify(hash, password string) (bool, error) {
 }
 
 // Auth is Lucia v1's core on top of an adapter. It holds no state of its
-// own besides its configuration and is safe for concurrent use when its
-// adapter is.
+// own besides its configuration, its turns at hashing and a dummy hash,
+// and is safe for concurrent use when its adapter is.
 type Auth struct {
-	adapter         luciapg.Adapter
-	activePeriod    time.Duration
-	idlePeriod      time.Duration
-	userIDLength    int
-	sessionIDLength int
-	now             func() time.Time
-	hasher          PasswordHasher
+	adapter          luciapg.Adapter
+	activePeriod     time.Duration
+	idlePeriod       time.Duration
+	userIDLength     int
+	sessionIDLength  int
+	now              func() time.Time
+	hasher           PasswordHasher
+	maxPasswordBytes int
+	// hashTurns holds one token per hash in progress (MaxConcurrentHashes).
+	hashTurns       chan struct{}
+	throttle        luciapg.AttemptThrottle // nil: ErrNoAttemptThrottle
+	keyThrottle     luciapg.ThrottlePolicy
+	addressThrottle luciapg.ThrottlePolicy
+
+	// dummyHash is what a refused UseKey verifies against (see
+	// spendVerification); made on first use by a custom hasher.
+	dummyMu   sync.Mutex
+	dummyHash string
 }
 
 // New returns an Auth storing its data through adapter, usually a
-// *luciapg.Store. Zero fields of cfg take Lucia v1's defaults; a negative
-// period or length is treated as zero.
+// *luciapg.Store. Zero fields of cfg take the defaults; a negative period,
+// length or limit is treated as zero.
 func New(adapter luciapg.Adapter, cfg Config) *Auth {
 	a := &Auth{
-		adapter:         adapter,
-		activePeriod:    positiveOr(cfg.ActivePeriod, DefaultActivePeriod),
-		idlePeriod:      positiveOr(cfg.IdlePeriod, DefaultIdlePeriod),
-		userIDLength:    positiveOr(cfg.UserIDLength, DefaultUserIDLength),
-		sessionIDLength: positiveOr(cfg.SessionIDLength, DefaultSessionIDLength),
-		now:             cfg.Now,
-		hasher:          cfg.PasswordHasher,
+		adapter:          adapter,
+		activePeriod:     positiveOr(cfg.ActivePeriod, DefaultActivePeriod),
+		idlePeriod:       positiveOr(cfg.IdlePeriod, DefaultIdlePeriod),
+		userIDLength:     positiveOr(cfg.UserIDLength, DefaultUserIDLength),
+		sessionIDLength:  positiveOr(cfg.SessionIDLength, DefaultSessionIDLength),
+		now:              cfg.Now,
+		hasher:           cfg.PasswordHasher,
+		maxPasswordBytes: positiveOr(cfg.MaxPasswordBytes, DefaultMaxPasswordBytes),
+		hashTurns:        make(chan struct{}, positiveOr(cfg.MaxConcurrentHashes, runtime.GOMAXPROCS(0))),
+		throttle:         cfg.AttemptThrottle,
+		keyThrottle:      withDefaults(cfg.KeyThrottle, defaultKeyThrottle),
+		addressThrottle:  withDefaults(cfg.AddressThrottle, defaultAddressThrottle),
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	if a.hasher == nil {
-		a.hasher = ScryptHasher{}
+	switch a.hasher.(type) {
+	case nil:
+		a.hasher = scryptHasher{}
+		a.dummyHash = scryptDummyHash
+	case ScryptHasher, *ScryptHasher:
+		a.dummyHash = scryptDummyHash
+	}
+	if a.throttle == nil {
+		a.throttle, _ = adapter.(luciapg.AttemptThrottle)
 	}
 	return a
 }
@@ -100,43 +160,6 @@ func positiveOr[T time.Duration | int](v, fallback T) T {
 		return v
 	}
 	return fallback
-}
-
-// Error is a failure of the auth core, identified by its Lucia error code.
-// Compare with errors.Is against the sentinel values below; the adapter's
-// own errors (luciapg.ErrInvalidSessionID and friends) come through as
-// they are.
-type Error struct {
-	code string
-}
-
-// Code returns Lucia's error code, such as "AUTH_INVALID_PASSWORD".
-func (e *Error) Code() string { return e.code }
-
-// Error returns the Lucia error code, as Lucia's own errors do.
-func (e *Error) Error() string { return e.code }
-
-// The auth core's own failures. None of them carries a password, hash,
-// key id or session id.
-var (
-	// ErrInvalidPassword: UseKey with a wrong password, without a password
-	// for a key that has one, or with a password for a key that has none.
-	ErrInvalidPassword = &Error{code: "AUTH_INVALID_PASSWORD"}
-	// ErrExpiredKey: UseKey of a single-use key past its expiry. The key
-	// has been deleted.
-	ErrExpiredKey = &Error{code: "AUTH_EXPIRED_KEY"}
-)
-
-// errInvalidProviderID and errEmptyProviderUserID are wrapped with
-// luciapg.ErrInvalidInput.
-var (
-	errInvalidProviderID   = errors.New("provider id is empty or contains ':'")
-	errEmptyProviderUserID = errors.New("provider user id is empty")
-	errNegativeExpiry      = errors.New("single-use key expiry is negative")
-)
-
-func invalidInput(err error) error {
-	return fmt.Errorf("%w: %w", luciapg.ErrInvalidInput, err)
 }
 
 // nowMillis is the current time in the unit the tables store.

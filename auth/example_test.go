@@ -66,8 +66,8 @@ func Example() {
 }
 
 // A session is active for a day, then idle for 14 days: validating an idle
-// session renews it (a new session, with a new id, replaces it). After
-// that it is dead.
+// session renews it in place (same id, later expiries, Fresh: send the
+// cookie again). After that it is dead.
 func ExampleAuth_ValidateSession() {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -77,20 +77,21 @@ func ExampleAuth_ValidateSession() {
 
 	now = now.Add(36 * time.Hour) // past the active period: idle
 	renewed, err := a.ValidateSession(ctx, session.ID)
-	fmt.Println(renewed.State, renewed.Fresh, renewed.ID != session.ID, err)
+	fmt.Println(renewed.State, "fresh:", renewed.Fresh, "same id:", renewed.ID == session.ID, err)
 	fmt.Println("renewed until", renewed.IdleExpires.Format(time.DateOnly))
 
 	now = now.Add(30 * 24 * time.Hour) // past both idle periods: dead
 	_, err = a.ValidateSession(ctx, renewed.ID)
 	fmt.Println(errors.Is(err, luciapg.ErrInvalidSessionID))
 	// Output:
-	// active true true <nil>
+	// active fresh: true same id: true <nil>
 	// renewed until 2026-01-17
 	// true
 }
 
-// A single-use key, such as a magic login link's token, works once.
-func ExampleAuth_UseKey_singleUse() {
+// A single-use key without a password, such as a magic login link's token,
+// works once.
+func ExampleAuth_UsePasswordlessKey_singleUse() {
 	ctx := context.Background()
 	a := auth.New(memadapter.New(), auth.Config{})
 	user, _ := a.CreateUser(ctx, auth.CreateUserParams{})
@@ -98,9 +99,9 @@ func ExampleAuth_UseKey_singleUse() {
 		ProviderID: "magic-link", ProviderUserID: "tok3n", ExpiresIn: 15 * time.Minute,
 	})
 
-	key, err := a.UseKey(ctx, "magic-link", "tok3n", "")
+	key, err := a.UsePasswordlessKey(ctx, "magic-link", "tok3n")
 	fmt.Println(key.SingleUse(), key.UserID == user.ID, err)
-	_, err = a.UseKey(ctx, "magic-link", "tok3n", "")
+	_, err = a.UsePasswordlessKey(ctx, "magic-link", "tok3n")
 	fmt.Println(errors.Is(err, luciapg.ErrInvalidKeyID))
 	// Output:
 	// true true <nil>

@@ -94,10 +94,32 @@ func createUser(t *testing.T, a *auth.Auth) luciapg.User {
 	return user
 }
 
-// countingAdapter counts the calls that reach the adapter it wraps.
+// countingAdapter counts the calls that reach the adapter it wraps: reads
+// of one session, and reads of all of a user's sessions.
 type countingAdapter struct {
 	luciapg.Adapter
-	reads atomic.Int64
+	reads            atomic.Int64
+	userSessionReads atomic.Int64
+}
+
+func (c *countingAdapter) GetSessionsByUserID(ctx context.Context, userID string) ([]luciapg.Session, error) {
+	c.userSessionReads.Add(1)
+	return c.Adapter.GetSessionsByUserID(ctx, userID)
+}
+
+// deleteBeforeExtend deletes the session just before ExtendSession runs,
+// as a concurrent logout would.
+type deleteBeforeExtend struct {
+	luciapg.Adapter
+	deleted bool
+}
+
+func (d *deleteBeforeExtend) ExtendSession(ctx context.Context, id string, activeExpires, idleExpires int64) (luciapg.Session, error) {
+	if err := d.Adapter.DeleteSession(ctx, id); err != nil {
+		return luciapg.Session{}, err
+	}
+	d.deleted = true
+	return d.Adapter.ExtendSession(ctx, id, activeExpires, idleExpires)
 }
 
 func (c *countingAdapter) GetSession(ctx context.Context, id string) (luciapg.Session, error) {

@@ -38,7 +38,8 @@ type CreateKeyParams struct {
 	ProviderID string
 	// ProviderUserID must not be empty; it may contain ':'.
 	ProviderUserID string
-	// Password is hashed and stored with the key; empty means none.
+	// Password is hashed and stored with the key; empty means none (a key
+	// for UsePasswordlessKey). At most Config.MaxPasswordBytes.
 	Password string
 	// ExpiresIn, when positive, makes a single-use key that expires this
 	// long after its creation; zero makes a persistent key.
@@ -86,7 +87,7 @@ func (a *Auth) CreateKey(ctx context.Context, userID string, params CreateKeyPar
 	if params.ExpiresIn < 0 {
 		return Key{}, invalidInput(errNegativeExpiry)
 	}
-	hashedPassword, err := a.hashOptional(params.Password)
+	hashedPassword, err := a.hashOptional(ctx, params.Password)
 	if err != nil {
 		return Key{}, err
 	}
@@ -134,15 +135,17 @@ func (a *Auth) GetAllUserKeys(ctx context.Context, userID string) ([]Key, error)
 	return keys, nil
 }
 
-// UpdateKeyPassword sets the key's password; an empty password removes it.
-// The new password is hashed before the adapter is called. An unknown key
+// UpdateKeyPassword sets the key's password; an empty password removes it,
+// making the key one for UsePasswordlessKey. The new password is hashed
+// before the adapter is called; one longer than Config.MaxPasswordBytes is
+// ErrPasswordTooLong. An unknown key
 // is luciapg.ErrInvalidKeyID.
 func (a *Auth) UpdateKeyPassword(ctx context.Context, providerID, providerUserID, password string) (Key, error) {
 	keyID, err := makeKeyID(providerID, providerUserID)
 	if err != nil {
 		return Key{}, err
 	}
-	hashedPassword, err := a.hashOptional(password)
+	hashedPassword, err := a.hashOptional(ctx, password)
 	if err != nil {
 		return Key{}, err
 	}
@@ -162,79 +165,4 @@ func (a *Auth) DeleteKey(ctx context.Context, providerID, providerUserID string)
 		return err
 	}
 	return a.adapter.DeleteNonPrimaryKey(ctx, keyID)
-}
-
-// UseKey authenticates with a key: it returns the key when password is
-// right for it, and uses up a single-use key.
-//
-//   - An unknown key is luciapg.ErrInvalidKeyID.
-//   - A key with a password needs that password; a wrong or empty one is
-//     ErrInvalidPassword. A key without a password must be used without
-//     one: a password given for it is ErrInvalidPassword too (Lucia v1
-//     ignored it, which let a caller believe a password had been checked).
-//   - The password is verified before anything is written, and no
-//     connection is held while it is (scrypt takes tens of milliseconds).
-//   - A single-use key is then deleted atomically (luciapg's ConsumeKey):
-//     of concurrent UseKey calls on it, exactly one succeeds and the others
-//     get luciapg.ErrInvalidKeyID. If it had expired, it is still deleted
-//     and the result is ErrExpiredKey.
-//
-// A stored hash in no known format is an error wrapping ErrMalformedHash.
-func (a *Auth) UseKey(ctx context.Context, providerID, providerUserID, password string) (Key, error) {
-	keyID, err := makeKeyID(providerID, providerUserID)
-	if err != nil {
-		return Key{}, err
-	}
-	row, err := a.adapter.GetKey(ctx, keyID)
-	if err != nil {
-		return Key{}, err
-	}
-	if err := a.checkKeyPassword(row.HashedPassword, password); err != nil {
-		return Key{}, err
-	}
-	if row.Expires == nil {
-		return a.keyFromRow(row), nil
-	}
-	consumed, err := a.adapter.ConsumeKey(ctx, keyID)
-	if err != nil {
-		return Key{}, err
-	}
-	if !samePointee(consumed.HashedPassword, row.HashedPassword) {
-		// The password changed between the read and the delete: the key
-		// is gone either way, but only the password it had when deleted
-		// may open it.
-		if err := a.checkKeyPassword(consumed.HashedPassword, password); err != nil {
-			return Key{}, err
-		}
-	}
-	key := a.keyFromRow(consumed)
-	if key.Expired {
-		return Key{}, ErrExpiredKey
-	}
-	return key, nil
-}
-
-// checkKeyPassword applies UseKey's password rules to a stored hash.
-func (a *Auth) checkKeyPassword(hashedPassword *string, password string) error {
-	switch {
-	case hashedPassword == nil && password == "":
-		return nil
-	case hashedPassword == nil || password == "":
-		return ErrInvalidPassword
-	}
-	ok, err := a.hasher.Verify(*hashedPassword, password)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return ErrInvalidPassword
-	}
-	return nil
-}
-
-func samePointee[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
 }

@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,14 +72,17 @@ func TestCreateUserIDsAndAtomicity(t *testing.T) {
 		_, err = a.GetUser(t.Context(), "second-id")
 		wantErr(t, "GetUser of the refused user", err, luciapg.ErrInvalidUserID)
 
-		key, err := a.UseKey(t.Context(), "github", "1234", "")
-		wantNoErr(t, "UseKey of a passwordless key", err)
+		key, err := a.UsePasswordlessKey(t.Context(), "github", "1234")
+		wantNoErr(t, "UsePasswordlessKey", err)
 		if key.UserID != first.ID || key.PasswordDefined {
-			t.Fatalf("UseKey = %+v, want the passwordless key of %s", key, first.ID)
+			t.Fatalf("UsePasswordlessKey = %+v, want the passwordless key of %s", key, first.ID)
 		}
-		// Lucia v1 accepted any password for a key without one; we refuse it.
-		_, err = a.UseKey(t.Context(), "github", "1234", "anything")
-		wantErr(t, "UseKey with a password for a passwordless key", err, auth.ErrInvalidPassword)
+		// Lucia v1 accepted any password, the empty one included, for a key
+		// without one; a password login never opens it here.
+		for _, password := range []string{"anything", ""} {
+			_, err = a.UseKey(t.Context(), "github", "1234", password)
+			wantErr(t, "UseKey of a passwordless key with "+strconv.Quote(password), err, auth.ErrInvalidPassword)
+		}
 	})
 }
 
@@ -125,8 +130,10 @@ func TestProviderIDsAndColons(t *testing.T) {
 		for _, bad := range [][2]string{{"e:mail", "x"}, {"", "x"}, {"email", ""}} {
 			_, err = a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: bad[0], ProviderUserID: bad[1]})
 			wantErr(t, "CreateKey "+bad[0]+"|"+bad[1], err, luciapg.ErrInvalidInput)
-			_, err = a.UseKey(t.Context(), bad[0], bad[1], "")
+			_, err = a.UseKey(t.Context(), bad[0], bad[1], "password")
 			wantErr(t, "UseKey "+bad[0]+"|"+bad[1], err, luciapg.ErrInvalidInput)
+			_, err = a.UsePasswordlessKey(t.Context(), bad[0], bad[1])
+			wantErr(t, "UsePasswordlessKey "+bad[0]+"|"+bad[1], err, luciapg.ErrInvalidInput)
 			_, err = a.GetKey(t.Context(), bad[0], bad[1])
 			wantErr(t, "GetKey "+bad[0]+"|"+bad[1], err, luciapg.ErrInvalidInput)
 			_, err = a.UpdateKeyPassword(t.Context(), bad[0], bad[1], "")
@@ -169,15 +176,15 @@ func TestSingleUseKey(t *testing.T) {
 		}
 
 		c.Advance(time.Hour) // exactly at the expiry: still valid
-		used, err := a.UseKey(t.Context(), "magic", "token1", "")
-		wantNoErr(t, "UseKey", err)
+		used, err := a.UsePasswordlessKey(t.Context(), "magic", "token1")
+		wantNoErr(t, "UsePasswordlessKey", err)
 		if used != created {
-			t.Fatalf("UseKey = %+v, want %+v", used, created)
+			t.Fatalf("UsePasswordlessKey = %+v, want %+v", used, created)
 		}
 		_, err = adapter.GetKey(t.Context(), "magic:token1")
-		wantErr(t, "GetKey after UseKey", err, luciapg.ErrInvalidKeyID)
-		_, err = a.UseKey(t.Context(), "magic", "token1", "")
-		wantErr(t, "UseKey again", err, luciapg.ErrInvalidKeyID)
+		wantErr(t, "GetKey after UsePasswordlessKey", err, luciapg.ErrInvalidKeyID)
+		_, err = a.UsePasswordlessKey(t.Context(), "magic", "token1")
+		wantErr(t, "UsePasswordlessKey again", err, luciapg.ErrInvalidKeyID)
 
 		_, err = a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "token2", ExpiresIn: time.Minute})
 		wantNoErr(t, "CreateKey", err)
@@ -187,10 +194,10 @@ func TestSingleUseKey(t *testing.T) {
 		if !got.Expired {
 			t.Fatalf("GetKey of an expired key = %+v, want Expired", got)
 		}
-		_, err = a.UseKey(t.Context(), "magic", "token2", "")
-		wantErr(t, "UseKey of an expired key", err, auth.ErrExpiredKey)
+		_, err = a.UsePasswordlessKey(t.Context(), "magic", "token2")
+		wantErr(t, "UsePasswordlessKey of an expired key", err, auth.ErrExpiredKey)
 		_, err = adapter.GetKey(t.Context(), "magic:token2")
-		wantErr(t, "GetKey of the expired key after UseKey", err, luciapg.ErrInvalidKeyID)
+		wantErr(t, "GetKey of the expired key after UsePasswordlessKey", err, luciapg.ErrInvalidKeyID)
 
 		_, err = a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "token3", ExpiresIn: -time.Second})
 		wantErr(t, "CreateKey with a negative expiry", err, luciapg.ErrInvalidInput)
@@ -224,12 +231,15 @@ func TestSingleUseKeyWithPassword(t *testing.T) {
 	})
 }
 
-// Of concurrent UseKey calls on one single-use key exactly one succeeds;
-// on an expired one exactly one learns it expired.
+// Of concurrent UsePasswordlessKey calls on one single-use key exactly one
+// succeeds; on an expired one exactly one learns it expired. (The key
+// throttle is widened: eight attempts at once are more than it lets
+// through.)
 func TestUseSingleUseKeyConcurrently(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
-		a, c := newAuth(adapter)
+		c := newClock()
+		a := auth.New(adapter, auth.Config{Now: c.Now, KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: 100}})
 		user := createUser(t, a)
 		for _, token := range []string{"valid", "expired"} {
 			_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: token, ExpiresIn: time.Hour})
@@ -239,7 +249,7 @@ func TestUseSingleUseKeyConcurrently(t *testing.T) {
 		useAll := func(token string, want error) {
 			t.Helper()
 			errs := runConcurrently(callers, func(int) error {
-				_, err := a.UseKey(t.Context(), "magic", token, "")
+				_, err := a.UsePasswordlessKey(t.Context(), "magic", token)
 				return err
 			})
 			winners := 0
@@ -248,11 +258,11 @@ func TestUseSingleUseKeyConcurrently(t *testing.T) {
 				case errors.Is(err, want):
 					winners++
 				case !errors.Is(err, luciapg.ErrInvalidKeyID):
-					t.Fatalf("UseKey %d of %s: %v", i, token, err)
+					t.Fatalf("UsePasswordlessKey %d of %s: %v", i, token, err)
 				}
 			}
 			if winners != 1 {
-				t.Fatalf("%d of %d concurrent UseKey calls on the %s key got %v, want exactly 1", winners, callers, token, want)
+				t.Fatalf("%d of %d concurrent UsePasswordlessKey calls on the %s key got %v, want exactly 1", winners, callers, token, want)
 			}
 			_, err := adapter.GetKey(t.Context(), "magic:"+token)
 			wantErr(t, "GetKey after the race", err, luciapg.ErrInvalidKeyID)
@@ -325,8 +335,10 @@ func TestUpdateKeyPassword(t *testing.T) {
 		if key.PasswordDefined {
 			t.Fatalf("UpdateKeyPassword with an empty password = %+v, want no password", key)
 		}
+		_, err = a.UsePasswordlessKey(t.Context(), "username", "ada")
+		wantNoErr(t, "UsePasswordlessKey", err)
 		_, err = a.UseKey(t.Context(), "username", "ada", "")
-		wantNoErr(t, "UseKey without a password", err)
+		wantErr(t, "UseKey with an empty password", err, auth.ErrInvalidPassword)
 		_, err = a.UpdateKeyPassword(t.Context(), "username", "bob", "")
 		wantErr(t, "UpdateKeyPassword of an unknown key", err, luciapg.ErrInvalidKeyID)
 	})
@@ -375,8 +387,8 @@ func TestUserLifecycle(t *testing.T) {
 		wantErr(t, "GetUser after DeleteUser", err, luciapg.ErrInvalidUserID)
 		_, err = a.ValidateSession(t.Context(), session.ID)
 		wantErr(t, "ValidateSession after DeleteUser", err, luciapg.ErrInvalidSessionID)
-		_, err = a.UseKey(t.Context(), "github", "99", "")
-		wantErr(t, "UseKey after DeleteUser", err, luciapg.ErrInvalidKeyID)
+		_, err = a.UsePasswordlessKey(t.Context(), "github", "99")
+		wantErr(t, "UsePasswordlessKey after DeleteUser", err, luciapg.ErrInvalidKeyID)
 		_, err = a.UpdateUserAttributes(t.Context(), user.ID, map[string]any{"nickname": "x"})
 		wantErr(t, "UpdateUserAttributes after DeleteUser", err, luciapg.ErrInvalidUserID)
 		wantNoErr(t, "DeleteUser again", a.DeleteUser(t.Context(), user.ID))
@@ -385,9 +397,102 @@ func TestUserLifecycle(t *testing.T) {
 
 func TestErrorCodes(t *testing.T) {
 	t.Parallel()
-	for err, want := range map[*auth.Error]string{auth.ErrInvalidPassword: "AUTH_INVALID_PASSWORD", auth.ErrExpiredKey: "AUTH_EXPIRED_KEY"} {
+	for err, want := range map[*auth.Error]string{
+		auth.ErrInvalidPassword: "AUTH_INVALID_PASSWORD", auth.ErrExpiredKey: "AUTH_EXPIRED_KEY",
+		auth.ErrPasswordTooLong: "AUTH_PASSWORD_TOO_LONG", auth.ErrTooManyAttempts: "AUTH_TOO_MANY_ATTEMPTS",
+	} {
 		if err.Code() != want || err.Error() != want {
 			t.Errorf("error %v has code %q, want %q", err, err.Code(), want)
 		}
 	}
+}
+
+// A password login never opens a key without a password, whatever the
+// password (Lucia v1 let "" or anything open it: an OAuth-only account was
+// one empty password away), and UsePasswordlessKey never opens a key that
+// has one. A refused single-use key is left for its owner.
+func TestPasswordAndPasswordlessKeysDoNotMix(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+		a, _ := newFastAuth(adapter)
+		bob, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "bob"}})
+		wantNoErr(t, "CreateUser without a password", err)
+		for _, password := range []string{"", " ", "anything"} {
+			_, err = a.UseKey(t.Context(), "username", "bob", password)
+			wantErr(t, "UseKey of a passwordless key with "+strconv.Quote(password), err, auth.ErrInvalidPassword)
+		}
+		_, err = a.CreateKey(t.Context(), bob.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "t0ken", ExpiresIn: time.Hour})
+		wantNoErr(t, "CreateKey", err)
+		_, err = a.UseKey(t.Context(), "magic", "t0ken", "")
+		wantErr(t, "UseKey of a passwordless single-use key", err, auth.ErrInvalidPassword)
+		_, err = adapter.GetKey(t.Context(), "magic:t0ken")
+		wantNoErr(t, "GetKey of the refused single-use key", err)
+
+		_, err = a.CreateKey(t.Context(), bob.ID, auth.CreateKeyParams{ProviderID: "otp", ProviderUserID: bob.ID, Password: "123456", ExpiresIn: time.Hour})
+		wantNoErr(t, "CreateKey", err)
+		_, err = a.UsePasswordlessKey(t.Context(), "otp", bob.ID)
+		wantErr(t, "UsePasswordlessKey of a key with a password", err, auth.ErrInvalidPassword)
+		_, err = adapter.GetKey(t.Context(), "otp:"+bob.ID)
+		wantNoErr(t, "GetKey of the refused key with a password", err)
+		key, err := a.UseKey(t.Context(), "otp", bob.ID, "123456")
+		wantNoErr(t, "UseKey with its password", err)
+		if key.UserID != bob.ID {
+			t.Fatalf("UseKey = %+v, want bob's key", key)
+		}
+	})
+}
+
+// A password set on a single-use key between UsePasswordlessKey's read and
+// its delete stops the login (the key is gone either way), and so does a
+// password removed between UseKey's read and delete.
+func TestSingleUseKeyPasswordChangedMeanwhile(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+		changing := &passwordChangeBeforeConsume{Adapter: adapter}
+		a, _ := newFastAuth(changing)
+		user := createUser(t, a)
+		_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "a", ExpiresIn: time.Hour})
+		wantNoErr(t, "CreateKey", err)
+		set, _ := fastHasher{}.Hash("set meanwhile")
+		changing.newHash = &set
+		_, err = a.UsePasswordlessKey(t.Context(), "magic", "a")
+		wantErr(t, "UsePasswordlessKey", err, auth.ErrInvalidPassword)
+
+		_, err = a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "otp", ProviderUserID: "b", Password: "123", ExpiresIn: time.Hour})
+		wantNoErr(t, "CreateKey", err)
+		changing.newHash = nil
+		_, err = a.UseKey(t.Context(), "otp", "b", "123")
+		wantErr(t, "UseKey", err, auth.ErrInvalidPassword)
+		if changing.changes != 2 {
+			t.Fatalf("%d passwords changed before ConsumeKey, want 2: the test tested nothing", changing.changes)
+		}
+		for _, id := range []string{"magic:a", "otp:b"} {
+			_, err = adapter.GetKey(t.Context(), id)
+			wantErr(t, "GetKey "+id, err, luciapg.ErrInvalidKeyID)
+		}
+	})
+}
+
+// passwordChangeBeforeConsume sets the key's password hash to newHash just
+// before ConsumeKey, as a concurrent UpdateKeyPassword would.
+type passwordChangeBeforeConsume struct {
+	luciapg.Adapter
+	newHash *string
+	changes int
+}
+
+func (p *passwordChangeBeforeConsume) CountAttempt(ctx context.Context, key string, now time.Time, policy luciapg.ThrottlePolicy) (time.Duration, error) {
+	return p.Adapter.(luciapg.AttemptThrottle).CountAttempt(ctx, key, now, policy)
+}
+
+func (p *passwordChangeBeforeConsume) ResetAttempts(ctx context.Context, key string) error {
+	return p.Adapter.(luciapg.AttemptThrottle).ResetAttempts(ctx, key)
+}
+
+func (p *passwordChangeBeforeConsume) ConsumeKey(ctx context.Context, keyID string) (luciapg.Key, error) {
+	if _, err := p.Adapter.UpdateKeyPassword(ctx, keyID, p.newHash); err != nil {
+		return luciapg.Key{}, err
+	}
+	p.changes++
+	return p.Adapter.ConsumeKey(ctx, keyID)
 }

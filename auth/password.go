@@ -23,6 +23,12 @@ const (
 	hashVersionS2    = "s2"
 )
 
+// scryptDummyHash is what a refused UseKey verifies against when the
+// hasher is scrypt, so that a refusal costs what a wrong password costs (see
+// Auth.spendVerification). It was made once by HashPassword from 52 random
+// characters that were then thrown away; nothing verifies against it.
+const scryptDummyHash = "s2:YWM1qshdSp9D6geK:1d2360940934ca30f554e5c02639f4be91e753c0b0c9574d41ffad7d7ac2a6986aefd447717905e68437361971b209a023954c22da679d3cc17c6ab72357a98a"
+
 // ErrMalformedHash reports a stored password hash that is not in a format
 // Lucia v1 writes ("s2:<salt>:<128 hex>" or the legacy "<salt>:<128 hex>").
 // The error never contains the hash.
@@ -33,9 +39,20 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 // and key is the lowercase hex of a 64-byte scrypt key (N=16384, r=16, p=1)
 // of the NFKC-normalized password, salted with the salt's bytes.
 //
-// Hashing takes tens of milliseconds of CPU by design; call it without
+// A password longer than DefaultMaxPasswordBytes is ErrPasswordTooLong
+// (Auth applies its own Config.MaxPasswordBytes). Hashing takes tens of
+// milliseconds of CPU and 32 MiB of memory by design; call it without
 // holding a database connection.
 func HashPassword(password string) (string, error) {
+	if len(password) > DefaultMaxPasswordBytes {
+		return "", ErrPasswordTooLong
+	}
+	return hashPassword(password)
+}
+
+// hashPassword is HashPassword without the length limit, which Auth applies
+// with its own configuration.
+func hashPassword(password string) (string, error) {
 	salt, err := randomString(passwordSaltSize)
 	if err != nil {
 		return "", err
@@ -63,8 +80,17 @@ func hashPasswordWithSalt(password, salt string) (string, error) {
 // password and, if it differs, the password as given.
 //
 // A hash in no known format is an error wrapping ErrMalformedHash, never a
-// plain false, so a corrupt row is told apart from a wrong password.
+// plain false, so a corrupt row is told apart from a wrong password. A
+// password longer than DefaultMaxPasswordBytes is ErrPasswordTooLong.
 func VerifyPassword(hash, password string) (bool, error) {
+	if len(password) > DefaultMaxPasswordBytes {
+		return false, ErrPasswordTooLong
+	}
+	return verifyPassword(hash, password)
+}
+
+// verifyPassword is VerifyPassword without the length limit.
+func verifyPassword(hash, password string) (bool, error) {
 	parts := strings.Split(hash, ":")
 	switch {
 	case len(parts) == 3 && parts[0] == hashVersionS2:
@@ -94,6 +120,16 @@ func verifyScrypt(salt, storedKey, password string, r int) (bool, error) {
 		return false, err
 	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// scryptHasher is Auth's default PasswordHasher: ScryptHasher without the
+// package functions' length limit, since Auth checks its own.
+type scryptHasher struct{}
+
+func (scryptHasher) Hash(password string) (string, error) { return hashPassword(password) }
+
+func (scryptHasher) Verify(hash, password string) (bool, error) {
+	return verifyPassword(hash, password)
 }
 
 func scryptKey(password, salt string, r int) ([]byte, error) {

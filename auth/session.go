@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -15,7 +14,7 @@ const (
 	// SessionActive: now is at or before the active expiry.
 	SessionActive SessionState = iota + 1
 	// SessionIdle: past the active expiry, at or before the idle expiry.
-	// Validating an idle session renews it.
+	// Validating an idle session renews it in place.
 	SessionIdle
 )
 
@@ -45,8 +44,9 @@ type Session struct {
 	IdleExpires time.Time
 	// State is the session's state when it was read.
 	State SessionState
-	// Fresh is true for a session just created, by CreateSession or by a
-	// renewal: the client must be given its id (a new cookie).
+	// Fresh is true for a session just created by CreateSession or just
+	// renewed: the client must be sent its cookie (again, for a renewal,
+	// with the new expiry).
 	Fresh bool
 }
 
@@ -96,12 +96,15 @@ func (a *Auth) CreateSession(ctx context.Context, userID string) (Session, error
 }
 
 // ValidateSession returns the session if it is alive. An active session is
-// returned as it is. An idle one is renewed: a new session replaces it in
-// the result (Fresh, with a new id), as Lucia v1 does; the old session is
-// left in place until its own idle expiry, so requests already in flight
-// with the old id keep working. A dead session is deleted, and it, like an
-// unknown id or one of the wrong length (refused without calling the
-// adapter), is luciapg.ErrInvalidSessionID.
+// returned as it is. An idle one is renewed in place: its expiries are
+// moved on (active for Config.ActivePeriod from now, then idle for
+// Config.IdlePeriod), its id stays, and the result is Fresh, since the
+// client's cookie must be sent again with the new expiry. A dead session
+// is deleted, and it, like an unknown id or one of the wrong length
+// (refused without calling the adapter), is luciapg.ErrInvalidSessionID.
+//
+// Lucia v1 renewed by creating a new session and leaving the old one
+// alive; luciapg extends the same row, as Lucia v3 does (see renewSession).
 func (a *Auth) ValidateSession(ctx context.Context, sessionID string) (Session, error) {
 	if len(sessionID) != a.sessionIDLength {
 		return Session{}, luciapg.ErrInvalidSessionID
@@ -143,23 +146,34 @@ func (a *Auth) checkSession(ctx context.Context, row luciapg.Session) (Session, 
 	case state == SessionActive:
 		return sessionFromRow(row, state, false), nil
 	default:
-		return a.renewSession(ctx, row.UserID)
+		return a.renewSession(ctx, row)
 	}
 }
 
-// renewSession replaces an idle session of userID with a new one. Like
-// Lucia v1 (with its default autoDatabaseCleanup), it first deletes the
-// user's dead sessions, so renewals do not pile up rows.
-func (a *Auth) renewSession(ctx context.Context, userID string) (Session, error) {
-	if err := a.DeleteDeadUserSessions(ctx, userID); err != nil {
+// renewSession extends an idle session in place, in one adapter call
+// (ExtendSession), and returns it Fresh with the same id.
+//
+// A new id on renewal, as Lucia v1 made, protects nothing: whoever holds
+// the old id can renew it as well as its owner can. It made each request
+// carrying one idle cookie mint another session (a page's parallel
+// requests, or an attacker's loop), and a logout that ended the new
+// session left the old cookie working. Extending in place makes renewal
+// idempotent: however many requests carry an idle id, it stays one
+// session, and ending it ends it. Lucia v1 reads the same id with later
+// expiries as an ordinary active session, so a Go service and a Lucia v1
+// app sharing the database still understand each other's sessions.
+//
+// Renewal reads nothing else: dead sessions are purged by the janitor
+// (luciapg.Janitor) or DeleteDeadUserSessions, not on the request path.
+func (a *Auth) renewSession(ctx context.Context, row luciapg.Session) (Session, error) {
+	activeExpires := a.nowMillis() + a.activePeriod.Milliseconds()
+	extended, err := a.adapter.ExtendSession(ctx, row.ID, activeExpires, activeExpires+a.idlePeriod.Milliseconds())
+	if err != nil {
+		// ErrInvalidSessionID: it was deleted (a logout, its user) since
+		// it was read.
 		return Session{}, err
 	}
-	session, err := a.CreateSession(ctx, userID)
-	if errors.Is(err, luciapg.ErrInvalidUserID) {
-		// The user was deleted since the session was read.
-		return Session{}, luciapg.ErrInvalidSessionID
-	}
-	return session, err
+	return sessionFromRow(extended, SessionActive, true), nil
 }
 
 // InvalidateSession deletes the session. An unknown id is not an error.

@@ -115,16 +115,18 @@ func TestValidateSessionStates(t *testing.T) {
 				case auth.SessionIdle:
 					wantNoErr(t, "ValidateSessionUser", err)
 					now := c.Now()
-					if session.ID == created.ID || !session.Fresh || session.State != auth.SessionActive ||
+					if session.ID != created.ID || !session.Fresh || session.State != auth.SessionActive ||
 						session.UserID != user.ID || !session.ActiveExpires.Equal(now.Add(active)) ||
 						!session.IdleExpires.Equal(now.Add(idle)) {
-						t.Fatalf("renewal = %+v, want a new, fresh, active session from %v", session, now)
+						t.Fatalf("renewal = %+v, want session %s extended from %v, fresh and active", session, created.ID, now)
 					}
-					// The old session stays until its own idle expiry.
-					_, err = adapter.GetSession(t.Context(), created.ID)
-					wantNoErr(t, "GetSession of the renewed session", err)
-					_, err = adapter.GetSession(t.Context(), session.ID)
-					wantNoErr(t, "GetSession of the new session", err)
+					// Renewed in place: one row, with the new expiries.
+					stored, err := adapter.GetSessionsByUserID(t.Context(), user.ID)
+					wantNoErr(t, "GetSessionsByUserID", err)
+					want := luciapg.Session{ID: created.ID, UserID: user.ID, ActiveExpires: now.Add(active).UnixMilli(), IdleExpires: now.Add(idle).UnixMilli()}
+					if len(stored) != 1 || stored[0] != want {
+						t.Fatalf("stored sessions after the renewal = %+v, want only %+v", stored, want)
+					}
 				}
 				if gotUser.ID != user.ID || gotUser.Attributes["username"] != "ada" {
 					t.Fatalf("ValidateSessionUser user = %+v, want %+v", gotUser, user)
@@ -150,10 +152,10 @@ func TestValidateSessionIdleAndDeadWithoutUser(t *testing.T) {
 		c.Advance(25 * time.Hour)
 		renewed, err := a.ValidateSession(t.Context(), created.ID)
 		wantNoErr(t, "ValidateSession", err)
-		if !renewed.Fresh || renewed.ID == created.ID {
-			t.Fatalf("ValidateSession of an idle session = %+v, want a renewal", renewed)
+		if !renewed.Fresh || renewed.ID != created.ID || !renewed.IdleExpires.After(created.IdleExpires) {
+			t.Fatalf("ValidateSession of an idle session = %+v, want it renewed in place", renewed)
 		}
-		c.Set(created.IdleExpires.Add(time.Millisecond))
+		c.Set(renewed.IdleExpires.Add(time.Millisecond))
 		_, err = a.ValidateSession(t.Context(), created.ID)
 		wantErr(t, "ValidateSession of a dead session", err, luciapg.ErrInvalidSessionID)
 		_, err = adapter.GetSession(t.Context(), created.ID)
@@ -201,7 +203,8 @@ func TestValidateSessionWrongLengthSkipsAdapter(t *testing.T) {
 }
 
 // Several requests carrying the same idle session at once all stay logged
-// in: each gets a working session, and none is told the session is gone.
+// in, with that same session: each gets it back alive, at least one as the
+// renewal (Fresh), and no other session is created.
 func TestValidateIdleSessionConcurrently(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
@@ -217,13 +220,23 @@ func TestValidateIdleSessionConcurrently(t *testing.T) {
 			renewed[i], _, err = a.ValidateSessionUser(t.Context(), created.ID)
 			return err
 		})
+		fresh := 0
 		for i, err := range errs {
 			wantNoErr(t, "ValidateSessionUser", err)
-			if !renewed[i].Fresh {
-				t.Fatalf("request %d: %+v is not a renewal", i, renewed[i])
+			if renewed[i].ID != created.ID || renewed[i].State != auth.SessionActive {
+				t.Fatalf("request %d: %+v, want session %s, active", i, renewed[i], created.ID)
 			}
-			_, err := a.ValidateSession(t.Context(), renewed[i].ID)
-			wantNoErr(t, "ValidateSession of a renewed session", err)
+			if renewed[i].Fresh {
+				fresh++
+			}
+		}
+		if fresh == 0 {
+			t.Fatal("no request renewed the idle session")
+		}
+		stored, err := adapter.GetSessionsByUserID(t.Context(), user.ID)
+		wantNoErr(t, "GetSessionsByUserID", err)
+		if len(stored) != 1 {
+			t.Fatalf("%d concurrent requests with one idle session left %d sessions, want 1", requests, len(stored))
 		}
 	})
 }
@@ -249,14 +262,16 @@ func TestValidateDeadSessionConcurrently(t *testing.T) {
 	})
 }
 
-func TestRenewalDeletesDeadSessionsOfTheUser(t *testing.T) {
+// Renewal is one adapter call on the session itself: it reads none of the
+// user's other sessions (a user with thousands would make every renewal
+// slow) and leaves dead ones to the janitor.
+func TestRenewalReadsNoOtherSessions(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
-		a, c := newAuth(adapter)
-		user, other := createUser(t, a), createUser(t, a)
+		counting := &countingAdapter{Adapter: adapter}
+		a, c := newAuth(counting)
+		user := createUser(t, a)
 		old, err := a.CreateSession(t.Context(), user.ID)
-		wantNoErr(t, "CreateSession", err)
-		othersOld, err := a.CreateSession(t.Context(), other.ID)
 		wantNoErr(t, "CreateSession", err)
 		c.Advance(14 * 24 * time.Hour)
 		idle, err := a.CreateSession(t.Context(), user.ID)
@@ -264,13 +279,65 @@ func TestRenewalDeletesDeadSessionsOfTheUser(t *testing.T) {
 		c.Advance(2 * 24 * time.Hour) // old is dead now, idle is idle
 		renewed, err := a.ValidateSession(t.Context(), idle.ID)
 		wantNoErr(t, "ValidateSession", err)
-		if !renewed.Fresh {
-			t.Fatalf("ValidateSession = %+v, want a renewal", renewed)
+		if !renewed.Fresh || renewed.ID != idle.ID {
+			t.Fatalf("ValidateSession = %+v, want %s renewed", renewed, idle.ID)
+		}
+		if n := counting.userSessionReads.Load(); n != 0 {
+			t.Fatalf("the renewal read the user's sessions %d times, want 0", n)
 		}
 		_, err = adapter.GetSession(t.Context(), old.ID)
-		wantErr(t, "GetSession of the user's dead session", err, luciapg.ErrInvalidSessionID)
-		_, err = adapter.GetSession(t.Context(), othersOld.ID)
-		wantNoErr(t, "GetSession of another user's dead session", err)
+		wantNoErr(t, "GetSession of the dead session the janitor will purge", err)
+	})
+}
+
+// One idle cookie replayed by many requests, one after another, stays one
+// session (Lucia v1 minted a new one per request: 20 requests, 21 rows).
+func TestIdleCookieReplayedMintsNoSessions(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+		a, c := newAuth(adapter)
+		user := createUser(t, a)
+		created, err := a.CreateSession(t.Context(), user.ID)
+		wantNoErr(t, "CreateSession", err)
+		c.Advance(36 * time.Hour)
+		for range 20 {
+			session, _, err := a.ValidateSessionUser(t.Context(), created.ID)
+			wantNoErr(t, "ValidateSessionUser", err)
+			if session.ID != created.ID {
+				t.Fatalf("validation returned session %s, want %s", session.ID, created.ID)
+			}
+		}
+		stored, err := adapter.GetSessionsByUserID(t.Context(), user.ID)
+		wantNoErr(t, "GetSessionsByUserID", err)
+		if len(stored) != 1 {
+			t.Fatalf("20 requests with one idle cookie left %d sessions, want 1", len(stored))
+		}
+		// Logging out that id ends the user's only session.
+		wantNoErr(t, "InvalidateSession", a.InvalidateSession(t.Context(), created.ID))
+		_, err = a.ValidateSession(t.Context(), created.ID)
+		wantErr(t, "ValidateSession after InvalidateSession", err, luciapg.ErrInvalidSessionID)
+	})
+}
+
+// A session deleted between its read and its renewal (a logout on another
+// request, its user deleted) is not brought back: the renewal reports it
+// invalid.
+func TestRenewalOfASessionDeletedMeanwhile(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+		deleting := &deleteBeforeExtend{Adapter: adapter}
+		a, c := newAuth(deleting)
+		user := createUser(t, a)
+		created, err := a.CreateSession(t.Context(), user.ID)
+		wantNoErr(t, "CreateSession", err)
+		c.Advance(36 * time.Hour)
+		_, _, err = a.ValidateSessionUser(t.Context(), created.ID)
+		wantErr(t, "ValidateSessionUser", err, luciapg.ErrInvalidSessionID)
+		if !deleting.deleted {
+			t.Fatal("the session was not deleted before ExtendSession: the test tested nothing")
+		}
+		_, err = adapter.GetSession(t.Context(), created.ID)
+		wantErr(t, "GetSession", err, luciapg.ErrInvalidSessionID)
 	})
 }
 

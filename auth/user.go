@@ -33,7 +33,7 @@ type PrimaryKeyParams struct {
 // CreateUser creates a user and, with params.Key, its primary key, in one
 // atomic adapter call: on error neither exists. The password is hashed
 // before the adapter is called, so no connection is held while scrypt
-// runs. A taken key id is luciapg.ErrDuplicateKeyID, a taken user id
+// runs; one longer than Config.MaxPasswordBytes is ErrPasswordTooLong. A taken key id is luciapg.ErrDuplicateKeyID, a taken user id
 // luciapg.ErrDuplicateUserID.
 func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg.User, error) {
 	userID := params.UserID
@@ -51,7 +51,7 @@ func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg
 	if err != nil {
 		return luciapg.User{}, err
 	}
-	hashedPassword, err := a.hashOptional(params.Key.Password)
+	hashedPassword, err := a.hashOptional(ctx, params.Key.Password)
 	if err != nil {
 		return luciapg.User{}, err
 	}
@@ -78,16 +78,4 @@ func (a *Auth) UpdateUserAttributes(ctx context.Context, userID string, attribut
 // user is not an error.
 func (a *Auth) DeleteUser(ctx context.Context, userID string) error {
 	return a.adapter.DeleteUser(ctx, userID)
-}
-
-// hashOptional hashes password, or returns nil for an empty one.
-func (a *Auth) hashOptional(password string) (*string, error) {
-	if password == "" {
-		return nil, nil
-	}
-	hash, err := a.hasher.Hash(password)
-	if err != nil {
-		return nil, err
-	}
-	return &hash, nil
 }

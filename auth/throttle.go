@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"time"
+
+	"github.com/luciapg/luciapg"
+)
+
+// The throttle policies a zero Config gives. Five guesses at a password
+// are free (typos); after that each attempt waits twice as long as the
+// one before, so a guesser gets about a hundred attempts a day per key
+// instead of millions, while its owner, after a success, starts again from
+// zero. An address gets more: many people may share one (a NAT, an
+// office), and its own keys are throttled too.
+var (
+	defaultKeyThrottle = luciapg.ThrottlePolicy{
+		FreeAttempts: 5,
+		BaseDelay:    time.Second,
+		MaxDelay:     15 * time.Minute,
+		Window:       24 * time.Hour,
+	}
+	defaultAddressThrottle = luciapg.ThrottlePolicy{
+		FreeAttempts: 50,
+		BaseDelay:    time.Second,
+		MaxDelay:     15 * time.Minute,
+		Window:       24 * time.Hour,
+	}
+)
+
+// withDefaults fills the zero fields of p from def, so that setting one
+// field never leaves another at a zero that would switch throttling off.
+func withDefaults(p, def luciapg.ThrottlePolicy) luciapg.ThrottlePolicy {
+	p.FreeAttempts = positiveOr(p.FreeAttempts, def.FreeAttempts)
+	p.BaseDelay = positiveOr(p.BaseDelay, def.BaseDelay)
+	p.MaxDelay = positiveOr(p.MaxDelay, def.MaxDelay)
+	p.Window = positiveOr(p.Window, def.Window)
+	return p
+}
+
+// countAttempt counts an attempt on keyID, and from the client address in
+// ctx if any, before anything secret is checked. When either is blocked it
+// returns a *TooManyAttemptsError and the attempt must stop there, without
+// hashing. The address is counted first: an address already blocked
+// then does not also push its target key's count up, which would lock the
+// key's owner out on the guesser's behalf.
+func (a *Auth) countAttempt(ctx context.Context, keyID string) error {
+	if a.throttle == nil {
+		return ErrNoAttemptThrottle
+	}
+	if addr, ok := ClientAddress(ctx); ok {
+		if err := a.countOn(ctx, addressThrottleKey(addr), a.addressThrottle); err != nil {
+			return err
+		}
+	}
+	return a.countOn(ctx, keyThrottleKey(keyID), a.keyThrottle)
+}
+
+func (a *Auth) countOn(ctx context.Context, throttleKey string, policy luciapg.ThrottlePolicy) error {
+	retryAfter, err := a.throttle.CountAttempt(ctx, throttleKey, a.now(), policy)
+	if err != nil {
+		return err
+	}
+	if retryAfter > 0 {
+		return &TooManyAttemptsError{RetryAfter: retryAfter}
+	}
+	return nil
+}
+
+// resetKeyAttempts forgets the key's attempts after a success, so its
+// owner's typos from before do not count against them. The address's
+// count is kept (see Config.AddressThrottle).
+func (a *Auth) resetKeyAttempts(ctx context.Context, keyID string) error {
+	return a.throttle.ResetAttempts(ctx, keyThrottleKey(keyID))
+}
+
+// keyThrottleKey is the throttle key of a key id: "key:" and the id, which
+// is no secret. Never a password.
+func keyThrottleKey(keyID string) string {
+	return throttleKey("key", keyID)
+}
+
+// addressThrottleKey is the throttle key of a client address: "addr:" and
+// the address. An IPv6 address counts as its /64, the block one
+// subscriber is usually given: counting single addresses would let one
+// machine use 2^64 of them. An IPv4-mapped IPv6 address is its IPv4
+// address. Anything that is not an IP address is used as it is.
+func addressThrottleKey(addr string) string {
+	if ip, err := netip.ParseAddr(addr); err == nil {
+		ip = ip.Unmap().WithZone("")
+		if ip.Is6() {
+			prefix, _ := ip.Prefix(64)
+			return throttleKey("addr", prefix.String())
+		}
+		return throttleKey("addr", ip.String())
+	}
+	return throttleKey("addr", addr)
+}
+
+// throttleKey returns kind + ":" + value, or, when that could not be
+// stored (too long, or not valid text: a key id can be 1,024 bytes of
+// anything), kind + "#sha256:" and the value's SHA-256, which identifies it
+// as well.
+func throttleKey(kind, value string) string {
+	readable := kind + ":" + value
+	if luciapg.CheckThrottleKey(readable) == nil {
+		return readable
+	}
+	sum := sha256.Sum256([]byte(value))
+	return kind + "#sha256:" + hex.EncodeToString(sum[:])
+}
