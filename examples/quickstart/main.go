@@ -3,9 +3,12 @@
 // it back with its user in one round trip, see a duplicate key refused, and
 // delete the user. Run it with `make demo`.
 //
-// It uses DATABASE_URL when set, else the local server at
-// postgres://postgres@127.0.0.1:5432/postgres, else (when only a Docker
-// engine answers) a throwaway PostgreSQL container.
+// It uses DATABASE_URL when set — any connection string pgx accepts: a
+// postgres:// URL with or without sslmode, or host=... dbname=... — else
+// the local server at postgres://postgres@127.0.0.1:5432/postgres, else
+// (when only a Docker engine answers) a throwaway PostgreSQL container.
+// When the database cannot be reached it says why in one line, and what to
+// do (luciapg.ExplainConnectError).
 package main
 
 import (
@@ -14,11 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -38,12 +41,12 @@ func run(ctx context.Context, out io.Writer, databaseURL string) error {
 		return err
 	}
 	defer server.Stop()
-	fmt.Fprintf(out, "Database: %s (%s)\n\n", redact(server.URL), server.Source)
+	fmt.Fprintf(out, "Database: %s (%s)\n\n", describe(server.URL), server.Source)
 
 	if err := luciapg.Migrate(ctx, server.URL); err != nil {
 		return err
 	}
-	pool, err := pgxpool.New(ctx, server.URL)
+	pool, err := luciapg.Connect(ctx, server.URL)
 	if err != nil {
 		return err
 	}
@@ -113,11 +116,13 @@ func run(ctx context.Context, out io.Writer, databaseURL string) error {
 	return nil
 }
 
-// redact hides a password in a connection URL.
-func redact(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
+// describe names the database a connection string leads to — user, server
+// and database, never the password — whatever the string's form.
+func describe(connString string) string {
+	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return "(unparsable URL)"
+		return "(not a connection string)" // Find has connected with it, so this does not happen
 	}
-	return u.Redacted()
+	_, address := pgconn.NetworkAddress(cfg.Host, cfg.Port)
+	return fmt.Sprintf("database %s on %s as %s", cfg.Database, address, cfg.User)
 }

@@ -10,9 +10,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
+
+	"github.com/luciapg/luciapg"
 )
 
 // LocalURL is the server a developer machine is expected to run: trust
@@ -36,14 +37,15 @@ type Server struct {
 var ErrNoServer = errors.New("no PostgreSQL server found")
 
 // Find returns explicitURL's server when explicitURL is set (and fails if it
-// does not answer: an explicit choice is never silently replaced), else the
+// does not answer: an explicit choice is never silently replaced; the error
+// is envName and luciapg's one-line explanation), else the
 // local server when it answers, else a testcontainers PostgreSQL when a
 // Docker engine answers. envName names the variable explicitURL came from,
 // for the error message.
 func Find(ctx context.Context, envName, explicitURL string) (*Server, error) {
 	if explicitURL != "" {
 		if err := ping(ctx, explicitURL); err != nil {
-			return nil, fmt.Errorf("%s is set but its server does not answer: %w", envName, err)
+			return nil, fmt.Errorf("%s: %w", envName, err)
 		}
 		return &Server{URL: explicitURL, Source: envName, Stop: func() {}}, nil
 	}
@@ -52,7 +54,7 @@ func Find(ctx context.Context, envName, explicitURL string) (*Server, error) {
 		return &Server{URL: LocalURL, Source: "the local server", Stop: func() {}}, nil
 	}
 	if dockerErr := dockerAnswers(ctx); dockerErr != nil {
-		return nil, fmt.Errorf("%w: set %s to a postgres:// URL, start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth), or start a Docker engine (local server: %v; Docker: %v)",
+		return nil, fmt.Errorf("%w: set %s to a connection string, start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth), or start a Docker engine (local server: %v; Docker: %v)",
 			ErrNoServer, envName, localErr, dockerErr)
 	}
 	container, err := postgres.Run(ctx, containerImage,
@@ -76,15 +78,18 @@ func Find(ctx context.Context, envName, explicitURL string) (*Server, error) {
 	}, nil
 }
 
-func ping(ctx context.Context, url string) error {
+// ping connects to connString and checks that the server answers. Its
+// error is luciapg's one-line explanation (luciapg.Connect), the same the
+// library and the CLI give.
+func ping(ctx context.Context, connString string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, url)
+	pool, err := luciapg.Connect(ctx, connString)
 	if err != nil {
 		return err
 	}
-	defer conn.Close(ctx)
-	return conn.Ping(ctx)
+	pool.Close()
+	return nil
 }
 
 func dockerAnswers(ctx context.Context) error {
