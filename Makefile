@@ -73,4 +73,4 @@ demo: ## Run examples/quickstart against DATABASE_URL (default: the local server
 
 .PHONY: webapp
 webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).
-	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080
+	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies

@@ -30,6 +30,8 @@ type app struct {
 	auth     *auth.Auth
 	sessions *authhttp.Sessions
 	log      *slog.Logger
+	// secure is whether cookies are Secure, which also turns HSTS on.
+	secure bool
 }
 
 // pageData is what every template renders.
@@ -61,9 +63,11 @@ type sessionRow struct {
 }
 
 // routes returns the application's handler: every route behind the auth
-// core's session middleware, which also refuses cross-origin form posts.
+// core's session middleware, which also refuses cross-origin form posts,
+// and every answer with the browser's security headers.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /style.css", styleSheet)
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("GET /signup", a.guestForm("signup", "Sign up"))
 	mux.HandleFunc("POST /signup", a.signup)
@@ -73,7 +77,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /account", a.account)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
 	mux.HandleFunc("POST /password", a.changePassword)
-	return limitBody(a.withSessions(mux))
+	return securityHeaders(a.secure, limitBody(a.withSessions(mux)))
 }
 
 // maxFormBytes bounds a request body: the forms here are a few fields.

@@ -46,9 +46,21 @@ type runningApp struct {
 	url   string
 	store *luciapg.Store
 	clock *testClock
+	// secure is whether the app sets Secure cookies and wants https
+	// origins.
+	secure bool
 }
 
+// startApp serves the app as `make webapp` does: plain HTTP on loopback,
+// with -insecure-dev-cookies.
 func startApp(t *testing.T) *runningApp {
+	t.Helper()
+	return startAppWith(t, appConfig{insecureDevCookies: true}, auth.Config{})
+}
+
+// startAppWith serves the app with cfg and an auth core configured by
+// authCfg, whose clock is the returned app's.
+func startAppWith(t *testing.T, cfg appConfig, authCfg auth.Config) *runningApp {
 	t.Helper()
 	databaseURL := testdb.NewEmptyURL(t)
 	if err := migrate(context.Background(), databaseURL); err != nil {
@@ -56,10 +68,20 @@ func startApp(t *testing.T) *runningApp {
 	}
 	store := luciapg.New(testdb.Pool(t, databaseURL, 4))
 	clock := &testClock{}
-	a := newApp(auth.New(store, auth.Config{Now: clock.Now}), slog.New(slog.NewTextHandler(t.Output(), nil)), appConfig{})
+	authCfg.Now = clock.Now
+	a := newApp(auth.New(store, authCfg), slog.New(slog.NewTextHandler(t.Output(), nil)), cfg)
 	server := httptest.NewServer(a.routes())
 	t.Cleanup(server.Close)
-	return &runningApp{url: server.URL, store: store, clock: clock}
+	return &runningApp{url: server.URL, store: store, clock: clock, secure: !cfg.insecureDevCookies}
+}
+
+// origin is the Origin header a browser sends to the app: https when the
+// app expects to sit behind a TLS proxy.
+func (a *runningApp) origin() string {
+	if a.secure {
+		return "https://" + strings.TrimPrefix(a.url, "http://")
+	}
+	return a.url
 }
 
 // chromiumPath finds Debian's chromium. CI installs it (.ci/run), so a
@@ -254,4 +276,15 @@ func (p *page) count(sel string) int {
 		p.t.Fatalf("counting %s: %v", sel, err)
 	}
 	return n
+}
+
+// eval returns the value of a JavaScript expression in the page, as a
+// string.
+func (p *page) eval(expr string) string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
 }

@@ -1,30 +1,21 @@
 package main
 
-import (
-	"regexp"
-	"strings"
-)
+import "github.com/luciapg/luciapg/auth"
 
 // The one key provider of this example: users log in with the key
-// "username:<name>".
-const usernameProvider = "username"
+// "username:<name>", names following auth.CheckUsername, as the admin CLI
+// checks them too.
+const usernameProvider = auth.UsernameProviderID
 
 const (
 	minPasswordLength = 8
-	// maxPasswordLength bounds the text hashed per request.
+	// maxPasswordLength bounds new passwords: the text hashed per request.
 	maxPasswordLength = 255
 )
 
-var usernamePattern = regexp.MustCompile(`^[a-z0-9_-]{3,31}$`)
-
-// normalizeUsername folds case, so "Alice" and "alice" are one account.
-func normalizeUsername(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
-}
-
 // checkUsername returns the message for a name that cannot be used.
 func checkUsername(name string) string {
-	if !usernamePattern.MatchString(name) {
+	if auth.CheckUsername(name) != nil {
 		return `A username is 3 to 31 characters: letters, digits, "_" and "-".`
 	}
 	return ""

@@ -36,7 +36,7 @@ func (a *app) guestForm(page, title string) http.HandlerFunc {
 }
 
 func (a *app) signup(w http.ResponseWriter, r *http.Request) {
-	username := normalizeUsername(r.PostFormValue("username"))
+	username := auth.NormalizeUsername(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	data := pageData{Title: "Sign up", Form: formValues{Username: username}}
 	if msg := strings.TrimSpace(checkUsername(username) + " " + checkNewPassword(password)); msg != "" {
@@ -64,26 +64,35 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/account?m=welcome")
 }
 
+// wrongLogin is the login form's one answer to a failed attempt, whether
+// the username exists or not: the form does not tell who has an account.
+const wrongLogin = "Wrong username or password. Please try again."
+
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	username := normalizeUsername(r.PostFormValue("username"))
+	username := auth.NormalizeUsername(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	data := pageData{Title: "Log in", Form: formValues{Username: username}}
-	if len(password) > maxPasswordLength {
-		data.Error = "Wrong password. Please try again."
+	refuse := func() {
+		data.Error = wrongLogin
 		a.render(w, r, http.StatusUnauthorized, "login", data)
+	}
+	// Before any lookup: an empty password never opens an account here,
+	// even one whose key has no password, and a name outside the rule
+	// has no account.
+	if password == "" || auth.CheckUsername(username) != nil {
+		refuse()
 		return
 	}
 	key, err := a.auth.UseKey(r.Context(), usernameProvider, username, password)
-	switch {
-	case errors.Is(err, luciapg.ErrInvalidKeyID), errors.Is(err, luciapg.ErrInvalidInput):
-		// Sign-up already tells whether a name is taken, so saying which
-		// of the two was wrong gives nothing away and helps the user.
-		data.Error = "No account has the username “" + username + "”."
-		a.render(w, r, http.StatusUnauthorized, "login", data)
+	if msg, ok := throttled(w, err); ok {
+		data.Error = msg
+		a.render(w, r, http.StatusTooManyRequests, "login", data)
 		return
-	case errors.Is(err, auth.ErrInvalidPassword):
-		data.Error = "Wrong password. Please try again."
-		a.render(w, r, http.StatusUnauthorized, "login", data)
+	}
+	switch {
+	case errors.Is(err, luciapg.ErrInvalidKeyID), errors.Is(err, luciapg.ErrInvalidInput),
+		errors.Is(err, auth.ErrInvalidPassword), errors.Is(err, auth.ErrPasswordTooLong):
+		refuse()
 		return
 	case err != nil:
 		a.serverError(w, r, err)
@@ -193,12 +202,18 @@ func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, msg)
 		return
 	}
-	if len(current) > maxPasswordLength {
+	if current == "" {
 		fail(http.StatusUnauthorized, "Your current password is wrong.")
 		return
 	}
+	// UseKey throttles these attempts like logins: a stolen session
+	// cannot guess the password here either.
 	_, err := a.auth.UseKey(r.Context(), usernameProvider, username, current)
-	if errors.Is(err, auth.ErrInvalidPassword) {
+	if msg, ok := throttled(w, err); ok {
+		fail(http.StatusTooManyRequests, msg)
+		return
+	}
+	if errors.Is(err, auth.ErrInvalidPassword) || errors.Is(err, auth.ErrPasswordTooLong) {
 		fail(http.StatusUnauthorized, "Your current password is wrong.")
 		return
 	}

@@ -5,7 +5,10 @@
 //
 // Run it with `make webapp`, or
 //
-//	DATABASE_URL=postgres://... go run ./examples/webapp -addr 127.0.0.1:8080
+//	DATABASE_URL=postgres://... go run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies
+//
+// Without -insecure-dev-cookies (development over plain HTTP only) session
+// cookies are Secure, as behind a TLS proxy.
 //
 // It migrates the database on start: luciapg's Lucia v1 tables, then its
 // own migration adding a username column to auth_user (recorded in
@@ -35,15 +38,16 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
+	insecureDevCookies := flag.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := serve(*addr, *origin, log); err != nil {
+	if err := serve(*addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies}, log); err != nil {
 		log.Error("webapp stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func serve(addr, origin string, log *slog.Logger) error {
+func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -64,12 +68,7 @@ func serve(addr, origin string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, appConfig{
-		// Browsers keep Secure cookies only over HTTPS; plain HTTP is for
-		// development on this machine.
-		secureCookies: !isLoopback(listener.Addr()) || origin != "",
-		origin:        origin,
-	})
+	a := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, cfg)
 	server := &http.Server{
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -88,9 +87,4 @@ func serve(addr, origin string, log *slog.Logger) error {
 		return err
 	}
 	return nil
-}
-
-func isLoopback(addr net.Addr) bool {
-	tcp, ok := addr.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
 }

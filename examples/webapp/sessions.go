@@ -9,25 +9,35 @@ import (
 	"github.com/luciapg/luciapg/auth/authhttp"
 )
 
-// appConfig is how the app is served.
+// appConfig is how the app is served. The zero value is for production:
+// Secure cookies, whatever address the server listens on (behind a TLS
+// proxy it listens on loopback).
 type appConfig struct {
-	// secureCookies is false only for local development over plain HTTP.
-	secureCookies bool
+	// insecureDevCookies drops the cookie's Secure attribute and accepts
+	// http:// origins, for development over plain HTTP on this machine
+	// (the -insecure-dev-cookies flag; `make webapp` sets it).
+	insecureDevCookies bool
 	// origin is the public origin when behind a proxy; form posts from it
 	// are accepted besides the request's own origin.
 	origin string
 }
 
+// newApp builds the app. With insecure development cookies it says so in
+// the log, so a production server started that way does not go unnoticed.
 func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) *app {
 	var trusted []string
 	if cfg.origin != "" {
 		trusted = []string{cfg.origin}
 	}
+	if cfg.insecureDevCookies {
+		log.Warn("insecure development cookies: session cookies lack Secure and plain-HTTP form posts are accepted; never use -insecure-dev-cookies in production")
+	}
 	return &app{
-		auth: core,
-		log:  log,
+		auth:   core,
+		log:    log,
+		secure: !cfg.insecureDevCookies,
 		sessions: authhttp.New(core, authhttp.Config{
-			LocalDevelopment: !cfg.secureCookies,
+			LocalDevelopment: cfg.insecureDevCookies,
 			TrustedOrigins:   trusted,
 			Logger:           log,
 		}),

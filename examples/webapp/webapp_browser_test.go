@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/luciapg/luciapg/auth"
 )
 
 // TestBrowserJourney drives the app in headless Chromium the way a person
@@ -13,13 +15,18 @@ import (
 // step that should change it.
 func TestBrowserJourney(t *testing.T) {
 	t.Parallel()
-	app := startApp(t)
+	app := startAppWith(t, appConfig{insecureDevCookies: true}, auth.Config{KeyThrottle: smallKeyThrottle})
 	browser := newBrowser(t)
 	laptop := &page{t: t, ctx: browser, app: app}
 
 	// Sign up.
 	laptop.wantLocationAfterOpen("/", "/login")
 	laptop.open("/signup")
+	// The style sheet loads under the Content-Security-Policy (the layout
+	// sets the body's margin to 0; a browser's default is 8px).
+	if margin := laptop.eval(`getComputedStyle(document.body).marginTop`); margin != "0px" {
+		t.Errorf("the style sheet did not apply: body margin %q", margin)
+	}
 	laptop.screenshot("01-signup")
 	laptop.submit(map[string]string{"#username": "Alice", "#password": "correct horse"}, "#submit")
 	laptop.wantLocation("/account?m=welcome")
@@ -48,10 +55,40 @@ func TestBrowserJourney(t *testing.T) {
 	if status := laptop.submit(map[string]string{"#username": "alice", "#password": "wrong horse"}, "#submit"); status != http.StatusUnauthorized {
 		t.Errorf("wrong password: status %d, want %d", status, http.StatusUnauthorized)
 	}
-	laptop.wantText("#error", "Wrong password.")
+	laptop.wantText("#error", "Wrong username or password.")
 	laptop.screenshot("03-login-wrong-password")
 	laptop.submit(map[string]string{"#username": "bob", "#password": "whatever1"}, "#submit")
-	laptop.wantText("#error", "No account has the username “bob”.")
+	laptop.wantText("#error", "Wrong username or password.")
+
+	// An account made without a password (the admin CLI's `users create
+	// --key username:dave`) cannot be entered with an empty one, even with
+	// the form's "required" removed, as an attacker would.
+	seedAccount(t, app.store, "dave-id", "dave", nil)
+	laptop.eval(`const p = document.querySelector("#password"); p.removeAttribute("required"); p.value = ""; p.value`)
+	if status := laptop.submit(map[string]string{"#username": "dave"}, "#submit"); status != http.StatusUnauthorized {
+		t.Errorf("an empty password: status %d, want %d", status, http.StatusUnauthorized)
+	}
+	laptop.wantText("#error", "Wrong username or password.")
+	if n := app.sessionCount(t, "dave-id"); n != 0 {
+		t.Fatalf("after an empty password dave has %d sessions, want 0", n)
+	}
+
+	// A guesser is slowed down: after a few wrong passwords the form
+	// answers 429 with a plain sentence, even to the right password,
+	// until the wait is over (the auth core's clock moves past it).
+	status := int64(http.StatusUnauthorized)
+	for attempt := 0; attempt < 10 && status == http.StatusUnauthorized; attempt++ {
+		status = laptop.submit(map[string]string{"#username": "alice", "#password": fmt.Sprintf("guess %d", attempt)}, "#submit")
+	}
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("guessing alice's password: status %d, want %d", status, http.StatusTooManyRequests)
+	}
+	laptop.wantText("#error", "Too many attempts. Please wait")
+	laptop.screenshot("03-login-throttled")
+	if status := laptop.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit"); status != http.StatusTooManyRequests {
+		t.Fatalf("the right password while throttled: status %d, want %d", status, http.StatusTooManyRequests)
+	}
+	app.clock.Advance(2 * time.Hour)
 	laptop.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit")
 	laptop.wantLocation("/account")
 
@@ -96,7 +133,7 @@ func TestBrowserJourney(t *testing.T) {
 	phone.wantLocationAfterOpen("/account", "/login?m=expired")
 	phone.wantText("#error", "Your session has expired or was signed out.")
 	phone.submit(map[string]string{"#username": "alice", "#password": "correct horse"}, "#submit")
-	phone.wantText("#error", "Wrong password.")
+	phone.wantText("#error", "Wrong username or password.")
 	phone.submit(map[string]string{"#username": "alice", "#password": "battery staple"}, "#submit")
 	phone.wantLocation("/account")
 
