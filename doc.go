@@ -7,6 +7,14 @@
 // app using Lucia v1 can share one database. [Store] implements Lucia's
 // adapter contract ([Adapter]); [Migrate] creates the tables.
 //
+// Beside Lucia's three tables, luciapg keeps its own
+// luciapg_attempt_throttle, never touching Lucia's: [Store.CountAttempt]
+// counts failed guesses of a secret per throttle key ([AttemptThrottle]) in
+// one atomic statement, so every instance sharing the database sees the
+// same count, and [Store.DeleteStaleAttempts] purges the rows that no
+// longer matter. [Store.ExtendSession] renews a session in place, changing
+// only its two expiry columns.
+//
 // A Store works on whatever it is given: a *pgxpool.Pool, a *pgx.Conn or a
 // caller's pgx.Tx. Given a transaction, every call runs inside it, so an
 // application can create a user together with rows of its own and commit or
