@@ -7,15 +7,22 @@
 //  1. refuses (403) a request whose method is not GET or HEAD unless its
 //     Origin header is the request's own origin or a trusted one — the
 //     browser sets Origin and a cross-site page cannot forge it;
-//  2. validates the session in the auth_session cookie, if any: an invalid
-//     or dead session gets the cookie cleared; an idle one is renewed and
-//     the new cookie set;
-//  3. puts the session and its user into the request's context, where
+//  2. puts the client's address (Sessions.ClientAddress: the direct peer,
+//     or the right-most entry of Config.ClientAddressHeader behind a
+//     trusted proxy) into the context, where auth.UseKey and
+//     auth.UsePasswordlessKey find it and throttle attempts per address;
+//  3. validates the session in the auth_session cookie, if any: an invalid
+//     or dead session gets the cookie cleared; an idle one is renewed in
+//     place (same id, later expiry) and the cookie set again;
+//  4. puts the session and its user into the request's context, where
 //     FromContext finds them.
 //
-// Log in with Sessions.Login after checking credentials (auth.UseKey), log
-// out with Sessions.Logout.
+// Log in with Sessions.Login after checking credentials (auth.UseKey),
+// answer a throttled attempt with TooManyAttempts (429 and Retry-After),
+// and log out with Sessions.Logout, which ends the session the request
+// presented.
 //
 // The cookie is HttpOnly, SameSite=Lax, Path=/, Secure (unless
-// Config.LocalDevelopment), and expires with the session's idle period.
+// Config.LocalDevelopment, and nothing else, turns it off), and expires
+// with the session's idle period.
 package authhttp

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -21,7 +23,9 @@ type Config struct {
 	// LocalDevelopment drops the cookie's Secure attribute and accepts
 	// http:// as the request's own origin, for a server on plain HTTP
 	// (http://localhost). Never set it in production: without Secure the
-	// session id travels in clear text.
+	// session id travels in clear text. It is the only thing that drops
+	// Secure: nothing is inferred from the request (a server behind a
+	// TLS-terminating proxy sees plain HTTP).
 	LocalDevelopment bool
 	// TrustedOrigins are origins besides the request's own whose
 	// non-GET/HEAD requests are accepted, such as "https://app.example.com"
@@ -34,17 +38,25 @@ type Config struct {
 	// Logger, when not nil, records those errors. Nothing else is logged,
 	// and never a session id.
 	Logger *slog.Logger
+	// ClientAddressHeader names a header a trusted reverse proxy sets to
+	// the client's address, such as "X-Forwarded-For"; its right-most
+	// entry is used (see Sessions.ClientAddress). Empty means the direct
+	// peer's address. Set it only behind a proxy that writes the header on
+	// every request: a client reaching the server directly could
+	// otherwise write it, and claim a new address with every guess.
+	ClientAddressHeader string
 }
 
 // Sessions ties an auth.Auth to HTTP requests. Make one with New; it is safe
 // for concurrent use.
 type Sessions struct {
-	auth           *auth.Auth
-	cookieName     string
-	secure         bool
-	trustedOrigins map[string]bool
-	errorHandler   func(w http.ResponseWriter, r *http.Request, err error)
-	logger         *slog.Logger
+	auth                *auth.Auth
+	cookieName          string
+	secure              bool
+	trustedOrigins      map[string]bool
+	errorHandler        func(w http.ResponseWriter, r *http.Request, err error)
+	logger              *slog.Logger
+	clientAddressHeader string
 }
 
 // New returns Sessions for a. Trusted origins that do not parse as
@@ -57,6 +69,8 @@ func New(a *auth.Auth, cfg Config) *Sessions {
 		trustedOrigins: make(map[string]bool, len(cfg.TrustedOrigins)),
 		errorHandler:   cfg.ErrorHandler,
 		logger:         cfg.Logger,
+		// Header names are matched canonically; keep the configured one so.
+		clientAddressHeader: http.CanonicalHeaderKey(strings.TrimSpace(cfg.ClientAddressHeader)),
 	}
 	if s.cookieName == "" {
 		s.cookieName = DefaultCookieName
@@ -75,13 +89,17 @@ func New(a *auth.Auth, cfg Config) *Sessions {
 }
 
 // Middleware validates the request's origin and session, then calls next
-// with the session and user in the context (see the package comment).
+// with the session and user in the context (see the package comment), and
+// with the client's address (ClientAddress) in it for auth's per-address
+// throttling: a login handler behind Middleware gets it without a line of
+// its own.
 func (s *Sessions) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.CheckOrigin(r) {
 			http.Error(w, "403 forbidden: cross-origin request", http.StatusForbidden)
 			return
 		}
+		r = r.WithContext(auth.WithClientAddress(r.Context(), s.ClientAddress(r)))
 		cookie, err := r.Cookie(s.cookieName)
 		if err != nil || cookie.Value == "" {
 			next.ServeHTTP(w, r)
@@ -130,18 +148,25 @@ func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID stri
 	return session, nil
 }
 
-// Logout invalidates the request's session — the one Middleware put in the
-// context, or else the one named by the cookie — and clears the cookie.
-// The cookie is cleared even when invalidating fails.
+// Logout ends every session the request stands for — the one its cookie
+// names and the one Middleware put in the context (the same id, since
+// renewal keeps the id, but each is ended in case a caller's context says
+// otherwise) — and clears the cookie. Afterwards neither id validates. The
+// cookie is cleared even when invalidating fails.
 func (s *Sessions) Logout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, s.BlankCookie())
-	if session, _, ok := FromContext(r.Context()); ok {
-		return s.auth.InvalidateSession(r.Context(), session.ID)
-	}
+	var ids []string
 	if cookie, err := r.Cookie(s.cookieName); err == nil && cookie.Value != "" {
-		return s.auth.InvalidateSession(r.Context(), cookie.Value)
+		ids = append(ids, cookie.Value)
 	}
-	return nil
+	if session, _, ok := FromContext(r.Context()); ok && !slices.Contains(ids, session.ID) {
+		ids = append(ids, session.ID)
+	}
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, s.auth.InvalidateSession(r.Context(), id))
+	}
+	return errors.Join(errs...)
 }
 
 // Cookie returns the session cookie for session, expiring with its idle
