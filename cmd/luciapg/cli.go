@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -199,7 +200,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	if c.databaseURL() == "" {
 		return usageErrorf("no database: set --database-url or DATABASE_URL")
 	}
-	err = runCmd(ctx, c, rest)
+	err = explainMissingTables(runCmd(ctx, c, rest))
 	var ee *exitError
 	if err != nil && !errors.As(err, &ee) && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%s %s: %w", cmd.group, cmd.name, err)
@@ -219,7 +220,7 @@ func (c *cmdContext) databaseURL() string {
 func newFlagSet(name string, opts *options) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "PostgreSQL URL (default $DATABASE_URL)")
+	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "PostgreSQL connection string, a postgres:// URL or host=... dbname=... (default $DATABASE_URL)")
 	fs.BoolVar(&opts.json, "json", opts.json, "print JSON instead of a table")
 	return fs
 }
@@ -290,22 +291,40 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "2 usage error, 3 not found, 4 refused (taken id or primary key), 130 interrupted.")
 }
 
-// connect opens a small pool and checks that the server answers, so a bad
-// URL fails here with one clear line rather than inside a command.
+// connect opens a pool and checks that the server answers, so a bad
+// connection string, an absent server, a missing database or role fails
+// here with one line saying what to do (luciapg.Connect) rather than
+// inside a command.
 func connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(databaseURL)
+	pool, err := luciapg.Connect(ctx, databaseURL)
 	if err != nil {
-		// pgx's parse errors may quote the URL, password included.
-		return nil, errors.New("the database URL does not parse (want postgres://user@host:port/database)")
-	}
-	cfg.MaxConns = 2
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connecting to the database: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
 	return pool, nil
 }
+
+// sqlstateUndefinedTable is PostgreSQL's "relation does not exist".
+const sqlstateUndefinedTable = "42P01"
+
+// explainMissingTables tells the user to migrate when a command failed on
+// a table that does not exist: every table the commands read is one of
+// luciapg's migrations.
+func explainMissingTables(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != sqlstateUndefinedTable {
+		return err
+	}
+	return &missingTablesError{err: err, detail: pgErr.Message}
+}
+
+// missingTablesError is a command's failure on a missing table.
+type missingTablesError struct {
+	err    error
+	detail string
+}
+
+func (e *missingTablesError) Error() string {
+	return "the database lacks luciapg's tables (" + e.detail + "): run luciapg migrate up"
+}
+
+func (e *missingTablesError) Unwrap() error { return e.err }

@@ -66,7 +66,7 @@ func migrateUpFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) 
 			return err
 		}
 		if err := luciapg.Migrate(ctx, c.databaseURL()); err != nil {
-			return err
+			return migrateError{err}
 		}
 		after, err := migrationStatus(ctx, pool)
 		if err != nil {
@@ -125,3 +125,10 @@ func migrationStatus(ctx context.Context, pool *pgxpool.Pool) ([]migration, erro
 	}
 	return migrations, nil
 }
+
+// migrateError is luciapg.Migrate's error without its "luciapg: migrate: "
+// prefix, which the command's own "luciapg: migrate up: " already says.
+type migrateError struct{ err error }
+
+func (e migrateError) Error() string { return strings.TrimPrefix(e.err.Error(), "luciapg: migrate: ") }
+func (e migrateError) Unwrap() error { return e.err }
