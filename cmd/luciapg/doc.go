@@ -17,7 +17,9 @@
 //	users show (USER_ID | --key KEY_ID)
 //	users delete USER_ID                delete the user with their keys and sessions
 //	keys list USER_ID
-//	keys set-password KEY_ID            read the new password from standard input
+//	keys set-password [--keep-sessions] KEY_ID
+//	                                    read the new password from standard input;
+//	                                    end the user's sessions unless --keep-sessions
 //	keys delete KEY_ID                  (never a primary key)
 //	sessions list USER_ID
 //	sessions revoke SESSION_ID
@@ -30,7 +32,18 @@
 //
 // Passwords are never taken from the command line, where other users of the
 // machine could read them: set-password and --password-stdin read one line
-// from standard input, without echo when it is a terminal.
+// from standard input, without echo when it is a terminal. A password is
+// at most 1,024 bytes (auth.DefaultMaxPasswordBytes), the longest a login
+// accepts.
+//
+// keys set-password ends every session of the key's user, since whoever
+// knew the old password may hold one, and says how many it ended;
+// --keep-sessions leaves them alive. users create --key without
+// --password-stdin makes a key with no password, which auth.UseKey
+// refuses: it can only be used through auth.UsePasswordlessKey, as the
+// command says. A key of the provider "username" must follow the example
+// web app's rule for usernames (auth.CheckUsername: 3 to 31 characters of
+// a-z, 0-9, "_" and "-"), so that its login form can find it.
 //
 // Exit codes:
 //

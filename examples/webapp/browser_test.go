@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -49,6 +50,9 @@ type runningApp struct {
 	// secure is whether the app sets Secure cookies and wants https
 	// origins.
 	secure bool
+	// header is added to every request of the request method, as a proxy
+	// in front of the app would add it.
+	header http.Header
 }
 
 // startApp serves the app as `make webapp` does: plain HTTP on loopback,

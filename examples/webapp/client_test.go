@@ -41,6 +41,9 @@ func (a *runningApp) request(t *testing.T, method, path, origin string, form url
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	for name, values := range a.header {
+		req.Header[name] = values
+	}
 	for _, c := range cookies {
 		req.AddCookie(c)
 	}

@@ -39,9 +39,10 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
 	insecureDevCookies := flag.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
+	clientAddressHeader := flag.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := serve(*addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies}, log); err != nil {
+	if err := serve(*addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader}, log); err != nil {
 		log.Error("webapp stopped", "err", err)
 		os.Exit(1)
 	}

@@ -20,6 +20,11 @@ type appConfig struct {
 	// origin is the public origin when behind a proxy; form posts from it
 	// are accepted besides the request's own origin.
 	origin string
+	// clientAddressHeader names the header a trusted reverse proxy sets to
+	// the client's address, such as X-Forwarded-For; empty means the
+	// direct peer. Behind a proxy every client would otherwise share the
+	// proxy's address and its one budget of login attempts.
+	clientAddressHeader string
 }
 
 // newApp builds the app. With insecure development cookies it says so in
@@ -37,9 +42,10 @@ func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) *app {
 		log:    log,
 		secure: !cfg.insecureDevCookies,
 		sessions: authhttp.New(core, authhttp.Config{
-			LocalDevelopment: cfg.insecureDevCookies,
-			TrustedOrigins:   trusted,
-			Logger:           log,
+			LocalDevelopment:    cfg.insecureDevCookies,
+			TrustedOrigins:      trusted,
+			ClientAddressHeader: cfg.clientAddressHeader,
+			Logger:              log,
 		}),
 	}
 }

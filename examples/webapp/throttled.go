@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/authhttp"
 )
 
 // throttled reports whether err is the auth core refusing an attempt
@@ -19,9 +19,8 @@ func throttled(w http.ResponseWriter, err error) (string, bool) {
 	if !errors.As(err, &tooMany) {
 		return "", false
 	}
-	seconds := auth.RetryAfterSeconds(tooMany.RetryAfter)
-	w.Header().Set("Retry-After", strconv.FormatInt(seconds, 10))
-	return "Too many attempts. Please wait " + waitText(seconds) + " and try again.", true
+	authhttp.SetRetryAfter(w.Header(), tooMany.RetryAfter)
+	return "Too many attempts. Please wait " + waitText(auth.RetryAfterSeconds(tooMany.RetryAfter)) + " and try again.", true
 }
 
 // waitText says a wait in seconds the way a person would, rounded up.

@@ -90,3 +90,36 @@ func TestWaitText(t *testing.T) {
 		}
 	}
 }
+
+// Behind a reverse proxy every request comes from the proxy. With
+// -client-address-header the app counts attempts per client address as
+// the proxy reports it, so one guesser does not use up everyone's
+// attempts; without it, all clients share the proxy's address.
+func TestClientAddressHeaderSeparatesClientsBehindAProxy(t *testing.T) {
+	t.Parallel()
+	smallAddressThrottle := luciapg.ThrottlePolicy{FreeAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: 24 * time.Hour}
+	for _, header := range []string{"", "X-Forwarded-For"} {
+		app := startAppWith(t, appConfig{clientAddressHeader: header}, auth.Config{AddressThrottle: smallAddressThrottle})
+		app.signUp(t, "karl", "correct horse")
+		login := func(client, username, password string) answer {
+			t.Helper()
+			app.header = http.Header{"X-Forwarded-For": {"203.0.113.9, " + client}}
+			return app.request(t, "POST", "/login", app.origin(), url.Values{"username": {username}, "password": {password}})
+		}
+		var got answer
+		for attempt := 1; attempt <= 10; attempt++ {
+			// A different name each time: only the address throttle can stop it.
+			got = login("198.51.100.1", "user"+strconv.Itoa(attempt), "guess")
+			if got.StatusCode != http.StatusUnauthorized {
+				break
+			}
+		}
+		wantThrottled(t, "header "+header+": the guesser", got)
+		got = login("198.51.100.2", "karl", "correct horse")
+		if header == "" {
+			wantThrottled(t, "no header: another client through the same proxy", got)
+		} else if got.StatusCode != http.StatusSeeOther {
+			t.Errorf("header %s: another client was refused: status %d\n%s", header, got.StatusCode, got.body)
+		}
+	}
+}
