@@ -16,8 +16,9 @@ const (
 	DefaultUserIDLength    = 15
 	DefaultSessionIDLength = 40
 	// DefaultMaxPasswordBytes bounds a password's length in bytes, as
-	// given (before NFKC normalization, which can triple it). A thousand
-	// bytes is far beyond any passphrase and keeps one hash's cost fixed.
+	// given (before NFKC normalization, which can make it 11 times longer:
+	// U+FDFA becomes 33 bytes). A thousand bytes is far beyond any
+	// passphrase and keeps one hash's cost small and fixed.
 	DefaultMaxPasswordBytes = 1024
 )
 

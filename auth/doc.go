@@ -12,17 +12,38 @@
 //
 // A user is a row of auth_user with the application's attribute columns.
 // A key is a way to authenticate as a user, with the id
-// "providerID:providerUserID" (for example "email:ada@example.com" or
+// "providerID:providerUserID" (for example "username:ada" or
 // "github:1234") and an optional password hash. CreateUser makes a user
 // and, optionally, its primary key in one atomic adapter call; CreateKey
 // adds more keys, persistent or single-use (deleted by their first
-// successful UseKey, or by UseKey after their expiry). UseKey checks a
-// password and returns the key, whose UserID is the user to open a
+// successful use, or by a use after their expiry).
+//
+// A key with a password is used with UseKey, which checks the password; a
+// key without one (an OAuth account, a magic link's token) with
+// UsePasswordlessKey. Neither opens the other kind: a password login can
+// never succeed on a passwordless key, and an empty password is never a
+// valid password. Both return the key, whose UserID is the user to open a
 // session for.
+//
+// # Passwords and guessing
 //
 // Passwords are hashed before any adapter call and verified before any
 // write, so no database connection is held while scrypt runs (tens of
-// milliseconds by design).
+// milliseconds and 32 MiB by design). Config.MaxPasswordBytes (1,024)
+// bounds a password's length and Config.MaxConcurrentHashes (GOMAXPROCS)
+// the scrypt runs in progress at once, so a burst of sign-ups or logins
+// cannot take unbounded memory. Every refusal of UseKey costs one
+// verification, against a dummy hash when the key is missing or has no
+// password, so its timing does not tell which accounts exist.
+//
+// UseKey and UsePasswordlessKey count each attempt, per key and per client
+// address (WithClientAddress; authhttp's middleware sets it), in the
+// adapter's luciapg.AttemptThrottle, so every instance sharing the database
+// sees the same count. After the free attempts (Config.KeyThrottle: 5 per
+// key; Config.AddressThrottle: 50 per address) each attempt waits twice as
+// long as the one before, from 1 s up to 15 min; a waiting attempt gets a
+// *TooManyAttemptsError (errors.Is ErrTooManyAttempts) and is not checked
+// or hashed at all. A success forgets the key's count.
 //
 // # Sessions
 //
@@ -32,9 +53,10 @@
 // check a session id presented by a client:
 //
 //   - active (now ≤ active expiry): returned as it is;
-//   - idle (now ≤ idle expiry): renewed — a new session with a new id is
-//     returned with Fresh set, and the client must be given its id; the
-//     old session is left until its own idle expiry (see below);
+//   - idle (now ≤ idle expiry): renewed in place — the same session, its
+//     expiries moved on in one adapter call (ExtendSession), returned with
+//     Fresh set: the client must be sent its cookie again with the new
+//     expiry;
 //   - dead, unknown, or of the wrong length: luciapg.ErrInvalidSessionID
 //     (a dead session is deleted; an id of the wrong length is refused
 //     without calling the adapter).
@@ -46,24 +68,28 @@
 //
 // Each is deliberate:
 //
-//   - Renewal leaves the old session in place until its own idle expiry,
-//     as v1 does, rather than deleting it: a page's parallel requests that
-//     still carry the old cookie would otherwise be logged out, and the
-//     middleware would clear the cookie the renewal just set. Call
-//     InvalidateSession to end the old one at once.
-//   - Dead sessions are cleaned up when a session is renewed (and by
-//     DeleteDeadUserSessions). v1's default autoDatabaseCleanup also did it
-//     on every CreateSession and GetAllUserSessions; here creating a
-//     session is one write and listing sessions writes nothing.
-//   - UseKey refuses a password given for a key that has none (v1 ignored
-//     it, letting a caller believe a password had been checked).
+//   - An idle session is renewed in place (Lucia v3's choice), not
+//     replaced by a new one. A new id protected nothing — whoever holds
+//     the old id can renew it too — while it let one idle cookie mint a
+//     session per request and let a logout miss the session the browser
+//     sent. Lucia v1 reads the extended row as an active session, so the
+//     two still interoperate both ways.
+//   - Renewal reads none of the user's other sessions. Dead sessions are
+//     purged by the Store's janitor (or DeleteDeadUserSessions); v1's
+//     default autoDatabaseCleanup did it on every CreateSession,
+//     GetAllUserSessions and renewal.
+//   - UseKey refuses a key without a password, whatever password is given,
+//     and refuses an empty password (v1 accepted both); such keys are for
+//     UsePasswordlessKey, which v1 did not have.
+//   - Password length, concurrent hashing and guessing are bounded, and
+//     refusals spend a hash verification (v1 did none of this).
 //   - VerifyPassword NFKC-normalizes the password, as HashPassword does (v1
 //     normalized only when hashing, so passwords that NFKC changes could
 //     never log in). Legacy hashes, which may predate normalization, are
 //     checked against both forms.
 //   - A single-use key is consumed with luciapg's ConsumeKey, a delete that
-//     reports whether it deleted the row: of concurrent UseKey calls on one
-//     key exactly one succeeds (v1's delete could not tell, so two could).
+//     reports whether it deleted the row: of concurrent uses of one key
+//     exactly one succeeds (v1's delete could not tell, so two could).
 //   - A malformed stored hash is an error (ErrMalformedHash), not a wrong
 //     password, and a provider id that is empty or contains ':' (which
 //     would make the key id ambiguous), or an empty provider user id, is
@@ -71,6 +97,6 @@
 //   - GetAllUserSessions and GetAllUserKeys check that the user exists only
 //     when the list is empty, saving v1's extra read otherwise.
 //
-// The HTTP glue — the session cookie, a validating middleware, and CSRF
-// protection — is package authhttp.
+// The HTTP glue — the session cookie, a validating middleware that also
+// records the client's address, and CSRF protection — is package authhttp.
 package auth

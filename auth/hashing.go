@@ -5,8 +5,8 @@ import (
 )
 
 // checkPasswordLength refuses a password longer than MaxPasswordBytes
-// before any work is spent on it: hashing cost grows with the length, and
-// NFKC normalization can triple it.
+// before any work is spent on it: normalizing and hashing cost grow with
+// the length, and NFKC can make a password 11 times longer.
 func (a *Auth) checkPasswordLength(password string) error {
 	if len(password) > a.maxPasswordBytes {
 		return ErrPasswordTooLong
