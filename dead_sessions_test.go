@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -163,9 +164,10 @@ func TestDeleteDeadSessionsCancelled(t *testing.T) {
 	}
 }
 
-// TestDeadSessionsOneBatchAtATime drives the purge the way the CLI does:
-// count, then one batch at a time, oldest first, until a short batch.
-func TestDeadSessionsOneBatchAtATime(t *testing.T) {
+// TestPurgeDeadSessionsReportsEachBatch drives the purge the way the CLI
+// does: count, then purge with a progress report after each batch, oldest
+// first, until a short batch.
+func TestPurgeDeadSessionsReportsEachBatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
@@ -177,30 +179,64 @@ func TestDeadSessionsOneBatchAtATime(t *testing.T) {
 	if err != nil || dead != 5 {
 		t.Fatalf("CountDeadSessions = %d, %v; want 5", dead, err)
 	}
-	var batches []int64
-	for {
-		n, err := store.DeleteDeadSessionsBatch(ctx, deadSessionsNow, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, n)
-		if n < 2 {
-			break
-		}
-		if len(batches) == 1 {
-			// The longest dead go first: idle expiries 1 and 2 (dead1, dead3).
-			if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0 dead0 dead2 dead4]" {
-				t.Fatalf("after the first batch: %v", got)
+	var reports []luciapg.PurgeProgress
+	progress, err := store.PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
+		BatchSize:    2,
+		BatchTimeout: time.Minute,
+		AfterBatch: func(p luciapg.PurgeProgress) {
+			if len(reports) == 0 {
+				// The longest dead go first: idle expiries 1 and 2 (dead1, dead3).
+				if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0 dead0 dead2 dead4]" {
+					t.Errorf("after the first batch: %v", got)
+				}
 			}
-		}
+			reports = append(reports, p)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if fmt.Sprint(batches) != "[2 2 1]" {
-		t.Fatalf("batch sizes %v, want [2 2 1]", batches)
+	if got, want := fmt.Sprint(reports), "[{2 1} {4 2} {5 3}]"; got != want {
+		t.Errorf("progress reports %s, want %s", got, want)
+	}
+	if progress != (luciapg.PurgeProgress{Deleted: 5, Batches: 3}) {
+		t.Errorf("PurgeDeadSessions = %+v, want 5 deleted in 3 batches", progress)
 	}
 	if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0]" {
 		t.Fatalf("left %v, want only the live session", got)
 	}
-	if _, err := store.DeleteDeadSessionsBatch(ctx, deadSessionsNow, 0); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Fatalf("batch size 0: %v, want ErrInvalidInput", err)
+}
+
+// Cancelling the context from the progress report stops the purge before
+// the next batch, and the purge reports what it did delete.
+func TestPurgeDeadSessionsStopsBetweenBatches(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	seedSessions(t, pool, "owner", "dead", 1, 2, 3, 4, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	progress, err := luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
+		BatchSize:  2,
+		AfterBatch: func(luciapg.PurgeProgress) { cancel() },
+	})
+	if !errors.Is(err, context.Canceled) || progress != (luciapg.PurgeProgress{Deleted: 2, Batches: 1}) {
+		t.Fatalf("PurgeDeadSessions = %+v, %v; want 2 deleted in 1 batch, context.Canceled", progress, err)
+	}
+	if got := len(sessionIDs(t, pool)); got != 3 {
+		t.Errorf("%d sessions left, want 3", got)
+	}
+}
+
+func TestPurgeDeadSessionsRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	store := luciapg.New(testdb.New(t))
+	for name, opts := range map[string]luciapg.PurgeOptions{
+		"zero batch size":        {},
+		"batch size over int32":  {BatchSize: 1 << 31},
+		"negative batch timeout": {BatchSize: 10, BatchTimeout: -time.Second},
+	} {
+		if _, err := store.PurgeDeadSessions(context.Background(), deadSessionsNow, opts); !errors.Is(err, luciapg.ErrInvalidInput) {
+			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
+		}
 	}
 }

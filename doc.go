@@ -26,7 +26,9 @@
 // reported it.
 //
 // Lucia deletes a user's dead sessions only when that user signs in again;
-// [Store.DeleteDeadSessions] purges all of them in batches, and a [Janitor]
-// does so in the background. The package logs nothing, except through the
-// *slog.Logger a Janitor is given.
+// [Store.DeleteDeadSessions] purges all of them in batches
+// ([Store.PurgeDeadSessions] with a timeout per batch and a progress
+// report), and [Janitor.Run] does so every interval until its context ends,
+// in a goroutine of the caller's. The package logs nothing, except through
+// the *slog.Logger a Janitor is given.
 package luciapg

@@ -2,10 +2,8 @@ package luciapg
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -16,15 +14,11 @@ const (
 	DefaultJanitorBatchTimeout = 10 * time.Second
 )
 
-// ErrJanitorRunning is returned by Janitor.Start when the janitor is already
-// running.
-var ErrJanitorRunning = errors.New("luciapg: janitor already running")
-
 // JanitorConfig tells a Janitor how often and how hard to purge. Zero
 // fields take the Default values above.
 type JanitorConfig struct {
 	// Interval is the time between the start of two purges. The first purge
-	// runs when the janitor starts.
+	// runs when Run starts.
 	Interval time.Duration
 	// BatchSize is the number of sessions deleted per statement.
 	BatchSize int
@@ -40,23 +34,24 @@ type JanitorConfig struct {
 }
 
 // Janitor purges dead sessions in the background, batch by batch as
-// Store.DeleteDeadSessions does, between Start and Stop. A Janitor is safe
-// for concurrent use.
+// Store.PurgeDeadSessions does, for as long as its Run runs. Make one with
+// NewJanitor. It holds no state between purges: Run may be called again
+// after it returned, and several Runs (in one process or many) may purge
+// side by side, each skipping the rows another is deleting.
 type Janitor struct {
 	store *Store
 	cfg   JanitorConfig
 	// logger is cfg.Logger, or one that discards everything when that is
 	// nil: never the global logger.
 	logger *slog.Logger
-
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
 }
 
-// NewJanitor returns a stopped janitor for store, or ErrInvalidInput when a
-// field of cfg is negative or out of range.
+// NewJanitor returns a janitor for store, or ErrInvalidInput when a field
+// of cfg is negative or out of range.
 func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: janitor store is nil", ErrInvalidInput)
+	}
 	if cfg.Interval < 0 || cfg.BatchTimeout < 0 {
 		return nil, fmt.Errorf("%w: janitor interval and batch timeout must not be negative", ErrInvalidInput)
 	}
@@ -82,82 +77,60 @@ func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 	return &Janitor{store: store, cfg: cfg, logger: logger}, nil
 }
 
-// Start runs a purge now and then every Interval, in a goroutine of its
-// own, until ctx is done or Stop is called. It returns ErrJanitorRunning if
-// the janitor is already running.
-func (j *Janitor) Start(ctx context.Context) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.done != nil {
-		return ErrJanitorRunning
+// Run purges now and then every Interval until ctx is done, and then
+// returns nil, once the purge under way (if any) has stopped. It blocks:
+// run it in a goroutine of your own. A failed purge is logged, not
+// returned; the next one runs at the next interval. The only error is
+// ErrInvalidInput for a Janitor not made by NewJanitor.
+func (j *Janitor) Run(ctx context.Context) error {
+	if j == nil || j.store == nil {
+		return fmt.Errorf("%w: a Janitor must be made with NewJanitor", ErrInvalidInput)
 	}
-	ctx, j.cancel = context.WithCancel(ctx)
-	j.done = make(chan struct{})
-	go j.run(ctx, j.done)
-	return nil
-}
-
-// Stop cancels the running purge, if any, and waits until the janitor's
-// goroutine has returned. Stopping a janitor that is not running does
-// nothing. A stopped janitor can be started again.
-func (j *Janitor) Stop() {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.done == nil {
-		return
-	}
-	j.cancel()
-	<-j.done
-	j.cancel, j.done = nil, nil
-}
-
-func (j *Janitor) run(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
 	ticker := time.NewTicker(j.cfg.Interval)
 	defer ticker.Stop()
 	for {
 		j.purge(ctx)
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-ticker.C:
 		}
 	}
 }
 
-// purge deletes dead sessions batch by batch, each under its own timeout,
-// and logs the outcome once.
+// purge is one round of the janitor's work: each kind of row that goes
+// stale is purged in turn, with a log record of its own. A further kind
+// (such as the attempt throttle's stale rows) is one more call here,
+// purging through purgeInBatches with the same options.
 func (j *Janitor) purge(ctx context.Context) {
+	j.purgeDeadSessions(ctx)
+}
+
+// options are the PurgeOptions of every purge the janitor runs.
+func (j *Janitor) options() PurgeOptions {
+	return PurgeOptions{BatchSize: j.cfg.BatchSize, BatchTimeout: j.cfg.BatchTimeout}
+}
+
+func (j *Janitor) purgeDeadSessions(ctx context.Context) {
 	started := time.Now()
-	nowMillis := j.cfg.Now().UnixMilli()
-	var deleted int64
-	batches := 0
-	for {
-		batchCtx, cancel := context.WithTimeout(ctx, j.cfg.BatchTimeout)
-		n, err := j.store.deleteDeadSessionsBatch(batchCtx, nowMillis, j.cfg.BatchSize)
-		cancel()
-		deleted += n
-		batches++
-		if ctx.Err() != nil {
-			// Stopping: not a failure worth a warning.
-			j.logger.DebugContext(ctx, "luciapg: dead session purge stopped",
-				slog.Int64("deleted", deleted), slog.Int("batches", batches))
-			return
-		}
-		if err != nil {
-			j.logger.WarnContext(ctx, "luciapg: dead session purge failed",
-				slog.Int64("deleted", deleted), slog.Int("batches", batches), slog.Any("error", err))
-			return
-		}
-		if n < int64(j.cfg.BatchSize) {
-			break
-		}
+	progress, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now().UnixMilli(), j.options())
+	j.logPurge(ctx, "dead sessions", progress, err, time.Since(started))
+}
+
+// logPurge logs the outcome of one purge of what (such as "dead
+// sessions"): Info when it deleted rows, Debug when there were none or the
+// janitor is stopping, Warn when it failed.
+func (j *Janitor) logPurge(ctx context.Context, what string, progress PurgeProgress, err error, took time.Duration) {
+	attrs := []any{slog.Int64("deleted", progress.Deleted), slog.Int("batches", progress.Batches)}
+	switch {
+	case ctx.Err() != nil:
+		// Stopping: not a failure worth a warning.
+		j.logger.DebugContext(ctx, "luciapg: purge of "+what+" stopped", attrs...)
+	case err != nil:
+		j.logger.WarnContext(ctx, "luciapg: purge of "+what+" failed", append(attrs, slog.Any("error", err))...)
+	case progress.Deleted == 0:
+		j.logger.DebugContext(ctx, "luciapg: purged "+what, append(attrs, slog.Duration("duration", took))...)
+	default:
+		j.logger.InfoContext(ctx, "luciapg: purged "+what, append(attrs, slog.Duration("duration", took))...)
 	}
-	level := slog.LevelInfo
-	if deleted == 0 {
-		level = slog.LevelDebug
-	}
-	j.logger.Log(ctx, level, "luciapg: purged dead sessions",
-		slog.Int64("deleted", deleted), slog.Int("batches", batches),
-		slog.Duration("duration", time.Since(started)))
 }

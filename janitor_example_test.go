@@ -5,6 +5,7 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"os/signal"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,8 +15,9 @@ import (
 
 // A service purges dead sessions in the background for as long as it
 // runs. (Compiled, not run: it needs a database.)
-func ExampleJanitor() {
-	ctx := context.Background()
+func ExampleJanitor_Run() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
@@ -31,12 +33,18 @@ func ExampleJanitor() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := janitor.Start(ctx); err != nil {
-		log.Fatal(err)
-	}
-	defer janitor.Stop()
+	janitorDone := make(chan struct{})
+	go func() {
+		defer close(janitorDone)
+		if err := janitor.Run(ctx); err != nil {
+			log.Print(err)
+		}
+	}()
 
-	// ... serve requests ...
+	// ... serve requests until ctx ends ...
+
+	<-ctx.Done()
+	<-janitorDone // the purge under way has stopped; the pool can close
 }
 
 // A nightly job purges once, in batches of 5,000 sessions.

@@ -95,6 +95,33 @@ func purgedAtLeast(n int64) func(slog.Record) bool {
 
 func fixedNow() time.Time { return time.UnixMilli(deadSessionsNow) }
 
+// runJanitor runs janitor.Run in a goroutine and returns the function that
+// cancels its context and waits for it to return, which the test's cleanup
+// also calls. It fails the test if Run returns an error, or does not return
+// once its context is cancelled.
+func runJanitor(t *testing.T, janitor *luciapg.Janitor) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- janitor.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(waitDeadline):
+				t.Errorf("Run did not return within %v of its context's cancellation", waitDeadline)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
 func TestJanitorPurgesDeadSessions(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
@@ -110,10 +137,7 @@ func TestJanitorPurgesDeadSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := janitor.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer janitor.Stop()
+	runJanitor(t, janitor)
 
 	r, _ := logs.waitFor(t, 0, purgedAtLeast(0))
 	if got := attr(r, "deleted").Int64(); got != 5 {
@@ -142,10 +166,7 @@ func TestJanitorPurgesEveryInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := janitor.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer janitor.Stop()
+	runJanitor(t, janitor)
 
 	// Sessions that die after the janitor started are purged by a later run.
 	next := 0
@@ -188,12 +209,9 @@ func TestJanitorBatchTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := janitor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer janitor.Stop()
+	runJanitor(t, janitor)
 
-	failed, _ := logs.waitFor(t, 0, func(r slog.Record) bool { return r.Message == "luciapg: dead session purge failed" })
+	failed, _ := logs.waitFor(t, 0, func(r slog.Record) bool { return r.Message == "luciapg: purge of dead sessions failed" })
 	if failed.Level != slog.LevelWarn {
 		t.Errorf("level %v, want WARN", failed.Level)
 	}
@@ -227,47 +245,71 @@ func waitForNoSessions(t *testing.T, pool *pgxpool.Pool) {
 	}
 }
 
-func TestJanitorStartStop(t *testing.T) {
+// Run returns once its context ends, and the same janitor runs again
+// afterwards: a janitor holds no state between runs.
+func TestJanitorRunsAgainAfterItsContextEnds(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	pool := testdb.New(t)
 	logs := newRecordingHandler()
-	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, Logger: slog.New(logs)})
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, Logger: slog.New(logs), Now: fixedNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	janitor.Stop() // not running: a no-op
-	if err := janitor.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := janitor.Start(ctx); !errors.Is(err, luciapg.ErrJanitorRunning) {
-		t.Errorf("second Start: %v, want ErrJanitorRunning", err)
-	}
-	logs.waitFor(t, 0, purgedAtLeast(0))
+	stop := runJanitor(t, janitor)
+	_, next := logs.waitFor(t, 0, purgedAtLeast(0))
+	stop()
 
-	// Cancelling the context ends the goroutine; Stop then returns at once.
-	cancel()
-	stopped := make(chan struct{})
-	go func() { janitor.Stop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(waitDeadline):
-		t.Fatal("Stop did not return after the context was cancelled")
-	}
-	janitor.Stop()
-
-	// A stopped janitor starts again.
 	seedSessions(t, pool, "owner", "dead", 1)
-	if err := janitor.Start(context.Background()); err != nil {
-		t.Fatal(err)
+	stop = runJanitor(t, janitor)
+	logs.waitFor(t, next, purgedAtLeast(1))
+	stop()
+	if ids := sessionIDs(t, pool); len(ids) != 0 {
+		t.Errorf("sessions left: %v", ids)
 	}
-	logs.waitFor(t, 0, purgedAtLeast(1))
-	janitor.Stop()
 	for _, r := range logs.all() {
 		if r.Level >= slog.LevelWarn {
 			t.Errorf("unexpected %v record: %s", r.Level, r.Message)
 		}
+	}
+}
+
+// Two runs of one janitor purge side by side; between them every dead
+// session goes, and neither fails.
+func TestJanitorRunsSideBySide(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	seedSessions(t, pool, "owner", "dead", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, BatchSize: 1, Logger: slog.New(logs), Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJanitor(t, janitor)
+	runJanitor(t, janitor)
+	first, next := logs.waitFor(t, 0, purgedAtLeast(0))
+	second, _ := logs.waitFor(t, next, purgedAtLeast(0))
+	if total := attr(first, "deleted").Int64() + attr(second, "deleted").Int64(); total != 10 {
+		t.Errorf("the two runs deleted %d sessions in all, want 10", total)
+	}
+	if ids := sessionIDs(t, pool); len(ids) != 0 {
+		t.Errorf("sessions left: %v", ids)
+	}
+}
+
+// A Janitor not made by NewJanitor returns an error from Run instead of
+// panicking.
+func TestZeroJanitorRefusesToRun(t *testing.T) {
+	t.Parallel()
+	var zero luciapg.Janitor
+	if err := zero.Run(context.Background()); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Errorf("zero Janitor: Run = %v, want ErrInvalidInput", err)
+	}
+	var none *luciapg.Janitor
+	if err := none.Run(context.Background()); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Errorf("nil *Janitor: Run = %v, want ErrInvalidInput", err)
+	}
+	if _, err := luciapg.NewJanitor(nil, luciapg.JanitorConfig{}); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Errorf("NewJanitor(nil): %v, want ErrInvalidInput", err)
 	}
 }
 
@@ -300,10 +342,7 @@ func TestJanitorWithoutLoggerLogsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := janitor.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer janitor.Stop()
+	stop := runJanitor(t, janitor)
 	deadline := time.Now().Add(waitDeadline)
 	for len(sessionIDs(t, pool)) != 0 {
 		if time.Now().After(deadline) {
@@ -311,7 +350,7 @@ func TestJanitorWithoutLoggerLogsNothing(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling the table, which signals nothing
 	}
-	janitor.Stop()
+	stop()
 	if records := global.all(); len(records) != 0 {
 		t.Errorf("the global logger got %d records, first %q", len(records), records[0].Message)
 	}

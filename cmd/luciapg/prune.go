@@ -70,25 +70,18 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 	}
 	bar := newProgress(c.stderr, c.stderrIsTerminal, "dead sessions deleted", summary.DeadSessions)
 	defer bar.finish()
-	for {
-		if ctx.Err() != nil {
-			summary.Interrupted = true
-			return summary, ctx.Err()
-		}
-		deleted, err := store.DeleteDeadSessionsBatch(ctx, nowMillis, batchSize)
-		if err != nil {
-			summary.Interrupted = ctx.Err() != nil
-			return summary, fmt.Errorf("deleting dead sessions: %w", err)
-		}
-		if deleted > 0 {
-			summary.Batches++
-			summary.Deleted += deleted
-			bar.update(summary.Deleted)
-		}
-		if deleted < int64(batchSize) {
-			return summary, nil
-		}
+	progress, err := store.PurgeDeadSessions(ctx, nowMillis, luciapg.PurgeOptions{
+		BatchSize:  batchSize,
+		AfterBatch: func(p luciapg.PurgeProgress) { bar.update(p.Deleted) },
+	})
+	summary.Deleted, summary.Batches = progress.Deleted, progress.Batches
+	if err != nil {
+		// Ctrl-C stops the purge between batches; what was deleted stays
+		// deleted and the summary says so.
+		summary.Interrupted = ctx.Err() != nil
+		return summary, fmt.Errorf("deleting dead sessions: %w", err)
 	}
+	return summary, nil
 }
 
 func printPruneSummary(c *cmdContext, s pruneSummary) {

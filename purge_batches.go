@@ -1,0 +1,90 @@
+package luciapg
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// PurgeOptions says how a purge deletes rows: how many per statement, how
+// long each statement may take, and whom to tell after each.
+type PurgeOptions struct {
+	// BatchSize is the number of rows deleted per statement, from 1 to
+	// math.MaxInt32. Each statement commits on its own (on a pool or
+	// connection), so no lock is held for the whole purge.
+	BatchSize int
+	// BatchTimeout bounds each statement; zero means only ctx bounds it. A
+	// statement that times out ends the purge with its error.
+	BatchTimeout time.Duration
+	// AfterBatch, when not nil, is called after each batch that deleted
+	// rows, with the purge's running totals: a progress report. The purge
+	// checks ctx before the next batch, so cancelling it here stops the
+	// purge between two batches.
+	AfterBatch func(PurgeProgress)
+}
+
+// PurgeProgress is what a purge has deleted so far.
+type PurgeProgress struct {
+	// Deleted is the number of rows deleted.
+	Deleted int64
+	// Batches is the number of statements that deleted at least one row.
+	Batches int
+}
+
+// purgeInBatches is luciapg's one batch loop: DeleteDeadSessions, the
+// Janitor and the CLI's sessions prune all purge through it. It calls
+// deleteBatch until a batch deletes fewer than opts.BatchSize rows, ctx is
+// done, or a batch fails, and returns what was deleted with the error. Any
+// other kind of stale row is purged by passing its own deleteBatch.
+func purgeInBatches(ctx context.Context, opts PurgeOptions, deleteBatch func(ctx context.Context, batchSize int32) (int64, error)) (PurgeProgress, error) {
+	if err := checkPurgeOptions(opts); err != nil {
+		return PurgeProgress{}, err
+	}
+	var progress PurgeProgress
+	for {
+		if err := ctx.Err(); err != nil {
+			return progress, err
+		}
+		n, err := runBatch(ctx, opts.BatchTimeout, func(ctx context.Context) (int64, error) {
+			return deleteBatch(ctx, int32(opts.BatchSize))
+		})
+		if n > 0 {
+			progress.Deleted += n
+			progress.Batches++
+			if opts.AfterBatch != nil {
+				opts.AfterBatch(progress)
+			}
+		}
+		if err != nil || n < int64(opts.BatchSize) {
+			return progress, err
+		}
+	}
+}
+
+// runBatch runs one batch under timeout, when there is one.
+func runBatch(ctx context.Context, timeout time.Duration, batch func(context.Context) (int64, error)) (int64, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	return batch(ctx)
+}
+
+func checkPurgeOptions(opts PurgeOptions) error {
+	if err := checkBatchSize(opts.BatchSize); err != nil {
+		return err
+	}
+	if opts.BatchTimeout < 0 {
+		return fmt.Errorf("%w: batch timeout %v is negative", ErrInvalidInput, opts.BatchTimeout)
+	}
+	return nil
+}
+
+func checkBatchSize(batchSize int) error {
+	if batchSize < 1 || batchSize > math.MaxInt32 {
+		return fmt.Errorf("%w: batch size %d is not between 1 and %d", ErrInvalidInput, batchSize, math.MaxInt32)
+	}
+	return nil
+}
