@@ -19,7 +19,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,11 +27,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
-	"github.com/luciapg/luciapg/internal/pgserver"
 )
 
 func main() {
@@ -52,16 +48,9 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	databaseURL := os.Getenv("DATABASE_URL")
-	if databaseURL == "" {
-		databaseURL = pgserver.LocalURL
-	}
-	if err := migrate(ctx, databaseURL); err != nil {
-		return err
-	}
-	pool, err := pgxpool.New(ctx, databaseURL)
+	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
-		return fmt.Errorf("connecting to the database: %w", err)
+		return err
 	}
 	defer pool.Close()
 

@@ -6,8 +6,34 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/luciapg/luciapg"
 )
+
+// localDatabaseURL is the database used when DATABASE_URL is unset: the
+// local server a developer machine runs, trust authentication on the
+// loopback interface.
+const localDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+// openDatabase connects to the database at connString (any connection
+// string pgx accepts; localDatabaseURL when empty), migrates it, and
+// returns a pool on it. A database that cannot be reached fails with one
+// line saying what to do (luciapg.Connect), never with the string itself.
+func openDatabase(ctx context.Context, connString string) (*pgxpool.Pool, error) {
+	if connString == "" {
+		connString = localDatabaseURL
+	}
+	pool, err := luciapg.Connect(ctx, connString)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, connString); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
 
 // appMigrationsTable records the example's own migrations, apart from
 // luciapg's (luciapg.MigrationsTable) and from an application's

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -51,5 +54,78 @@ WHERE table_name = 'auth_user' AND column_name = 'username'`).Scan(&nullable); e
 	}
 	if _, err := luciapg.New(pool).SetUser(ctx, luciapg.User{ID: "no-username"}, nil); err != nil {
 		t.Errorf("a user without a username: %v", err)
+	}
+}
+
+// TestOpenDatabaseSaysWhatIsWrong: the web app's start on a DATABASE_URL
+// that leads nowhere fails with one line saying what is wrong and what to
+// do, without the password.
+func TestOpenDatabaseSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	server, err := url.Parse(testdb.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := listener.Addr().String()
+	if err := listener.Close(); err != nil {
+		t.Fatal(err)
+	}
+	noDatabase, noRole := *server, *server
+	noDatabase.Path = "/luciapg_no_such_database"
+	noRole.User = url.UserPassword("luciapg_no_such_role", "hunter2")
+	tests := []struct {
+		name, databaseURL string
+		want              []string
+	}{
+		{"refused port", "postgres://admin:hunter2@" + refused + "/app?connect_timeout=5",
+			[]string{"server not reachable at " + refused, "start PostgreSQL or set DATABASE_URL"}},
+		{"missing database", noDatabase.String(),
+			[]string{"database luciapg_no_such_database does not exist", "createdb luciapg_no_such_database"}},
+		{"missing role", noRole.String(),
+			[]string{"role luciapg_no_such_role does not exist", "createuser luciapg_no_such_role"}},
+		{"garbage", "hunter2 is my password",
+			[]string{"not a connection string"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pool, err := openDatabase(context.Background(), tt.databaseURL)
+			if err == nil {
+				pool.Close()
+				t.Fatal("openDatabase succeeded")
+			}
+			msg := err.Error()
+			for _, want := range tt.want {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not say %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "hunter2") {
+				t.Errorf("error is not one line without the password: %q", msg)
+			}
+		})
+	}
+}
+
+// TestOpenDatabaseWithoutSSLMode: a plain URL, as a new user writes it,
+// migrates and serves.
+func TestOpenDatabaseWithoutSSLMode(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(testdb.NewEmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.RawQuery = ""
+	pool, err := openDatabase(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("openDatabase(%s): %v", u.Redacted(), err)
+	}
+	defer pool.Close()
+	if _, err := luciapg.New(pool).SetUser(context.Background(), luciapg.User{ID: "u1", Attributes: map[string]any{"username": "ada"}}, nil); err != nil {
+		t.Fatalf("SetUser with the example's username column: %v", err)
 	}
 }
