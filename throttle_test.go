@@ -3,6 +3,9 @@ package luciapg_test
 import (
 	"context"
 	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/dbgen"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/memadapter"
 )
 
 // throttleT0 is the fake clock's start: CountAttempt takes the time from
@@ -277,5 +281,123 @@ func TestDeleteStaleAttemptsUsesTheIndex(t *testing.T) {
 	}
 	if !strings.Contains(plan.String(), "luciapg_attempt_throttle_blocked_until_idx") {
 		t.Fatalf("the purge's plan does not use the blocked_until index:\n%s", plan.String())
+	}
+}
+
+// TestThrottlePolicyDelay: the contract's example policy gives five free
+// attempts, then 1 s, 2 s, 4 s … capped; extreme policies neither overflow
+// nor lose the cap.
+func TestThrottlePolicyDelay(t *testing.T) {
+	t.Parallel()
+	p := luciapg.ThrottlePolicy{FreeAttempts: 5, BaseDelay: time.Second, MaxDelay: 15 * time.Minute, Window: time.Hour}
+	want := map[int]time.Duration{
+		0: 0, 1: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 7: 4 * time.Second, 8: 8 * time.Second,
+		14: 512 * time.Second, 15: 15 * time.Minute, 100: 15 * time.Minute, math.MaxInt: 15 * time.Minute,
+	}
+	for attempts, delay := range want {
+		if got := p.Delay(attempts); got != delay {
+			t.Errorf("Delay(%d) = %v, want %v", attempts, got, delay)
+		}
+	}
+	longest := time.Duration(math.MaxInt64)
+	extreme := luciapg.ThrottlePolicy{FreeAttempts: 0, BaseDelay: time.Microsecond, MaxDelay: longest, Window: longest}
+	previous := time.Duration(0)
+	for attempts := range 100 {
+		got := extreme.Delay(attempts)
+		if got < previous || got > longest || got%time.Microsecond != 0 {
+			t.Fatalf("Delay(%d) = %v after %v: not growing, over MaxDelay, or finer than a microsecond", attempts, got, previous)
+		}
+		previous = got
+	}
+	if previous != longest.Truncate(time.Microsecond) {
+		t.Fatalf("Delay(99) = %v, want MaxDelay to the microsecond", previous)
+	}
+	fine := luciapg.ThrottlePolicy{FreeAttempts: 1, BaseDelay: time.Second + 999*time.Nanosecond, MaxDelay: time.Hour, Window: time.Hour}
+	if got := fine.Delay(2); got != 2*time.Second {
+		t.Fatalf("Delay with a BaseDelay finer than a microsecond = %v, want 2s", got)
+	}
+}
+
+// TestThrottlePolicyValidate: each way a policy can be wrong is refused
+// with ErrInvalidInput and a message naming the field.
+func TestThrottlePolicyValidate(t *testing.T) {
+	t.Parallel()
+	good := luciapg.ThrottlePolicy{FreeAttempts: 5, BaseDelay: time.Second, MaxDelay: 15 * time.Minute, Window: time.Hour}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("the contract's example policy: %v", err)
+	}
+	edge := luciapg.ThrottlePolicy{FreeAttempts: 0, BaseDelay: time.Microsecond, MaxDelay: time.Microsecond, Window: time.Microsecond}
+	if err := edge.Validate(); err != nil {
+		t.Fatalf("the smallest policy: %v", err)
+	}
+	for field, bad := range map[string]luciapg.ThrottlePolicy{
+		"FreeAttempts": {FreeAttempts: -1, BaseDelay: time.Second, MaxDelay: time.Minute, Window: time.Hour},
+		"BaseDelay":    {FreeAttempts: 5, BaseDelay: 999 * time.Nanosecond, MaxDelay: time.Minute, Window: time.Hour},
+		"MaxDelay":     {FreeAttempts: 5, BaseDelay: time.Minute, MaxDelay: time.Second, Window: time.Hour},
+		"Window":       {FreeAttempts: 5, BaseDelay: time.Second, MaxDelay: time.Hour, Window: time.Hour - 1},
+	} {
+		err := bad.Validate()
+		if !errors.Is(err, luciapg.ErrInvalidInput) || !strings.Contains(err.Error(), field) {
+			t.Errorf("a bad %s: %v, want ErrInvalidInput naming it", field, err)
+		}
+	}
+}
+
+// TestThrottleStoreAgreesWithMemadapter: a long random run of attempts,
+// waits and resets on a few keys under a few policies gets the same answer
+// from the Store and from memadapter at every step, so tests of an
+// application on memadapter hold on PostgreSQL.
+func TestThrottleStoreAgreesWithMemadapter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := luciapg.New(testdb.Pool(t, testdb.NewURL(t), 2))
+	mem := memadapter.New()
+	policies := []luciapg.ThrottlePolicy{
+		{FreeAttempts: 3, BaseDelay: 500 * time.Millisecond, MaxDelay: 10 * time.Second, Window: time.Minute},
+		{FreeAttempts: 0, BaseDelay: 1500 * time.Microsecond, MaxDelay: 5 * time.Second, Window: 5 * time.Second},
+		{FreeAttempts: 1, BaseDelay: time.Second, MaxDelay: time.Second, Window: 30 * time.Second},
+	}
+	keys := []string{"key:a", "key:b", "addr:192.0.2.9"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := throttleT0
+	refused, counted := 0, 0
+	for step := range 600 {
+		key := keys[rng.IntN(len(keys))]
+		p := policies[slices.Index(keys, key)]
+		switch op := rng.IntN(20); {
+		case op == 0:
+			for _, th := range []luciapg.AttemptThrottle{store, mem} {
+				if err := th.ResetAttempts(ctx, key); err != nil {
+					t.Fatal(err)
+				}
+			}
+		default:
+			// Waits of up to a second, to the nanosecond; one step in
+			// twenty waits a minute more, past every policy's window.
+			now = now.Add(time.Duration(rng.Int64N(int64(time.Second))))
+			if op == 1 {
+				now = now.Add(time.Minute)
+			}
+			fromStore, err := store.CountAttempt(ctx, key, now, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromMem, err := mem.CountAttempt(ctx, key, now, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fromStore != fromMem {
+				t.Fatalf("step %d, %s at %v: the Store says retry after %v, memadapter %v", step, key, now, fromStore, fromMem)
+			}
+			if fromStore > 0 {
+				refused++
+			} else {
+				counted++
+			}
+		}
+	}
+	// The run compared both outcomes, not one kind only.
+	if refused < 100 || counted < 100 {
+		t.Fatalf("the run had %d refused and %d counted attempts; too few of one kind to compare", refused, counted)
 	}
 }
