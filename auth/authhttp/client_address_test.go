@@ -61,7 +61,10 @@ func TestClientAddress(t *testing.T) {
 func TestMiddlewareThrottlesLoginsPerAddress(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
-		a := auth.New(adapter, auth.Config{AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
+		// A stopped clock: the block must not run out between attempts,
+		// however slow the machine.
+		c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		a := auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: plainHasher{}, AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
 		sessions := authhttp.New(a, authhttp.Config{ClientAddressHeader: "X-Forwarded-For"})
 		var seenAddress string
 		handler := sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +104,14 @@ func TestMiddlewareThrottlesLoginsPerAddress(t *testing.T) {
 		}
 	})
 }
+
+// plainHasher stores passwords as they are: these tests are about HTTP,
+// and scrypt would only slow them down (seconds under the race detector).
+type plainHasher struct{}
+
+func (plainHasher) Hash(password string) (string, error) { return "plain:" + password, nil }
+
+func (plainHasher) Verify(hash, password string) (bool, error) { return hash == "plain:"+password, nil }
 
 func TestTooManyAttempts(t *testing.T) {
 	t.Parallel()
