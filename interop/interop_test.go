@@ -160,6 +160,37 @@ func TestLuciaV1Interop(t *testing.T) {
 		}
 	})
 
+	t.Run("key without a password created by Lucia opens in Go only without a password login", func(t *testing.T) {
+		t.Parallel()
+		db := newSharedDatabase(t)
+		userID := db.lucia.createUser("username", "grace", ptr("pw"))
+		db.lucia.createKey(userID, "github", "1024", nil)
+
+		// Lucia v1 opens such a key with any password or none; Go's
+		// password login must not, or an empty password would log in to
+		// every OAuth account.
+		for _, password := range []string{"", "anything"} {
+			if _, err := db.goApp.UseKey(t.Context(), "github", "1024", password); !errors.Is(err, auth.ErrInvalidPassword) {
+				t.Errorf("Go UseKey on Lucia's passwordless key with password %q: %v, want ErrInvalidPassword", password, err)
+			}
+		}
+		key, err := db.goApp.UsePasswordlessKey(t.Context(), "github", "1024")
+		if err != nil {
+			t.Fatalf("Go UsePasswordlessKey on Lucia's passwordless key: %v", err)
+		}
+		want := auth.Key{ProviderID: "github", ProviderUserID: "1024", UserID: userID}
+		if key != want {
+			t.Fatalf("Go UsePasswordlessKey = %+v, want %+v", key, want)
+		}
+		if _, err := db.goApp.UsePasswordlessKey(t.Context(), "username", "grace"); !errors.Is(err, auth.ErrInvalidPassword) {
+			t.Errorf("Go UsePasswordlessKey on Lucia's password key: %v, want ErrInvalidPassword", err)
+		}
+		// The key is untouched for Lucia.
+		if _, err := db.lucia.useKey("github", "1024", nil); err != nil {
+			t.Errorf("Lucia useKey on its passwordless key after Go's attempts: %v", err)
+		}
+	})
+
 	t.Run("session created by Go is active in Lucia", func(t *testing.T) {
 		t.Parallel()
 		db := newSharedDatabase(t)
@@ -222,8 +253,11 @@ func TestLuciaV1Interop(t *testing.T) {
 		}
 		wantFreshLifetimes(t, "Go's renewal", renewed.ActiveExpires.UnixMilli(), renewed.IdleExpires.UnixMilli(), before, after)
 
-		// Whatever id Go's renewal leaves — a new one, or the same one
-		// extended in place — Lucia takes it as an active session, as is.
+		// Go renews in place: the id Lucia issued stays, with later
+		// expiries, and Lucia takes it as an active session, as is.
+		if renewed.ID != created.SessionID {
+			t.Fatal("Go's renewal changed the session id; it extends the session in place")
+		}
 		luciaSession, err := db.lucia.validateSession(renewed.ID)
 		if err != nil {
 			t.Fatalf("Lucia validateSession of the session Go renewed: %v", err)
@@ -233,27 +267,15 @@ func TestLuciaV1Interop(t *testing.T) {
 		}
 		wantSameSession(t, renewed, luciaSession)
 
+		// No second row: nothing is left for either side to clean up.
 		rows := db.countSessions(t, userID)
 		live, err := db.lucia.getAllUserSessions(userID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameID := renewed.ID == created.SessionID
-		t.Logf("Go's renewal kept the session id: %t; the user has %d session rows, %d live for Lucia", sameID, rows, len(live))
-		if sameID {
-			if rows != 1 || len(live) != 1 {
-				t.Fatalf("renewed in place, the user has %d session rows (%d live for Lucia), want 1", rows, len(live))
-			}
-			return
-		}
-		// A renewal with a new id leaves the old session to its own idle
-		// expiry (luciapg's documented deviation): still there, still idle.
-		if rows != 2 || len(live) != 2 {
-			t.Fatalf("renewed with a new id, the user has %d session rows (%d live for Lucia), want 2", rows, len(live))
-		}
-		old, err := db.lucia.getSession(created.SessionID)
-		if err != nil || old.State != "idle" {
-			t.Fatalf("Lucia getSession of the replaced session: state %q, %v; want idle", old.State, err)
+		t.Logf("after Go's renewal the user has %d session rows, %d live for Lucia", rows, len(live))
+		if rows != 1 || len(live) != 1 {
+			t.Fatalf("after Go's renewal the user has %d session rows (%d live for Lucia), want 1", rows, len(live))
 		}
 	})
 

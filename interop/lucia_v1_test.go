@@ -260,14 +260,6 @@ func (l *luciaV1) createSession(userID string) luciaSession {
 	return s
 }
 
-// getSession reads a session without renewing it.
-func (l *luciaV1) getSession(sessionID string) (luciaSession, error) {
-	l.t.Helper()
-	var s luciaSession
-	err := l.call("getSession", map[string]any{"sessionId": sessionID}, &s)
-	return s, err
-}
-
 // validateSession is Lucia's validateSession: an idle session comes back
 // renewed, fresh and with a new id.
 func (l *luciaV1) validateSession(sessionID string) (luciaSession, error) {
