@@ -3,6 +3,7 @@ package interop
 import (
 	"context"
 	"errors"
+	"regexp"
 	"testing"
 	"time"
 
@@ -78,6 +79,24 @@ func (db sharedDatabase) createGoUser(t *testing.T, name, password string) lucia
 	return user
 }
 
+// luciaHashFormat is Lucia v1's scrypt hash: "s2", a 16-character salt and
+// the 64-byte key in hex.
+var luciaHashFormat = regexp.MustCompile(`^s2:[a-zA-Z0-9]{16}:[0-9a-f]{128}$`)
+
+// wantLuciaHash checks that the key's stored hash has Lucia v1's format
+// (without ever printing the hash).
+func (db sharedDatabase) wantLuciaHash(t *testing.T, keyID string) {
+	t.Helper()
+	var hash *string
+	if err := db.pool.QueryRow(context.Background(),
+		`SELECT hashed_password FROM auth_key WHERE id = $1`, keyID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
+	if hash == nil || !luciaHashFormat.MatchString(*hash) {
+		t.Errorf("the stored hash of %s is not in Lucia v1's s2:<salt>:<key> format", keyID)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // wantSameSession checks that Go and Lucia describe one session alike: id,
@@ -117,6 +136,7 @@ func TestLuciaV1Interop(t *testing.T) {
 		if len(user.ID) != 15 {
 			t.Errorf("Go made a user id of %d characters, Lucia v1 makes 15", len(user.ID))
 		}
+		db.wantLuciaHash(t, "username:ada")
 		if err := db.lucia.getUser(user.ID); err != nil {
 			t.Fatalf("Lucia getUser of the Go user: %v", err)
 		}
@@ -145,6 +165,7 @@ func TestLuciaV1Interop(t *testing.T) {
 		if len(userID) != 15 {
 			t.Errorf("Lucia made a user id of %d characters, want 15", len(userID))
 		}
+		db.wantLuciaHash(t, "username:grace")
 		key, err := db.goApp.UseKey(t.Context(), "username", "grace", password)
 		if err != nil {
 			t.Fatalf("Go UseKey with the right password: %v", err)
