@@ -154,9 +154,13 @@ func TestBrowserJourney(t *testing.T) {
 	laptop.wantLocation("/account")
 	app.clock.Advance(3 * 24 * time.Hour) // past the 24 h active period: idle
 	laptop.wantLocationAfterOpen("/account", "/account")
-	// Renewed: this device's session is a new, active one.
+	// Renewed in place: this device's session is active again, and it is
+	// still the only one.
 	laptop.wantText("#sessions tbody tr:first-child", "(this device)")
 	laptop.wantText("#sessions tbody tr:first-child", "active")
+	if n := app.sessionCount(t, alice); n != 1 {
+		t.Fatalf("after renewal alice has %d sessions, want 1", n)
+	}
 	app.clock.Advance(15 * 24 * time.Hour) // past the renewed session's idle period: dead
 	laptop.wantLocationAfterOpen("/account", "/login?m=expired")
 	laptop.wantText("#error", "Your session has expired")
