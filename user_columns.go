@@ -52,6 +52,18 @@ func attributeNames(attributes map[string]any) ([]string, error) {
 	return names, nil
 }
 
+// CheckAttributes returns the error SetUser and UpdateUserAttributes give
+// for attributes before any SQL, or nil: a name that cannot address exactly
+// one column (empty, "id", a NUL byte or invalid UTF-8, longer than
+// PostgreSQL's 63-byte identifiers) or a string value text cannot hold. Like
+// the checks in input.go, it is exported so other adapters refuse the same
+// attributes. A name that is merely unknown passes: that is the storage's
+// own error.
+func CheckAttributes(attributes map[string]any) error {
+	_, err := attributeNames(attributes)
+	return err
+}
+
 // checkAttributeName refuses names that cannot address exactly one column.
 // Any other name, quotes and semicolons included, is quoted safely and left
 // for PostgreSQL to resolve (an unknown column is its error 42703).

@@ -115,6 +115,25 @@ var inputCases = []testCase{
 		wantErr(t, "UpdateKeyPassword", err, luciapg.ErrInvalidInput)
 		c.wantStoredKey(t, stored)
 	}},
+	{"I8", "attributes that cannot address one column or hold a value are refused", func(t *testing.T, c *caseEnv) {
+		u := c.seedUser(t)
+		for what, attributes := range map[string]map[string]any{
+			"an empty name":            {"": "x"},
+			"the name id":              {"id": "other"},
+			"a name with a NUL byte":   {"nick\x00name": "x"},
+			"a name over 63 bytes":     {strings.Repeat("n", 64): "x"},
+			"a value with a NUL byte":  {"nickname": "Ada\x00"},
+			"a value of invalid UTF-8": {"nickname": "Ada\xff"},
+		} {
+			fresh := newFixtureUser()
+			_, err := c.adapter.SetUser(c.ctx, luciapg.User{ID: fresh.ID, Attributes: attributes}, nil)
+			wantErr(t, "SetUser with "+what, err, luciapg.ErrInvalidInput)
+			c.wantNoUser(t, fresh.ID)
+			_, err = c.adapter.UpdateUserAttributes(c.ctx, u.ID, attributes)
+			wantErr(t, "UpdateUserAttributes with "+what, err, luciapg.ErrInvalidInput)
+		}
+		c.wantStoredUser(t, u.stored())
+	}},
 	{"I7", "lookups of ids that cannot be stored find nothing", func(t *testing.T, c *caseEnv) {
 		u := c.seedUser(t)
 		s := c.seedSession(t, u.ID)

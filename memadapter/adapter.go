@@ -128,11 +128,15 @@ func (a *Adapter) GetUser(_ context.Context, userID string) (luciapg.User, error
 }
 
 // SetUser implements luciapg.UserAdapter. Like the PostgreSQL Store, it
-// refuses what luciapg.CheckUserID and luciapg.CheckKey refuse, gives a key
+// refuses what luciapg.CheckUserID, luciapg.CheckAttributes and
+// luciapg.CheckKey refuse, gives a key
 // with an empty UserID the user's id and refuses a key for another user,
 // all with luciapg.ErrInvalidInput.
 func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key) (luciapg.User, error) {
 	if err := luciapg.CheckUserID(user.ID); err != nil {
+		return luciapg.User{}, err
+	}
+	if err := luciapg.CheckAttributes(user.Attributes); err != nil {
 		return luciapg.User{}, err
 	}
 	var k luciapg.Key
@@ -172,8 +176,12 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 	return userFrom(user.ID, row), nil
 }
 
-// UpdateUserAttributes implements luciapg.UserAdapter.
+// UpdateUserAttributes implements luciapg.UserAdapter, refusing what
+// luciapg.CheckAttributes refuses.
 func (a *Adapter) UpdateUserAttributes(_ context.Context, userID string, attributes map[string]any) (luciapg.User, error) {
+	if err := luciapg.CheckAttributes(attributes); err != nil {
+		return luciapg.User{}, err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	row, ok := a.users[userID]
