@@ -17,16 +17,16 @@ import (
 // versions its package-lock.json pins (checked on start, so a stale
 // node_modules cannot pass for the real thing).
 const (
-	luciaDir                  = "lucia-v1"
-	luciaScript               = "lucia.js"
-	wantLuciaAuthVersion      = "1.8.0"
-	wantAdapterPostgreVersion = "1.0.1"
-	installHint               = "run `npm ci --prefix interop/lucia-v1` from the repository root (`make test` does it)"
+	luciaDir                     = "lucia-v1"
+	luciaScript                  = "lucia.js"
+	wantLuciaAuthVersion         = "1.8.0"
+	wantAdapterPostgresqlVersion = "1.0.1"
+	installHint                  = "run `npm ci --prefix interop/lucia-v1` from the repository root (`make test` does it)"
 )
 
 // luciaCallTimeout bounds one command, so a hung node process fails its test
-// instead of the whole run's timeout. Lucia's scrypt, in pure JavaScript,
-// takes well under a second.
+// instead of waiting for the whole run's timeout. The slowest command,
+// Lucia's scrypt in pure JavaScript, takes about a second on a busy machine.
 const luciaCallTimeout = 30 * time.Second
 
 // luciaV1 is a running Lucia v1 app (lucia-v1/lucia.js) on one database.
@@ -129,9 +129,9 @@ func startLuciaV1(t testing.TB, node, databaseURL string) *luciaV1 {
 		AdapterPostgresql string `json:"adapterPostgresql"`
 	}
 	l.mustCall("versions", nil, &versions)
-	if versions.LuciaAuth != wantLuciaAuthVersion || versions.AdapterPostgresql != wantAdapterPostgreVersion {
+	if versions.LuciaAuth != wantLuciaAuthVersion || versions.AdapterPostgresql != wantAdapterPostgresqlVersion {
 		t.Fatalf("interop/lucia-v1/node_modules has lucia-auth %s and @lucia-auth/adapter-postgresql %s, want %s and %s: %s",
-			versions.LuciaAuth, versions.AdapterPostgresql, wantLuciaAuthVersion, wantAdapterPostgreVersion, installHint)
+			versions.LuciaAuth, versions.AdapterPostgresql, wantLuciaAuthVersion, wantAdapterPostgresqlVersion, installHint)
 	}
 	return l
 }
