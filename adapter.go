@@ -117,11 +117,24 @@ type Adapter interface {
 // counted attempt, then doubling with each further one, never more than
 // MaxDelay. A key whose last counted attempt is older than Window starts
 // again from zero.
+//
+// With FreeAttempts 5, BaseDelay 1 s and MaxDelay 15 minutes, five attempts
+// pass at once, the 6th must come at least 1 s after the 5th, the 7th 2 s
+// after the 6th, then 4 s, 8 s … up to 15 minutes. [ThrottlePolicy.Delay]
+// computes the delays and [ThrottlePolicy.Validate] lists what a policy
+// must satisfy.
 type ThrottlePolicy struct {
+	// FreeAttempts is how many counted attempts pass without waiting. The
+	// first attempt always passes: with 0, it already blocks the key, for
+	// 2 × BaseDelay.
 	FreeAttempts int
-	BaseDelay    time.Duration
-	MaxDelay     time.Duration
-	Window       time.Duration
+	// BaseDelay is the first delay; at least a microsecond.
+	BaseDelay time.Duration
+	// MaxDelay caps the doubling; at least BaseDelay.
+	MaxDelay time.Duration
+	// Window is how long a key's count lasts after its last counted
+	// attempt; at least MaxDelay, so no block outlasts the count behind it.
+	Window time.Duration
 }
 
 // AttemptThrottle records attempts to guess a secret (a password, a
