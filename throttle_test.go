@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -400,4 +401,29 @@ func TestThrottleStoreAgreesWithMemadapter(t *testing.T) {
 	if refused < 100 || counted < 100 {
 		t.Fatalf("the run had %d refused and %d counted attempts; too few of one kind to compare", refused, counted)
 	}
+}
+
+// BenchmarkCountAttempt measures one counted attempt: on a fresh key each
+// time (an insert) and on one key hammered while blocked (a refused
+// attempt, the path an attacker drives).
+func BenchmarkCountAttempt(b *testing.B) {
+	ctx := context.Background()
+	store := luciapg.New(testdb.Pool(b, testdb.NewURL(b), 4))
+	p := luciapg.ThrottlePolicy{FreeAttempts: 5, BaseDelay: time.Second, MaxDelay: 15 * time.Minute, Window: time.Hour}
+	b.Run("fresh key", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := store.CountAttempt(ctx, fmt.Sprintf("addr:bench-%d", i), throttleT0, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("blocked key", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := store.CountAttempt(ctx, "key:bench", throttleT0, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
