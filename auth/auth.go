@@ -2,7 +2,6 @@ package auth
 
 import (
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -117,8 +116,9 @@ type Auth struct {
 	addressThrottle luciapg.ThrottlePolicy
 
 	// dummyHash is what a refused UseKey verifies against (see
-	// spendVerification); made on first use by a custom hasher.
-	dummyMu   sync.Mutex
+	// spendVerification); made on first use by a custom hasher, under
+	// dummyLock (one token).
+	dummyLock chan struct{}
 	dummyHash string
 }
 
@@ -139,6 +139,7 @@ func New(adapter luciapg.Adapter, cfg Config) *Auth {
 		throttle:         cfg.AttemptThrottle,
 		keyThrottle:      withDefaults(cfg.KeyThrottle, defaultKeyThrottle),
 		addressThrottle:  withDefaults(cfg.AddressThrottle, defaultAddressThrottle),
+		dummyLock:        make(chan struct{}, 1),
 	}
 	if a.now == nil {
 		a.now = time.Now

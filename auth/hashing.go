@@ -90,8 +90,14 @@ func (a *Auth) spendVerification(ctx context.Context, password string) error {
 // when the hasher is not scrypt (whose dummy is the constant
 // scryptDummyHash). A failure is not remembered: the next call tries again.
 func (a *Auth) dummy(ctx context.Context) (string, error) {
-	a.dummyMu.Lock()
-	defer a.dummyMu.Unlock()
+	// A one-token channel rather than a mutex: waiting for the first
+	// caller to make the hash must end with the waiter's context.
+	select {
+	case a.dummyLock <- struct{}{}:
+		defer func() { <-a.dummyLock }()
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 	if a.dummyHash != "" {
 		return a.dummyHash, nil
 	}
