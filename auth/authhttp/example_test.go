@@ -25,6 +25,9 @@ func ExampleSessions_Middleware() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		key, err := a.UseKey(r.Context(), "email", r.FormValue("email"), r.FormValue("password"))
+		if authhttp.TooManyAttempts(w, err) { // 429 with Retry-After
+			return
+		}
 		if err != nil {
 			http.Error(w, "wrong email or password", http.StatusUnauthorized)
 			return
