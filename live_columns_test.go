@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -207,5 +208,65 @@ func TestLiveAttributeColumnsInCallersTransaction(t *testing.T) {
 				t.Errorf("%s: committing the caller's transaction on connection %d: %v", change.ddl, i, err)
 			}
 		})
+	}
+}
+
+// TestLiveAttributeColumnsUnderLoad adds and drops a column again and
+// again while workers keep calling user-returning methods on the pool, as
+// requests do during a deployment. No call may fail.
+func TestLiveAttributeColumnsUnderLoad(t *testing.T) {
+	t.Parallel()
+	pool := liveColumnsPool(t)
+	store := luciapg.New(pool)
+	ctx, cancel := context.WithCancel(callContext(t))
+	defer cancel()
+	calls := userReturningCalls()
+	succeeded := make(chan struct{}, 1024)
+	errs := make(chan error, 64)
+	var wg sync.WaitGroup
+	for w := range 2 * liveColumnsPoolSize {
+		wg.Go(func() {
+			for n := 0; ctx.Err() == nil; n++ {
+				c := calls[n%len(calls)]
+				_, err := c.call(ctx, store, fmt.Sprintf("load_%d_%d", w, n))
+				switch {
+				case ctx.Err() != nil:
+					return
+				case err != nil:
+					errs <- fmt.Errorf("%s: %w", c.name, err)
+					return
+				}
+				select {
+				case succeeded <- struct{}{}:
+				default:
+				}
+			}
+		})
+	}
+	// waitForCalls waits for n more successful calls, or a failure.
+	waitForCalls := func(n int) {
+		t.Helper()
+		for range n {
+			select {
+			case <-succeeded:
+			case err := <-errs:
+				t.Fatalf("a call failed while the columns changed: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("calls stopped: %v", ctx.Err())
+			}
+		}
+	}
+	waitForCalls(4 * len(calls))
+	for range 5 {
+		alterUsers(t, pool, "ALTER TABLE auth_user ADD COLUMN live_extra text")
+		waitForCalls(4 * len(calls))
+		alterUsers(t, pool, "ALTER TABLE auth_user DROP COLUMN live_extra")
+		waitForCalls(4 * len(calls))
+	}
+	cancel()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a call failed while the columns changed: %v", err)
 	}
 }

@@ -13,19 +13,27 @@ import (
 // statement once per connection and caches it; once the columns change,
 // PostgreSQL refuses to run the cached statement ("cached plan must not
 // change result type", SQLSTATE 0A000) before it executes anything, and pgx
-// drops it from the cache. So the Store runs such a statement again, once,
-// on the same connection, where pgx now prepares it afresh.
+// drops it from the cache. So the Store runs such a statement again on the
+// same connection, where pgx now prepares it afresh: once is enough unless
+// another change to auth_user commits between that prepare and the
+// execution, a round trip later, hence maxStalePlanRetries.
 //
 // In a caller's transaction the refused statement would abort the whole
 // transaction, so there the statement runs behind a savepoint, sent in the
 // same round trip: on 0A000 the Store rolls back to the savepoint and runs
-// the statement again. Each of these calls is a subtransaction; a
-// transaction making thousands of SetUser calls would be better split.
+// the statement again (once: preparing it inside the transaction locks
+// auth_user against further changes until the transaction ends). Each of
+// these calls is a subtransaction; a transaction making thousands of
+// SetUser calls would be better split.
 
 // userRowSavepoint is the savepoint around a user-returning statement in a
 // caller's transaction. A caller's savepoint of the same name is shadowed
 // only until the Store releases its own.
 const userRowSavepoint = "luciapg_user_row"
+
+// maxStalePlanRetries is how often a user-returning statement refused as a
+// stale plan runs again outside a caller's transaction.
+const maxStalePlanRetries = 2
 
 // queryUser runs a statement returning at most one auth_user row. notFound
 // is returned when there is none.
@@ -74,10 +82,10 @@ type userRow struct {
 }
 
 // queryUserRowRetrying runs the statement on db, a connection or one of a
-// pool's, and once more if the columns changed since it was prepared.
+// pool's, and again while the columns changed since it was prepared.
 func queryUserRowRetrying(ctx context.Context, db DB, first int, sql string, args []any) userRow {
 	row := queryUserRow(ctx, db, first, sql, args)
-	if isStalePlan(row.err) {
+	for retry := 0; retry < maxStalePlanRetries && isStalePlan(row.err); retry++ {
 		row = queryUserRow(ctx, db, first, sql, args)
 	}
 	return row
