@@ -205,15 +205,15 @@ type execer interface {
 // dbmate's definition, and returns the versions it records.
 func (m *migrator) appliedVersions(ctx context.Context, db execer) (map[string]bool, error) {
 	if _, err := db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+m.table+" (version varchar PRIMARY KEY)"); err != nil {
-		return nil, fmt.Errorf("creating the migrations table: %w", err)
+		return nil, fmt.Errorf("creating the migrations table: %w", stopped(ctx, err))
 	}
 	rows, err := db.Query(ctx, "SELECT version FROM "+m.table)
 	if err != nil {
-		return nil, fmt.Errorf("reading the migrations table: %w", err)
+		return nil, fmt.Errorf("reading the migrations table: %w", stopped(ctx, err))
 	}
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("reading the migrations table: %w", err)
+		return nil, fmt.Errorf("reading the migrations table: %w", stopped(ctx, err))
 	}
 	applied := make(map[string]bool, len(versions))
 	for _, v := range versions {
@@ -229,7 +229,7 @@ func (m *migrator) apply(ctx context.Context, db execer, file migrationFile) err
 		return err
 	}
 	if err := m.record(ctx, db, file); err != nil {
-		return fmt.Errorf("%s: recording it in the migrations table: %w", file.name, err)
+		return fmt.Errorf("%s: recording it in the migrations table: %w", file.name, stopped(ctx, err))
 	}
 	return nil
 }
