@@ -54,8 +54,11 @@ func (m *migrator) waitForLock(ctx context.Context, lockSQL string) (pgx.Tx, err
 		if err != nil {
 			return nil, fmt.Errorf("waiting for the migration lock: %w", stopped(ctx, err))
 		}
-		var previous, set string
-		err = tx.QueryRow(ctx, "SELECT current_setting('lock_timeout'), set_config('lock_timeout', $1, true)", lockWaitSlice).Scan(&previous, &set)
+		var previous string
+		err = tx.QueryRow(ctx, "SELECT current_setting('lock_timeout')").Scan(&previous)
+		if err == nil {
+			_, err = tx.Exec(ctx, "SELECT set_config('lock_timeout', $1, true)", lockWaitSlice)
+		}
 		if err == nil {
 			_, err = tx.Exec(ctx, lockSQL, migrationLockKey)
 		}

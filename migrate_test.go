@@ -283,3 +283,25 @@ func TestMigrateFSTransactionFalseConcurrently(t *testing.T) {
 		t.Errorf("things_name_idx valid = %v (%v), want a valid index built once", valid, err)
 	}
 }
+
+// TestMigrationsRunWithTheSessionsLockTimeout: the short lock_timeout used
+// while waiting for the migration lock does not reach the migrations; they
+// run with the connection's own (here, from the connection string).
+func TestMigrationsRunWithTheSessionsLockTimeout(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewEmptyURL(t)
+	check := func(want string) string {
+		return "-- migrate:up\nDO $$ BEGIN IF current_setting('lock_timeout') <> '" + want +
+			"' THEN RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF; END $$;\n-- migrate:down\n"
+	}
+	migrations := fstest.MapFS{
+		"1_in_transaction.sql": {Data: []byte(check("7s"))},
+		"2_alone.sql":          {Data: []byte(strings.Replace(check("7s"), "migrate:up", "migrate:up transaction:false", 1))},
+	}
+	if err := luciapg.MigrateFS(callContext(t), withQuery(mustParseURL(t, url), "lock_timeout", "7s"), migrations, "app_schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {
+		t.Errorf("recorded %v, want both", got)
+	}
+}
