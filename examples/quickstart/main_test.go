@@ -136,3 +136,26 @@ func closedPort(t *testing.T) string {
 	}
 	return addr
 }
+
+// TestQuickstartNeverPrintsThePassword: the Database line names user,
+// server and database, whatever the connection string's form, and never
+// its password (trust authentication ignores it, so the run succeeds).
+func TestQuickstartNeverPrintsThePassword(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(testdb.NewEmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, connString := range []string{
+		"host=" + u.Hostname() + " port=" + u.Port() + " user=" + u.User.Username() + " password=hunter2 dbname=" + strings.TrimPrefix(u.Path, "/"),
+		withUser(u, u.User.Username(), "hunter2"),
+	} {
+		var out strings.Builder
+		if err := run(context.Background(), &out, connString); err != nil {
+			t.Fatalf("quickstart: %v", err)
+		}
+		if strings.Contains(out.String(), "hunter2") {
+			t.Errorf("quickstart printed the password:\n%s", out.String())
+		}
+	}
+}
