@@ -12,6 +12,11 @@ const (
 	DefaultJanitorInterval     = 10 * time.Minute
 	DefaultJanitorBatchSize    = 1000
 	DefaultJanitorBatchTimeout = 10 * time.Second
+	// DefaultAttemptRetention is how long the janitor keeps an attempt
+	// throttle row after its last attempt and its block ended: the Window
+	// of the auth core's default throttle policies, after which the row
+	// would start again from zero anyway.
+	DefaultAttemptRetention = 24 * time.Hour
 )
 
 // JanitorConfig tells a Janitor how often and how hard to purge. Zero
@@ -28,12 +33,18 @@ type JanitorConfig struct {
 	// Logger receives a record per purge (Info when it deleted sessions,
 	// Debug when there were none, Warn when it failed). Nil logs nothing.
 	Logger *slog.Logger
+	// AttemptRetention is how long an attempt throttle row is kept after
+	// its last counted attempt and its block ended. Set it to at least the
+	// longest Window of the throttle policies in use (shorter would let a
+	// guesser's count restart early). Zero means DefaultAttemptRetention.
+	AttemptRetention time.Duration
 	// Now returns the time dead sessions are measured against; nil means
 	// time.Now.
 	Now func() time.Time
 }
 
-// Janitor purges dead sessions in the background, batch by batch as
+// Janitor purges dead sessions, and attempt throttle rows past
+// AttemptRetention, in the background, batch by batch as
 // Store.PurgeDeadSessions does, for as long as its Run runs. Make one with
 // NewJanitor. It holds no state between purges: Run may be called again
 // after it returned, and several Runs (in one process or many) may purge
@@ -52,8 +63,11 @@ func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: janitor store is nil", ErrInvalidInput)
 	}
-	if cfg.Interval < 0 || cfg.BatchTimeout < 0 {
-		return nil, fmt.Errorf("%w: janitor interval and batch timeout must not be negative", ErrInvalidInput)
+	if cfg.Interval < 0 || cfg.BatchTimeout < 0 || cfg.AttemptRetention < 0 {
+		return nil, fmt.Errorf("%w: janitor interval, batch timeout and attempt retention must not be negative", ErrInvalidInput)
+	}
+	if cfg.AttemptRetention == 0 {
+		cfg.AttemptRetention = DefaultAttemptRetention
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultJanitorInterval
@@ -99,11 +113,11 @@ func (j *Janitor) Run(ctx context.Context) error {
 }
 
 // purge is one round of the janitor's work: each kind of row that goes
-// stale is purged in turn, with a log record of its own. A further kind
-// (such as the attempt throttle's stale rows) is one more call here,
-// purging through purgeInBatches with the same options.
+// stale is purged in turn, with a log record of its own. A further kind is
+// one more call here, purging through purgeInBatches with the same options.
 func (j *Janitor) purge(ctx context.Context) {
 	j.purgeDeadSessions(ctx)
+	j.purgeStaleAttempts(ctx)
 }
 
 // options are the PurgeOptions of every purge the janitor runs.
@@ -115,6 +129,12 @@ func (j *Janitor) purgeDeadSessions(ctx context.Context) {
 	started := time.Now()
 	progress, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now().UnixMilli(), j.options())
 	j.logPurge(ctx, "dead sessions", progress, err, time.Since(started))
+}
+
+func (j *Janitor) purgeStaleAttempts(ctx context.Context) {
+	started := time.Now()
+	progress, err := j.store.PurgeStaleAttempts(ctx, j.cfg.Now().Add(-j.cfg.AttemptRetention), j.options())
+	j.logPurge(ctx, "stale attempt throttle rows", progress, err, time.Since(started))
 }
 
 // logPurge logs the outcome of one purge of what (such as "dead

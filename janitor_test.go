@@ -355,3 +355,60 @@ func TestJanitorWithoutLoggerLogsNothing(t *testing.T) {
 		t.Errorf("the global logger got %d records, first %q", len(records), records[0].Message)
 	}
 }
+
+// TestJanitorPurgesStaleAttempts: each purge also deletes the attempt
+// throttle rows whose last attempt and block ended more than
+// AttemptRetention ago, and keeps the others.
+func TestJanitorPurgesStaleAttempts(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	store := luciapg.New(pool)
+	ctx := context.Background()
+	now := fixedNow()
+	policy := luciapg.ThrottlePolicy{FreeAttempts: 1, BaseDelay: time.Minute, MaxDelay: time.Minute, Window: time.Hour}
+	for key, at := range map[string]time.Time{
+		"key:stale-1": now.Add(-3 * time.Hour),
+		"key:stale-2": now.Add(-2 * time.Hour),
+		"key:recent":  now.Add(-30 * time.Minute),
+	} {
+		if _, err := store.CountAttempt(ctx, key, at, policy); err != nil {
+			t.Fatalf("CountAttempt: %v", err)
+		}
+	}
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(store, luciapg.JanitorConfig{
+		Interval:         time.Hour, // only the purge at start runs
+		AttemptRetention: time.Hour,
+		Logger:           slog.New(logs),
+		Now:              fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJanitor(t, janitor)
+
+	r, _ := logs.waitFor(t, 0, func(r slog.Record) bool {
+		return r.Message == "luciapg: purged stale attempt throttle rows"
+	})
+	if got := attr(r, "deleted").Int64(); got != 2 {
+		t.Errorf("logged deleted=%d, want 2", got)
+	}
+	var left []string
+	rows, err := pool.Query(ctx, "SELECT throttle_key FROM luciapg_attempt_throttle ORDER BY throttle_key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, key)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0] != "key:recent" {
+		t.Errorf("rows left %q, want only key:recent", left)
+	}
+}

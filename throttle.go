@@ -126,31 +126,29 @@ func (s *Store) ResetAttempts(ctx context.Context, throttleKey string) error {
 
 // DeleteStaleAttempts deletes the throttle rows whose block and last
 // counted attempt both ended before olderThan, batchSize rows per
-// statement, and returns how many it deleted. Pass a time at least the
-// policy's Window ago: a row older than that would start again from zero
-// anyway, so deleting it changes no outcome. Like DeleteDeadSessions, each
-// batch commits by itself on a pool, rows being counted right now are
-// skipped rather than waited for, and on error the count already deleted
-// is returned with it.
+// statement, and returns how many it deleted. It is PurgeStaleAttempts
+// without a timeout or progress report.
 func (s *Store) DeleteStaleAttempts(ctx context.Context, olderThan time.Time, batchSize int) (int64, error) {
-	if err := checkBatchSize(batchSize); err != nil {
-		return 0, err
-	}
+	progress, err := s.PurgeStaleAttempts(ctx, olderThan, PurgeOptions{BatchSize: batchSize})
+	return progress.Deleted, err
+}
+
+// PurgeStaleAttempts deletes the throttle rows whose block and last counted
+// attempt both ended before olderThan, in batches as opts says, and returns
+// what it deleted. Pass a time at least the policy's Window ago: a row
+// older than that would start again from zero anyway, so deleting it
+// changes no outcome. Like PurgeDeadSessions, each batch commits by itself
+// on a pool, rows being counted right now are skipped rather than waited
+// for, and on error what was already deleted is returned with it.
+func (s *Store) PurgeStaleAttempts(ctx context.Context, olderThan time.Time, opts PurgeOptions) (PurgeProgress, error) {
 	cutoff := pgtype.Timestamptz{Time: olderThan, Valid: true}
-	var total int64
-	for {
+	return purgeInBatches(ctx, opts, func(ctx context.Context, batchSize int32) (int64, error) {
 		n, err := s.queries.DeleteStaleAttemptsBatch(ctx, dbgen.DeleteStaleAttemptsBatchParams{
 			Cutoff:    cutoff,
-			BatchSize: int32(batchSize),
+			BatchSize: batchSize,
 		})
-		total += n
-		if err != nil {
-			return total, interpretError(err)
-		}
-		if n < int64(batchSize) {
-			return total, nil
-		}
-	}
+		return n, interpretError(err)
+	})
 }
 
 // CountStaleAttempts returns how many throttle rows DeleteStaleAttempts
