@@ -136,13 +136,7 @@ func (s *Store) SetKey(ctx context.Context, key Key) error {
 	if err := CheckKey(key); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertKey(ctx, dbgen.InsertKeyParams{
-		ID:             key.ID,
-		UserID:         key.UserID,
-		PrimaryKey:     key.PrimaryKey,
-		HashedPassword: key.HashedPassword,
-		Expires:        key.Expires,
-	}))
+	return interpretError(s.queries.InsertKey(ctx, insertKeyParams(key)))
 }
 
 // UpdateKeyPassword implements UserAdapter.
@@ -198,7 +192,7 @@ func (s *Store) GetSession(ctx context.Context, sessionID string) (Session, erro
 	if err != nil {
 		return Session{}, rowError(err, ErrInvalidSessionID)
 	}
-	return Session(row), nil
+	return sessionFromRow(row), nil
 }
 
 // GetSessionsByUserID implements SessionAdapter, scanning with collectRows
@@ -218,7 +212,7 @@ func (s *Store) SetSession(ctx context.Context, session Session) error {
 	if err := CheckSession(session); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertSession(ctx, dbgen.InsertSessionParams(session)))
+	return interpretError(s.queries.InsertSession(ctx, insertSessionParams(session)))
 }
 
 // ExtendSession implements SessionAdapter with one UPDATE ... RETURNING
@@ -235,7 +229,7 @@ func (s *Store) ExtendSession(ctx context.Context, sessionID string, activeExpir
 	if err != nil {
 		return Session{}, rowError(err, ErrInvalidSessionID)
 	}
-	return Session(row), nil
+	return sessionFromRow(row), nil
 }
 
 // DeleteSession implements SessionAdapter.
@@ -279,8 +273,4 @@ func rowError(err, notFound error) error {
 		return notFound
 	}
 	return interpretError(err)
-}
-
-func keyFromRow(row dbgen.AuthKey) Key {
-	return Key(row)
 }
