@@ -12,6 +12,28 @@ SET xmloption = content;
 SET client_min_messages = warning;
 SET row_security = off;
 
+--
+-- Name: luciapg_session_cache_notify(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.luciapg_session_cache_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_LEVEL = 'STATEMENT' THEN
+        PERFORM pg_notify('luciapg_session_cache', '*');
+    ELSIF TG_TABLE_NAME = 'auth_session' THEN
+        PERFORM pg_notify('luciapg_session_cache',
+            's:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
+    ELSE
+        PERFORM pg_notify('luciapg_session_cache',
+            'u:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -119,7 +141,7 @@ ALTER TABLE ONLY public.luciapg_schema_migrations
 -- Name: auth_key_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX auth_key_user_id_idx ON public.auth_key USING btree (user_id);
+CREATE INDEX auth_key_user_id_idx ON public.auth_key USING btree (user_id, id);
 
 
 --
@@ -133,7 +155,7 @@ CREATE INDEX auth_session_idle_expires_idx ON public.auth_session USING btree (i
 -- Name: auth_session_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX auth_session_user_id_idx ON public.auth_session USING btree (user_id);
+CREATE INDEX auth_session_user_id_idx ON public.auth_session USING btree (user_id, id);
 
 
 --
@@ -141,6 +163,34 @@ CREATE INDEX auth_session_user_id_idx ON public.auth_session USING btree (user_i
 --
 
 CREATE INDEX luciapg_attempt_throttle_blocked_until_idx ON public.luciapg_attempt_throttle USING btree (blocked_until);
+
+
+--
+-- Name: auth_session luciapg_session_cache_session; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= ((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint)) EXECUTE FUNCTION public.luciapg_session_cache_notify();
+
+
+--
+-- Name: auth_session luciapg_session_cache_session_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON public.auth_session FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_notify();
+
+
+--
+-- Name: auth_user luciapg_session_cache_user; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER luciapg_session_cache_user AFTER DELETE OR UPDATE ON public.auth_user FOR EACH ROW EXECUTE FUNCTION public.luciapg_session_cache_notify();
+
+
+--
+-- Name: auth_user luciapg_session_cache_user_truncate; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON public.auth_user FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_notify();
 
 
 --
@@ -172,4 +222,5 @@ ALTER TABLE ONLY public.auth_session
 
 INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261126000000'),
-    ('20261201000000');
+    ('20261201000000'),
+    ('20261202000000');
