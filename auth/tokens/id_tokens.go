@@ -1,0 +1,184 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+// IDTokens issues and validates tokens that identify their user by
+// themselves, for links such as email verification or password reset:
+// @lucia-auth/tokens' idToken. Each is a single-use key without a password,
+// with the id "name:TOKEN", so a Lucia v1 app using idToken with the same
+// name reads and writes the same rows. It is safe for concurrent use.
+type IDTokens struct {
+	core      *auth.Auth
+	name      string
+	expiresIn time.Duration
+	length    int
+	generate  func(length int) (string, error)
+}
+
+// NewIDTokens returns the ID tokens called name (the keys' provider id,
+// such as "email-verification"), stored through core. It refuses a name
+// that is empty or contains ':', an ExpiresIn under a millisecond, and a
+// Length whose key ids could not be stored.
+func NewIDTokens(core *auth.Auth, name string, cfg IDTokenConfig) (*IDTokens, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if err := checkLifetime(cfg.ExpiresIn); err != nil {
+		return nil, err
+	}
+	length := positiveOr(cfg.Length, DefaultIDTokenLength)
+	if err := checkLength(name, length, 0); err != nil {
+		return nil, err
+	}
+	generate := cfg.Generate
+	if generate == nil {
+		generate = func(length int) (string, error) { return randomString(length, idTokenAlphabet) }
+	}
+	return &IDTokens{core: core, name: name, expiresIn: cfg.ExpiresIn, length: length, generate: generate}, nil
+}
+
+// Issue makes a new token for the user, valid for ExpiresIn. An unknown
+// user is ErrInvalidUserID.
+func (t *IDTokens) Issue(ctx context.Context, userID string) (Token, error) {
+	if !storableID(userID) {
+		return Token{}, ErrInvalidUserID
+	}
+	value, err := t.generate(t.length)
+	if err != nil {
+		return Token{}, err
+	}
+	key, err := t.core.CreateKey(ctx, userID, auth.CreateKeyParams{
+		ProviderID:     t.name,
+		ProviderUserID: value,
+		ExpiresIn:      t.expiresIn,
+	})
+	if err != nil {
+		return Token{}, issueError(err)
+	}
+	return tokenOf(value, key), nil
+}
+
+// Validate uses the token up and returns it, with the user it was issued
+// to. Of concurrent calls with one token exactly one succeeds: the key is
+// consumed atomically (auth.(*Auth).UsePasswordlessKey). A token that does
+// not exist, or was used or invalidated, is ErrInvalidToken; one past its
+// expiry is ErrExpiredToken, and is deleted too.
+//
+// Each attempt is counted per client address when ctx carries one
+// (auth.WithClientAddress): a guesser tries a different token each time,
+// so the per-key count cannot stop them, but their address can. Once
+// throttled, the result is a *auth.TooManyAttemptsError.
+func (t *IDTokens) Validate(ctx context.Context, token string) (Token, error) {
+	if !storableID(t.name + ":" + token) {
+		return Token{}, ErrInvalidToken // no such key can exist: nothing to count or read
+	}
+	key, err := t.core.UsePasswordlessKey(ctx, t.name, token)
+	if err != nil {
+		return Token{}, validateError(err)
+	}
+	if !key.SingleUse() {
+		return Token{}, ErrInvalidToken // a persistent key of that provider: left alone, as idToken does
+	}
+	return tokenOf(token, key), nil
+}
+
+// UserTokens returns the user's tokens of this name, expired ones included
+// (Token.Expired). An unknown user is ErrInvalidUserID.
+func (t *IDTokens) UserTokens(ctx context.Context, userID string) ([]Token, error) {
+	keys, err := userKeys(ctx, t.core, userID)
+	if err != nil {
+		return nil, err
+	}
+	var tokens []Token
+	for _, key := range keys {
+		if key.ProviderID == t.name && key.SingleUse() {
+			tokens = append(tokens, tokenOf(key.ProviderUserID, key))
+		}
+	}
+	return tokens, nil
+}
+
+// Invalidate deletes the token. An unknown token is not an error.
+func (t *IDTokens) Invalidate(ctx context.Context, token string) error {
+	if !storableID(t.name + ":" + token) {
+		return nil
+	}
+	return t.core.DeleteKey(ctx, t.name, token)
+}
+
+// InvalidateAllUserTokens deletes every token of this name the user has.
+// An unknown user is not an error.
+func (t *IDTokens) InvalidateAllUserTokens(ctx context.Context, userID string) error {
+	return invalidateAll(ctx, t.core, t.name, userID)
+}
+
+// userKeys returns the user's keys, with ErrInvalidUserID for an unknown
+// user.
+func userKeys(ctx context.Context, core *auth.Auth, userID string) ([]auth.Key, error) {
+	if !storableID(userID) {
+		return nil, ErrInvalidUserID
+	}
+	keys, err := core.GetAllUserKeys(ctx, userID)
+	if errors.Is(err, luciapg.ErrInvalidUserID) {
+		return nil, ErrInvalidUserID
+	}
+	return keys, err
+}
+
+// invalidateAll deletes the user's non-primary keys whose provider id is
+// name, persistent or not, as @lucia-auth/tokens' invalidateAllUserTokens
+// does.
+func invalidateAll(ctx context.Context, core *auth.Auth, name, userID string) error {
+	keys, err := userKeys(ctx, core, userID)
+	if errors.Is(err, ErrInvalidUserID) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		if key.ProviderID != name {
+			continue
+		}
+		if err := core.DeleteKey(ctx, key.ProviderID, key.ProviderUserID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tokenOf is the Token of a key and the value the user holds.
+func tokenOf(value string, key auth.Key) Token {
+	return Token{Value: value, UserID: key.UserID, ExpiresAt: key.Expires, Expired: key.Expired}
+}
+
+// issueError maps the auth core's errors from creating a token's key to
+// the package's.
+func issueError(err error) error {
+	switch {
+	case errors.Is(err, luciapg.ErrInvalidUserID):
+		return ErrInvalidUserID
+	case errors.Is(err, luciapg.ErrDuplicateKeyID):
+		return ErrDuplicateToken
+	}
+	return err
+}
+
+// validateError maps the auth core's errors from using a token's key to
+// the package's. A key with a password is no token of this package's.
+func validateError(err error) error {
+	switch {
+	case errors.Is(err, luciapg.ErrInvalidKeyID), errors.Is(err, auth.ErrInvalidPassword):
+		return ErrInvalidToken
+	case errors.Is(err, auth.ErrExpiredKey):
+		return ErrExpiredToken
+	}
+	return err
+}
