@@ -76,7 +76,7 @@ func (t *IDTokens) Issue(ctx context.Context, userID string) (Token, error) {
 // so the per-key count cannot stop them, but their address can. Once
 // throttled, the result is a *auth.TooManyAttemptsError.
 func (t *IDTokens) Validate(ctx context.Context, token string) (Token, error) {
-	if !storableID(t.name + ":" + token) {
+	if token == "" || !storableID(t.name+":"+token) {
 		return Token{}, ErrInvalidToken // no such key can exist: nothing to count or read
 	}
 	key, err := t.core.UsePasswordlessKey(ctx, t.name, token)
@@ -107,7 +107,7 @@ func (t *IDTokens) UserTokens(ctx context.Context, userID string) ([]Token, erro
 
 // Invalidate deletes the token. An unknown token is not an error.
 func (t *IDTokens) Invalidate(ctx context.Context, token string) error {
-	if !storableID(t.name + ":" + token) {
+	if token == "" || !storableID(t.name+":"+token) {
 		return nil
 	}
 	return t.core.DeleteKey(ctx, t.name, token)
