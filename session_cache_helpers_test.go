@@ -1,0 +1,136 @@
+package luciapg_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+// cacheEnv is a SessionCache on a fresh database, with a second pool that
+// writes as another process would, behind the cache's back.
+type cacheEnv struct {
+	url   string
+	pool  *pgxpool.Pool // the Store's
+	other *pgxpool.Pool // another writer: a Lucia v1 app, psql, another process
+	store *luciapg.Store
+	cache *luciapg.SessionCache
+	notes *notifications
+}
+
+// newCacheEnv starts a cache; beforeInsert may be nil.
+func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, beforeInsert func()) *cacheEnv {
+	t.Helper()
+	env := &cacheEnv{url: testdb.NewURL(t), notes: newNotifications()}
+	env.pool = testdb.Pool(t, env.url, 4)
+	env.other = testdb.Pool(t, env.url, 4)
+	env.store = luciapg.New(env.pool)
+	cfg.ListenConnString = env.url
+	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, env.notes.record, beforeInsert)
+	if err != nil {
+		t.Fatalf("NewSessionCache: %v", err)
+	}
+	t.Cleanup(func() { _ = cache.Close() })
+	env.cache = cache
+	return env
+}
+
+// exec runs sql as the other writer.
+func (env *cacheEnv) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if _, err := env.other.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// addSession inserts a user (unless it exists) and a session active for an
+// hour, idle for another.
+func (env *cacheEnv) addSession(t *testing.T, userID, sessionID string) luciapg.Session {
+	t.Helper()
+	now := time.Now().UnixMilli()
+	session := luciapg.Session{ID: sessionID, UserID: userID, ActiveExpires: now + time.Hour.Milliseconds(), IdleExpires: now + 2*time.Hour.Milliseconds()}
+	env.exec(t, `INSERT INTO auth_user (id, nickname) VALUES ($1, 'v0') ON CONFLICT DO NOTHING`, userID)
+	env.exec(t, `INSERT INTO auth_session (id, user_id, active_expires, idle_expires) VALUES ($1, $2, $3, $4)`,
+		session.ID, session.UserID, session.ActiveExpires, session.IdleExpires)
+	return session
+}
+
+// sessionID makes a 40-character id, as Lucia's.
+func sessionID(name string) string { return fmt.Sprintf("%-40s", name)[:40] }
+
+func sessionPayload(id string) string { return "s:" + hexSHA256(id) }
+func userPayload(id string) string    { return "u:" + hexSHA256(id) }
+
+func hexSHA256(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// notifications records the payloads a cache has applied, so a test can
+// wait until the cache has seen a change.
+type notifications struct {
+	mu   sync.Mutex
+	seen map[string]int
+	wake chan struct{}
+}
+
+func newNotifications() *notifications {
+	return &notifications{seen: map[string]int{}, wake: make(chan struct{})}
+}
+
+func (n *notifications) record(payload string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.seen[payload]++
+	close(n.wake)
+	n.wake = make(chan struct{})
+}
+
+// wait consumes one applied notification with payload, failing the test
+// if none comes within a generous deadline.
+func (n *notifications) wait(t *testing.T, payload string) {
+	t.Helper()
+	if err := n.waitErr(payload); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitErr is wait for goroutines other than the test's.
+func (n *notifications) waitErr(payload string) error {
+	deadline := time.After(30 * time.Second)
+	for {
+		n.mu.Lock()
+		if n.seen[payload] > 0 {
+			n.seen[payload]--
+			n.mu.Unlock()
+			return nil
+		}
+		wake := n.wake
+		n.mu.Unlock()
+		select {
+		case <-wake:
+		case <-deadline:
+			return fmt.Errorf("the cache applied no notification %.10s… within 30 s", payload)
+		}
+	}
+}
+
+// eventually polls cond until it holds, failing the test after a deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s, still not: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

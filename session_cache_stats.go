@@ -1,0 +1,79 @@
+package luciapg
+
+import "sync/atomic"
+
+// counter is one statistic, updated without the cache's lock.
+type counter = atomic.Uint64
+
+// sessionCacheCounters are a SessionCache's running totals.
+type sessionCacheCounters struct {
+	hits, misses, bypassed, insertsRefused, reconnects             counter
+	evictedCapacity, evictedExpired, evictedNotified, evictedLocal counter
+	evictedFlushed                                                 counter
+}
+
+// SessionCacheStats is a snapshot of a SessionCache's counters, which only
+// grow, and of its state.
+type SessionCacheStats struct {
+	// Hits are reads served from memory.
+	Hits uint64
+	// Misses are reads sent to the Store while listening: not cached,
+	// expired, or cached without the user a GetSessionAndUser wants.
+	Misses uint64
+	// Bypassed are reads sent to the Store because the cache was not
+	// listening.
+	Bypassed uint64
+	// InsertsRefused are Store reads not cached because an invalidation
+	// arrived while they ran (or the listener changed state).
+	InsertsRefused uint64
+	// Evictions counts entries dropped, by cause.
+	Evictions SessionCacheEvictions
+	// Reconnects counts the times the listener listened again after losing
+	// its connection.
+	Reconnects uint64
+	// Listening is true while reads may be served from memory, false while
+	// every read goes to the Store (the listener is reconnecting, or the
+	// cache is closed).
+	Listening bool
+	// Entries is the number of cached sessions.
+	Entries int
+}
+
+// SessionCacheEvictions counts evicted entries by cause.
+type SessionCacheEvictions struct {
+	// Capacity: the least recently used entry, to stay within MaxEntries.
+	Capacity uint64
+	// Expired: the session's active period or MaxStaleness ended.
+	Expired uint64
+	// Notified: a notification named the session or its user.
+	Notified uint64
+	// LocalWrite: a write through this cache changed the session or user.
+	LocalWrite uint64
+	// Flushed: the whole cache was dropped, because the listener lost or
+	// regained its connection or a table was truncated.
+	Flushed uint64
+}
+
+// Stats returns the counters and the state.
+func (c *SessionCache) Stats() SessionCacheStats {
+	c.mu.Lock()
+	listening, entries := c.listening, c.entries.Len()
+	c.mu.Unlock()
+	s := &c.stats
+	return SessionCacheStats{
+		Hits:           s.hits.Load(),
+		Misses:         s.misses.Load(),
+		Bypassed:       s.bypassed.Load(),
+		InsertsRefused: s.insertsRefused.Load(),
+		Evictions: SessionCacheEvictions{
+			Capacity:   s.evictedCapacity.Load(),
+			Expired:    s.evictedExpired.Load(),
+			Notified:   s.evictedNotified.Load(),
+			LocalWrite: s.evictedLocal.Load(),
+			Flushed:    s.evictedFlushed.Load(),
+		},
+		Reconnects: s.reconnects.Load(),
+		Listening:  listening,
+		Entries:    entries,
+	}
+}
