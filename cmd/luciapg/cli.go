@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ type options struct {
 type exitError struct {
 	code int
 	msg  string
+	// topic is the command whose help a usage error points to, such as
+	// "users create"; empty for the global help.
+	topic string
 }
 
 func (e *exitError) Error() string { return e.msg }
@@ -63,33 +67,17 @@ func notFoundf(format string, args ...any) error {
 	return &exitError{code: exitNotFound, msg: fmt.Sprintf(format, args...)}
 }
 
+// topicError points a usage error at a command's help.
+func topicError(topic string, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.topic == "" {
+		ee.topic = topic
+	}
+	return err
+}
+
 func refusedf(format string, args ...any) error {
 	return &exitError{code: exitRefused, msg: fmt.Sprintf(format, args...)}
-}
-
-// command is one "<group> <name>" subcommand.
-type command struct {
-	group, name string
-	args        string // synopsis of flags and arguments, for usage
-	summary     string
-	// flags declares the command's own flags on fs; it returns the
-	// function that runs the command with the remaining arguments.
-	flags func(fs *flag.FlagSet) func(ctx context.Context, c *cmdContext, args []string) error
-}
-
-var commands = []command{
-	{"migrate", "up", "", "apply luciapg's pending migrations", migrateUpFlags},
-	{"migrate", "status", "", "list luciapg's migrations, applied or pending", migrateStatusFlags},
-	{"users", "create", "[--id ID] [--key PROVIDER:USER] [--password-stdin] [--attr NAME=VALUE]...", "create a user", usersCreateFlags},
-	{"users", "show", "(USER_ID | --key KEY_ID)", "show a user with their keys and sessions", usersShowFlags},
-	{"users", "delete", "USER_ID", "delete a user with their keys and sessions", usersDeleteFlags},
-	{"keys", "list", "USER_ID", "list a user's keys", keysListFlags},
-	{"keys", "set-password", "[--keep-sessions] KEY_ID", "set a key's password, read from standard input, and end its user's sessions", keysSetPasswordFlags},
-	{"keys", "delete", "KEY_ID", "delete a key that is not a primary key", keysDeleteFlags},
-	{"sessions", "list", "USER_ID", "list a user's sessions", sessionsListFlags},
-	{"sessions", "revoke", "SESSION_ID", "delete one session", sessionsRevokeFlags},
-	{"sessions", "revoke-all", "USER_ID", "delete every session of a user", sessionsRevokeAllFlags},
-	{"sessions", "prune", "[--batch-size N] [--dry-run]", "delete dead sessions in batches", sessionsPruneFlags},
 }
 
 // cmdContext is what a running command works with.
@@ -141,17 +129,18 @@ func run(ctx context.Context, args []string, e *env) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
-	case errors.Is(err, flag.ErrHelp):
-		printUsage(e.stdout)
-		return exitOK
 	case ctx.Err() != nil:
 		// Whatever failed, it failed because of Ctrl-C.
 		code = exitInterrupted
 		err = errors.New("interrupted")
 	}
-	msg := "luciapg: " + oneLine(err.Error())
+	msg := "luciapg: " + oneLine(withoutInnerPrefixes(err.Error()))
 	if code == exitUsage {
-		msg += " (run 'luciapg help' for usage)"
+		topic := "help"
+		if ee.topic != "" {
+			topic = "help " + ee.topic
+		}
+		msg += " (run 'luciapg " + topic + "' for usage)"
 	}
 	fmt.Fprintln(e.stderr, msg)
 	return code
@@ -163,132 +152,96 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
+// innerPrefix is the "luciapg: " that the library's own errors start with
+// (ErrInvalidInput, Migrate's errors), wherever it follows a ": ".
+var innerPrefix = regexp.MustCompile(`(^|: )(luciapg: )+`)
+
+// withoutInnerPrefixes drops the library's "luciapg: " prefixes, so the
+// line printed says "luciapg: " once.
+func withoutInnerPrefixes(msg string) string {
+	return innerPrefix.ReplaceAllString(msg, "$1")
+}
+
 func dispatch(ctx context.Context, args []string, e *env) error {
 	var opts options
 	global := newFlagSet("luciapg", &opts)
-	if err := global.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageErrorf("%v", err)
-	}
-	args = global.Args()
-	if len(args) == 0 || args[0] == "help" {
-		printUsage(e.stdout)
-		if len(args) == 0 {
-			return usageErrorf("missing command")
-		}
+	showVersion := global.Bool("version", false, "print luciapg's version and exit")
+	words, rest, err := commandWords(global, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return printHelpFor(e.stdout, words)
+	case err != nil:
+		return err
+	case *showVersion || (len(words) == 1 && words[0] == "version"):
+		fmt.Fprintln(e.stdout, "luciapg "+version())
 		return nil
+	case len(words) == 0:
+		return usageErrorf("missing command")
+	case words[0] == "help":
+		return printHelpFor(e.stdout, rest)
 	}
-	if len(args) < 2 {
-		return usageErrorf("%s: missing subcommand (%s)", args[0], strings.Join(subcommandsOf(args[0]), ", "))
+	group := words[0]
+	if len(subcommandsOf(group)) == 0 {
+		return usageErrorf("unknown command %q", group)
 	}
-	cmd, ok := findCommand(args[0], args[1])
+	if len(words) < 2 {
+		return topicError(group, usageErrorf("%s: missing subcommand (%s)", group, strings.Join(subcommandsOf(group), ", ")))
+	}
+	cmd, ok := findCommand(group, words[1])
 	if !ok {
-		if len(subcommandsOf(args[0])) == 0 {
-			return usageErrorf("unknown command %q", args[0])
-		}
-		return usageErrorf("%s: unknown subcommand %q (want %s)", args[0], args[1], strings.Join(subcommandsOf(args[0]), ", "))
+		return topicError(group, usageErrorf("%s: unknown subcommand %q (want %s)", group, words[1], strings.Join(subcommandsOf(group), ", ")))
 	}
 	fs := newFlagSet("luciapg "+cmd.group+" "+cmd.name, &opts)
 	runCmd := cmd.flags(fs)
-	rest, err := parseInterleaved(fs, args[2:])
+	positional, err := parseInterleaved(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return printCommandHelp(e.stdout, cmd)
+	}
 	if err != nil {
-		return err
+		return topicError(cmd.group+" "+cmd.name, err)
 	}
 	c := &cmdContext{env: e, opts: opts}
 	if c.databaseURL() == "" {
 		return usageErrorf("no database: set --database-url or DATABASE_URL")
 	}
-	err = explainMissingTables(runCmd(ctx, c, rest))
+	err = explainFailure(runCmd(ctx, c, positional))
 	var ee *exitError
-	if err != nil && !errors.As(err, &ee) && !errors.Is(err, context.Canceled) {
+	if errors.As(err, &ee) {
+		return topicError(cmd.group+" "+cmd.name, err)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%s %s: %w", cmd.group, cmd.name, err)
 	}
 	return err
 }
 
-func (c *cmdContext) databaseURL() string {
-	if c.opts.databaseURL != "" {
-		return c.opts.databaseURL
-	}
-	return c.getenv("DATABASE_URL")
-}
-
-// newFlagSet returns a flag set with the flags every command accepts.
-// Parse errors are returned, not printed with the whole usage.
-func newFlagSet(name string, opts *options) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "PostgreSQL connection string, a postgres:// URL or host=... dbname=... (default $DATABASE_URL)")
-	fs.BoolVar(&opts.json, "json", opts.json, "print JSON instead of a table")
-	return fs
-}
-
-// parseInterleaved parses flags that may come before, between or after the
-// positional arguments, which it returns in order.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
+// commandWords parses the global flags wherever they come before the
+// subcommand ("luciapg --json users list", "luciapg users --json list")
+// and returns the command's words and the arguments after them. After
+// "help" every argument is a word. On flag.ErrHelp, words are those read
+// before the help flag, so help can be about them.
+func commandWords(global *flag.FlagSet, args []string) (words, rest []string, err error) {
+	for len(args) > 0 {
+		if err := global.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return words, nil, err
 			}
-			return nil, usageErrorf("%s: %v", fs.Name(), err)
+			return words, nil, flagUsageError(err, args)
 		}
-		args = fs.Args()
+		args = global.Args()
 		if len(args) == 0 {
-			return positional, nil
+			break
 		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
+		words = append(words, args[0])
 		args = args[1:]
-	}
-}
-
-// wantArgs checks the number of positional arguments.
-func wantArgs(args []string, names ...string) error {
-	if len(args) < len(names) {
-		return usageErrorf("missing %s", names[len(args)])
-	}
-	if len(args) > len(names) {
-		return usageErrorf("unexpected argument %q", args[len(names)])
-	}
-	return nil
-}
-
-func findCommand(group, name string) (command, bool) {
-	for _, c := range commands {
-		if c.group == group && c.name == name {
-			return c, true
+		if words[0] == "help" {
+			return words, args, nil
+		}
+		if len(words) == 2 || len(subcommandsOf(words[0])) == 0 {
+			break
 		}
 	}
-	return command{}, false
-}
-
-func subcommandsOf(group string) []string {
-	var names []string
-	for _, c := range commands {
-		if c.group == group {
-			names = append(names, c.name)
-		}
-	}
-	return names
-}
-
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: luciapg [--database-url URL] [--json] <command> <subcommand> [flags] [arguments]")
-	fmt.Fprintln(w)
-	tw := newTabWriter(w)
-	for _, c := range commands {
-		fmt.Fprintf(tw, "  %s %s %s\t%s\n", c.group, c.name, c.args, c.summary)
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "The database is --database-url, else $DATABASE_URL. Exit codes: 0 ok, 1 failure,")
-	fmt.Fprintln(w, "2 usage error, 3 not found, 4 refused (taken id or primary key), 130 interrupted.")
+	return words, args, nil
 }
 
 // connect opens a pool and checks that the server answers, so a bad
@@ -303,18 +256,40 @@ func connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// sqlstateUndefinedTable is PostgreSQL's "relation does not exist".
-const sqlstateUndefinedTable = "42P01"
+func (c *cmdContext) databaseURL() string {
+	if c.opts.databaseURL != "" {
+		return c.opts.databaseURL
+	}
+	return c.getenv("DATABASE_URL")
+}
 
-// explainMissingTables tells the user to migrate when a command failed on
-// a table that does not exist: every table the commands read is one of
-// luciapg's migrations.
-func explainMissingTables(err error) error {
+// SQLSTATE codes the commands explain.
+const (
+	// sqlstateUndefinedTable is PostgreSQL's "relation does not exist".
+	sqlstateUndefinedTable = "42P01"
+	// sqlstateUniqueViolation is what the Store passes through for a
+	// UNIQUE attribute column (taken ids and keys are its own errors).
+	sqlstateUniqueViolation = "23505"
+)
+
+// explainFailure turns the database errors a person can act on into one
+// line saying what to do: a missing table means the database is not
+// migrated (every table the commands read is one of luciapg's
+// migrations); a unique violation is a taken value, refused like a taken
+// id (exit code 4).
+func explainFailure(err error) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != sqlstateUndefinedTable {
+	if !errors.As(err, &pgErr) {
 		return err
 	}
-	return &missingTablesError{err: err, detail: pgErr.Message}
+	switch pgErr.Code {
+	case sqlstateUndefinedTable:
+		return &missingTablesError{err: err, detail: pgErr.Message}
+	case sqlstateUniqueViolation:
+		// DETAIL would quote the value; the constraint names the column.
+		return refusedf("the value is taken: unique constraint %q of %s refused it", pgErr.ConstraintName, pgErr.TableName)
+	}
+	return err
 }
 
 // missingTablesError is a command's failure on a missing table.

@@ -89,8 +89,8 @@ func TestUsageErrors(t *testing.T) {
 		{"missing subcommand", []string{"sessions"}, "missing subcommand"},
 		{"missing argument", []string{"users", "show"}, "missing USER_ID"},
 		{"extra argument", []string{"keys", "list", "a", "b"}, `unexpected argument "b"`},
-		{"unknown flag", []string{"sessions", "prune", "--fast"}, "flag provided but not defined: -fast"},
-		{"unknown global flag", []string{"--verbose", "users", "show", "u1"}, "flag provided but not defined: -verbose"},
+		{"unknown flag", []string{"sessions", "prune", "--fast"}, "flag provided but not defined: --fast"},
+		{"unknown global flag", []string{"--verbose", "users", "show", "u1"}, "flag provided but not defined: --verbose"},
 		{"bad batch size", []string{"sessions", "prune", "--batch-size", "0"}, "--batch-size must be between"},
 	}
 	for _, tt := range tests {
@@ -135,7 +135,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	r = runCLI(t, "", time.Now(), "", "sessions", "prune", "--help").wantCode(t, exitOK)
-	if !strings.Contains(r.stdout, "Exit codes") || r.stderr != "" {
+	if !strings.Contains(r.stdout, "--dry-run") || r.stderr != "" {
 		t.Errorf("prune --help printed stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 }

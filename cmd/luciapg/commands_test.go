@@ -62,7 +62,8 @@ func TestUsersShowAndDelete(t *testing.T) {
 		session("sessiondead", now, -2*time.Hour, -time.Hour))
 
 	r := runCLI(t, url, now, "", "users", "show", "user1").wantCode(t, exitOK)
-	for _, want := range []string{"username   alice", "username:alice  yes      yes       never", "sessionactive  active", "sessionidle    idle", "sessiondead    dead"} {
+	for _, want := range []string{"username   alice", "username:alice  yes      yes       never",
+		sessionLabel("sessionactive") + "   active", sessionLabel("sessionidle") + "   idle", sessionLabel("sessiondead") + "   dead"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("users show output lacks %q:\n%s", want, r.stdout)
 		}
@@ -164,8 +165,8 @@ func TestSessions(t *testing.T) {
 
 	r := runCLI(t, url, now, "", "sessions", "list", "user1").wantCode(t, exitOK)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[0], "SESSION         STATE   ACTIVE UNTIL") ||
-		!strings.HasPrefix(lines[1], "secretsession1  active") || !strings.HasPrefix(lines[3], "secretsession3  dead") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "SESSION  STATE   ACTIVE UNTIL") ||
+		!strings.HasPrefix(lines[1], sessionLabel("secretsession1")+"   active") || !strings.HasPrefix(lines[3], sessionLabel("secretsession3")+"   dead") {
 		t.Errorf("sessions list, longest-lived first:\n%s", r.stdout)
 	}
 	r = runCLI(t, url, now, "", "sessions", "list", "user1", "--json").wantCode(t, exitOK)

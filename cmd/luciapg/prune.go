@@ -25,7 +25,7 @@ type pruneSummary struct {
 }
 
 func sessionsPruneFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
-	batchSize := fs.Int("batch-size", defaultPruneBatchSize, "sessions deleted per statement")
+	batchSize := fs.Int("batch-size", defaultPruneBatchSize, "delete at most `N` sessions per statement")
 	dryRun := fs.Bool("dry-run", false, "count the dead sessions, delete nothing")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args); err != nil {
@@ -87,10 +87,10 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 func printPruneSummary(c *cmdContext, s pruneSummary) {
 	switch {
 	case s.DryRun:
-		fmt.Fprintf(c.stdout, "%d dead sessions would be deleted (dry run: nothing was deleted).\n", s.DeadSessions)
+		fmt.Fprintf(c.stdout, "%s would be deleted (dry run: nothing was deleted).\n", plural(int(s.DeadSessions), "dead session", "dead sessions"))
 	case s.Interrupted:
-		fmt.Fprintf(c.stdout, "Deleted %d of %d dead sessions in %s before the interruption.\n", s.Deleted, s.DeadSessions, plural(s.Batches, "batch", "batches"))
+		fmt.Fprintf(c.stdout, "Deleted %d of %s in %s before the interruption.\n", s.Deleted, plural(int(s.DeadSessions), "dead session", "dead sessions"), plural(s.Batches, "batch", "batches"))
 	default:
-		fmt.Fprintf(c.stdout, "Deleted %d dead sessions in %s.\n", s.Deleted, plural(s.Batches, "batch", "batches"))
+		fmt.Fprintf(c.stdout, "Deleted %s in %s.\n", plural(int(s.Deleted), "dead session", "dead sessions"), plural(s.Batches, "batch", "batches"))
 	}
 }

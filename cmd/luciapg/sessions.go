@@ -9,7 +9,8 @@ import (
 	"github.com/luciapg/luciapg"
 )
 
-func sessionsListFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+	showIDs := showIDsFlag(fs)
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		store, pool, err := c.storeForUser(ctx, args)
 		if err != nil {
@@ -20,11 +21,12 @@ func sessionsListFlags(*flag.FlagSet) func(context.Context, *cmdContext, []strin
 		if err != nil {
 			return err
 		}
-		views := viewSessions(sessions, c.now())
+		views := viewSessions(sessions, c.now(), *showIDs)
 		if c.opts.json {
 			return printJSON(c.stdout, map[string]any{"sessions": views})
 		}
-		return printTable(c.stdout, sessionHeader, sessionRows(views))
+		header, rows := sessionTable(views, *showIDs)
+		return printTable(c.stdout, header, rows)
 	}
 }
 

@@ -20,7 +20,8 @@ type userView struct {
 }
 
 func usersShowFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
-	keyID := fs.String("key", "", "find the user by a key id (PROVIDER:USER) instead of a user id")
+	keyID := fs.String("key", "", "find the user by a key id `KEY_ID` (PROVIDER:USER) instead of a user id")
+	showIDs := showIDsFlag(fs)
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if *keyID != "" {
 			if err := wantArgs(args); err != nil {
@@ -47,18 +48,18 @@ func usersShowFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		} else {
 			userID = args[0]
 		}
-		view, err := loadUser(ctx, c, store, userID)
+		view, err := loadUser(ctx, c, store, userID, *showIDs)
 		if err != nil {
 			return err
 		}
 		if c.opts.json {
 			return printJSON(c.stdout, view)
 		}
-		return printUser(c, view)
+		return printUser(c, view, *showIDs)
 	}
 }
 
-func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID string) (userView, error) {
+func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID string, showIDs bool) (userView, error) {
 	user, err := store.GetUser(ctx, userID)
 	if errors.Is(err, luciapg.ErrInvalidUserID) {
 		return userView{}, notFoundf("no user %q", userID)
@@ -74,14 +75,14 @@ func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID s
 	if err != nil {
 		return userView{}, err
 	}
-	view := userView{ID: user.ID, Attributes: user.Attributes, Keys: make([]keyView, len(keys)), Sessions: viewSessions(sessions, c.now())}
+	view := userView{ID: user.ID, Attributes: user.Attributes, Keys: make([]keyView, len(keys)), Sessions: viewSessions(sessions, c.now(), showIDs)}
 	for i, k := range keys {
 		view.Keys[i] = viewKey(k)
 	}
 	return view, nil
 }
 
-func printUser(c *cmdContext, view userView) error {
+func printUser(c *cmdContext, view userView, showIDs bool) error {
 	rows := [][]string{{"id", view.ID}}
 	names := make([]string, 0, len(view.Attributes))
 	for name := range view.Attributes {
@@ -99,7 +100,8 @@ func printUser(c *cmdContext, view userView) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout)
-	return printTable(c.stdout, sessionHeader, sessionRows(view.Sessions))
+	header, rows := sessionTable(view.Sessions, showIDs)
+	return printTable(c.stdout, header, rows)
 }
 
 func usersDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {

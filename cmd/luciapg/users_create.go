@@ -12,11 +12,11 @@ import (
 )
 
 func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
-	userID := fs.String("id", "", "the user id (default: 15 random characters, as Lucia makes them)")
-	keyID := fs.String("key", "", "create a primary key PROVIDER:USER with the user, such as username:alice")
+	userID := fs.String("id", "", "the user's `ID` (default: 15 random characters, as Lucia makes them)")
+	keyID := fs.String("key", "", "create a primary key `PROVIDER:USER` with the user, such as username:alice")
 	passwordStdin := fs.Bool("password-stdin", false, "give the key a password, read from standard input")
 	attributes := attributeFlags{}
-	fs.Var(attributes, "attr", "set the auth_user column NAME to the text VALUE (repeatable)")
+	fs.Var(attributes, "attr", "set the auth_user column NAME to VALUE, as PostgreSQL reads the text for the column's type (`NAME=VALUE`, repeatable)")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args); err != nil {
 			return err
@@ -63,7 +63,7 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 		case err != nil:
 			return err
 		}
-		view, err := loadUser(ctx, c, store, user.ID)
+		view, err := loadUser(ctx, c, store, user.ID, false)
 		if err != nil {
 			return err
 		}
@@ -77,6 +77,6 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 			fmt.Fprintf(c.stdout, "Key %s has no password: it can only be used without one (auth.UsePasswordlessKey).\n", *keyID)
 		}
 		fmt.Fprintln(c.stdout)
-		return printUser(c, view)
+		return printUser(c, view, false)
 	}
 }

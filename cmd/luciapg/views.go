@@ -2,6 +2,9 @@ package main
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
 	"fmt"
 	"slices"
 	"time"
@@ -41,9 +44,11 @@ func keyRows(keys []keyView) [][]string {
 
 var keyHeader = []string{"KEY", "PRIMARY", "PASSWORD", "EXPIRES"}
 
-// sessionView is a session with its state at the time of the command.
+// sessionView is a session with its state at the time of the command. Its
+// id is a bearer secret: it is shown only when asked for (--show-ids).
 type sessionView struct {
-	ID            string `json:"id"`
+	Label         string `json:"label"`
+	ID            string `json:"id,omitempty"`
 	UserID        string `json:"user_id"`
 	State         string `json:"state"`
 	ActiveExpires string `json:"active_expires"`
@@ -64,31 +69,55 @@ func sessionState(s luciapg.Session, now time.Time) string {
 	}
 }
 
-func viewSessions(sessions []luciapg.Session, now time.Time) []sessionView {
+func viewSessions(sessions []luciapg.Session, now time.Time, showIDs bool) []sessionView {
 	// Longest-lived first: the sessions an admin is looking for.
 	slices.SortFunc(sessions, func(a, b luciapg.Session) int { return cmp.Compare(b.IdleExpires, a.IdleExpires) })
 	views := make([]sessionView, len(sessions))
 	for i, s := range sessions {
 		views[i] = sessionView{
-			ID:            s.ID,
+			Label:         sessionLabel(s.ID),
 			UserID:        s.UserID,
 			State:         sessionState(s, now),
 			ActiveExpires: formatMillis(s.ActiveExpires),
 			IdleExpires:   formatMillis(s.IdleExpires),
 		}
+		if showIDs {
+			views[i].ID = s.ID
+		}
 	}
 	return views
 }
 
-func sessionRows(sessions []sessionView) [][]string {
-	rows := make([][]string, len(sessions))
-	for i, s := range sessions {
-		rows[i] = []string{s.ID, s.State, s.ActiveExpires, s.IdleExpires}
-	}
-	return rows
+// sessionLabel names a session without showing its id, the secret its
+// cookie carries: the first 3 bytes of the id's SHA-256 in hex, as the
+// example web app labels sessions on its account page, so that an
+// administrator and a user can speak of the same session.
+func sessionLabel(sessionID string) string {
+	sum := sha256.Sum256([]byte(sessionID))
+	return hex.EncodeToString(sum[:3])
 }
 
-var sessionHeader = []string{"SESSION", "STATE", "ACTIVE UNTIL", "IDLE UNTIL"}
+// showIDsFlag declares --show-ids on a command that lists sessions.
+func showIDsFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("show-ids", false, "print the sessions' ids, secrets that let anyone who reads them sign in (by default a session is shown by a label, a hash of its id)")
+}
+
+// sessionTable returns the header and rows of a session listing, with an
+// ID column when the views carry ids.
+func sessionTable(sessions []sessionView, showIDs bool) ([]string, [][]string) {
+	header := []string{"SESSION", "STATE", "ACTIVE UNTIL", "IDLE UNTIL"}
+	if showIDs {
+		header = append(header, "ID")
+	}
+	rows := make([][]string, len(sessions))
+	for i, s := range sessions {
+		rows[i] = []string{s.Label, s.State, s.ActiveExpires, s.IdleExpires}
+		if showIDs {
+			rows[i] = append(rows[i], s.ID)
+		}
+	}
+	return header, rows
+}
 
 // formatAttribute shows an attribute value as pgx decoded it.
 func formatAttribute(v any) string {
