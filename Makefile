@@ -1,7 +1,8 @@
 # luciapg developer tasks. `make help` lists them.
 
 GO            ?= go
-TOOL          := $(GO) tool -modfile=tools/go.mod
+# Tools pinned in tools/go.mod; an absolute path, so it works in every module.
+TOOL          := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 DATABASE_URL  ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 # A scratch database, created and dropped by `make generate` to dump the schema.
 SCHEMA_DUMP_URL ?= postgres://postgres@127.0.0.1:5432/luciapg_schema_dump?sslmode=disable
@@ -11,6 +12,16 @@ MIGRATIONS_TABLE := luciapg_schema_migrations
 DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-table $(MIGRATIONS_TABLE)
 
 .DEFAULT_GOAL := help
+
+# Modules (README, Development): the library at the root needs only pgx and
+# golang.org/x; cmd/luciapg, examples, bench and internal/pgserver are
+# modules of their own, tied together by go.work, so that what only the CLI,
+# the demos, the benchmarks or the Docker fallback need never reaches a
+# library user's go.sum. .ci/modules runs a step in each of them.
+MODULES       := .ci/modules
+# Runs a command with TEST_DATABASE_URL (or -env NAME) set to the server it
+# names, else the local server, else a testcontainers PostgreSQL in Docker.
+PGSERVER      := $(GO) run ./internal/pgserver
 
 .PHONY: help
 help: ## Show this list.
@@ -36,8 +47,15 @@ new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migrati
 	$(DBMATE) new $(name)
 
 .PHONY: test
-test: interop/lucia-v1/node_modules ## Run every test with the race detector (needs PostgreSQL; see README).
-	$(GO) test -race -count=1 ./...
+test: interop/lucia-v1/node_modules ## Run every module's tests with the race detector (PostgreSQL: TEST_DATABASE_URL, the local server, or Docker).
+	$(PGSERVER) -- $(MAKE) --no-print-directory test-modules
+
+# The tests of every module, against whatever TEST_DATABASE_URL names (the
+# library's tests alone need nothing else: TEST_DATABASE_URL or the local
+# server, else they fail saying what to run).
+.PHONY: test-modules
+test-modules:
+	$(MODULES) run $(GO) test -race -count=1 ./...
 
 # The Lucia v1 app the interop tests run against (interop/), installed from
 # its lock file when missing or older than it.
@@ -47,14 +65,25 @@ interop/lucia-v1/node_modules: interop/lucia-v1/package-lock.json
 	@touch $@
 
 .PHONY: lint
-lint: ## gofmt, go vet, staticcheck, and generated code and schema up to date.
+lint: ## gofmt; vet, staticcheck and go mod tidy -diff in every module; a consumer's go.sum; generated code up to date.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(TOOL) staticcheck ./...
-	$(GO) mod tidy -diff
+	$(MODULES) run $(GO) vet ./...
+	$(MODULES) run $(TOOL) staticcheck ./...
+	@# The submodules require the library at a placeholder version that no
+	@# proxy has; .ci/modules explains how they are tidied and checked.
+	$(MODULES) tidy-check
+	$(MAKE) --no-print-directory consumer-check
 	$(MAKE) --no-print-directory generate
 	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
 		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module (see .ci/modules for the submodules).
+	$(MODULES) tidy
+
+.PHONY: consumer-check
+consumer-check: ## A module importing luciapg, auth and authhttp gets a go.sum of at most 40 lines, free of dev-only modules.
+	.ci/consumer-check
 
 .PHONY: bench
 bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).
@@ -65,11 +94,11 @@ CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) 
 
 .PHONY: chaos
 chaos: ## Kill backends and restart PostgreSQL under load, then audit (disrupts the server: by hand only).
-	$(GO) run ./internal/chaos -url "$(DATABASE_URL)" -restart "$(CHAOS_RESTART)"
+	$(GO) run ./bench/chaos -url "$(DATABASE_URL)" -restart "$(CHAOS_RESTART)"
 
 .PHONY: demo
-demo: ## Run examples/quickstart against DATABASE_URL (default: the local server).
-	$(GO) run ./examples/quickstart
+demo: ## Run examples/quickstart against DATABASE_URL, else the local server, else PostgreSQL in Docker.
+	$(PGSERVER) -env DATABASE_URL -- $(GO) run ./examples/quickstart
 
 .PHONY: webapp
 webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).

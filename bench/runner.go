@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/luciapg/luciapg/internal/cputime"
+	"github.com/luciapg/luciapg/bench/internal/cputime"
 )
 
 // errExhausted ends a worker whose phase has used up the rows prepared for

@@ -5,9 +5,9 @@
 //
 // It uses DATABASE_URL when set — any connection string pgx accepts: a
 // postgres:// URL with or without sslmode, or host=... dbname=... — else
-// the local server at postgres://postgres@127.0.0.1:5432/postgres, else
-// (when only a Docker engine answers) a throwaway PostgreSQL container.
-// When the database cannot be reached it says why in one line, and what to
+// the local server at postgres://postgres@127.0.0.1:5432/postgres (`make
+// demo` sets DATABASE_URL to a throwaway Docker PostgreSQL when only a
+// Docker engine answers). When the database cannot be reached it says why in one line, and what to
 // do (luciapg.ExplainConnectError).
 package main
 
@@ -25,8 +25,11 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
-	"github.com/luciapg/luciapg/internal/pgserver"
 )
+
+// localURL is the server used when DATABASE_URL is unset: a developer
+// machine's PostgreSQL with trust authentication on the loopback interface.
+const localURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 func main() {
 	if err := run(context.Background(), os.Stdout, os.Getenv("DATABASE_URL")); err != nil {
@@ -36,21 +39,21 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, databaseURL string) error {
-	server, err := pgserver.Find(ctx, "DATABASE_URL", databaseURL)
-	if err != nil {
-		return err
+	source := "DATABASE_URL"
+	if databaseURL == "" {
+		databaseURL, source = localURL, "the local server"
 	}
-	defer server.Stop()
-	fmt.Fprintf(out, "Database: %s (%s)\n\n", describe(server.URL), server.Source)
-
-	if err := luciapg.Migrate(ctx, server.URL); err != nil {
-		return err
-	}
-	pool, err := luciapg.Connect(ctx, server.URL)
+	// Connect first: its error says in one line what is wrong and what to do.
+	pool, err := luciapg.Connect(ctx, databaseURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", source, err)
 	}
 	defer pool.Close()
+	fmt.Fprintf(out, "Database: %s (%s)\n\n", describe(databaseURL), source)
+
+	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+		return err
+	}
 	// An application adds its user attributes as columns of auth_user.
 	if _, err := pool.Exec(ctx, `ALTER TABLE auth_user ADD COLUMN IF NOT EXISTS username TEXT UNIQUE`); err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/examples/testdb"
 )
 
 // TestQuickstartOnAFreshDatabase runs the whole walk-through on fresh

@@ -19,7 +19,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
-	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/examples/testdb"
 )
 
 // testClock is the auth core's clock in the browser test, moved forward to

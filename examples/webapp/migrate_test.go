@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/luciapg/luciapg"
-	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/examples/testdb"
 )
 
 // The example's migration runs beside luciapg's, in a table of its own, and

@@ -31,15 +31,24 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/adaptertest"
-	"github.com/luciapg/luciapg/internal/pgserver"
 )
 
-// EnvURL names the variable that points tests at a server. CI sets it.
+// EnvURL names the variable that points tests at a server. CI sets it, and
+// `make test` sets it to a Docker PostgreSQL when no local server answers.
 const EnvURL = "TEST_DATABASE_URL"
+
+// localURLs are the servers a developer machine is expected to run when
+// EnvURL is unset: trust authentication on the loopback interface, then on
+// the Unix sockets of Debian's and upstream's builds.
+var localURLs = []string{
+	"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+	"postgres://postgres@/postgres?host=/var/run/postgresql",
+	"postgres://postgres@/postgres?host=/tmp",
+}
 
 var (
 	serverOnce sync.Once
-	server     *pgserver.Server
+	serverURL  string
 	serverErr  error
 
 	templateOnce sync.Once
@@ -51,20 +60,56 @@ var (
 // test with instructions when there is none.
 func ServerURL(tb testing.TB) string {
 	tb.Helper()
-	s, err := findServer()
+	url, err := findServer()
 	if err != nil {
 		tb.Fatalf("testdb: %v", err)
 	}
-	return s.URL
+	return url
 }
 
-func findServer() (*pgserver.Server, error) {
+// findServer returns EnvURL's server when EnvURL is set (failing if it does
+// not answer: an explicit choice is never silently replaced), else the
+// first local server that answers. Starting a server is not its job: the
+// library's tests need nothing but pgx, and `make test` provides a Docker
+// PostgreSQL through EnvURL when there is no local one.
+func findServer() (string, error) {
 	serverOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		server, serverErr = pgserver.Find(ctx, EnvURL, os.Getenv(EnvURL))
+		if explicit := os.Getenv(EnvURL); explicit != "" {
+			if err := ping(explicit); err != nil {
+				serverErr = fmt.Errorf("%s: %w", EnvURL, err)
+				return
+			}
+			serverURL = explicit
+			return
+		}
+		var firstErr error
+		for _, u := range localURLs {
+			err := ping(u)
+			if err == nil {
+				serverURL = u
+				return
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		serverErr = fmt.Errorf("no PostgreSQL server: set %s to a connection string, start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth), or run `make test`, which starts one in Docker when neither is there (local server: %v)", EnvURL, firstErr)
 	})
-	return server, serverErr
+	return serverURL, serverErr
+}
+
+// ping connects to connString and checks that the server answers. Its
+// error is luciapg's one-line explanation, the same the library and the CLI
+// give.
+func ping(connString string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pool, err := luciapg.Connect(ctx, connString)
+	if err != nil {
+		return err
+	}
+	pool.Close()
+	return nil
 }
 
 // Main runs a test binary's tests (call it from TestMain) with envVar set
@@ -72,13 +117,12 @@ func findServer() (*pgserver.Server, error) {
 // way an application uses DATABASE_URL. It drops the database afterwards
 // and returns the exit code.
 func Main(m *testing.M, envVar string) int {
-	s, err := findServer()
+	admin, err := findServer()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testdb: %v\n", err)
 		return 1
 	}
-	defer s.Stop()
-	url, drop, err := create(s.URL, "template0")
+	url, drop, err := create(admin, "template0")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testdb: creating a database: %v\n", err)
 		return 1

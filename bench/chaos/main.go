@@ -8,7 +8,7 @@
 // It disrupts every client of the server, so it is run by hand (make
 // chaos), never by make test or CI:
 //
-//	go run ./internal/chaos -restart 'pg_ctlcluster --skip-systemctl-redirect 15 main restart'
+//	go run ./bench/chaos -restart 'pg_ctlcluster --skip-systemctl-redirect 15 main restart'
 package main
 
 import (
@@ -28,11 +28,14 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/faultload"
-	"github.com/luciapg/luciapg/internal/pgserver"
 )
 
+// localURL is the server used when TEST_DATABASE_URL is unset: a developer
+// machine's PostgreSQL with trust authentication on the loopback interface.
+const localURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
 func main() {
-	serverURL := flag.String("url", envOr("TEST_DATABASE_URL", pgserver.LocalURL), "URL of the server's maintenance database (superuser)")
+	serverURL := flag.String("url", envOr("TEST_DATABASE_URL", localURL), "URL of the server's maintenance database (superuser)")
 	restart := flag.String("restart", "", "shell command that restarts the server (required)")
 	duration := flag.Duration("duration", time.Minute, "how long the load runs")
 	workers := flag.Int("workers", 6, "concurrent workers")

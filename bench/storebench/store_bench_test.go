@@ -1,4 +1,4 @@
-package luciapg_test
+package storebench_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/cputime"
 	"github.com/luciapg/luciapg/bench/rawpgx"
-	"github.com/luciapg/luciapg/internal/cputime"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
