@@ -21,6 +21,7 @@ const (
 	luciaScript                  = "lucia.js"
 	wantLuciaAuthVersion         = "1.8.0"
 	wantAdapterPostgresqlVersion = "1.0.1"
+	wantTokensVersion            = "1.0.2"
 	installHint                  = "run `npm ci --prefix interop/lucia-v1` from the repository root (`make test` does it)"
 )
 
@@ -69,8 +70,10 @@ func findNode(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("the Lucia v1 interop tests need Node.js 18 or later on PATH (Debian: apt-get install -y nodejs npm), then %s", installHint)
 	}
-	if _, err := os.Stat(filepath.Join(luciaDir, "node_modules", "lucia-auth", "package.json")); err != nil {
-		t.Fatalf("Lucia v1 is not installed in interop/lucia-v1/node_modules: %s", installHint)
+	for _, pkg := range []string{"lucia-auth", "@lucia-auth/adapter-postgresql", "@lucia-auth/tokens"} {
+		if _, err := os.Stat(filepath.Join(luciaDir, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("%s is not installed in interop/lucia-v1/node_modules: %s", pkg, installHint)
+		}
 	}
 	return node
 }
@@ -127,11 +130,13 @@ func startLuciaV1(t testing.TB, node, databaseURL string) *luciaV1 {
 	var versions struct {
 		LuciaAuth         string `json:"luciaAuth"`
 		AdapterPostgresql string `json:"adapterPostgresql"`
+		Tokens            string `json:"tokens"`
 	}
 	l.mustCall("versions", nil, &versions)
-	if versions.LuciaAuth != wantLuciaAuthVersion || versions.AdapterPostgresql != wantAdapterPostgresqlVersion {
-		t.Fatalf("interop/lucia-v1/node_modules has lucia-auth %s and @lucia-auth/adapter-postgresql %s, want %s and %s: %s",
-			versions.LuciaAuth, versions.AdapterPostgresql, wantLuciaAuthVersion, wantAdapterPostgresqlVersion, installHint)
+	if versions.LuciaAuth != wantLuciaAuthVersion || versions.AdapterPostgresql != wantAdapterPostgresqlVersion || versions.Tokens != wantTokensVersion {
+		t.Fatalf("interop/lucia-v1/node_modules has lucia-auth %s, @lucia-auth/adapter-postgresql %s and @lucia-auth/tokens %s, want %s, %s and %s: %s",
+			versions.LuciaAuth, versions.AdapterPostgresql, versions.Tokens,
+			wantLuciaAuthVersion, wantAdapterPostgresqlVersion, wantTokensVersion, installHint)
 	}
 	return l
 }

@@ -1,5 +1,5 @@
 // Drives Lucia v1 (lucia-auth 1.8.0 with @lucia-auth/adapter-postgresql
-// 1.0.1) on the database named by DATABASE_URL, so luciapg's Go tests can
+// 1.0.1, and @lucia-auth/tokens 1.0.2) on the database named by DATABASE_URL, so luciapg's Go tests can
 // check that both sides read and write the same rows the same way.
 //
 // Commands are JSON objects {"op": "...", "args": {...}}. Given one as an
@@ -12,7 +12,9 @@
 // input closes (how the Go tests keep one process per database). A result is
 // {"ok": true, "result": ...} or {"ok": false, "error": "AUTH_...",
 // "message": "..."}; "error" is Lucia's error code, or "UNEXPECTED" for any
-// other failure. Dates are milliseconds since the Unix epoch, as stored.
+// other failure; a token operation's failure has @lucia-auth/tokens' code
+// ("INVALID_TOKEN", ...). Dates are milliseconds since the Unix epoch, as
+// stored.
 
 // Lucia v1 needs the Web Crypto global, which Node 18 lacks.
 import "lucia-auth/polyfill/node";
@@ -22,6 +24,7 @@ import { createInterface } from "node:readline";
 
 import lucia, { LuciaError } from "lucia-auth";
 import { pg as postgresAdapter } from "@lucia-auth/adapter-postgresql";
+import { idToken, passwordToken, LuciaTokenError } from "@lucia-auth/tokens";
 import pg from "pg";
 
 // The Go auth core's defaults, which are Lucia v1's: active for 24 hours,
@@ -82,6 +85,21 @@ const key = (k) => ({
 	expires: k.expiresAt ? k.expiresAt.getTime() : null,
 });
 
+// token is a @lucia-auth/tokens Token. Its value is a secret everywhere but
+// in these tests, which must hand it to the other side.
+const token = (t) => ({
+	value: t.toString(),
+	userId: t.userId,
+	expiresAt: t.expiresAt.getTime(),
+	expired: t.expired,
+});
+
+// Token handlers are made per call: the name and lifetime (expiresIn, in
+// seconds, as @lucia-auth/tokens counts it; negative issues a token that
+// has already expired) come with each command.
+const idTokens = ({ name, expiresIn }) => idToken(auth, name, { expiresIn: expiresIn ?? 3600 });
+const passwordTokens = ({ name, expiresIn }) => passwordToken(auth, name, { expiresIn: expiresIn ?? 3600 });
+
 // version reads the version of an installed package, to prove which Lucia
 // the tests ran against.
 const version = (name) =>
@@ -93,6 +111,7 @@ const operations = {
 	versions: async () => ({
 		luciaAuth: version("lucia-auth"),
 		adapterPostgresql: version("@lucia-auth/adapter-postgresql"),
+		tokens: version("@lucia-auth/tokens"),
 		pg: version("pg"),
 		node: process.versions.node,
 	}),
@@ -131,6 +150,25 @@ const operations = {
 	},
 	hashPassword: async ({ password }) => ({ hash: await auth.hash.generate(password) }),
 	validatePassword: async ({ password, hash }) => ({ valid: await auth.hash.validate(password, hash) }),
+	// @lucia-auth/tokens: idToken's and passwordToken's methods.
+	idTokenIssue: async (args) => token(await idTokens(args).issue(args.userId)),
+	idTokenValidate: async (args) => token(await idTokens(args).validate(args.token)),
+	idTokenUserTokens: async (args) => (await idTokens(args).getUserTokens(args.userId)).map(token),
+	idTokenInvalidate: async (args) => {
+		await idTokens(args).invalidate(args.token);
+		return {};
+	},
+	idTokenInvalidateAllUserTokens: async (args) => {
+		await idTokens(args).invalidateAllUserTokens(args.userId);
+		return {};
+	},
+	passwordTokenIssue: async (args) => token(await passwordTokens(args).issue(args.userId)),
+	passwordTokenValidate: async (args) => token(await passwordTokens(args).validate(args.token, args.userId)),
+	passwordTokenUserTokens: async (args) => (await passwordTokens(args).getUserTokens(args.userId)).map(token),
+	passwordTokenInvalidateAllUserTokens: async (args) => {
+		await passwordTokens(args).invalidateAllUserTokens(args.userId);
+		return {};
+	},
 };
 
 const run = async (line) => {
@@ -147,7 +185,7 @@ const run = async (line) => {
 	try {
 		return { ok: true, result: await operation(command.args ?? {}) };
 	} catch (e) {
-		if (e instanceof LuciaError) {
+		if (e instanceof LuciaError || e instanceof LuciaTokenError) {
 			return { ok: false, error: e.message };
 		}
 		// Only the message: a pg error's detail would quote the row's values.
