@@ -9,26 +9,38 @@
 //
 // Usage:
 //
-//	luciapg [--database-url URL] [--json] <command> <subcommand> [flags] [arguments]
+//	luciapg [flags] <command> <subcommand> [flags] [arguments]
 //
 //	migrate up                          apply luciapg's pending migrations
 //	migrate status                      list luciapg's migrations, applied or pending
+//	users list [--limit N] [--after USER_ID] [--key-prefix PREFIX] [--attr NAME=VALUE]...
 //	users create [--id ID] [--key PROVIDER:USER] [--password-stdin] [--attr NAME=VALUE]...
-//	users show (USER_ID | --key KEY_ID)
+//	users show [--show-ids] (USER_ID | --key KEY_ID)
 //	users delete USER_ID                delete the user with their keys and sessions
 //	keys list USER_ID
 //	keys set-password [--keep-sessions] KEY_ID
 //	                                    read the new password from standard input;
 //	                                    end the user's sessions unless --keep-sessions
 //	keys delete KEY_ID                  (never a primary key)
-//	sessions list USER_ID
+//	sessions list [--show-ids] USER_ID
 //	sessions revoke SESSION_ID
 //	sessions revoke-all USER_ID
 //	sessions prune [--batch-size N] [--dry-run]
 //
 // The database is --database-url, else the DATABASE_URL environment
-// variable. Flags may come before or after arguments. Tables are aligned
-// for people; --json prints one JSON document for scripts instead.
+// variable. Flags may come before, between or after the words and
+// arguments; after "--" everything is an argument. Tables are aligned for
+// people; --json prints one JSON document for scripts instead. "luciapg
+// help", "luciapg users --help" and "luciapg users create --help" print
+// help wrapped at 80 columns; --version prints the build's version from
+// its embedded build information.
+//
+// users list shows users newest first when the application has added a
+// created_at column to auth_user (Lucia's schema has no creation time),
+// else by id; --after USER_ID continues after the last user of a page, by
+// the key of the order rather than an offset. Session ids are bearer
+// secrets: listings show a label, a short hash of the id as the example
+// web app shows it, unless --show-ids.
 //
 // Passwords are never taken from the command line, where other users of the
 // machine could read them: set-password and --password-stdin read one line
@@ -51,7 +63,8 @@
 //	1    failure: the database could not be reached or refused the operation
 //	2    usage error: unknown command, bad flag, missing argument
 //	3    not found: no such user, key or session
-//	4    refused: the id is already taken, or the key is a user's primary key
+//	4    refused: the id or key is already taken, a UNIQUE attribute column
+//	     already holds the value, or the key is a user's primary key
 //	130  interrupted (Ctrl-C); a prune stops between batches
 //
 // Errors are printed as one line on standard error, never with a password,
