@@ -17,8 +17,8 @@ import (
 func TestClientAddress(t *testing.T) {
 	t.Parallel()
 	a := auth.New(memadapter.New(), auth.Config{})
-	direct := authhttp.New(a, authhttp.Config{})
-	proxied := authhttp.New(a, authhttp.Config{ClientAddressHeader: "x-forwarded-for"})
+	direct := mustNew(t, a, authhttp.Config{})
+	proxied := mustNew(t, a, authhttp.Config{ClientAddressHeader: "x-forwarded-for"})
 	tests := []struct {
 		name       string
 		sessions   *authhttp.Sessions
@@ -65,7 +65,7 @@ func TestMiddlewareThrottlesLoginsPerAddress(t *testing.T) {
 		// however slow the machine.
 		c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 		a := auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: plainHasher{}, AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
-		sessions := authhttp.New(a, authhttp.Config{ClientAddressHeader: "X-Forwarded-For"})
+		sessions := mustNew(t, a, authhttp.Config{ClientAddressHeader: "X-Forwarded-For"})
 		var seenAddress string
 		handler := sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			seenAddress, _ = auth.ClientAddress(r.Context())

@@ -1,12 +1,18 @@
 // Package authhttp is the net/http glue of package auth: the session
 // cookie, a middleware that validates it on every request, and CSRF
-// protection by Origin checking — Lucia v1's AuthRequest, for Go handlers.
+// protection by the standard library's http.CrossOriginProtection — Lucia
+// v1's AuthRequest, for Go handlers.
 //
 // Wrap a handler with Sessions.Middleware. For each request it
 //
-//  1. refuses (403) a request whose method is not GET or HEAD unless its
-//     Origin header is the request's own origin or a trusted one — the
-//     browser sets Origin and a cross-site page cannot forge it;
+//  1. refuses (403) an unsafe request (not GET, HEAD or OPTIONS) that a
+//     browser says is cross-origin: its Sec-Fetch-Site header is
+//     cross-site or same-site, or, from a browser too old to send that
+//     header, its Origin's host differs from the request's Host — unless
+//     the Origin is one of Config.TrustedOrigins. A request with neither
+//     header passes, as the standard library decides: browsers send them,
+//     so it comes from a non-browser client (curl, another server), which
+//     CSRF does not concern (see Sessions.CheckCrossOrigin);
 //  2. puts the client's address (Sessions.ClientAddress: the direct peer,
 //     or the right-most entry of Config.ClientAddressHeader behind a
 //     trusted proxy) into the context, where auth.UseKey and

@@ -3,6 +3,7 @@ package authhttp_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,7 +21,10 @@ func ExampleSessions_Middleware() {
 		UserID: "user1",
 		Key:    &auth.PrimaryKeyParams{ProviderID: "email", ProviderUserID: "ada@example.com", Password: "hunter2!"},
 	})
-	sessions := authhttp.New(a, authhttp.Config{})
+	sessions, err := authhttp.New(a, authhttp.Config{})
+	if err != nil {
+		log.Fatal(err) // a trusted origin that is not scheme://host[:port]
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
@@ -42,10 +46,11 @@ func ExampleSessions_Middleware() {
 	})))
 	handler := sessions.Middleware(mux)
 
-	// Log in; the form is posted from the site itself.
+	// Log in; the form is posted from the site itself, and the browser says so.
 	form := url.Values{"email": {"ada@example.com"}, "password": {"hunter2!"}}
 	login := httptest.NewRequest(http.MethodPost, "https://example.com/login", strings.NewReader(form.Encode()))
 	login.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	login.Header.Set("Sec-Fetch-Site", "same-origin")
 	login.Header.Set("Origin", "https://example.com")
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, login)
@@ -54,6 +59,7 @@ func ExampleSessions_Middleware() {
 
 	// The same form posted from another site is refused.
 	forged := httptest.NewRequest(http.MethodPost, "https://example.com/login", strings.NewReader(form.Encode()))
+	forged.Header.Set("Sec-Fetch-Site", "cross-site")
 	forged.Header.Set("Origin", "https://evil.example")
 	rec = httptest.NewRecorder()
 	handler.ServeHTTP(rec, forged)

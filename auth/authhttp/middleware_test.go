@@ -61,6 +61,16 @@ type fixture struct {
 	session  auth.Session
 }
 
+// mustNew is authhttp.New for a configuration the test knows is valid.
+func mustNew(t *testing.T, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions {
+	t.Helper()
+	s, err := authhttp.New(a, cfg)
+	if err != nil {
+		t.Fatalf("authhttp.New: %v", err)
+	}
+	return s
+}
+
 func newFixture(t *testing.T, adapter luciapg.Adapter, cfg authhttp.Config) fixture {
 	t.Helper()
 	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
@@ -73,7 +83,7 @@ func newFixture(t *testing.T, adapter luciapg.Adapter, cfg authhttp.Config) fixt
 	if err != nil {
 		t.Fatalf("CreateSession: %v", err)
 	}
-	return fixture{auth: a, clock: c, sessions: authhttp.New(a, cfg), user: user, session: session}
+	return fixture{auth: a, clock: c, sessions: mustNew(t, a, cfg), user: user, session: session}
 }
 
 // seen is what the wrapped handler observed.
@@ -219,7 +229,7 @@ func TestMiddlewareDatabaseError(t *testing.T) {
 	}
 
 	var logged bytes.Buffer
-	plain := authhttp.New(f.auth, authhttp.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	plain := mustNew(t, f.auth, authhttp.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	rec := httptest.NewRecorder()
 	plain.Middleware(http.NotFoundHandler()).ServeHTTP(rec, requestWithCookie(http.MethodGet, f.session.ID))
 	if rec.Code != http.StatusInternalServerError {

@@ -20,16 +20,19 @@ const DefaultCookieName = "auth_session"
 type Config struct {
 	// CookieName names the session cookie; empty means DefaultCookieName.
 	CookieName string
-	// LocalDevelopment drops the cookie's Secure attribute and accepts
-	// http:// as the request's own origin, for a server on plain HTTP
-	// (http://localhost). Never set it in production: without Secure the
+	// LocalDevelopment drops the cookie's Secure attribute, for a server on
+	// plain HTTP (http://localhost), where a browser would not send a
+	// Secure cookie back. Never set it in production: without Secure the
 	// session id travels in clear text. It is the only thing that drops
 	// Secure: nothing is inferred from the request (a server behind a
-	// TLS-terminating proxy sees plain HTTP).
+	// TLS-terminating proxy sees plain HTTP). The CSRF check does not
+	// depend on it.
 	LocalDevelopment bool
-	// TrustedOrigins are origins besides the request's own whose
-	// non-GET/HEAD requests are accepted, such as "https://app.example.com"
-	// for a front end on another host.
+	// TrustedOrigins are origins besides the request's own whose unsafe
+	// (not GET, HEAD or OPTIONS) requests are accepted, such as
+	// "https://app.example.com" for a front end on another host. Each must
+	// be scheme://host[:port] with scheme http or https; case, a default
+	// port and a trailing "/" are normalized away. New refuses any other.
 	TrustedOrigins []string
 	// ErrorHandler answers a request whose session could not be checked
 	// for another reason than being invalid (the database is unreachable).
@@ -53,49 +56,50 @@ type Sessions struct {
 	auth                *auth.Auth
 	cookieName          string
 	secure              bool
-	trustedOrigins      map[string]bool
+	crossOrigin         *http.CrossOriginProtection
 	errorHandler        func(w http.ResponseWriter, r *http.Request, err error)
 	logger              *slog.Logger
 	clientAddressHeader string
 }
 
-// New returns Sessions for a. Trusted origins that do not parse as
-// scheme://host[:port] are ignored.
-func New(a *auth.Auth, cfg Config) *Sessions {
+// New returns Sessions for a, or an error naming the first of
+// cfg.TrustedOrigins that is not an origin: a mistyped origin would
+// otherwise leave the front end it names refused, with nothing saying why.
+func New(a *auth.Auth, cfg Config) (*Sessions, error) {
+	crossOrigin, err := newCrossOriginProtection(cfg.TrustedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	s := &Sessions{
-		auth:           a,
-		cookieName:     cfg.CookieName,
-		secure:         !cfg.LocalDevelopment,
-		trustedOrigins: make(map[string]bool, len(cfg.TrustedOrigins)),
-		errorHandler:   cfg.ErrorHandler,
-		logger:         cfg.Logger,
+		auth:         a,
+		cookieName:   cfg.CookieName,
+		secure:       !cfg.LocalDevelopment,
+		crossOrigin:  crossOrigin,
+		errorHandler: cfg.ErrorHandler,
+		logger:       cfg.Logger,
 		// Header names are matched canonically; keep the configured one so.
 		clientAddressHeader: http.CanonicalHeaderKey(strings.TrimSpace(cfg.ClientAddressHeader)),
 	}
 	if s.cookieName == "" {
 		s.cookieName = DefaultCookieName
 	}
-	for _, origin := range cfg.TrustedOrigins {
-		if normalized, ok := normalizeOrigin(origin); ok {
-			s.trustedOrigins[normalized] = true
-		}
-	}
 	if s.errorHandler == nil {
 		s.errorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) {
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}
 	}
-	return s
+	return s, nil
 }
 
-// Middleware validates the request's origin and session, then calls next
-// with the session and user in the context (see the package comment), and
-// with the client's address (ClientAddress) in it for auth's per-address
-// throttling: a login handler behind Middleware gets it without a line of
-// its own.
+// Middleware refuses a cross-origin request (CheckCrossOrigin) with 403
+// Forbidden before reading its cookie, validates the session, then calls
+// next with the session and user in the context (see the package comment),
+// and with the client's address (ClientAddress) in it for auth's
+// per-address throttling: a login handler behind Middleware gets it
+// without a line of its own.
 func (s *Sessions) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.CheckOrigin(r) {
+		if s.CheckCrossOrigin(r) != nil {
 			http.Error(w, "403 forbidden: cross-origin request", http.StatusForbidden)
 			return
 		}

@@ -73,7 +73,10 @@ func startAppWith(t *testing.T, cfg appConfig, authCfg auth.Config) *runningApp 
 	store := luciapg.New(testdb.Pool(t, databaseURL, 4))
 	clock := &testClock{}
 	authCfg.Now = clock.Now
-	a := newApp(auth.New(store, authCfg), slog.New(slog.NewTextHandler(t.Output(), nil)), cfg)
+	a, err := newApp(auth.New(store, authCfg), slog.New(slog.NewTextHandler(t.Output(), nil)), cfg)
+	if err != nil {
+		t.Fatalf("newApp: %v", err)
+	}
 	server := httptest.NewServer(a.routes())
 	t.Cleanup(server.Close)
 	return &runningApp{url: server.URL, store: store, clock: clock, secure: !cfg.insecureDevCookies}

@@ -58,7 +58,10 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, cfg)
+	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, cfg)
+	if err != nil {
+		return err
+	}
 	server := &http.Server{
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 5 * time.Second,

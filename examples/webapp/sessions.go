@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -13,9 +14,9 @@ import (
 // Secure cookies, whatever address the server listens on (behind a TLS
 // proxy it listens on loopback).
 type appConfig struct {
-	// insecureDevCookies drops the cookie's Secure attribute and accepts
-	// http:// origins, for development over plain HTTP on this machine
-	// (the -insecure-dev-cookies flag; `make webapp` sets it).
+	// insecureDevCookies drops the cookie's Secure attribute, for
+	// development over plain HTTP on this machine (the
+	// -insecure-dev-cookies flag; `make webapp` sets it).
 	insecureDevCookies bool
 	// origin is the public origin when behind a proxy; form posts from it
 	// are accepted besides the request's own origin.
@@ -27,27 +28,32 @@ type appConfig struct {
 	clientAddressHeader string
 }
 
-// newApp builds the app. With insecure development cookies it says so in
-// the log, so a production server started that way does not go unnoticed.
-func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) *app {
+// newApp builds the app, or fails when cfg.origin is not an origin. With
+// insecure development cookies it says so in the log, so a production
+// server started that way does not go unnoticed.
+func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) (*app, error) {
 	var trusted []string
 	if cfg.origin != "" {
 		trusted = []string{cfg.origin}
 	}
 	if cfg.insecureDevCookies {
-		log.Warn("insecure development cookies: session cookies lack Secure and plain-HTTP form posts are accepted; never use -insecure-dev-cookies in production")
+		log.Warn("insecure development cookies: session cookies lack Secure; never use -insecure-dev-cookies in production")
+	}
+	sessions, err := authhttp.New(core, authhttp.Config{
+		LocalDevelopment:    cfg.insecureDevCookies,
+		TrustedOrigins:      trusted,
+		ClientAddressHeader: cfg.clientAddressHeader,
+		Logger:              log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("-origin: %w", err)
 	}
 	return &app{
-		auth:   core,
-		log:    log,
-		secure: !cfg.insecureDevCookies,
-		sessions: authhttp.New(core, authhttp.Config{
-			LocalDevelopment:    cfg.insecureDevCookies,
-			TrustedOrigins:      trusted,
-			ClientAddressHeader: cfg.clientAddressHeader,
-			Logger:              log,
-		}),
-	}
+		auth:     core,
+		log:      log,
+		secure:   !cfg.insecureDevCookies,
+		sessions: sessions,
+	}, nil
 }
 
 // withSessions puts every route behind the auth core's middleware: it
