@@ -29,6 +29,12 @@
 // [Store.DeleteDeadSessions] purges all of them in batches
 // ([Store.PurgeDeadSessions] with a timeout per batch and a progress
 // report), and [Janitor.Run] does so every interval until its context ends,
-// in a goroutine of the caller's. The package logs nothing, except through
-// the *slog.Logger a Janitor is given.
+// in a goroutine of the caller's.
+//
+// [NewSessionCache] wraps a Store in an Adapter that serves sessions, with
+// their users, from memory, kept coherent in every process by triggers that
+// NOTIFY each change to a live session or a user, whoever makes it.
+//
+// The package logs nothing, except through the *slog.Logger a Janitor or
+// a SessionCache is given.
 package luciapg
