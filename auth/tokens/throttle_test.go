@@ -115,3 +115,41 @@ func TestIDTokensThrottleGuessesPerAddress(t *testing.T) {
 		}
 	})
 }
+
+// The attacker sends their guesses all at once, spread over two instances
+// of the application (two PasswordTokens on one storage): the count is
+// atomic and shared, so still no more than the free attempts get through.
+func TestPasswordTokensThrottleConcurrentGuesses(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		instances := []*tokens.PasswordTokens{e.passwordTokens(t, "email-code"), e.passwordTokens(t, "email-code")}
+		issued, err := instances[0].Issue(t.Context(), e.userID)
+		wantNoErr(t, "Issue", err)
+
+		const concurrent = 200
+		errs := make(chan error, concurrent)
+		start := make(chan struct{})
+		for i := range concurrent {
+			go func() {
+				<-start
+				_, err := instances[i%2].Validate(t.Context(), e.userID, wrongCode(i, issued.Value))
+				errs <- err
+			}()
+		}
+		close(start)
+		checked := 0
+		for range concurrent {
+			err := <-errs
+			switch {
+			case errors.Is(err, tokens.ErrInvalidToken):
+				checked++
+			case errors.Is(err, auth.ErrTooManyAttempts):
+			default:
+				t.Errorf("concurrent guess: %v", err)
+			}
+		}
+		if checked > 5 {
+			t.Fatalf("%d of %d concurrent guesses were checked; want at most the 5 free attempts", checked, concurrent)
+		}
+	})
+}
