@@ -2,10 +2,8 @@ package tokens
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
 
@@ -117,68 +115,4 @@ func (t *IDTokens) Invalidate(ctx context.Context, token string) error {
 // An unknown user is not an error.
 func (t *IDTokens) InvalidateAllUserTokens(ctx context.Context, userID string) error {
 	return invalidateAll(ctx, t.core, t.name, userID)
-}
-
-// userKeys returns the user's keys, with ErrInvalidUserID for an unknown
-// user.
-func userKeys(ctx context.Context, core *auth.Auth, userID string) ([]auth.Key, error) {
-	if !storableID(userID) {
-		return nil, ErrInvalidUserID
-	}
-	keys, err := core.GetAllUserKeys(ctx, userID)
-	if errors.Is(err, luciapg.ErrInvalidUserID) {
-		return nil, ErrInvalidUserID
-	}
-	return keys, err
-}
-
-// invalidateAll deletes the user's non-primary keys whose provider id is
-// name, persistent or not, as @lucia-auth/tokens' invalidateAllUserTokens
-// does.
-func invalidateAll(ctx context.Context, core *auth.Auth, name, userID string) error {
-	keys, err := userKeys(ctx, core, userID)
-	if errors.Is(err, ErrInvalidUserID) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, key := range keys {
-		if key.ProviderID != name {
-			continue
-		}
-		if err := core.DeleteKey(ctx, key.ProviderID, key.ProviderUserID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// tokenOf is the Token of a key and the value the user holds.
-func tokenOf(value string, key auth.Key) Token {
-	return Token{Value: value, UserID: key.UserID, ExpiresAt: key.Expires, Expired: key.Expired}
-}
-
-// issueError maps the auth core's errors from creating a token's key to
-// the package's.
-func issueError(err error) error {
-	switch {
-	case errors.Is(err, luciapg.ErrInvalidUserID):
-		return ErrInvalidUserID
-	case errors.Is(err, luciapg.ErrDuplicateKeyID):
-		return ErrDuplicateToken
-	}
-	return err
-}
-
-// validateError maps the auth core's errors from using a token's key to
-// the package's. A key with a password is no token of this package's.
-func validateError(err error) error {
-	switch {
-	case errors.Is(err, luciapg.ErrInvalidKeyID), errors.Is(err, auth.ErrInvalidPassword):
-		return ErrInvalidToken
-	case errors.Is(err, auth.ErrExpiredKey):
-		return ErrExpiredToken
-	}
-	return err
 }

@@ -120,13 +120,12 @@ func (t *PasswordTokens) Validate(ctx context.Context, userID, code string) (Tok
 	if err != nil {
 		return Token{}, validateError(err)
 	}
-	// The code was right (and is now used up, or was a persistent key of
-	// this name, which idToken and passwordToken refuse too).
+	if !key.SingleUse() {
+		return Token{}, ErrInvalidToken // a persistent key of this name: left alone, as passwordToken does
+	}
+	// The code was right, and is now used up.
 	if err := t.resetUserAttempts(ctx, userID); err != nil {
 		return Token{}, err
-	}
-	if !key.SingleUse() {
-		return Token{}, ErrInvalidToken
 	}
 	return tokenOf(code, key), nil
 }
