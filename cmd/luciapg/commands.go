@@ -71,8 +71,9 @@ var commands = []command{
 			"as the example web app shows it, since the id is the secret a cookie carries; " +
 			"--show-ids adds the ids.",
 		sessionsListFlags},
-	{"sessions", "revoke", "SESSION_ID", "delete one session",
-		"Delete one session. Its id is never repeated in the output.",
+	{"sessions", "revoke", "(SESSION_ID | --user USER_ID LABEL)", "delete one session",
+		"Delete one session, named by its id or, with --user, by the label that listings " +
+			"show among that user's sessions. Its id is never repeated in the output.",
 		sessionsRevokeFlags},
 	{"sessions", "revoke-all", "USER_ID", "delete every session of a user",
 		"Delete every session of a user and say how many ended.",

@@ -23,7 +23,7 @@
 //	                                    end the user's sessions unless --keep-sessions
 //	keys delete KEY_ID                  (never a primary key)
 //	sessions list [--show-ids] USER_ID
-//	sessions revoke SESSION_ID
+//	sessions revoke (SESSION_ID | --user USER_ID LABEL)
 //	sessions revoke-all USER_ID
 //	sessions prune [--batch-size N] [--dry-run]
 //
@@ -40,7 +40,8 @@
 // else by id; --after USER_ID continues after the last user of a page, by
 // the key of the order rather than an offset. Session ids are bearer
 // secrets: listings show a label, a short hash of the id as the example
-// web app shows it, unless --show-ids.
+// web app shows it, unless --show-ids; sessions revoke --user USER_ID LABEL
+// revokes one by its label, among that user's sessions only.
 //
 // Passwords are never taken from the command line, where other users of the
 // machine could read them: set-password and --password-stdin read one line

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"regexp"
 
 	"github.com/luciapg/luciapg"
 )
@@ -30,9 +31,13 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 	}
 }
 
-func sessionsRevokeFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+func sessionsRevokeFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
+	userID := fs.String("user", "", "revoke by LABEL, as listings show it, among the sessions of the user `USER_ID`")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
-		if err := wantArgs(args, "SESSION_ID"); err != nil {
+		if *userID != "" {
+			return revokeByLabel(ctx, c, *userID, args)
+		}
+		if err := wantArgs(args, "SESSION_ID (or --user USER_ID LABEL)"); err != nil {
 			return err
 		}
 		store, pool, err := c.store(ctx)
@@ -48,15 +53,61 @@ func sessionsRevokeFlags(*flag.FlagSet) func(context.Context, *cmdContext, []str
 		if err != nil {
 			return err
 		}
-		if err := store.DeleteSession(ctx, session.ID); err != nil {
-			return err
-		}
-		if c.opts.json {
-			return printJSON(c.stdout, map[string]any{"revoked_sessions": 1, "user_id": session.UserID})
-		}
-		fmt.Fprintf(c.stdout, "Revoked 1 session of user %s.\n", session.UserID)
-		return nil
+		return revoked(ctx, c, store, session)
 	}
+}
+
+// labelPattern is what sessionLabel returns.
+var labelPattern = regexp.MustCompile(`^[0-9a-f]{6}$`)
+
+// revokeByLabel revokes the session of userID whose label is args[0]:
+// listings show labels, not ids, and a label is looked up only among the
+// named user's sessions, so it can never end someone else's.
+func revokeByLabel(ctx context.Context, c *cmdContext, userID string, args []string) error {
+	if err := wantArgs(args, "LABEL"); err != nil {
+		return err
+	}
+	label := args[0]
+	if !labelPattern.MatchString(label) {
+		return usageErrorf("a session label is 6 hex digits, as sessions list shows it, not %q", label)
+	}
+	store, pool, err := c.storeForUser(ctx, []string{userID})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	sessions, err := store.GetSessionsByUserID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	var match []luciapg.Session
+	for _, s := range sessions {
+		if sessionLabel(s.ID) == label {
+			match = append(match, s)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return notFoundf("no session labelled %s of user %s", label, userID)
+	case 1:
+		return revoked(ctx, c, store, match[0])
+	default:
+		// Two ids of one user whose hashes share 24 bits: the label
+		// cannot tell them apart.
+		return refusedf("%d sessions of user %s are labelled %s: revoke by id (sessions list --show-ids)", len(match), userID, label)
+	}
+}
+
+// revoked deletes the session and says so, naming its user, never its id.
+func revoked(ctx context.Context, c *cmdContext, store *luciapg.Store, session luciapg.Session) error {
+	if err := store.DeleteSession(ctx, session.ID); err != nil {
+		return err
+	}
+	if c.opts.json {
+		return printJSON(c.stdout, map[string]any{"revoked_sessions": 1, "user_id": session.UserID})
+	}
+	fmt.Fprintf(c.stdout, "Revoked 1 session of user %s.\n", session.UserID)
+	return nil
 }
 
 func sessionsRevokeAllFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) error {
