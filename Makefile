@@ -1,8 +1,11 @@
 # luciapg developer tasks. `make help` lists them.
 
 GO            ?= go
-# Tools pinned in tools/go.mod; an absolute path, so it works in every module.
-TOOL          := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
+# Tools pinned in tools/go.mod. -modfile cannot be used in workspace mode
+# (go.work), hence GOWORK=off; staticcheck must load each module's packages
+# through go.work, so it runs as the binary `go tool -n` builds and names.
+TOOL          := GOWORK=off $(GO) tool -modfile=$(CURDIR)/tools/go.mod
+STATICCHECK    = $$($(TOOL) -n staticcheck)
 DATABASE_URL  ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 # A scratch database, created and dropped by `make generate` to dump the schema.
 SCHEMA_DUMP_URL ?= postgres://postgres@127.0.0.1:5432/luciapg_schema_dump?sslmode=disable
@@ -68,7 +71,7 @@ interop/lucia-v1/node_modules: interop/lucia-v1/package-lock.json
 lint: ## gofmt; vet, staticcheck and go mod tidy -diff in every module; a consumer's go.sum; generated code up to date.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(MODULES) run $(GO) vet ./...
-	$(MODULES) run $(TOOL) staticcheck ./...
+	sc=$(STATICCHECK) && $(MODULES) run $$sc ./...
 	@# The submodules require the library at a placeholder version that no
 	@# proxy has; .ci/modules explains how they are tidied and checked.
 	$(MODULES) tidy-check
