@@ -190,3 +190,20 @@ func TestErrorsHaveOnePrefix(t *testing.T) {
 		})
 	}
 }
+
+// Help shows each flag's own default, never a value given on the command
+// line: a --database-url may carry a password.
+func TestHelpNeverPrintsTheGivenDatabaseURL(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--database-url", "postgres://admin:hunter2@db.example/app", "users", "create", "--help"},
+		{"users", "create", "--database-url=postgres://admin:hunter2@db.example/app", "-h"},
+		{"--database-url", "postgres://admin:hunter2@db.example/app", "users", "--help"},
+		{"--database-url", "postgres://admin:hunter2@db.example/app", "help", "sessions", "prune"},
+	} {
+		r := runCLI(t, "", time.Now(), "", args...).wantCode(t, exitOK)
+		if strings.Contains(r.stdout+r.stderr, "hunter2") {
+			t.Errorf("%v prints the password:\n%s", args, r.stdout)
+		}
+	}
+}

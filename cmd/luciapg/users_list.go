@@ -218,6 +218,15 @@ func queryUserList(ctx context.Context, pool *pgxpool.Pool, q listQuery) ([]user
 	}
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
+	if len(fields) < listExtraColumns {
+		// The statement failed before describing its columns (a VALUE
+		// the column's type cannot read): the error is the answer.
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, errors.New("the users query returned no columns")
+	}
 	var names []string
 	for _, f := range fields[listExtraColumns:] {
 		if f.Name != "id" {

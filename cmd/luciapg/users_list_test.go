@@ -172,6 +172,14 @@ func TestUsersListFilters(t *testing.T) {
 			t.Errorf("users list %v = %v, want %v", tt.args, ids, tt.want)
 		}
 	}
+	// VALUE is text that PostgreSQL reads for the column's type.
+	if _, err := testdb.Pool(t, url, 1).Exec(ctx, `ALTER TABLE auth_user ADD COLUMN age INT; UPDATE auth_user SET age = 42 WHERE id = 'user1'`); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := listIDs(t, url, "--attr", "age=42"); !slices.Equal(ids, []string{"user1"}) {
+		t.Errorf("users list --attr age=42 = %v, want [user1]", ids)
+	}
+	runCLI(t, url, time.Now(), "", "users", "list", "--attr", "age=old").wantCode(t, exitFailure)
 	r := runCLI(t, url, time.Now(), "", "users", "list", "--attr", "no_such_column=1").wantCode(t, exitFailure)
 	if !strings.Contains(r.stderr, "no_such_column") {
 		t.Errorf("an unknown column: %q", r.stderr)
