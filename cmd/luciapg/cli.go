@@ -226,7 +226,17 @@ func commandWords(global *flag.FlagSet, args []string) (words, rest []string, er
 			if errors.Is(err, flag.ErrHelp) {
 				return words, nil, err
 			}
-			return words, nil, flagUsageError(err, args)
+			err = flagUsageError(err, args)
+			if len(words) == 1 && len(subcommandsOf(words[0])) > 0 {
+				// "luciapg users --key x show": only the flags every
+				// command takes may come before the subcommand.
+				var ee *exitError
+				if errors.As(err, &ee) {
+					ee.msg += " (a subcommand's own flags come after it)"
+				}
+				return words, nil, topicError(words[0], err)
+			}
+			return words, nil, err
 		}
 		args = global.Args()
 		if len(args) == 0 {

@@ -150,6 +150,7 @@ func TestUsageErrorsEchoTheFlagAsTyped(t *testing.T) {
 		{[]string{"sessions", "prune", "-batch-size", "x"}, `invalid value "x" for flag -batch-size`},
 		{[]string{"users", "create", "--attr", "novalue"}, `invalid value "novalue" for flag --attr: want NAME=VALUE`},
 		{[]string{"users", "show", "--json=maybe", "u1"}, `invalid boolean value "maybe" for --json`},
+		{[]string{"users", "--key", "username:alice", "show"}, "flag provided but not defined: --key (a subcommand's own flags come after it)"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

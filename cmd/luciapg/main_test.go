@@ -41,6 +41,8 @@ func TestProcessExitCodesAndErrorLines(t *testing.T) {
 		wantOut  string
 	}{
 		{[]string{"migrate", "status"}, "", exitOK, "applied"},
+		{[]string{"--version"}, "", exitOK, "luciapg "},
+		{[]string{"users", "create", "--help"}, "", exitOK, "Usage: luciapg users create"},
 		{[]string{"keys", "set-password", "email:a@example.com"}, "piped password\n", exitOK, "Password set"},
 		{[]string{"users", "show", "nobody"}, "", exitNotFound, ""},
 		{[]string{"keys", "delete", "email:a@example.com"}, "", exitRefused, ""},

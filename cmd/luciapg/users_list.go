@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -78,6 +79,9 @@ type listQuery struct {
 	sql  string
 	args []any
 }
+
+// sqlstateUndefinedColumn is PostgreSQL's "column does not exist".
+const sqlstateUndefinedColumn = "42703"
 
 // listExtraColumns come before the auth_user row in each result row.
 const listExtraColumns = 2
@@ -162,6 +166,10 @@ func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		}
 		q := usersListQuery(order, userFilter{keyPrefix: *keyPrefix, attributes: attributes}, *limit, c.now().UnixMilli())
 		users, attributeNames, err := queryUserList(ctx, pool, q)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == sqlstateUndefinedColumn && len(attributes) > 0 {
+			return fmt.Errorf("--attr: %s (auth_user's columns are the attributes users show prints)", pgErr.Message)
+		}
 		if err != nil {
 			return err
 		}
