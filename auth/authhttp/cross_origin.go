@@ -15,15 +15,15 @@ import (
 //
 // GET, HEAD and OPTIONS requests pass. Any other passes when its
 // Sec-Fetch-Site header, which every browser has sent since 2023 and a page
-// cannot forge, is same-origin or none (typed by the user); any other value
-// (cross-site, same-site) is refused. Without that header, an Origin header
-// whose host:port is the request's Host passes, whatever its scheme; and
-// a request with neither header passes: current browsers send one of them
-// with every cross-origin request, so it comes from a non-browser client
-// (curl, a server, a
-// test) or a browser too old to send Origin, and CSRF is no threat from a
-// non-browser client, which can send any cookie it holds anyway. A request
-// whose Origin is a trusted origin passes in every case.
+// cannot forge, is same-origin or none (the user typed the address); any
+// other value (cross-site, same-site) is refused. Without that header, an
+// Origin whose host[:port] is the request's Host passes, whatever its
+// scheme, and another is refused. A request with neither header passes:
+// current browsers send one with every cross-origin request, so it comes
+// from a non-browser client (curl, a server, a test), which can send any
+// cookie it holds anyway and is no CSRF threat, or from a browser too old
+// to send Origin. A request whose Origin is a trusted origin passes in
+// every case.
 func (s *Sessions) CheckCrossOrigin(r *http.Request) error {
 	return s.crossOrigin.Check(r)
 }
