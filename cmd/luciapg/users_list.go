@@ -34,7 +34,8 @@ const createdAtIndexSQL = `CREATE INDEX auth_user_created_at_id_idx ON auth_user
 const usersListAbout = "List users a page at a time, with their attributes, key ids and number " +
 	"of live sessions. Lucia's auth_user has no creation time. When the application " +
 	"has added a created_at column, users are listed newest first (ties by id, users " +
-	"without a created_at last); for a large table, create its index: " +
+	"without a created_at last). For a large table, make created_at NOT NULL and " +
+	"create its index, which the list then walks instead of sorting the table: " +
 	createdAtIndexSQL + ". Otherwise they are listed by id, the primary key: for " +
 	"Lucia's random ids a stable order that says nothing about age. --after USER_ID " +
 	"continues after the last user of the previous page, which the output names; " +
