@@ -82,11 +82,13 @@ type SessionCache struct {
 	// epoch changes with every invalidation, flush and change of state. A
 	// read from the Store is inserted only if the epoch is still the one
 	// seen before the read began.
-	epoch   uint64
-	entries *simplelru.LRU[cacheKey, *cachedSession]
-	// byUser indexes the cached sessions of each user, for the
-	// invalidations that name a user.
-	byUser map[cacheKey]map[cacheKey]struct{}
+	epoch uint64
+	// entries are keyed by session id, so a hit hashes nothing.
+	entries *simplelru.LRU[string, *cachedSession]
+	// byHash finds the cached session a notification names by its hash;
+	// byUser the cached sessions of the user one names.
+	byHash map[cacheKey]string
+	byUser map[cacheKey]map[string]struct{}
 
 	hooks sessionCacheHooks
 }
@@ -111,7 +113,8 @@ type cachedSession struct {
 	session Session
 	user    User
 	hasUser bool
-	userKey cacheKey
+	// sessionKey and userKey are the hashes notifications name them by.
+	sessionKey, userKey cacheKey
 	// expiresAt (ms since the epoch) is the earlier of the session's
 	// active expiry and the read time plus MaxStaleness.
 	expiresAt int64
@@ -160,7 +163,8 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 		store:   store,
 		cfg:     cfg,
 		stopped: make(chan struct{}),
-		byUser:  map[cacheKey]map[cacheKey]struct{}{},
+		byHash:  map[cacheKey]string{},
+		byUser:  map[cacheKey]map[string]struct{}{},
 		hooks:   hooks,
 	}
 	entries, err := simplelru.NewLRU(cfg.MaxEntries, c.unindex)
@@ -194,8 +198,7 @@ func (c *SessionCache) Close() error {
 // GetSession implements SessionAdapter from memory when the session is
 // cached, from the Store otherwise.
 func (c *SessionCache) GetSession(ctx context.Context, sessionID string) (Session, error) {
-	key := keyOf(sessionID)
-	entry, epoch, ok := c.lookup(key, false)
+	entry, epoch, ok := c.lookup(sessionID, false)
 	if ok {
 		return entry.session, nil
 	}
@@ -203,7 +206,7 @@ func (c *SessionCache) GetSession(ctx context.Context, sessionID string) (Sessio
 	if err != nil {
 		return Session{}, err
 	}
-	c.insert(key, epoch, &cachedSession{session: session, userKey: keyOf(session.UserID)})
+	c.insert(epoch, &cachedSession{session: session})
 	return session, nil
 }
 
@@ -211,8 +214,7 @@ func (c *SessionCache) GetSession(ctx context.Context, sessionID string) (Sessio
 // its user are cached, from the Store otherwise. The user's Attributes map
 // is the caller's own copy.
 func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) (Session, User, error) {
-	key := keyOf(sessionID)
-	entry, epoch, ok := c.lookup(key, true)
+	entry, epoch, ok := c.lookup(sessionID, true)
 	if ok {
 		return entry.session, User{ID: entry.user.ID, Attributes: maps.Clone(entry.user.Attributes)}, nil
 	}
@@ -220,18 +222,17 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 	if err != nil {
 		return Session{}, User{}, err
 	}
-	c.insert(key, epoch, &cachedSession{
+	c.insert(epoch, &cachedSession{
 		session: session,
 		user:    User{ID: user.ID, Attributes: maps.Clone(user.Attributes)},
 		hasUser: true,
-		userKey: keyOf(session.UserID),
 	})
 	return session, user, nil
 }
 
 // lookup returns the live entry for key, or the epoch to insert under
 // after reading the Store. ok is false when the caller must read the Store.
-func (c *SessionCache) lookup(key cacheKey, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
+func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
 	now := c.cfg.Now().UnixMilli()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -239,9 +240,9 @@ func (c *SessionCache) lookup(key cacheKey, wantUser bool) (entry *cachedSession
 		c.stats.bypassed.Add(1)
 		return nil, 0, false
 	}
-	entry, ok = c.entries.Get(key)
+	entry, ok = c.entries.Get(sessionID)
 	if ok && now >= entry.expiresAt {
-		c.entries.Remove(key)
+		c.entries.Remove(sessionID)
 		c.stats.evictedExpired.Add(1)
 		ok = false
 	}
@@ -259,7 +260,7 @@ func (c *SessionCache) lookup(key cacheKey, wantUser bool) (entry *cachedSession
 // insert caches entry unless the epoch moved since the read began (an
 // invalidation arrived, or the listener changed state: the row may be
 // stale) or the session is not active now.
-func (c *SessionCache) insert(key cacheKey, epoch uint64, entry *cachedSession) {
+func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 	if c.hooks.beforeInsert != nil {
 		c.hooks.beforeInsert()
 	}
@@ -268,6 +269,8 @@ func (c *SessionCache) insert(key cacheKey, epoch uint64, entry *cachedSession) 
 		return
 	}
 	entry.expiresAt = min(entry.session.ActiveExpires, now+c.cfg.MaxStaleness.Milliseconds())
+	entry.sessionKey, entry.userKey = keyOf(entry.session.ID), keyOf(entry.session.UserID)
+	id := entry.session.ID
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.listening || c.epoch != epoch {
@@ -275,34 +278,36 @@ func (c *SessionCache) insert(key cacheKey, epoch uint64, entry *cachedSession) 
 		return
 	}
 	// Removing first keeps byUser right if the entry's user changed.
-	c.entries.Remove(key)
-	if c.entries.Add(key, entry) {
+	c.entries.Remove(id)
+	if c.entries.Add(id, entry) {
 		c.stats.evictedCapacity.Add(1)
 	}
+	c.byHash[entry.sessionKey] = id
 	sessions := c.byUser[entry.userKey]
 	if sessions == nil {
-		sessions = map[cacheKey]struct{}{}
+		sessions = map[string]struct{}{}
 		c.byUser[entry.userKey] = sessions
 	}
-	sessions[key] = struct{}{}
+	sessions[id] = struct{}{}
 }
 
 // unindex is the LRU's eviction callback, called with mu held for every
 // entry that leaves, whatever the cause.
-func (c *SessionCache) unindex(key cacheKey, entry *cachedSession) {
+func (c *SessionCache) unindex(sessionID string, entry *cachedSession) {
+	delete(c.byHash, entry.sessionKey)
 	sessions := c.byUser[entry.userKey]
-	delete(sessions, key)
+	delete(sessions, sessionID)
 	if len(sessions) == 0 {
 		delete(c.byUser, entry.userKey)
 	}
 }
 
-// evictSession drops one session and moves the epoch.
-func (c *SessionCache) evictSession(key cacheKey, cause *counter) {
+// evictSession drops the session with this hash and moves the epoch.
+func (c *SessionCache) evictSession(sessionKey cacheKey, cause *counter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	if c.entries.Remove(key) {
+	if id, ok := c.byHash[sessionKey]; ok && c.entries.Remove(id) {
 		cause.Add(1)
 	}
 }
@@ -312,8 +317,8 @@ func (c *SessionCache) evictUser(userKey cacheKey, cause *counter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	for key := range c.byUser[userKey] {
-		if c.entries.Remove(key) {
+	for id := range c.byUser[userKey] {
+		if c.entries.Remove(id) {
 			cause.Add(1)
 		}
 	}
@@ -330,6 +335,7 @@ func (c *SessionCache) flushLocked(cause *counter) {
 	c.epoch++
 	cause.Add(uint64(c.entries.Len()))
 	c.entries.Purge()
+	clear(c.byHash)
 	clear(c.byUser)
 }
 
