@@ -47,7 +47,7 @@ func withDefaults(p, def luciapg.ThrottlePolicy) luciapg.ThrottlePolicy {
 // hashing. The address is counted first: an address already blocked
 // then does not also push its target key's count up, which would lock the
 // key's owner out on the guesser's behalf.
-func (a *Auth) countAttempt(ctx context.Context, keyID string) error {
+func (a *Auth) countAttempt(ctx context.Context, keyThrottleKey string) error {
 	if a.throttle == nil {
 		return ErrNoAttemptThrottle
 	}
@@ -56,7 +56,7 @@ func (a *Auth) countAttempt(ctx context.Context, keyID string) error {
 			return err
 		}
 	}
-	return a.countOn(ctx, keyThrottleKey(keyID), a.keyThrottle)
+	return a.countOn(ctx, keyThrottleKey, a.keyThrottle)
 }
 
 func (a *Auth) countOn(ctx context.Context, throttleKey string, policy luciapg.ThrottlePolicy) error {
@@ -73,14 +73,20 @@ func (a *Auth) countOn(ctx context.Context, throttleKey string, policy luciapg.T
 // resetKeyAttempts forgets the key's attempts after a success, so its
 // owner's typos from before do not count against them. The address's
 // count is kept (see Config.AddressThrottle).
-func (a *Auth) resetKeyAttempts(ctx context.Context, keyID string) error {
-	return a.throttle.ResetAttempts(ctx, keyThrottleKey(keyID))
+func (a *Auth) resetKeyAttempts(ctx context.Context, keyThrottleKey string) error {
+	return a.throttle.ResetAttempts(ctx, keyThrottleKey)
 }
 
-// keyThrottleKey is the throttle key of a key id: "key:" and the id, which
-// is no secret. Never a password.
+// keyThrottleKey is the throttle key of a key id: "key#sha256:" and the
+// id's SHA-256, for UseKey and UsePasswordlessKey alike (so a success on
+// either forgets failures on both). The id is never stored readable: a
+// passwordless key's id may itself be the secret (a one-time token or code
+// is its provider user id), and a throttle row outlives the attempt. An
+// operator looks a key up by hashing its id: encode(sha256('username:bob'),
+// 'hex') in SQL.
 func keyThrottleKey(keyID string) string {
-	return throttleKey("key", keyID)
+	sum := sha256.Sum256([]byte(keyID))
+	return "key#sha256:" + hex.EncodeToString(sum[:])
 }
 
 // addressThrottleKey is the throttle key of a client address: "addr:" and

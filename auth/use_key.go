@@ -44,7 +44,7 @@ func (a *Auth) UseKey(ctx context.Context, providerID, providerUserID, password 
 	if err := a.checkPasswordLength(password); err != nil {
 		return Key{}, err
 	}
-	if err := a.countAttempt(ctx, keyID); err != nil {
+	if err := a.countAttempt(ctx, keyThrottleKey(keyID)); err != nil {
 		return Key{}, err
 	}
 	row, err := a.adapter.GetKey(ctx, keyID)
@@ -59,7 +59,7 @@ func (a *Auth) UseKey(ctx context.Context, providerID, providerUserID, password 
 	if err := a.checkPassword(ctx, *row.HashedPassword, password); err != nil {
 		return Key{}, err
 	}
-	if err := a.resetKeyAttempts(ctx, keyID); err != nil {
+	if err := a.resetKeyAttempts(ctx, keyThrottleKey(keyID)); err != nil {
 		return Key{}, err
 	}
 	if row.Expires == nil {
@@ -99,7 +99,7 @@ func (a *Auth) UsePasswordlessKey(ctx context.Context, providerID, providerUserI
 	if err != nil {
 		return Key{}, err
 	}
-	if err := a.countAttempt(ctx, keyID); err != nil {
+	if err := a.countAttempt(ctx, keyThrottleKey(keyID)); err != nil {
 		return Key{}, err
 	}
 	row, err := a.adapter.GetKey(ctx, keyID)
@@ -109,7 +109,7 @@ func (a *Auth) UsePasswordlessKey(ctx context.Context, providerID, providerUserI
 	if row.HashedPassword != nil {
 		return Key{}, ErrInvalidPassword
 	}
-	if err := a.resetKeyAttempts(ctx, keyID); err != nil {
+	if err := a.resetKeyAttempts(ctx, keyThrottleKey(keyID)); err != nil {
 		return Key{}, err
 	}
 	if row.Expires == nil {
