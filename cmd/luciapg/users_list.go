@@ -104,13 +104,14 @@ func usersListQuery(order listOrder, filter userFilter, limit int, nowMillis int
 	for _, name := range slices.Sorted(maps.Keys(filter.attributes)) {
 		where = append(where, "u."+pgx.Identifier{name}.Sanitize()+" = "+param(filter.attributes[name]))
 	}
-	orderBy := "u.id"
+	// orderBy is the ORDER BY list, its columns qualified by %[1]s.
+	orderBy := "%[1]s.id"
 	switch {
 	case order.byCreatedAt && order.notNull:
 		// A backward scan of an index on (created_at, id).
-		orderBy = "u.created_at DESC, u.id DESC"
+		orderBy = "%[1]s.created_at DESC, %[1]s.id DESC"
 	case order.byCreatedAt:
-		orderBy = "u.created_at DESC NULLS LAST, u.id DESC"
+		orderBy = "%[1]s.created_at DESC NULLS LAST, %[1]s.id DESC"
 	}
 	if a := order.after; a != nil {
 		switch {
@@ -124,16 +125,20 @@ func usersListQuery(order listOrder, filter userFilter, limit int, nowMillis int
 			where = append(where, "((u.created_at, u.id) < ("+param(a.createdAt)+", "+param(a.id)+") OR u.created_at IS NULL)")
 		}
 	}
+	// The page is chosen first, then its keys and sessions are counted:
+	// without an index for the order, only auth_user's rows are sorted,
+	// not one key and session lookup per user in the table.
 	var b strings.Builder
 	b.WriteString(`SELECT
-	(SELECT coalesce(array_agg(k.id ORDER BY k.id), '{}') FROM auth_key AS k WHERE k.user_id = u.id),
-	(SELECT count(*) FROM auth_session AS s WHERE s.user_id = u.id AND s.idle_expires >= $1),
-	u.*
-FROM auth_user AS u`)
+	(SELECT coalesce(array_agg(k.id ORDER BY k.id), '{}') FROM auth_key AS k WHERE k.user_id = p.id),
+	(SELECT count(*) FROM auth_session AS s WHERE s.user_id = p.id AND s.idle_expires >= $1),
+	p.*
+FROM (SELECT u.* FROM auth_user AS u`)
 	if len(where) > 0 {
-		b.WriteString("\nWHERE " + strings.Join(where, "\n  AND "))
+		b.WriteString("\n  WHERE " + strings.Join(where, "\n    AND "))
 	}
-	b.WriteString("\nORDER BY " + orderBy + "\nLIMIT " + strconv.Itoa(limit+1))
+	b.WriteString("\n  ORDER BY " + fmt.Sprintf(orderBy, "u") + "\n  LIMIT " + strconv.Itoa(limit+1) + ") AS p")
+	b.WriteString("\nORDER BY " + fmt.Sprintf(orderBy, "p"))
 	q.sql = b.String()
 	return q
 }
