@@ -65,8 +65,9 @@ func Migrate(ctx context.Context, connString string) error {
 // transaction-pooling proxy such as PgBouncer. A file whose up line says
 // "transaction:false" (for CREATE INDEX CONCURRENTLY, say) is the
 // exception: it runs alone, outside a transaction, under a session-level
-// advisory lock, which is not safe through a transaction-pooling proxy;
-// connect such a call to the server directly. Its statements run as one
+// advisory lock, which is not safe through a transaction-pooling proxy:
+// through one (detected by its made-up backend process id), the call is
+// refused before anything is applied; connect such a call directly. Its statements run as one
 // query, which PostgreSQL makes atomic unless a statement refuses a
 // transaction, so such a file should hold one statement.
 //
@@ -145,6 +146,9 @@ func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile
 			continue
 		}
 		if !file.transaction {
+			if err := m.requireDirect(ctx, tx, *file); err != nil {
+				return nil, err
+			}
 			alone = file
 			break
 		}
