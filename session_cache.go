@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"github.com/jackc/pgx/v5"
 )
 
 // SessionCacheChannel is the channel the triggers of luciapg's migration
@@ -129,7 +130,9 @@ var (
 // SessionCacheChannel and returns the cache, listening. ctx bounds only
 // this first connection; a connection lost later is re-established in the
 // background until Close. The database must have luciapg's migrations
-// applied (Migrate), which create the triggers that notify.
+// applied (Migrate), which create the triggers that notify. The Store must
+// not run in a transaction (New(tx)): what a transaction reads may be
+// rolled back, and a rollback notifies nobody.
 func NewSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig) (*SessionCache, error) {
 	return newSessionCache(ctx, store, cfg, sessionCacheHooks{})
 }
@@ -137,6 +140,11 @@ func NewSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig) 
 func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, hooks sessionCacheHooks) (*SessionCache, error) {
 	if store == nil {
 		return nil, errors.New("luciapg: NewSessionCache: store is nil")
+	}
+	if _, ok := store.db.(pgx.Tx); ok {
+		// Rows read inside a transaction may never commit, and a rollback
+		// notifies nobody: cached, they would be served to everyone.
+		return nil, errors.New("luciapg: NewSessionCache: the store runs in a transaction; give the cache a Store on a pool")
 	}
 	if cfg.ListenConnString == "" {
 		return nil, errors.New("luciapg: NewSessionCache: ListenConnString is empty")

@@ -1,14 +1,18 @@
 package luciapg_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -133,4 +137,61 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// connectAdmin opens a connection to the server's maintenance database,
+// closed when the test ends.
+func connectAdmin(t *testing.T) *pgx.Conn {
+	t.Helper()
+	admin, err := pgx.Connect(t.Context(), testdb.ServerURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	return admin
+}
+
+// databaseOf is the database name in url.
+func databaseOf(t *testing.T, url string) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Database
+}
+
+// terminateListener ends the cache's listening backend, found by the
+// application_name it sets.
+func terminateListener(t *testing.T, admin *pgx.Conn, database string) {
+	t.Helper()
+	var terminated int
+	err := admin.QueryRow(t.Context(), `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = $1 AND application_name = 'luciapg session cache') AS t`, database).Scan(&terminated)
+	if err != nil || terminated != 1 {
+		t.Fatalf("terminated %d listeners (%v); want 1", terminated, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer the listener goroutine and the test may
+// share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newTextLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -292,16 +292,9 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 		t.Fatalf("not cached: %+v", s)
 	}
 
-	cfg, err := pgx.ParseConfig(env.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, err := pgx.Connect(ctx, testdb.ServerURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
-	db := pgx.Identifier{cfg.Database}.Sanitize()
+	database := databaseOf(t, env.url)
+	admin := connectAdmin(t)
+	db := pgx.Identifier{database}.Sanitize()
 	// The writer and the Store keep the connections they have; the
 	// listener gets none until the "restart" is over.
 	writer, err := pgx.Connect(ctx, env.url)
@@ -313,7 +306,7 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "ALTER DATABASE "+db+" ALLOW_CONNECTIONS true") })
-	terminateListener(t, admin, cfg.Database)
+	terminateListener(t, admin, database)
 	eventually(t, "bypassing after the termination", func() bool { return !env.cache.Stats().Listening })
 
 	// Nobody hears this delete.
@@ -346,7 +339,7 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 	}
 
 	// A plain termination, the server accepting at once: back to listening.
-	terminateListener(t, admin, cfg.Database)
+	terminateListener(t, admin, database)
 	eventually(t, "listening after a second termination", func() bool { s := env.cache.Stats(); return s.Listening && s.Reconnects == 2 })
 	if _, err := writer.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, kept); err != nil {
 		t.Fatal(err)
@@ -354,18 +347,6 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 	env.notes.wait(t, sessionPayload(kept))
 	if _, err := env.cache.GetSession(ctx, kept); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 		t.Fatalf("after the second reconnection, a notified delete: %v", err)
-	}
-}
-
-// terminateListener ends the cache's listening backend, found by the
-// application_name it sets.
-func terminateListener(t *testing.T, admin *pgx.Conn, database string) {
-	t.Helper()
-	var terminated int
-	err := admin.QueryRow(t.Context(), `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = $1 AND application_name = 'luciapg session cache') AS t`, database).Scan(&terminated)
-	if err != nil || terminated != 1 {
-		t.Fatalf("terminated %d listeners (%v); want 1", terminated, err)
 	}
 }
 

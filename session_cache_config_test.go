@@ -1,0 +1,84 @@
+package luciapg_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+// TestNewSessionCacheRefusesBadConfig: each mistake is a one-line error,
+// and one naming a connection string never shows its password.
+func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	ctx := t.Context()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	const password = "hunter2-secret"
+	for _, tc := range []struct {
+		name  string
+		store *luciapg.Store
+		cfg   luciapg.SessionCacheConfig
+		want  string
+	}{
+		{"nil store", nil, luciapg.SessionCacheConfig{ListenConnString: "postgres://x"}, "store is nil"},
+		{"store in a transaction", luciapg.New(tx), luciapg.SessionCacheConfig{ListenConnString: "postgres://x"}, "transaction"},
+		{"no connection string", luciapg.New(pool), luciapg.SessionCacheConfig{}, "ListenConnString is empty"},
+		{"negative size", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
+		{"unparsable", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
+		{"unreachable", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
+	} {
+		cache, err := luciapg.NewSessionCache(ctx, tc.store, tc.cfg)
+		if err == nil {
+			_ = cache.Close()
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, password) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: %q; want one line with %q and no password", tc.name, msg, tc.want)
+		}
+	}
+}
+
+// TestSessionCacheLogsStateWithoutIDs: the logger hears of a lost and a
+// regained listener, and never of a session or user id.
+func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{Logger: newTextLogger(&logs)}, nil)
+	ctx := t.Context()
+	id := sessionID("logged-session")
+	env.addSession(t, "logged-user", id)
+	if _, _, err := env.cache.GetSessionAndUser(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, id)
+	env.notes.wait(t, sessionPayload(id))
+	admin := connectAdmin(t)
+	terminateListener(t, admin, databaseOf(t, env.url))
+	eventually(t, "listening again", func() bool { s := env.cache.Stats(); return s.Listening && s.Reconnects == 1 })
+	if err := env.cache.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if env.cache.Stats().Listening {
+		t.Fatal("still listening after Close")
+	}
+	text := logs.String()
+	for _, want := range []string{"listening", "lost the listening connection", "listening again", "closed"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the log has no %q:\n%s", want, text)
+		}
+	}
+	for _, secret := range []string{strings.TrimSpace(id), "logged-user", hexSHA256(id)} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the log names %q:\n%s", secret, text)
+		}
+	}
+}
