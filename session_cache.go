@@ -101,6 +101,8 @@ type sessionCacheHooks struct {
 	afterNotification func(payload string)
 	// beforeInsert runs after a Store read, before its row is cached.
 	beforeInsert func()
+	// afterHeartbeat runs after a heartbeat check succeeded.
+	afterHeartbeat func()
 }
 
 // cacheKey is the SHA-256 of an id: what the notifications carry.

@@ -52,7 +52,7 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{Logger: newTextLogger(&logs)}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{Logger: newTextLogger(&logs)})
 	ctx := t.Context()
 	id := sessionID("logged-session")
 	env.addSession(t, "logged-user", id)

@@ -30,15 +30,17 @@ type cacheEnv struct {
 	notes *notifications
 }
 
-// newCacheEnv starts a cache; beforeInsert may be nil.
-func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, beforeInsert func()) *cacheEnv {
+// newCacheEnv starts a cache; hooks are beforeInsert and afterHeartbeat,
+// when given.
+func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...func()) *cacheEnv {
 	t.Helper()
 	env := &cacheEnv{url: testdb.NewURL(t), notes: newNotifications()}
 	env.pool = testdb.Pool(t, env.url, 4)
 	env.other = testdb.Pool(t, env.url, 4)
 	env.store = luciapg.New(env.pool)
 	cfg.ListenConnString = env.url
-	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, env.notes.record, beforeInsert)
+	hooks = append(hooks, nil, nil)
+	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, env.notes.record, hooks[0], hooks[1])
 	if err != nil {
 		t.Fatalf("NewSessionCache: %v", err)
 	}

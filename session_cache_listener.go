@@ -91,6 +91,9 @@ func (c *SessionCache) receive(ctx context.Context, conn *pgx.Conn) error {
 			if err != nil {
 				return err
 			}
+			if c.hooks.afterHeartbeat != nil {
+				c.hooks.afterHeartbeat()
+			}
 		default:
 			return err
 		}

@@ -20,7 +20,7 @@ import (
 // session with its user, is a hit, and returns what the Store returned.
 func TestSessionCacheServesFromMemory(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	want := env.addSession(t, "u1", sessionID("s1"))
 	ctx := t.Context()
 	for range 2 {
@@ -80,7 +80,7 @@ func TestSessionCacheOtherWritersEvict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newCacheEnv(t, luciapg.SessionCacheConfig{}, nil)
+			env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 			id := sessionID("s1")
 			env.addSession(t, "u1", id)
 			ctx := t.Context()
@@ -119,7 +119,7 @@ func wantInvalid(t *testing.T, session luciapg.Session, _ luciapg.User, err erro
 // the next read at once, without waiting for any notification.
 func TestSessionCacheLocalWritesEvict(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	ctx := t.Context()
 	cached := func(id string) {
 		t.Helper()
@@ -234,7 +234,7 @@ func TestSessionCacheEntryEndsWithActivePeriodAndStaleness(t *testing.T) {
 	start := time.Now()
 	clock.Store(start.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxStaleness: 10 * time.Minute, Now: now}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxStaleness: 10 * time.Minute, Now: now})
 	ctx := t.Context()
 
 	short := sessionID("short")
@@ -278,7 +278,7 @@ func TestSessionCacheEntryEndsWithActivePeriodAndStaleness(t *testing.T) {
 // gone, including one whose delete notification was lost in the gap.
 func TestSessionCacheListenerLoss(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	ctx := t.Context()
 	deleted, kept := sessionID("deleted"), sessionID("kept")
 	env.addSession(t, "u1", deleted)
@@ -400,7 +400,7 @@ func TestSessionCacheNotificationsCarryNoSessionID(t *testing.T) {
 func TestSessionCacheStress(t *testing.T) {
 	t.Parallel()
 	const users, perUser, readers, updates = 6, 20, 4, 12
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, nil)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	ctx := t.Context()
 	var ids []string
 	owner := map[string]int{}
@@ -503,3 +503,39 @@ func userName(u int) string { return "user-" + string(rune('a'+u)) }
 // nickname is the attribute value of a user's version v; addSession
 // stores version 0.
 func nickname(v int64) string { return "v" + strconv.FormatInt(v, 10) }
+
+// TestSessionCacheHeartbeatKeepsListening: a silent connection is checked
+// every Heartbeat; the timeouts that start the checks leave it listening,
+// and notifications still arrive after many of them.
+func TestSessionCacheHeartbeatKeepsListening(t *testing.T) {
+	t.Parallel()
+	beats := make(chan struct{}, 100)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{Heartbeat: 10 * time.Millisecond}, nil, func() {
+		select {
+		case beats <- struct{}{}:
+		default:
+		}
+	})
+	id := sessionID("s1")
+	env.addSession(t, "u1", id)
+	ctx := t.Context()
+	if _, err := env.cache.GetSession(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(30 * time.Second)
+	for range 5 {
+		select {
+		case <-beats:
+		case <-deadline:
+			t.Fatal("fewer than 5 heartbeats in 30 s")
+		}
+	}
+	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, id)
+	env.notes.wait(t, sessionPayload(id))
+	if _, err := env.cache.GetSession(ctx, id); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("after the delete: %v", err)
+	}
+	if s := env.cache.Stats(); s.Reconnects != 0 || !s.Listening {
+		t.Fatalf("stats %+v; want still listening on the first connection", s)
+	}
+}
