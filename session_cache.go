@@ -240,8 +240,10 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 	return session, user, nil
 }
 
-// lookup returns the live entry for key, or the epoch to insert under
-// after reading the Store. ok is false when the caller must read the Store.
+// lookup returns the live entry for sessionID, or the epoch to insert
+// under after reading the Store: 0 while bypassing, when nothing may be
+// inserted (a listening cache's epoch is never 0: the flush that starts
+// listening moves it). ok is false when the caller must read the Store.
 func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
 	now := c.cfg.Now().UnixMilli()
 	c.mu.Lock()
@@ -275,7 +277,7 @@ func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 		c.hooks.beforeInsert()
 	}
 	now := c.cfg.Now().UnixMilli()
-	if now >= entry.session.ActiveExpires {
+	if epoch == 0 || now >= entry.session.ActiveExpires {
 		return
 	}
 	entry.expiresAt = min(entry.session.ActiveExpires, now+c.cfg.MaxStaleness.Milliseconds())
