@@ -539,3 +539,33 @@ func TestSessionCacheHeartbeatKeepsListening(t *testing.T) {
 		t.Fatalf("stats %+v; want still listening on the first connection", s)
 	}
 }
+
+// TestSessionCacheSurvivesForgedNotifications: anyone who may connect may
+// NOTIFY the channel. A payload the cache does not understand (too long,
+// not hex, unknown kind) drops every entry, the safe answer, and the
+// listener keeps listening.
+func TestSessionCacheSurvivesForgedNotifications(t *testing.T) {
+	t.Parallel()
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	id := sessionID("s1")
+	env.addSession(t, "u1", id)
+	ctx := t.Context()
+	for _, payload := range []string{
+		"s:" + strings.Repeat("ab", 100),
+		"u:" + strings.Repeat("zz", 32),
+		"x:" + hexSHA256(id),
+		"",
+	} {
+		for range 2 {
+			if _, err := env.cache.GetSession(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := env.cache.Stats()
+		env.exec(t, `SELECT pg_notify($1, $2)`, luciapg.SessionCacheChannel, payload)
+		env.notes.wait(t, payload)
+		if s := env.cache.Stats(); !s.Listening || s.Reconnects != 0 || s.Evictions.Flushed != before.Evictions.Flushed+1 {
+			t.Fatalf("after payload %.20q: stats %+v; want still listening, the entry flushed", payload, s)
+		}
+	}
+}
