@@ -352,7 +352,8 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 
 // TestSessionCacheNotificationsCarryNoSessionID: anyone who may connect
 // may LISTEN. The payload of a session's change is the SHA-256 of its id,
-// never the id, and a dead session's change sends nothing.
+// never the id, and a dead session's change sends nothing, even when a
+// purge deletes ten thousand of them.
 func TestSessionCacheNotificationsCarryNoSessionID(t *testing.T) {
 	t.Parallel()
 	url := testdb.NewURL(t)
@@ -374,8 +375,11 @@ func TestSessionCacheNotificationsCarryNoSessionID(t *testing.T) {
 	}{
 		{`INSERT INTO auth_user (id) VALUES ('u1')`, nil},
 		{`INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, []any{dead, now.Add(-time.Minute).UnixMilli()}},
+		{`INSERT INTO auth_session SELECT 'dead-' || g, 'u1', $1, $1 FROM generate_series(1, 10000) AS g`, []any{now.Add(-time.Minute).UnixMilli()}},
 		{`INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, []any{live, now.Add(time.Hour).UnixMilli()}},
 		{`DELETE FROM auth_session WHERE id = $1`, []any{dead}},
+		// A purge of dead sessions, as Store.DeleteDeadSessions makes.
+		{`DELETE FROM auth_session WHERE idle_expires < $1`, []any{now.UnixMilli()}},
 		{`DELETE FROM auth_session WHERE id = $1`, []any{live}},
 	} {
 		if _, err := writer.Exec(ctx, step.sql, step.args...); err != nil {
