@@ -95,7 +95,7 @@ type SessionCache struct {
 }
 
 // sessionCacheHooks let this package's tests step into the cache's
-// sequence; both are nil otherwise.
+// sequence; all are nil otherwise.
 type sessionCacheHooks struct {
 	// afterNotification runs once a notification has been applied.
 	afterNotification func(payload string)
