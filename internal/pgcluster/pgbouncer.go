@@ -79,6 +79,9 @@ func SharedPgBouncer(tb testing.TB, serverURL string) *PgBouncer {
 			return
 		}
 		shared, sharedErr = startPgBouncer(su, dir, serverURL, 0)
+		// Nothing would remove the directory at exit: PgBouncer has read
+		// its files and keeps its log open, so it goes now.
+		_ = os.RemoveAll(dir)
 	})
 	if sharedErr != nil {
 		tb.Fatalf("pgcluster: starting PgBouncer: %v", sharedErr)
