@@ -76,6 +76,7 @@ lint: ## gofmt; vet, staticcheck and go mod tidy -diff in every module; a consum
 	@# proxy has; .ci/modules explains how they are tidied and checked.
 	$(MODULES) tidy-check
 	$(MAKE) --no-print-directory consumer-check
+	$(MAKE) --no-print-directory install-check
 	$(MAKE) --no-print-directory generate
 	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
 		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
@@ -87,6 +88,10 @@ tidy: ## go mod tidy in every module (see .ci/modules for the submodules).
 .PHONY: consumer-check
 consumer-check: ## A module importing luciapg, auth and authhttp gets a go.sum of at most 40 lines, free of dev-only modules.
 	.ci/consumer-check
+
+.PHONY: install-check
+install-check: ## go install .../cmd/luciapg@VERSION works outside the repository (from a local module proxy of this tree).
+	.ci/install-check
 
 .PHONY: bench
 bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).

@@ -31,7 +31,11 @@ func dbmateCLI(t *testing.T) string {
 			return
 		}
 		dbmatePath = filepath.Join(dir, "dbmate")
-		out, err := exec.Command("go", "build", "-modfile=tools/go.mod", "-o", dbmatePath, "github.com/amacneil/dbmate/v2").CombinedOutput()
+		build := exec.Command("go", "build", "-modfile=tools/go.mod", "-o", dbmatePath, "github.com/amacneil/dbmate/v2")
+		// -modfile cannot be used in workspace mode, and tools/go.mod is
+		// not part of the workspace (go.work).
+		build.Env = append(os.Environ(), "GOWORK=off")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			dbmateErr = err
 			dbmatePath = string(out)

@@ -38,6 +38,7 @@ const containerImage = "postgres:15-alpine"
 
 func main() {
 	env := flag.String("env", "TEST_DATABASE_URL", "variable that names the server, read when set and set for the command")
+	local := flag.String("local", localURL, "the local server to try when -env is unset")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: pgserver [-env NAME] -- command [args...]")
 		flag.PrintDefaults()
@@ -47,19 +48,19 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(*env, flag.Args()))
+	os.Exit(run(*env, *local, flag.Args()))
 }
 
-func run(env string, command []string) int {
+func run(env, local string, command []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	server, err := find(ctx, env, os.Getenv(env))
+	server, err := find(ctx, env, os.Getenv(env), local)
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgserver:", err)
 		return 1
 	}
 	defer server.stop()
-	fmt.Fprintf(os.Stderr, "pgserver: %s is %s\n", env, server.source)
+	fmt.Fprintf(os.Stderr, "pgserver: %s: %s\n", env, server.source)
 
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -89,12 +90,12 @@ type server struct {
 // not answer: an explicit choice is never silently replaced), else the
 // local server when it answers, else a testcontainers PostgreSQL when a
 // Docker engine answers.
-func find(ctx context.Context, env, explicitURL string) (*server, error) {
+func find(ctx context.Context, env, explicitURL, localURL string) (*server, error) {
 	if explicitURL != "" {
 		if err := ping(ctx, explicitURL); err != nil {
 			return nil, fmt.Errorf("%s: %w", env, err)
 		}
-		return &server{url: explicitURL, source: "the server " + env + " names", stop: func() {}}, nil
+		return &server{url: explicitURL, source: "as set", stop: func() {}}, nil
 	}
 	localErr := ping(ctx, localURL)
 	if localErr == nil {
