@@ -83,21 +83,40 @@ func hexSHA256(s string) string {
 // notifications records the payloads a cache has applied, so a test can
 // wait until the cache has seen a change.
 type notifications struct {
-	mu   sync.Mutex
-	seen map[string]int
-	wake chan struct{}
+	mu    sync.Mutex
+	seen  map[string]int
+	wake  chan struct{}
+	holds map[string]chan struct{}
 }
 
 func newNotifications() *notifications {
-	return &notifications{seen: map[string]int{}, wake: make(chan struct{})}
+	return &notifications{seen: map[string]int{}, wake: make(chan struct{}), holds: map[string]chan struct{}{}}
 }
 
 func (n *notifications) record(payload string) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	n.seen[payload]++
 	close(n.wake)
 	n.wake = make(chan struct{})
+	hold := n.holds[payload]
+	delete(n.holds, payload)
+	n.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+}
+
+// holdAfter stops the listener once it has applied a notification with
+// payload, until release (also called when the test ends), so that no
+// later notification is applied meanwhile.
+func (n *notifications) holdAfter(t *testing.T, payload string) (release func()) {
+	hold := make(chan struct{})
+	n.mu.Lock()
+	n.holds[payload] = hold
+	n.mu.Unlock()
+	release = sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
+	return release
 }
 
 // wait consumes one applied notification with payload, failing the test
