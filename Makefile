@@ -16,11 +16,26 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 
 .DEFAULT_GOAL := help
 
-# Modules (README, Development): the library at the root needs only pgx and
-# golang.org/x; cmd/luciapg, examples, bench and internal/pgserver are
-# modules of their own, tied together by go.work, so that what only the CLI,
-# the demos, the benchmarks or the Docker fallback need never reaches a
-# library user's go.sum. .ci/modules runs a step in each of them.
+# Modules (README, Development): the library at the root needs only pgx,
+# golang.org/x and golang-lru; cmd/luciapg, examples, bench and
+# internal/pgserver are modules of their own, tied together by go.work, so
+# that what only the CLI, the demos, the benchmarks or the Docker fallback
+# need never reaches a library user's go.sum. .ci/modules runs a step in
+# each of them.
+#
+# Nothing is published yet, so the submodules require the library at the
+# placeholder v0.0.0-00010101000000-000000000000, with no replace in their
+# go.mod (a replace would break `go install .../cmd/luciapg@VERSION`).
+# - Builds and tests: go.work maps the placeholder onto this directory.
+# - go mod tidy ignores go.work: .ci/modules tidies and checks each
+#   submodule against a temporary go.mod that adds the replace (-modfile),
+#   so every line but the library's own checksum (which needs a published
+#   version) is exactly what tidy writes.
+# - Installing: .ci/install-check runs `go install ./cmd/luciapg` in a fresh
+#   clone, and `go install .../cmd/luciapg@<placeholder>` against a
+#   GOPROXY=file:// proxy built from this tree, with GOWORK=off.
+# - A release tags the library, raises the submodules' requirement to the
+#   tag, and runs `make tidy`.
 MODULES       := .ci/modules
 # Runs a command with TEST_DATABASE_URL (or -env NAME) set to the server it
 # names, else the local server, else a testcontainers PostgreSQL in Docker.
