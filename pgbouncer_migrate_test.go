@@ -31,6 +31,45 @@ func TestMigrateThroughPgBouncer(t *testing.T) {
 	}
 }
 
+// TestConcurrentMigrateThroughPgBouncer: callers racing through PgBouncer,
+// more of them than it has server connections, each apply the migrations
+// at most once between them: the transaction-level lock holds on whichever
+// server connection runs the transaction.
+func TestConcurrentMigrateThroughPgBouncer(t *testing.T) {
+	t.Parallel()
+	bouncer := pgcluster.StartPgBouncer(t, testdb.ServerURL(t), 2)
+	direct := testdb.NewEmptyURL(t)
+	migrations := fstest.MapFS{
+		"1_counter.sql": {Data: []byte("-- migrate:up\nCREATE TABLE runs (n int);\n-- migrate:down\n")},
+		"2_count.sql":   {Data: []byte("-- migrate:up\nINSERT INTO runs VALUES (1);\n-- migrate:down\n")},
+	}
+	const callers = 6
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			errs <- luciapg.MigrateFS(context.Background(), bouncer.URL(direct, ""), migrations, "app_migrations")
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Errorf("MigrateFS through PgBouncer: %v", err)
+		}
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var runs int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM runs").Scan(&runs); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 {
+		t.Errorf("2_count.sql ran %d times, want once", runs)
+	}
+}
+
 // TestMigrateTransactionFalseThroughPgBouncerRefused: a transaction:false
 // file runs under a session-level advisory lock, which PgBouncer in
 // transaction mode would take on one server connection and perhaps

@@ -84,7 +84,12 @@ func newReplicated(t *testing.T) *replicated {
 // once it has measured the replica as usable.
 func (r *replicated) router(t *testing.T, maxLag time.Duration) *luciapg.ReplicaRouter {
 	t.Helper()
-	router, err := luciapg.NewReplicaRouter(r.primary, r.replica, luciapg.ReplicaConfig{MaxLag: maxLag, CheckInterval: 50 * time.Millisecond})
+	// A generous ReplicaTimeout: on a busy test machine a slow lag check
+	// must not rest the replica and send a read the test expects on the
+	// replica to the primary.
+	router, err := luciapg.NewReplicaRouter(r.primary, r.replica, luciapg.ReplicaConfig{
+		MaxLag: maxLag, CheckInterval: 50 * time.Millisecond, ReplicaTimeout: 30 * time.Second,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
