@@ -15,7 +15,8 @@ type ReplicaConfig struct {
 	// 1 s): a read goes to the replica only while it is known to hold
 	// everything committed on the primary more than MaxLag ago. It bounds
 	// how long a deleted session (a logout, a revocation) or a changed
-	// password hash can still be read as it was.
+	// password hash can still be read as it was (plus the time the read
+	// itself takes).
 	MaxLag time.Duration
 	// CheckInterval is how often the replica's lag is measured (default
 	// MaxLag / 4); it must be below MaxLag, or a replica would turn stale
