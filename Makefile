@@ -119,6 +119,21 @@ CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) 
 chaos: ## Kill backends and restart PostgreSQL under load, then audit (disrupts the server: by hand only).
 	$(GO) run ./bench/chaos -url "$(DATABASE_URL)" -restart "$(CHAOS_RESTART)"
 
+# The failover test (internal/hatest): a Store under load on a
+# pg_auto_failover formation of its own (monitor and two data nodes on free
+# loopback ports, temporary directories; never the server at 5432) while
+# the primary is killed and later switched over, then audited. Needs
+# Debian's postgresql-15-auto-failover and pg-auto-failover-cli.
+HA_TEST       := $(GO) test -tags ha -race -count=1 -v -run TestFailoverUnderLoad ./internal/hatest/
+
+.PHONY: test-ha
+test-ha: ## Failover test: kill the primary, then switch over, under load; audit every acknowledged write (about 2 minutes).
+	$(HA_TEST)
+
+.PHONY: chaos-ha
+chaos-ha: ## The failover test with 60 s of load per phase and pg_auto_failover's default failure detection (about 6 minutes).
+	LUCIAPG_HA_SOAK=$${LUCIAPG_HA_SOAK:-60s} LUCIAPG_HA_MONITOR_DEFAULTS=1 $(HA_TEST) -timeout 30m
+
 .PHONY: demo
 demo: ## Run examples/quickstart against DATABASE_URL, else the local server, else PostgreSQL in Docker.
 	$(PGSERVER) -env DATABASE_URL -- $(GO) run ./examples/quickstart
