@@ -80,10 +80,12 @@ func TestFailoverUnderLoad(t *testing.T) {
 	errorsBefore := l.errorCount()
 	killedAt := time.Now()
 	primary.Kill()
-	resumedAt := waitForAckAfter(t, l, killedAt)
-	killRecovery := resumedAt.Sub(killedAt)
 	newPrimary := assignedPrimary(t, af, af.Nodes[1])
-	t.Logf("killed %s: first acknowledged write %s later, on %s; %d calls failed meanwhile",
+	waitForAckAfter(t, l, time.Now())
+	waitForWrites(t, l, phaseWrites, 0)
+	resumedAt, _ := l.outage(killedAt, time.Now())
+	killRecovery := resumedAt.Sub(killedAt)
+	t.Logf("killed %s: writes resumed %s later (first acknowledged write after the outage), on %s; %d calls failed meanwhile",
 		primary.Name, killRecovery.Round(time.Millisecond), newPrimary.Name, l.errorCount()-errorsBefore)
 
 	// The killed node comes back and rejoins as the synchronous secondary.
@@ -104,7 +106,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	}
 	switchoverTook := time.Since(switchedAt)
 	waitForWrites(t, l, phaseWrites, 0)
-	switchGap := l.longestGap(switchedAt, time.Now())
+	_, switchGap := l.outage(switchedAt, time.Now())
 	finalPrimary := assignedPrimary(t, af, primary)
 	t.Logf("switchover to %s: pg_autoctl returned after %s; longest time without an acknowledged write %s; %d calls failed meanwhile",
 		finalPrimary.Name, switchoverTook.Round(time.Millisecond), switchGap.Round(time.Millisecond), l.errorCount()-errorsBefore)
@@ -159,6 +161,32 @@ func TestFailoverUnderLoad(t *testing.T) {
 	if a.acknowledgedTotal() == 0 || a.Verified != a.acknowledgedTotal() {
 		t.Errorf("%d of %d acknowledged writes verified", a.Verified, a.acknowledgedTotal())
 	}
+	auditCatchesALostWrite(t, actx, l, conn)
+}
+
+// auditCatchesALostWrite proves the audit is not blind: once an
+// acknowledged session is deleted behind the Store's back, auditing its
+// user reports exactly that write lost.
+func auditCatchesALostWrite(t *testing.T, ctx context.Context, l *ledger, conn *pgx.Conn) {
+	t.Helper()
+	for _, u := range l.users {
+		if u.setErr != nil || u.deleted || len(u.sessions) < 2 || u.sessions[1].setErr != nil {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "DELETE FROM auth_session WHERE id = $1", u.sessions[1].id); err != nil {
+			t.Fatal(err)
+		}
+		one := &ledger{users: []*userEntry{u}}
+		a, err := one.audit(ctx, conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Lost) != 1 {
+			t.Errorf("a session deleted behind the Store's back: the audit reports %d lost writes, want 1", len(a.Lost))
+		}
+		return
+	}
+	t.Error("no user with an acknowledged second session to check the audit with")
 }
 
 // soakDuration reads LUCIAPG_HA_SOAK: how long each calm phase lasts at

@@ -175,6 +175,30 @@ func (l *ledger) acked() int {
 	return len(l.acks)
 }
 
+// outage finds the longest stretch within [from, to] in which no write
+// was acknowledged and returns when it ended: when writes resumed. Writes
+// acknowledged just after a kill do not end it: the killed postmaster's
+// backends live on for a few milliseconds, until they notice its death,
+// and may commit (on the synchronous standby too) meanwhile.
+func (l *ledger) outage(from, to time.Time) (resumed time.Time, longest time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := from
+	for _, a := range l.acks {
+		if a.returned.Before(from) {
+			continue
+		}
+		if a.returned.After(to) {
+			break
+		}
+		if gap := a.returned.Sub(prev); gap > longest {
+			longest, resumed = gap, a.returned
+		}
+		prev = a.returned
+	}
+	return resumed, longest
+}
+
 // firstAckSentAfter returns when the first acknowledged write that was
 // sent after t returned, if one has. A write sent before t may have been
 // answered before t even if it returns after: it says nothing about
@@ -188,27 +212,6 @@ func (l *ledger) firstAckSentAfter(t time.Time) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// longestGap is the longest time between two acknowledged writes (or
-// from `from` to the first) within [from, to]: how long writers saw no
-// write succeed.
-func (l *ledger) longestGap(from, to time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var gap time.Duration
-	prev := from
-	for _, a := range l.acks {
-		if a.returned.Before(from) {
-			continue
-		}
-		gap = max(gap, a.returned.Sub(prev))
-		if a.returned.After(to) {
-			break
-		}
-		prev = a.returned
-	}
-	return gap
 }
 
 // tally is the connection errors callers saw, "kind ×n", most frequent
@@ -246,7 +249,8 @@ type audit struct {
 	Lost         []string       // acknowledged writes whose effect is not: must be none
 	Broken       []string       // a user half there, or orphans: must be none
 	// InDoubtCommitted counts writes that reported a connection error
-	// although they committed (the client cannot tell; both are allowed).
+	// although they committed (the client cannot tell; both outcomes are
+	// allowed).
 	InDoubtCommitted int
 }
 
@@ -291,23 +295,36 @@ func (l *ledger) audit(ctx context.Context, db luciapg.DB) (audit, error) {
 		if !whole && !gone {
 			a.Broken = append(a.Broken, fmt.Sprintf("user %s is half there: user %d, key %d, %d sessions", u.id, user, key, len(sessions)))
 		}
+		// A delete that failed with a lost connection may have committed:
+		// after one, either state is right.
+		userDeleteInDoubt := u.deleted && u.deleteErr != nil
 		if u.setErr == nil {
 			a.Acknowledged["SetUser"]++
-			if whole || userDeleted {
+			switch {
+			case whole || userDeleted:
 				a.Verified++
-			} else {
+			case userDeleteInDoubt && gone:
+				a.Verified++
+				a.InDoubtCommitted++
+			default:
 				lost("SetUser %s acknowledged, but user %d key %d", u.id, user, key)
 			}
 		} else if whole {
 			a.InDoubtCommitted++
 		}
-		for _, s := range u.sessions {
+		for j, s := range u.sessions {
+			sessionDeleteInDoubt := s.deleted && s.deleteErr != nil
 			if s.setErr == nil {
 				a.Acknowledged["SetSession"]++
-				if sessions[s.id] || userDeleted || (s.deleted && s.deleteErr == nil) {
+				switch {
+				case sessions[s.id] || userDeleted || (s.deleted && s.deleteErr == nil):
 					a.Verified++
-				} else {
-					lost("SetSession %s acknowledged, but it is not there", s.id)
+				case (sessionDeleteInDoubt || userDeleteInDoubt) && !sessions[s.id]:
+					a.Verified++
+					a.InDoubtCommitted++
+				default:
+					lost("SetSession #%d of user %s acknowledged, but it is not there (its DeleteSession: %v; DeleteUser: %v)",
+						j, u.id, outcome(s.deleted, s.deleteErr), outcome(u.deleted, u.deleteErr))
 				}
 			} else if sessions[s.id] {
 				a.InDoubtCommitted++
@@ -317,7 +334,7 @@ func (l *ledger) audit(ctx context.Context, db luciapg.DB) (audit, error) {
 				if !sessions[s.id] {
 					a.Verified++
 				} else {
-					lost("DeleteSession %s acknowledged, but the session is still there", s.id)
+					lost("DeleteSession #%d of user %s acknowledged, but the session is still there", j, u.id)
 				}
 			}
 		}
@@ -342,6 +359,19 @@ func (l *ledger) audit(ctx context.Context, db luciapg.DB) (audit, error) {
 		a.Broken = append(a.Broken, fmt.Sprintf("%d sessions and %d keys without their user", orphanSessions, orphanKeys))
 	}
 	return a, nil
+}
+
+// outcome describes a write for an audit line: never its ids (a session
+// id is a secret).
+func outcome(called bool, err error) string {
+	switch {
+	case !called:
+		return "not called"
+	case err == nil:
+		return "acknowledged"
+	default:
+		return "failed with " + errorKind(err)
+	}
 }
 
 func (a audit) acknowledgedTotal() int {
