@@ -211,6 +211,18 @@ var throttleCases = []testCase{
 		c.wantAttempt(t, th, key, t0.Add(500*time.Nanosecond), p, time.Second, "blocked attempt in the same microsecond")
 		c.wantAttempt(t, th, key, t0.Add(time.Second+time.Nanosecond), p, 0, "attempt when the block ends")
 	}},
+	{"T12", "an attempt whose clock reads earlier than the last counted one is counted as if made with it, never refused by a free attempt", func(t *testing.T, c *caseEnv) {
+		// Concurrent calls read the clock, then reach the row in another
+		// order (and instances' clocks differ): a free attempt must not
+		// block one that read the clock a moment before it.
+		th, key := c.throttle(t), newThrottleKey()
+		p := luciapg.ThrottlePolicy{FreeAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Minute, Window: time.Hour}
+		c.wantAttempt(t, th, key, t0.Add(10*time.Millisecond), p, 0, "free attempt")
+		c.wantAttempt(t, th, key, t0, p, 0, "free attempt with an earlier clock")
+		// That second attempt used up the free ones, at the later clock.
+		c.wantAttempt(t, th, key, t0.Add(10*time.Millisecond), p, time.Second, "attempt after the free ones")
+		c.wantAttempt(t, th, key, t0.Add(time.Second+10*time.Millisecond), p, 0, "attempt when the block ends")
+	}},
 }
 
 // t0 is the fake clock's start: the throttle takes the time from its

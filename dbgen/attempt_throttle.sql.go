@@ -24,20 +24,20 @@ VALUES (
 )
 ON CONFLICT (throttle_key) DO UPDATE SET
     attempts = CASE
-        WHEN t.blocked_until > $2::timestamptz THEN t.attempts
-        WHEN t.last_attempt_at < $2::timestamptz - $5::interval THEN excluded.attempts
+        WHEN t.blocked_until > GREATEST($2::timestamptz, t.last_attempt_at) THEN t.attempts
+        WHEN t.last_attempt_at < GREATEST($2::timestamptz, t.last_attempt_at) - $5::interval THEN excluded.attempts
         ELSE t.attempts + 1 END,
     last_attempt_at = CASE
-        WHEN t.blocked_until > $2::timestamptz THEN t.last_attempt_at
-        ELSE $2::timestamptz END,
+        WHEN t.blocked_until > GREATEST($2::timestamptz, t.last_attempt_at) THEN t.last_attempt_at
+        ELSE GREATEST($2::timestamptz, t.last_attempt_at) END,
     blocked_until = CASE
-        WHEN t.blocked_until > $2::timestamptz THEN t.blocked_until
-        WHEN t.last_attempt_at < $2::timestamptz - $5::interval THEN excluded.blocked_until
+        WHEN t.blocked_until > GREATEST($2::timestamptz, t.last_attempt_at) THEN t.blocked_until
+        WHEN t.last_attempt_at < GREATEST($2::timestamptz, t.last_attempt_at) - $5::interval THEN excluded.blocked_until
         WHEN t.attempts + 1 >= $3::bigint
-            THEN $2::timestamptz + ($4::interval[])[LEAST(t.attempts + 2 - $3::bigint, cardinality($4::interval[]))::integer]
-        ELSE $2::timestamptz END,
+            THEN GREATEST($2::timestamptz, t.last_attempt_at) + ($4::interval[])[LEAST(t.attempts + 2 - $3::bigint, cardinality($4::interval[]))::integer]
+        ELSE GREATEST($2::timestamptz, t.last_attempt_at) END,
     refused_attempts = CASE
-        WHEN t.blocked_until > $2::timestamptz THEN t.refused_attempts + 1
+        WHEN t.blocked_until > GREATEST($2::timestamptz, t.last_attempt_at) THEN t.refused_attempts + 1
         ELSE 0 END
 RETURNING refused_attempts > 0 AS refused, blocked_until
 `

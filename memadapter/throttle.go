@@ -31,8 +31,16 @@ func (a *Adapter) CountAttempt(_ context.Context, throttleKey string, now time.T
 		a.attempts = make(map[string]attemptRow)
 	}
 	row, ok := a.attempts[throttleKey]
+	callerNow := now
+	if ok && now.Before(row.lastAttempt) {
+		// Attempts reach the row in another order than their clocks were
+		// read: as in the Store, now is no earlier than the last counted
+		// attempt, so a free attempt's block (until its own now) does not
+		// refuse one that read the clock a moment earlier.
+		now = row.lastAttempt
+	}
 	if ok && row.blockedUntil.After(now) {
-		return row.blockedUntil.Sub(now), nil
+		return row.blockedUntil.Sub(callerNow), nil
 	}
 	if !ok || row.lastAttempt.Before(now.Add(-policy.Window.Truncate(time.Microsecond))) {
 		row.attempts = 0

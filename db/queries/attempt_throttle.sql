@@ -28,20 +28,20 @@ VALUES (
 )
 ON CONFLICT (throttle_key) DO UPDATE SET
     attempts = CASE
-        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.attempts
-        WHEN t.last_attempt_at < sqlc.arg(now)::timestamptz - sqlc.arg(count_window)::interval THEN excluded.attempts
+        WHEN t.blocked_until > GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) THEN t.attempts
+        WHEN t.last_attempt_at < GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) - sqlc.arg(count_window)::interval THEN excluded.attempts
         ELSE t.attempts + 1 END,
     last_attempt_at = CASE
-        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.last_attempt_at
-        ELSE sqlc.arg(now)::timestamptz END,
+        WHEN t.blocked_until > GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) THEN t.last_attempt_at
+        ELSE GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) END,
     blocked_until = CASE
-        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.blocked_until
-        WHEN t.last_attempt_at < sqlc.arg(now)::timestamptz - sqlc.arg(count_window)::interval THEN excluded.blocked_until
+        WHEN t.blocked_until > GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) THEN t.blocked_until
+        WHEN t.last_attempt_at < GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) - sqlc.arg(count_window)::interval THEN excluded.blocked_until
         WHEN t.attempts + 1 >= sqlc.arg(free_attempts)::bigint
-            THEN sqlc.arg(now)::timestamptz + (sqlc.arg(delays)::interval[])[LEAST(t.attempts + 2 - sqlc.arg(free_attempts)::bigint, cardinality(sqlc.arg(delays)::interval[]))::integer]
-        ELSE sqlc.arg(now)::timestamptz END,
+            THEN GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) + (sqlc.arg(delays)::interval[])[LEAST(t.attempts + 2 - sqlc.arg(free_attempts)::bigint, cardinality(sqlc.arg(delays)::interval[]))::integer]
+        ELSE GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) END,
     refused_attempts = CASE
-        WHEN t.blocked_until > sqlc.arg(now)::timestamptz THEN t.refused_attempts + 1
+        WHEN t.blocked_until > GREATEST(sqlc.arg(now)::timestamptz, t.last_attempt_at) THEN t.refused_attempts + 1
         ELSE 0 END
 RETURNING refused_attempts > 0 AS refused, blocked_until;
 
