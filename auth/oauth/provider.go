@@ -46,7 +46,7 @@ func GitHub(clientID, clientSecret, redirectURL string) Provider {
 		OAuth2: oauth2.Config{
 			ClientID:     clientID,
 			ClientSecret: clientSecret,
-			Endpoint:     endpoints.GitHub,
+			Endpoint:     inParams(endpoints.GitHub),
 			RedirectURL:  redirectURL,
 		},
 		UserID: JSONUserID(GitHubUserURL, "id"),
@@ -61,12 +61,20 @@ func Google(clientID, clientSecret, redirectURL string) Provider {
 		OAuth2: oauth2.Config{
 			ClientID:     clientID,
 			ClientSecret: clientSecret,
-			Endpoint:     endpoints.Google,
+			Endpoint:     inParams(endpoints.Google),
 			RedirectURL:  redirectURL,
 			Scopes:       []string{"https://www.googleapis.com/auth/userinfo.profile"},
 		},
 		UserID: JSONUserID(GoogleUserInfoURL, "sub"),
 	}
+}
+
+// inParams sends the client id and secret in the token request's body, as
+// @lucia-auth/oauth does, rather than letting x/oauth2 guess (a refused
+// exchange would otherwise be sent twice).
+func inParams(e oauth2.Endpoint) oauth2.Endpoint {
+	e.AuthStyle = oauth2.AuthStyleInParams
+	return e
 }
 
 // maxUserInfoBytes bounds what is read from a user-info endpoint.
