@@ -169,6 +169,36 @@ const operations = {
 		await passwordTokens(args).invalidateAllUserTokens(args.userId);
 		return {};
 	},
+	// benchValidate is luciapg's benchmark peer row (bench/, "cache" part):
+	// concurrency loops call getSessionUser over sessionIds (taken in turn
+	// from a random start) for warmupMs unmeasured, then for durationMs,
+	// and report calls per second and latency percentiles in µs. Every id
+	// must name a live session.
+	benchValidate: async ({ sessionIds, concurrency, warmupMs, durationMs }) => {
+		const ids = sessionIds ?? [];
+		if (ids.length === 0) throw new Error("benchValidate: sessionIds is empty");
+		const loops = concurrency ?? 8;
+		const runFor = async (ms, latencies) => {
+			const deadline = performance.now() + ms;
+			const loop = async (start) => {
+				for (let i = start; ; i = (i + 1) % ids.length) {
+					const began = performance.now();
+					if (began >= deadline) return;
+					await auth.getSessionUser(ids[i]);
+					latencies?.push(performance.now() - began);
+				}
+			};
+			const began = performance.now();
+			await Promise.all(Array.from({ length: loops }, () => loop(Math.floor(Math.random() * ids.length))));
+			return (performance.now() - began) / 1000;
+		};
+		await runFor(warmupMs ?? 1000);
+		const latencies = [];
+		const seconds = await runFor(durationMs ?? 4000, latencies);
+		latencies.sort((a, b) => a - b);
+		const pct = (p) => Math.round(1000 * latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
+		return { calls: latencies.length, seconds, opsPerSec: latencies.length / seconds, p50Us: pct(50), p99Us: pct(99) };
+	},
 };
 
 const run = async (line) => {

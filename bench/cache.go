@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/bench/dataset"
+)
+
+// cacheHotSessions and cacheRevoked are the issue's sizes: 8 workers
+// validate 10,000 hot sessions; 1,000 sessions are deleted under them.
+const (
+	cacheHotSessions = 10_000
+	cacheRevoked     = 1_000
+	cacheMemEntries  = 100_000
+)
+
+// cacheReport is the "cache" part: the session cache's throughput against
+// its peers, revocation latency, the triggers' write overhead and memory.
+type cacheReport struct {
+	Machine    machine           `json:"machine"`
+	Config     config            `json:"config"`
+	Command    string            `json:"command"`
+	Validate   []validateSummary `json:"validate"`
+	ValRuns    []validateRun     `json:"validate_runs"`
+	Revocation revocationResult  `json:"revocation"`
+	Writes     []triggerSummary  `json:"trigger_overhead"`
+	WriteRuns  []triggerRun      `json:"trigger_runs"`
+	Memory     memoryResult      `json:"memory"`
+	Plans      map[string]string `json:"plans"`
+}
+
+// runCache runs the "cache" part on a database of its own: the hot and
+// revoked sessions are the dataset's, the memory test's 100,000 entries
+// need 50,000 users (two sessions each).
+func runCache(ctx context.Context, cfg config, m machine) error {
+	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, cacheHotSessions+cacheRevoked)
+	logf("cache: seeding %d users", users)
+	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "cache", users)
+	if err != nil {
+		return err
+	}
+	defer db.drop()
+	pool, err := db.pool(ctx, cfg.Pool)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store := luciapg.New(pool)
+	report := cacheReport{Machine: m, Config: cfg, Command: commandLine(), Plans: map[string]string{}}
+
+	if report.ValRuns, err = measureValidate(ctx, cfg, db.url, pool, store); err != nil {
+		return fmt.Errorf("validate: %w", err)
+	}
+	report.Validate = summarizeValidate(report.ValRuns)
+	// Memory first: the revocation deletes sessions the memory test reads.
+	if report.Memory, err = measureMemory(ctx, db.url, store); err != nil {
+		return fmt.Errorf("memory: %w", err)
+	}
+	if report.Revocation, err = measureRevocation(ctx, cfg, db.url, pool, store); err != nil {
+		return fmt.Errorf("revocation: %w", err)
+	}
+	if report.WriteRuns, err = measureTriggerOverhead(ctx, cfg, db, pool, users); err != nil {
+		return fmt.Errorf("trigger overhead: %w", err)
+	}
+	report.Writes = summarizeTriggers(report.WriteRuns)
+	for name, sql := range map[string]string{
+		"GetSessionsByUserID": "SELECT id, user_id, active_expires, idle_expires FROM auth_session WHERE user_id = $1 ORDER BY id",
+		"GetKeysByUserID":     "SELECT id, user_id, primary_key, hashed_password, expires FROM auth_key WHERE user_id = $1 ORDER BY id",
+	} {
+		if report.Plans[name], err = explain(ctx, pool, sql, dataset.UserID(users/2)); err != nil {
+			return err
+		}
+	}
+	return writeCacheReport(cfg.Out, report)
+}

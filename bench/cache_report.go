@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Targets of the issue for the session cache.
+const (
+	cacheVsRawTarget    = 50.0
+	revocationP99Target = 50_000.0 // µs
+)
+
+func writeCacheReport(dir string, r cacheReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Session cache\n\n%s. %d workers, pool of %d, %v warm-up then %v measured per run, %d rounds.\n\n",
+		r.Machine, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds)
+
+	fmt.Fprintf(&b, "## Validating a session: %s hot sessions\n\n", thousands(cacheHotSessions))
+	b.WriteString("Each worker validates a random one of the hot sessions (each with its user), which are all cached. " +
+		"Every peer runs once per round, in an order that rotates; \"× raw\" is the median of each round's throughput ÷ the raw twin's. " +
+		"Lucia v1 is interop/lucia-v1/lucia.js (lucia-auth 1.8.0, @lucia-auth/adapter-postgresql 1.0.1 on node-postgres) " +
+		"with the same concurrency on the same database; the bare map is a map behind an RWMutex emptied by the same notifications, " +
+		"with no bounds and no auth checks: the ideal the cache's overhead is measured against.\n\n")
+	b.WriteString("| peer | ops/s | × raw (per round) | p50 µs | p99 µs | client CPU µs/op |\n|---|---:|---:|---:|---:|---:|\n")
+	var raw, cache validateSummary
+	for _, s := range r.Validate {
+		if s.Unavailable != "" {
+			fmt.Fprintf(&b, "| %s | %s | | | | |\n", s.Peer, s.Unavailable)
+			continue
+		}
+		cpu := "—"
+		if s.CPUMicros > 0 {
+			cpu = fmt.Sprintf("%.2f", s.CPUMicros)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f (%s) | %.1f | %.1f | %s |\n",
+			s.Peer, thousands(s.OpsPerSec), s.VsRaw, ratios(s.RoundVsRaw), s.P50Micros, s.P99Micros, cpu)
+		switch s.Peer {
+		case peerRaw:
+			raw = s
+		case peerCache:
+			cache = s
+		}
+	}
+	fmt.Fprintf(&b, "\nTargets: the cache ≥ %.0f× the raw twin: %.1f×, %s; the cache's p99 below the raw twin's p50: %.1f µs vs %.1f µs, %s.\n",
+		cacheVsRawTarget, cache.VsRaw, verdict(cache.VsRaw >= cacheVsRawTarget), cache.P99Micros, raw.P50Micros, verdict(cache.P99Micros < raw.P50Micros))
+	if i := slices.IndexFunc(r.Validate, func(s validateSummary) bool { return s.Peer == peerBareMap }); i >= 0 && r.Validate[i].OpsPerSec > 0 {
+		fmt.Fprintf(&b, "The cache reaches %.0f%% of the bare map's throughput.\n", 100*cache.OpsPerSec/r.Validate[i].OpsPerSec)
+	}
+
+	v := r.Revocation
+	fmt.Fprintf(&b, "\n## Revocation\n\n%s cached sessions are deleted one autocommit DELETE each, back to back, on another connection "+
+		"while %d workers validate them through the cache. Latency runs from the DELETE's acknowledgement to the first refusal any worker saw "+
+		"(a refusal seen before the acknowledgement arrived counts as 0: %d did).\n\n",
+		thousands(float64(v.Sessions)), r.Config.Workers, v.RefusedBeforeAck)
+	b.WriteString("| p50 µs | p99 µs | max µs | validations | successes after a refusal | target |\n|---:|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | p99 ≤ 50 ms and 0 successes: %s |\n",
+		thousands(v.P50Micros), thousands(v.P99Micros), thousands(v.MaxMicros), thousands(float64(v.Validations)), v.SuccessesAfterRefusal,
+		verdict(v.P99Micros <= revocationP99Target && v.SuccessesAfterRefusal == 0))
+
+	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them (dropped and recreated on the bench's database), "+
+		"rounds alternating which goes first; the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions).\n\n",
+		thousands(float64(r.Config.DeadRows)), r.Config.PurgeBatch)
+	b.WriteString("| write | with triggers | without | with ÷ without (per round) | target |\n|---|---:|---:|---:|---|\n")
+	for _, s := range r.Writes {
+		fmt.Fprintf(&b, "| %s | %s | %s | %.2f (%s) | ≥ %.1f: %s |\n",
+			s.Operation, thousands(s.WithOps), thousands(s.WithoutOps), s.Ratio, ratios(s.RoundRatios), s.Target, verdict(s.Ratio >= s.Target))
+	}
+
+	mem := r.Memory
+	fmt.Fprintf(&b, "\n## Memory\n\nA cache with MaxEntries = %s, filled with sessions and their users (GetSessionAndUser): "+
+		"%.1f MiB of live heap, %s bytes per entry (the dataset's 40-character session ids, 15-character user ids, one username attribute).\n",
+		thousands(float64(mem.MaxEntries)), float64(mem.HeapBytes)/(1<<20), thousands(mem.BytesPerEntry))
+
+	b.WriteString("\n## Plans of the by-user reads (migration 20261202000000's (user_id, id) indexes)\n\n")
+	for _, name := range []string{"GetSessionsByUserID", "GetKeysByUserID"} {
+		fmt.Fprintf(&b, "- %s: `%s`\n", name, r.Plans[name])
+	}
+	fmt.Fprintf(&b, "\nReproduce: `%s`\n", r.Command)
+	if err := os.WriteFile(filepath.Join(dir, "session-cache.md"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, "session-cache.json"), r)
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestSummarizeValidateRatiosArePerRound proves each peer's "× raw" is
+// the median of its rounds' ratios to the raw run of the same round, not a
+// ratio of medians, and that a peer that did not run is marked so.
+func TestSummarizeValidateRatiosArePerRound(t *testing.T) {
+	t.Parallel()
+	runs := []validateRun{
+		{Peer: peerRaw, Round: 1, OpsPerSec: 100}, {Peer: peerCache, Round: 1, OpsPerSec: 5000},
+		{Peer: peerRaw, Round: 2, OpsPerSec: 200}, {Peer: peerCache, Round: 2, OpsPerSec: 6000},
+		{Peer: peerRaw, Round: 3, OpsPerSec: 50}, {Peer: peerCache, Round: 3, OpsPerSec: 1000},
+	}
+	byPeer := map[string]validateSummary{}
+	for _, s := range summarizeValidate(runs) {
+		byPeer[s.Peer] = s
+	}
+	cache := byPeer[peerCache]
+	if want := []float64{50, 30, 20}; !slices.Equal(cache.RoundVsRaw, want) || cache.VsRaw != 30 || cache.OpsPerSec != 5000 {
+		t.Errorf("cache summary = %+v, want per-round ratios %v, median 30, median ops 5000", cache, want)
+	}
+	if byPeer[peerLucia].Unavailable == "" {
+		t.Errorf("Lucia v1 did not run but its summary does not say so: %+v", byPeer[peerLucia])
+	}
+}
+
+// TestSummarizeTriggersPairsRounds proves the with ÷ without ratio pairs
+// runs of the same round and that the purge has its own target.
+func TestSummarizeTriggersPairsRounds(t *testing.T) {
+	t.Parallel()
+	runs := []triggerRun{
+		{Operation: "SetSession", Triggers: true, Round: 1, OpsPerSec: 90},
+		{Operation: "SetSession", Triggers: false, Round: 1, OpsPerSec: 100},
+		{Operation: "SetSession", Triggers: false, Round: 2, OpsPerSec: 400},
+		{Operation: "SetSession", Triggers: true, Round: 2, OpsPerSec: 200},
+		{Operation: purgeOperation, Triggers: true, Round: 1, OpsPerSec: 8},
+		{Operation: purgeOperation, Triggers: false, Round: 1, OpsPerSec: 10},
+	}
+	got := summarizeTriggers(runs)
+	if len(got) != 2 {
+		t.Fatalf("got %d summaries, want SetSession and the purge: %+v", len(got), got)
+	}
+	if s := got[0]; s.Operation != "SetSession" || !slices.Equal(s.RoundRatios, []float64{0.9, 0.5}) || s.Target != 0.9 {
+		t.Errorf("SetSession summary = %+v, want ratios [0.9 0.5], target 0.9", s)
+	}
+	if s := got[1]; s.Operation != purgeOperation || s.Ratio != 0.8 || s.Target != 0.8 {
+		t.Errorf("purge summary = %+v, want ratio 0.8, target 0.8", s)
+	}
+}
