@@ -106,7 +106,7 @@ func TestWrongOrMissingVerifierRefused(t *testing.T) {
 
 	// The provider itself requires the verifier (PKCE is forced): the
 	// code, exchanged without one, is refused.
-	authURL, cookie = e.start(t)
+	authURL, _ = e.start(t)
 	loc = e.authorize(t, authURL, "505")
 	code := mustQuery(t, loc, "code")
 	cfg := oauth.GitHub(clientID, clientSecret, callbackURL).OAuth2
