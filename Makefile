@@ -17,10 +17,11 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 .DEFAULT_GOAL := help
 
 # Modules (README, Development): the library at the root needs only pgx,
-# golang.org/x and golang-lru; cmd/luciapg, examples, bench and
-# internal/pgserver are modules of their own, tied together by go.work, so
-# that what only the CLI, the demos, the benchmarks or the Docker fallback
-# need never reaches a library user's go.sum. .ci/modules runs a step in
+# golang.org/x and golang-lru; cmd/luciapg, examples, bench,
+# internal/pgserver and auth/oauth/e2e are modules of their own, tied
+# together by go.work, so that what only the CLI, the demos, the
+# benchmarks, the Docker fallback or the OAuth server of the end-to-end
+# tests need never reaches a library user's go.sum. .ci/modules runs a step in
 # each of them.
 #
 # Nothing is published yet, so the submodules require the library at the
