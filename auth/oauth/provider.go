@@ -30,12 +30,12 @@ type Provider struct {
 // client carries.
 type UserIDFunc func(ctx context.Context, client *http.Client) (string, error)
 
-// GitHub's user endpoint, whose "id" (a number) is the provider user id,
-// as in @lucia-auth/oauth 1.x.
+// GitHubUserURL is GitHub's user endpoint, whose "id" (a number) is the
+// provider user id, as in @lucia-auth/oauth 1.x.
 const GitHubUserURL = "https://api.github.com/user"
 
-// Google's userinfo endpoint, whose "sub" is the provider user id, as in
-// @lucia-auth/oauth 1.x.
+// GoogleUserInfoURL is Google's userinfo endpoint, whose "sub" is the
+// provider user id, as in @lucia-auth/oauth 1.x.
 const GoogleUserInfoURL = "https://www.googleapis.com/oauth2/v3/userinfo"
 
 // GitHub returns the provider "github": GitHub's endpoints, no scope (the
