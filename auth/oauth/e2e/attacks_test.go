@@ -152,8 +152,7 @@ func TestProviderDownRefused(t *testing.T) {
 func TestUserEndpointRefusal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "github")
-	prov := oauth.GitHub(clientID, clientSecret, callbackURL)
-	prov.OAuth2.Endpoint = oauth2.Endpoint{AuthURL: e.provider.URL + "/authorize", TokenURL: e.provider.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}
+	prov := e.provider.as(t, "github")
 	prov.UserID = func(ctx context.Context, _ *http.Client) (string, error) {
 		// The token-less client: the provider answers 401.
 		return oauth.JSONUserID(e.provider.URL+"/user", "id")(ctx, http.DefaultClient)

@@ -35,19 +35,7 @@ func newEnv(t *testing.T, providerName string) *env {
 	pool := testdb.New(t)
 	a := auth.New(luciapg.New(pool), auth.Config{})
 	p := newProvider(t)
-	var prov oauth.Provider
-	var idField string
-	switch providerName {
-	case "github":
-		prov, idField = oauth.GitHub(clientID, clientSecret, callbackURL), "id"
-	case "google":
-		prov, idField = oauth.Google(clientID, clientSecret, callbackURL), "sub"
-	default:
-		t.Fatalf("unknown provider %q", providerName)
-	}
-	// The server authenticates clients with HTTP Basic (its default).
-	prov.OAuth2.Endpoint = oauth2.Endpoint{AuthURL: p.URL + "/authorize", TokenURL: p.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}
-	prov.UserID = oauth.JSONUserID(p.URL+"/user", idField)
+	prov := p.as(t, providerName)
 	c := &clock{now: time.Now()}
 	flow, err := oauth.New(a, prov, oauth.Config{Now: c.Now})
 	if err != nil {
@@ -71,6 +59,26 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// as returns oauth.GitHub or oauth.Google (by name) with p's loopback
+// endpoints in place of the real ones.
+func (p *provider) as(t *testing.T, providerName string) oauth.Provider {
+	t.Helper()
+	var prov oauth.Provider
+	var idField string
+	switch providerName {
+	case "github":
+		prov, idField = oauth.GitHub(clientID, clientSecret, callbackURL), "id"
+	case "google":
+		prov, idField = oauth.Google(clientID, clientSecret, callbackURL), "sub"
+	default:
+		t.Fatalf("unknown provider %q", providerName)
+	}
+	// The server authenticates clients with HTTP Basic (its default).
+	prov.OAuth2.Endpoint = oauth2.Endpoint{AuthURL: p.URL + "/authorize", TokenURL: p.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}
+	prov.UserID = oauth.JSONUserID(p.URL+"/user", idField)
+	return prov
 }
 
 // start is the browser clicking "sign in": the authorization URL and the

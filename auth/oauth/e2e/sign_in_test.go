@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -151,6 +152,32 @@ func TestConcurrentFirstSignIns(t *testing.T) {
 				t.Errorf("two users for one account: %s and %s", first, id)
 			}
 		}
+	}
+	e.wantRows(t, 1, 1)
+}
+
+// When another instance creates the same account's user between this
+// sign-in's lookup and its CreateUser, the sign-in returns that user
+// instead of failing or making a second one.
+func TestSignInLosesCreateRace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "github")
+	var winner string
+	flow, err := oauth.New(e.auth, e.provider.as(t, "github"), oauth.Config{
+		NewUserAttributes: func(ctx context.Context, providerUserID string) (map[string]any, error) {
+			// The other instance, just before this one's CreateUser.
+			u, err := e.auth.CreateUser(ctx, auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "github", ProviderUserID: providerUserID}})
+			winner = u.ID
+			return nil, err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.flow = flow
+	res := e.signIn(t, "31337", "")
+	if res.Created || res.User.ID != winner || winner == "" {
+		t.Errorf("got user %q created %v; want the other instance's %q", res.User.ID, res.Created, winner)
 	}
 	e.wantRows(t, 1, 1)
 }
