@@ -181,3 +181,17 @@ func mustQuery(t *testing.T, location, key string) string {
 	}
 	return v
 }
+
+// A callback with the right state but no code is refused, and spends the
+// state.
+func TestMissingCodeRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "github")
+	authURL, cookie := e.start(t)
+	loc := e.authorize(t, authURL, "808")
+	_, err := e.callback(t, withQuery(t, loc, "code", ""), cookie, "")
+	refused(t, err, oauth.ErrMissingCode, secretsOf(loc, cookie)...)
+	_, err = e.callback(t, loc, cookie, "")
+	refused(t, err, oauth.ErrStateReplayed, secretsOf(loc, cookie)...)
+	e.wantRows(t, 0, 0)
+}
