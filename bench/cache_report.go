@@ -72,7 +72,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 
 	mem := r.Memory
 	fmt.Fprintf(&b, "\n## Memory\n\nA cache with MaxEntries = %s, filled with sessions and their users (GetSessionAndUser): "+
-		"%.1f MiB of live heap, %s bytes per entry (the dataset's 40-character session ids, 15-character user ids, one username attribute).\n",
+		"%.1f MiB of live heap, %s bytes per entry (the dataset's 40-character session ids, 15-character user ids, attributes username, plan and nickname).\n",
 		thousands(float64(mem.MaxEntries)), float64(mem.HeapBytes)/(1<<20), thousands(mem.BytesPerEntry))
 
 	b.WriteString("\n## Plans of the by-user reads (migration 20261202000000's (user_id, id) indexes)\n\n")
