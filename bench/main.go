@@ -4,7 +4,8 @@
 // process, in alternating rounds, and reports throughput, latency and the
 // Store ÷ raw ratio; then how latency holds as the tables grow (scale), and
 // what purging a million dead sessions does to readers (purge), and the
-// session cache against its peers, Lucia v1 included (cache).
+// session cache against its peers, Lucia v1 included (cache); and the hot
+// operations through a real PgBouncer vs direct (pgbouncer, not a default).
 //
 // Each part runs in a database of its own, created on the server and
 // dropped at the end. Results go to -out as Markdown, JSON and PNG:
@@ -13,6 +14,7 @@
 //	go run ./bench -parts cache -rounds 3 -dead 1000000
 //	go run ./bench -parts load -rounds 7 -duration 3s
 //	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
+//	go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms
 //
 // Each report ends with the command that produced it.
 //
@@ -80,7 +82,7 @@ func parseFlags(args []string) (config, error) {
 	scale := fs.String("scale", "10000,100000,1000000", "user counts for the scale part")
 	fs.IntVar(&cfg.DeadRows, "dead", 1_000_000, "dead sessions the purge part deletes")
 	fs.IntVar(&cfg.PurgeBatch, "batch", 1000, "DeleteDeadSessions batch size in the purge part")
-	parts := fs.String("parts", "load,scale,purge,cache", "parts to run: load, scale, purge, cache")
+	parts := fs.String("parts", "load,scale,purge,cache", "parts to run: load, scale, purge, cache, pgbouncer")
 	fs.StringVar(&cfg.LuciaDir, "lucia", "interop/lucia-v1", "directory of lucia.js, whose npm packages are installed, for the cache part's Lucia v1 row; empty leaves the row out")
 	fs.StringVar(&cfg.Out, "out", "bench/results", "directory for results (Markdown, JSON, PNG)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -95,7 +97,7 @@ func parseFlags(args []string) (config, error) {
 	}
 	cfg.Parts = splitList(*parts)
 	for _, p := range cfg.Parts {
-		if !slices.Contains([]string{"load", "scale", "purge", "cache"}, p) {
+		if !slices.Contains([]string{"load", "scale", "purge", "cache", "pgbouncer"}, p) {
 			return config{}, fmt.Errorf("unknown part %q", p)
 		}
 	}
@@ -180,6 +182,8 @@ func run(ctx context.Context, cfg config) error {
 			err = runPurge(ctx, cfg, machine)
 		case "cache":
 			err = runCache(ctx, cfg, machine)
+		case "pgbouncer":
+			err = runPgBouncer(ctx, cfg, machine)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", part, err)
