@@ -126,7 +126,7 @@ func ExampleNew_transaction() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	defer tx.Rollback(ctx) // a no-op after Commit
 
 	store := luciapg.New(tx)
 	user, err := store.SetUser(ctx, luciapg.User{ID: "linus00000001"}, &luciapg.Key{ID: "github:1024", PrimaryKey: true})

@@ -1,0 +1,432 @@
+package luciapg_test
+
+import (
+	"bytes"
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readmeFile is the README whose code blocks these tests hold to account:
+// each one is an example test, a command CI runs (or a test runs), or
+// output marked ```text.
+const readmeFile = "README.md"
+
+// readmeBlock is one code block of the README.
+type readmeBlock struct {
+	line     int    // the line of the opening fence (or first indented line), from 1
+	lang     string // the fence's info string; "" when none
+	indented bool   // an indented (4-space) block, which has no language
+	text     string
+	lead     string // the README's text between the previous block and this one
+}
+
+// readmeBlocks returns the README's code blocks, fenced and indented.
+func readmeBlocks(t *testing.T) []readmeBlock {
+	t.Helper()
+	data, err := os.ReadFile(readmeFile)
+	if err != nil {
+		t.Fatalf("reading the README: %v", err)
+	}
+	lines := strings.Split(string(data), "\n")
+	var blocks []readmeBlock
+	lastEnd := 0 // the line after the previous block, from 0
+	lead := func(i int) string { return strings.TrimSpace(strings.Join(lines[lastEnd:i], "\n")) }
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.HasPrefix(line, "```") {
+			b := readmeBlock{line: i + 1, lang: strings.TrimSpace(strings.TrimLeft(line, "`")), lead: lead(i)}
+			var body []string
+			for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
+				body = append(body, lines[i])
+			}
+			if i == len(lines) {
+				t.Fatalf("README.md:%d: the code block is never closed", b.line)
+			}
+			b.text = strings.Join(body, "\n")
+			blocks = append(blocks, b)
+			lastEnd = i + 1
+			continue
+		}
+		// An indented block starts after a blank line (the README's list
+		// items continue with two spaces, never four).
+		if strings.HasPrefix(line, "    ") && strings.TrimSpace(line) != "" && i > 0 && strings.TrimSpace(lines[i-1]) == "" {
+			b := readmeBlock{line: i + 1, indented: true, lead: lead(i)}
+			var body []string
+			for ; i < len(lines) && (strings.HasPrefix(lines[i], "    ") || strings.TrimSpace(lines[i]) == ""); i++ {
+				body = append(body, strings.TrimPrefix(lines[i], "    "))
+			}
+			b.text = strings.TrimSpace(strings.Join(body, "\n"))
+			blocks = append(blocks, b)
+			lastEnd = i
+			i--
+		}
+	}
+	if len(blocks) < 10 {
+		t.Fatalf("found only %d code blocks in the README; the parser lost some", len(blocks))
+	}
+	return blocks
+}
+
+// goTokens is src as Go tokens, comments included (trimmed), without the
+// semicolons the scanner inserts at line ends: two pieces of code with
+// the same tokens differ only in layout.
+func goTokens(src []byte) []string {
+	var s scanner.Scanner
+	fset := token.NewFileSet()
+	s.Init(fset.AddFile("", -1, len(src)), src, nil, scanner.ScanComments)
+	var toks []string
+	for {
+		_, tok, lit := s.Scan()
+		switch {
+		case tok == token.EOF:
+			return toks
+		case tok == token.SEMICOLON && lit == "\n":
+		case tok == token.COMMENT:
+			toks = append(toks, "comment "+strings.Join(strings.Fields(lit), " "))
+		default:
+			toks = append(toks, tok.String()+" "+lit)
+		}
+	}
+}
+
+// exampleBody is the body of one Example function, as tokens.
+type exampleBody struct {
+	name   string // file: function
+	tokens []string
+	output string // what its // Output: comment says it prints; "" when none
+}
+
+// exampleBodies returns the body of every Example function in the
+// repository's test files (every module: the README shows them all).
+func exampleBodies(t *testing.T) []exampleBody {
+	t.Helper()
+	var bodies []exampleBody
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != "." && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "node_modules" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, path, src, parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		for _, decl := range file.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Body == nil || !strings.HasPrefix(fn.Name.Name, "Example") {
+				continue
+			}
+			from, to := fset.Position(fn.Body.Lbrace).Offset+1, fset.Position(fn.Body.Rbrace).Offset
+			bodies = append(bodies, exampleBody{name: path + ": " + fn.Name.Name, tokens: goTokens(src[from:to]), output: exampleOutput(src[from:to])})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("reading the example tests: %v", err)
+	}
+	if len(bodies) < 10 {
+		t.Fatalf("found only %d Example functions; the walk lost some", len(bodies))
+	}
+	return bodies
+}
+
+// exampleOutput returns the lines of an example body's // Output:
+// comment, without the comment markers.
+func exampleOutput(body []byte) string {
+	_, after, ok := strings.Cut(string(body), "// Output:")
+	if !ok {
+		return ""
+	}
+	var out []string
+	for i, line := range strings.Split(after, "\n") {
+		line = strings.TrimSpace(line)
+		if i == 0 {
+			if line != "" { // // Output: text on the same line
+				out = append(out, line)
+			}
+			continue
+		}
+		text, ok := strings.CutPrefix(line, "//")
+		if !ok {
+			break
+		}
+		out = append(out, strings.TrimPrefix(text, " "))
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestREADMEGoBlocksAreExamples checks that every Go block in the README
+// is an Example function's body, or a contiguous part of one, so that it
+// compiles, runs under go test and (with // Output:) prints what it says.
+// A Go block that stops before the example's // Output: may be followed by
+// a sentence ending in "prints:" and a ```text block: that must be the
+// example's output.
+func TestREADMEGoBlocksAreExamples(t *testing.T) {
+	bodies := exampleBodies(t)
+	blocks := readmeBlocks(t)
+	checked := 0
+	for i, b := range blocks {
+		if b.lang != "go" {
+			continue
+		}
+		checked++
+		want := goTokens([]byte(b.text))
+		if len(want) == 0 {
+			t.Errorf("README.md:%d: an empty Go block", b.line)
+			continue
+		}
+		found := false
+		for _, body := range bodies {
+			if containsRun(body.tokens, want) {
+				found = true
+				t.Logf("README.md:%d is in %s", b.line, body.name)
+				if next := i + 1; next < len(blocks) && blocks[next].lang == "text" && strings.HasSuffix(blocks[next].lead, "prints:") {
+					if got := strings.TrimSpace(blocks[i+1].text); got != body.output {
+						t.Errorf("README.md:%d shows the output of %s as:\n%s\nits // Output: says:\n%s", blocks[i+1].line, body.name, got, body.output)
+					}
+				}
+				break
+			}
+		}
+		if !found {
+			t.Errorf("README.md:%d: this Go block is in no Example function's body (compared token by token, comments included); "+
+				"make it an excerpt of an example test or add one", b.line)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the README has no Go block; the parser lost them")
+	}
+}
+
+// containsRun reports whether want occurs in have as a contiguous run.
+func containsRun(have, want []string) bool {
+	for i := 0; i+len(want) <= len(have); i++ {
+		if slices.Equal(have[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// evidence is where CI runs, or a test exercises, a README command: a file
+// and a string it must hold (so that the evidence cannot silently go).
+type evidence struct {
+	file, holds string
+}
+
+// readmeCommands maps each command the README shows to where CI runs it.
+// .ci/run runs make lint (gofmt, vet, staticcheck, consumer-check,
+// install-check, generate) and make test (every module's tests).
+var readmeCommands = map[string][]evidence{
+	// On a fresh machine.
+	// make demo runs the quickstart, which make test runs, and whose output
+	// TestREADMEDemoOutput compares with the README's.
+	"make demo": {
+		{"Makefile", "$(GO) run ./examples/quickstart"},
+		{"examples/quickstart/main_test.go", "func TestQuickstartOnAFreshDatabase"},
+		{"readme_test.go", "func TestREADMEDemoOutput"},
+	},
+	"make test": {{".ci/run", "\nmake test\n"}},
+
+	// Install and use: a throwaway module gets the library as a user would.
+	"go get github.com/luciapg/luciapg": {{".ci/consumer-check", "go mod tidy"}, {"Makefile", "lint:"}},
+
+	// The example web app.
+	"make webapp": {{"Makefile", "$(GO) run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies"},
+		{"examples/webapp/cookies_test.go", "insecure-dev-cookies"}},
+	"mkdir -p /tmp/webapp-shots": {{"examples/webapp/browser_test.go", "-artifacts -outputdir"}},
+	"go test -run TestBrowserJourney -artifacts -outputdir /tmp/webapp-shots ./examples/webapp": {
+		{"examples/webapp/webapp_browser_test.go", "func TestBrowserJourney"}},
+	"ls /tmp/webapp-shots/_artifacts/*/": {{"examples/webapp/webapp_browser_test.go", `"01-signup"`},
+		{"examples/webapp/webapp_browser_test.go", `"07-session-expired"`}},
+
+	// The admin CLI: installed from a module proxy made of this tree.
+	"go install github.com/luciapg/luciapg/cmd/luciapg@latest": {{".ci/install-check", "go install github.com/luciapg/luciapg/cmd/luciapg@"}},
+}
+
+// adminCLICommands are the README's ```console commands:
+// TestREADMEAdminCLIExample runs each of them and compares its output.
+var adminCLIEvidence = evidence{"cmd/luciapg/readme_example_test.go", "func TestREADMEAdminCLIExample"}
+
+// byHandCommands are commands the README offers to run by hand that CI
+// does not run, each with what CI does run of it: benchmarks take half an
+// hour and fuzzing has no end. The test still checks that what they name
+// exists.
+var byHandCommands = map[string][]evidence{
+	"make bench": {{"Makefile", "bench:"}},
+	"go run ./bench -parts cache -rounds 3 -duration 2s -warmup 500ms -dead 1000000": {{"bench/main.go", `"parts"`}},
+	"go run ./bench -parts load -rounds 7 -duration 3s":                              {{"bench/main.go", `"rounds"`}},
+	"go run ./bench -parts scale":                                                    {{"bench/main.go", `"parts"`}},
+	"go run ./bench -parts purge":                                                    {{"bench/main.go", `"parts"`}},
+	// make lint vets and staticchecks storebench; make test compiles it.
+	"(cd bench && go test -run '^$' -bench . -benchmem ./storebench)": {{"bench/storebench/store_bench_test.go", "func Benchmark"}},
+	// make test runs each fuzz target on its seed corpus.
+	"go test -run '^$' -fuzz '^FuzzIDs$' -fuzztime 5m .":        {{"reliability_fuzz_test.go", "func FuzzIDs("}},
+	"go test -run '^$' -fuzz '^FuzzAttributes$' -fuzztime 5m .": {{"reliability_fuzz_test.go", "func FuzzAttributes("}},
+}
+
+// commandLangs are the info strings of blocks of shell commands.
+var commandLangs = []string{"sh", "shell", "bash", "console"}
+
+// TestREADMECommandsRunInCI checks that every command in the README's
+// shell blocks is one CI runs or a test runs (readmeCommands, the admin
+// CLI's block), or is listed as run by hand (byHandCommands), and that
+// every block is labelled: a block without a language, or indented, is an
+// error (output is marked ```text).
+func TestREADMECommandsRunInCI(t *testing.T) {
+	seen := map[string]bool{}
+	for _, b := range readmeBlocks(t) {
+		switch {
+		case b.indented:
+			t.Errorf("README.md:%d: an indented code block; fence it with a language (```sh for commands, ```text for anything else)", b.line)
+			continue
+		case b.lang == "":
+			t.Errorf("README.md:%d: a code block without a language; mark commands ```sh and output ```text", b.line)
+			continue
+		case !slices.Contains(commandLangs, b.lang):
+			continue
+		}
+		for _, cmd := range blockCommands(b) {
+			seen[cmd] = true
+			switch {
+			case b.lang == "console":
+				checkEvidence(t, b.line, cmd, []evidence{adminCLIEvidence})
+			case readmeCommands[cmd] != nil:
+				checkEvidence(t, b.line, cmd, readmeCommands[cmd])
+			case byHandCommands[cmd] != nil:
+				checkEvidence(t, b.line, cmd, byHandCommands[cmd])
+			default:
+				t.Errorf("README.md:%d: %q is not a command CI runs: add it to readmeCommands in readme_test.go with where CI runs it, or remove it", b.line, cmd)
+			}
+		}
+	}
+	for _, list := range []map[string][]evidence{readmeCommands, byHandCommands} {
+		for cmd := range list {
+			if !seen[cmd] {
+				t.Errorf("readme_test.go lists %q, which the README no longer shows; remove it", cmd)
+			}
+		}
+	}
+}
+
+// blockCommands returns the commands of a shell block, one a line, with
+// comments cut and spaces collapsed; in a ```console block, only the lines
+// after "$ " (the rest is output).
+func blockCommands(b readmeBlock) []string {
+	var cmds []string
+	for line := range strings.SplitSeq(b.text, "\n") {
+		if b.lang == "console" {
+			cmd, ok := strings.CutPrefix(line, "$ ")
+			if !ok {
+				continue
+			}
+			line = cmd
+		}
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.Join(strings.Fields(line), " "); line != "" && !strings.HasPrefix(line, "#") {
+			cmds = append(cmds, line)
+		}
+	}
+	return cmds
+}
+
+// checkEvidence checks that each evidence file holds its string.
+func checkEvidence(t *testing.T, line int, cmd string, evs []evidence) {
+	t.Helper()
+	for _, ev := range evs {
+		data, err := os.ReadFile(filepath.FromSlash(ev.file))
+		if err != nil {
+			t.Errorf("README.md:%d: %q: its evidence is gone: %v", line, cmd, err)
+			continue
+		}
+		if !bytes.Contains(data, []byte(ev.holds)) {
+			t.Errorf("README.md:%d: %q: %s no longer holds %q", line, cmd, ev.file, ev.holds)
+		}
+	}
+}
+
+// demoMasks replace what differs from run to run in the quickstart's
+// output: the random user id, the random username suffix, the times.
+var demoMasks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\b[A-Za-z0-9]{15}\b`), "USER_ID"},
+	{regexp.MustCompile(`ada_[A-Za-z0-9]+`), "ada_SUFFIX"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`), "TIME"},
+}
+
+// TestREADMEDemoOutput runs the quickstart (what make demo runs) on this
+// test's database and compares its numbered steps with the README's
+// output block, random ids and times masked.
+func TestREADMEDemoOutput(t *testing.T) {
+	var readme string
+	for _, b := range readmeBlocks(t) {
+		if b.lang == "text" && strings.HasPrefix(b.text, "Database: ") {
+			readme = b.text
+			break
+		}
+	}
+	if readme == "" {
+		t.Fatal("the README has no ```text block starting with \"Database: \" (make demo's output)")
+	}
+	databaseURL := os.Getenv("DATABASE_URL")
+	if databaseURL == "" {
+		t.Fatal("DATABASE_URL is not set (TestMain sets it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "run", "./examples/quickstart")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go run ./examples/quickstart: %v\n%s", err, stderr.Bytes())
+	}
+	got, want := demoSteps(string(out)), demoSteps(readme)
+	if got != want {
+		t.Errorf("the quickstart prints (masked):\n%s\nthe README shows (masked):\n%s", got, want)
+	}
+	if !strings.Contains(want, "\n6. ") {
+		t.Errorf("the README's demo output lost steps:\n%s", want)
+	}
+}
+
+// demoSteps is the quickstart's output from step 1 on, masked. The first
+// line names the database, which differs by design.
+func demoSteps(out string) string {
+	_, steps, _ := strings.Cut(out, "\n1. ")
+	steps = "1. " + strings.TrimSpace(steps)
+	for _, m := range demoMasks {
+		steps = m.re.ReplaceAllString(steps, m.with)
+	}
+	return steps
+}

@@ -1,0 +1,74 @@
+package luciapg_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+// Sessions are validated from memory; a logout through any other Store
+// (another instance of the service) reaches the cache through
+// PostgreSQL's NOTIFY.
+func ExampleNewSessionCache() {
+	ctx := context.Background()
+	_, pool := openStore(ctx)
+	defer pool.Close()
+	// In production DATABASE_DIRECT_URL reaches PostgreSQL itself while the
+	// pool goes through PgBouncer; here both are the test database.
+	if err := os.Setenv("DATABASE_DIRECT_URL", os.Getenv("DATABASE_URL")); err != nil {
+		log.Fatal(err)
+	}
+
+	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{
+		// A direct connection: see below.
+		ListenConnString: os.Getenv("DATABASE_DIRECT_URL"),
+		MaxEntries:       100_000,     // least recently used evicted first
+		MaxStaleness:     time.Minute, // re-read an entry after this, whatever happens
+		Logger:           slog.Default(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cache.Close()
+	a := auth.New(cache, auth.Config{}) // the cache forwards the attempt throttle to the Store
+
+	user, err := a.CreateUser(ctx, auth.CreateUserParams{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	session, err := a.CreateSession(ctx, user.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	validated, err := a.ValidateSession(ctx, session.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("validated:", validated.State)
+
+	// Another instance, on the Store alone, logs the session out.
+	other := auth.New(luciapg.New(pool), auth.Config{})
+	if err := other.InvalidateSession(ctx, session.ID); err != nil {
+		log.Fatal(err)
+	}
+	// The notification arrives asynchronously: poll, with a deadline.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err = a.ValidateSession(ctx, session.ID)
+		if errors.Is(err, luciapg.ErrInvalidSessionID) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Println("after a logout elsewhere:", errors.Is(err, luciapg.ErrInvalidSessionID))
+	// Output:
+	// validated: active
+	// after a logout elsewhere: true
+}
