@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -37,10 +39,13 @@ var pgbouncerOperations = []string{"GetSessionAndUser", "SetSession", "ExtendSes
 // pgbouncerReport is the "pgbouncer" part: the hot operations through
 // PgBouncer vs direct, per pgx exec mode.
 type pgbouncerReport struct {
-	Machine     machine            `json:"machine"`
-	Config      config             `json:"config"`
-	Command     string             `json:"command"`
-	PgBouncer   string             `json:"pgbouncer"`
+	Machine   machine `json:"machine"`
+	Config    config  `json:"config"`
+	Command   string  `json:"command"`
+	PgBouncer string  `json:"pgbouncer"`
+	// LoadAverage is /proc/loadavg's 1-minute figure at the start and
+	// end of the part: how shared the machine was.
+	LoadAverage [2]string          `json:"load_average_1m"`
 	Clients     int                `json:"clients"`
 	ServerConns int                `json:"server_connections"`
 	Summaries   []pgbouncerSummary `json:"summaries"`
@@ -91,6 +96,7 @@ func runPgBouncer(ctx context.Context, cfg config, m machine) error {
 	}
 	report := pgbouncerReport{Machine: m, Config: cfg, Command: commandLine(), PgBouncer: bouncer.Version,
 		Clients: pgbouncerClients, ServerConns: cfg.Pool}
+	report.LoadAverage[0] = loadAverage()
 	for round := range cfg.Rounds {
 		order := slices.Clone(pgbouncerRoutes)
 		rotate := round % len(order)
@@ -111,6 +117,7 @@ func runPgBouncer(ctx context.Context, cfg config, m machine) error {
 			}
 		}
 	}
+	report.LoadAverage[1] = loadAverage()
 	report.Summaries = summarizePgBouncer(report.Runs)
 	return writePgBouncerReport(cfg.Out, report)
 }
@@ -149,6 +156,15 @@ func measureRoute(ctx context.Context, cfg config, connString string, conns int,
 			P50Micros: micros(percentile(m.latencies, 50)), P99Micros: micros(percentile(m.latencies, 99))})
 	}
 	return runs, nil
+}
+
+// loadAverage is the 1-minute load average, or "unknown" off Linux.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b) + " unknown")[0]
 }
 
 // withExecMode returns connString (a URL) with pgx's

@@ -65,12 +65,14 @@ func summarizePgBouncer(runs []pgbouncerRun) []pgbouncerSummary {
 
 func writePgBouncerReport(dir string, r pgbouncerReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Through PgBouncer vs direct\n\n%s; %s. ", r.Machine, r.PgBouncer)
+	fmt.Fprintf(&b, "# Through PgBouncer vs direct\n\n%s; %s; 1-minute load average %s at the start, %s at the end "+
+		"(a load above the CPU count means the machine was shared: read the ratios, not the absolute numbers). ",
+		r.Machine, r.PgBouncer, r.LoadAverage[0], r.LoadAverage[1])
 	fmt.Fprintf(&b, "%d goroutines run each operation on a database of %s users (%d sessions each). "+
 		"**Direct:** they share a pgxpool of %d connections to PostgreSQL. "+
 		"**PgBouncer:** each has its own client connection (a pgxpool of %d) to PgBouncer in transaction pooling mode, "+
 		"which multiplexes them onto %d server connections — the case PgBouncer exists for. "+
-		"Pools are opened in full before timing; each run is %v of warm-up then %v measured; %d rounds, "+
+		"Pools are opened in full before timing; each run is %v of warm-up then %v measured; %d round(s), "+
 		"every route once per round in an order that rotates. Throughput and latencies are medians over the rounds; "+
 		"\"÷ direct\" is the median of each round's throughput ÷ the direct route's in the same round (the rounds in brackets).\n\n",
 		r.Clients, thousands(float64(r.Config.Users)), 2, r.ServerConns, r.Clients, r.ServerConns,
