@@ -71,10 +71,12 @@ test: interop/lucia-v1/node_modules ## Run every module's tests with the race de
 
 # The tests of every module, against whatever TEST_DATABASE_URL names (the
 # library's tests alone need nothing else: TEST_DATABASE_URL or the local
-# server, else they fail saying what to run).
+# server, else they fail saying what to run). The root package runs the
+# conformance suite directly and through PgBouncer in three modes, which under
+# -race on a 2-core machine nears go test's default 10-minute limit.
 .PHONY: test-modules
 test-modules:
-	$(MODULES) run $(GO) test -race -count=1 ./...
+	$(MODULES) run $(GO) test -race -count=1 -timeout 30m ./...
 
 # The Lucia v1 app the interop tests run against (interop/), installed from
 # its lock file when missing or older than it.
