@@ -268,11 +268,7 @@ func (l *Load) Audit(ctx context.Context, db luciapg.DB) (Report, error) {
 			r.LostAfterCommit++
 		}
 	}
-	var orphanSessions, orphanKeys int
-	err := db.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM auth_session s WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.user_id)),
-		(SELECT count(*) FROM auth_key k WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = k.user_id))`).
-		Scan(&orphanSessions, &orphanKeys)
+	orphanSessions, orphanKeys, err := CountOrphans(ctx, db)
 	if err != nil {
 		return r, err
 	}
@@ -280,6 +276,16 @@ func (l *Load) Audit(ctx context.Context, db luciapg.DB) (Report, error) {
 		r.Problems = append(r.Problems, fmt.Sprintf("%d sessions and %d keys without their user", orphanSessions, orphanKeys))
 	}
 	return r, nil
+}
+
+// CountOrphans counts the sessions and keys whose user does not exist: an
+// audit's check that every user is whole, whatever the load was.
+func CountOrphans(ctx context.Context, db luciapg.DB) (sessions, keys int, err error) {
+	err = db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM auth_session s WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.user_id)),
+		(SELECT count(*) FROM auth_key k WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = k.user_id))`).
+		Scan(&sessions, &keys)
+	return sessions, keys, err
 }
 
 // TerminateBackends ends every client backend connected to conn's database

@@ -347,11 +347,7 @@ func (l *ledger) audit(ctx context.Context, db luciapg.DB) (audit, error) {
 			}
 		}
 	}
-	var orphanSessions, orphanKeys int
-	err := db.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM auth_session s WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = s.user_id)),
-		(SELECT count(*) FROM auth_key k WHERE NOT EXISTS (SELECT 1 FROM auth_user u WHERE u.id = k.user_id))`).
-		Scan(&orphanSessions, &orphanKeys)
+	orphanSessions, orphanKeys, err := faultload.CountOrphans(ctx, db)
 	if err != nil {
 		return a, err
 	}
