@@ -279,10 +279,11 @@ var adminCLIEvidence = evidence{"cmd/luciapg/readme_example_test.go", "func Test
 // exists.
 var byHandCommands = map[string][]evidence{
 	"make bench": {{"Makefile", "bench:"}},
-	"go run ./bench -parts cache -rounds 3 -duration 2s -warmup 500ms -dead 1000000": {{"bench/main.go", `"parts"`}},
-	"go run ./bench -parts load -rounds 7 -duration 3s":                              {{"bench/main.go", `"rounds"`}},
-	"go run ./bench -parts scale":                                                    {{"bench/main.go", `"parts"`}},
-	"go run ./bench -parts purge":                                                    {{"bench/main.go", `"parts"`}},
+	"go run ./bench -parts cache -rounds 3 -duration 2s -warmup 500ms -dead 1000000": {{"bench/main.go", `"cache"`}},
+	"go run ./bench -parts load -rounds 7 -duration 3s":                              {{"bench/main.go", `"load"`}},
+	"go run ./bench -parts scale":                                                    {{"bench/main.go", `"scale"`}},
+	"go run ./bench -parts purge":                                                    {{"bench/main.go", `"purge"`}},
+	"go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms":           {{"bench/main.go", `"pgbouncer"`}},
 	// make lint vets and staticchecks storebench; make test compiles it.
 	"(cd bench && go test -run '^$' -bench . -benchmem ./storebench)": {{"bench/storebench/store_bench_test.go", "func Benchmark"}},
 	// make test runs each fuzz target on its seed corpus.
