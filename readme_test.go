@@ -269,7 +269,7 @@ var readmeCommands = map[string][]evidence{
 	"go install github.com/luciapg/luciapg/cmd/luciapg@latest": {{".ci/install-check", "go install github.com/luciapg/luciapg/cmd/luciapg@"}},
 }
 
-// adminCLICommands are the README's ```console commands:
+// adminCLIEvidence covers the README's ```console commands:
 // TestREADMEAdminCLIExample runs each of them and compares its output.
 var adminCLIEvidence = evidence{"cmd/luciapg/readme_example_test.go", "func TestREADMEAdminCLIExample"}
 
