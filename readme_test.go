@@ -273,30 +273,13 @@ var readmeCommands = map[string][]evidence{
 // TestREADMEAdminCLIExample runs each of them and compares its output.
 var adminCLIEvidence = evidence{"cmd/luciapg/readme_example_test.go", "func TestREADMEAdminCLIExample"}
 
-// byHandCommands are commands the README offers to run by hand that CI
-// does not run, each with what CI does run of it: benchmarks take half an
-// hour and fuzzing has no end. The test still checks that what they name
-// exists.
-var byHandCommands = map[string][]evidence{
-	"make bench": {{"Makefile", "bench:"}},
-	"go run ./bench -parts cache -rounds 3 -duration 2s -warmup 500ms -dead 1000000": {{"bench/main.go", `"cache"`}},
-	"go run ./bench -parts load -rounds 7 -duration 3s":                              {{"bench/main.go", `"load"`}},
-	"go run ./bench -parts scale":                                                    {{"bench/main.go", `"scale"`}},
-	"go run ./bench -parts purge":                                                    {{"bench/main.go", `"purge"`}},
-	"go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms":           {{"bench/main.go", `"pgbouncer"`}},
-	// make lint vets and staticchecks storebench; make test compiles it.
-	"(cd bench && go test -run '^$' -bench . -benchmem ./storebench)": {{"bench/storebench/store_bench_test.go", "func Benchmark"}},
-	// make test runs each fuzz target on its seed corpus.
-	"go test -run '^$' -fuzz '^FuzzIDs$' -fuzztime 5m .":        {{"reliability_fuzz_test.go", "func FuzzIDs("}},
-	"go test -run '^$' -fuzz '^FuzzAttributes$' -fuzztime 5m .": {{"reliability_fuzz_test.go", "func FuzzAttributes("}},
-}
-
 // commandLangs are the info strings of blocks of shell commands.
 var commandLangs = []string{"sh", "shell", "bash", "console"}
 
 // TestREADMECommandsRunInCI checks that every command in the README's
 // shell blocks is one CI runs or a test runs (readmeCommands, the admin
-// CLI's block), or is listed as run by hand (byHandCommands), and that
+// CLI's block; benchmark and fuzzing commands, which CI does not run, live in
+// bench/results/README.md beside their results), and that
 // every block is labelled: a block without a language, or indented, is an
 // error (output is marked ```text).
 func TestREADMECommandsRunInCI(t *testing.T) {
@@ -319,18 +302,14 @@ func TestREADMECommandsRunInCI(t *testing.T) {
 				checkEvidence(t, b.line, cmd, []evidence{adminCLIEvidence})
 			case readmeCommands[cmd] != nil:
 				checkEvidence(t, b.line, cmd, readmeCommands[cmd])
-			case byHandCommands[cmd] != nil:
-				checkEvidence(t, b.line, cmd, byHandCommands[cmd])
 			default:
 				t.Errorf("README.md:%d: %q is not a command CI runs: add it to readmeCommands in readme_test.go with where CI runs it, or remove it", b.line, cmd)
 			}
 		}
 	}
-	for _, list := range []map[string][]evidence{readmeCommands, byHandCommands} {
-		for cmd := range list {
-			if !seen[cmd] {
-				t.Errorf("readme_test.go lists %q, which the README no longer shows; remove it", cmd)
-			}
+	for cmd := range readmeCommands {
+		if !seen[cmd] {
+			t.Errorf("readme_test.go lists %q, which the README no longer shows; remove it", cmd)
 		}
 	}
 }
