@@ -63,7 +63,7 @@ func TestUsersShowAndDelete(t *testing.T) {
 
 	r := runCLI(t, url, now, "", "users", "show", "user1").wantCode(t, exitOK)
 	for _, want := range []string{"username   alice", "username:alice  yes      yes       never",
-		sessionLabel("sessionactive") + "   active", sessionLabel("sessionidle") + "   idle", sessionLabel("sessiondead") + "   dead"} {
+		auth.SessionLabel("sessionactive") + "   active", auth.SessionLabel("sessionidle") + "   idle", auth.SessionLabel("sessiondead") + "   dead"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("users show output lacks %q:\n%s", want, r.stdout)
 		}
@@ -166,7 +166,7 @@ func TestSessions(t *testing.T) {
 	r := runCLI(t, url, now, "", "sessions", "list", "user1").wantCode(t, exitOK)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "SESSION  STATE   ACTIVE UNTIL") ||
-		!strings.HasPrefix(lines[1], sessionLabel("secretsession1")+"   active") || !strings.HasPrefix(lines[3], sessionLabel("secretsession3")+"   dead") {
+		!strings.HasPrefix(lines[1], auth.SessionLabel("secretsession1")+"   active") || !strings.HasPrefix(lines[3], auth.SessionLabel("secretsession3")+"   dead") {
 		t.Errorf("sessions list, longest-lived first:\n%s", r.stdout)
 	}
 	r = runCLI(t, url, now, "", "sessions", "list", "user1", "--json").wantCode(t, exitOK)

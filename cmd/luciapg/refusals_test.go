@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -80,9 +81,9 @@ func TestSessionIDsHiddenUnlessAsked(t *testing.T) {
 	now := time.Now()
 	const id = "secretsessionid0123456789abcdefghij"
 	seedUser(t, store, "user1", "alice", luciaHash, session(id, now, time.Hour, 2*time.Hour))
-	label := sessionLabel(id)
+	label := auth.SessionLabel(id)
 	if len(label) != 6 || strings.Contains(id, label) {
-		t.Fatalf("sessionLabel(%q) = %q: want 6 hex digits of a hash", id, label)
+		t.Fatalf("auth.SessionLabel(%q) = %q: want 6 hex digits of a hash", id, label)
 	}
 	for _, args := range [][]string{
 		{"sessions", "list", "user1"},

@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
 )
 
 func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
@@ -82,7 +83,7 @@ func revokeByLabel(ctx context.Context, c *cmdContext, userID string, args []str
 	}
 	var match []luciapg.Session
 	for _, s := range sessions {
-		if sessionLabel(s.ID) == label {
+		if auth.SessionLabel(s.ID) == label {
 			match = append(match, s)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -24,7 +25,7 @@ func TestRevokeBySessionLabel(t *testing.T) {
 		session("alicesessiontwo", now, time.Hour, 2*time.Hour))
 	seedUser(t, store, "user2", "bob", luciaHash, session("bobsessionone", now, time.Hour, 2*time.Hour))
 
-	r := runCLI(t, url, now, "", "sessions", "revoke", "--user", "user1", sessionLabel("alicesessionone")).wantCode(t, exitOK)
+	r := runCLI(t, url, now, "", "sessions", "revoke", "--user", "user1", auth.SessionLabel("alicesessionone")).wantCode(t, exitOK)
 	if r.stdout != "Revoked 1 session of user user1.\n" || strings.Contains(r.stdout, "alicesessionone") {
 		t.Errorf("revoke by label printed %q", r.stdout)
 	}
@@ -35,8 +36,8 @@ func TestRevokeBySessionLabel(t *testing.T) {
 		t.Errorf("another session of the user ended: %v", err)
 	}
 	// Another user's label names no session of user1.
-	r = runCLI(t, url, now, "", "sessions", "revoke", "--user", "user1", sessionLabel("bobsessionone")).wantCode(t, exitNotFound)
-	if !strings.Contains(r.stderr, "no session labelled "+sessionLabel("bobsessionone")+" of user user1") {
+	r = runCLI(t, url, now, "", "sessions", "revoke", "--user", "user1", auth.SessionLabel("bobsessionone")).wantCode(t, exitNotFound)
+	if !strings.Contains(r.stderr, "no session labelled "+auth.SessionLabel("bobsessionone")+" of user user1") {
 		t.Errorf("another user's label: %q", r.stderr)
 	}
 	if _, err := store.GetSession(ctx, "bobsessionone"); err != nil {

@@ -2,14 +2,13 @@ package main
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
 )
 
 // keyView is a key as shown: whether it has a password, never the hash.
@@ -75,7 +74,7 @@ func viewSessions(sessions []luciapg.Session, now time.Time, showIDs bool) []ses
 	views := make([]sessionView, len(sessions))
 	for i, s := range sessions {
 		views[i] = sessionView{
-			Label:         sessionLabel(s.ID),
+			Label:         auth.SessionLabel(s.ID),
 			UserID:        s.UserID,
 			State:         sessionState(s, now),
 			ActiveExpires: formatMillis(s.ActiveExpires),
@@ -86,15 +85,6 @@ func viewSessions(sessions []luciapg.Session, now time.Time, showIDs bool) []ses
 		}
 	}
 	return views
-}
-
-// sessionLabel names a session without showing its id, the secret its
-// cookie carries: the first 3 bytes of the id's SHA-256 in hex, as the
-// example web app labels sessions on its account page, so that an
-// administrator and a user can speak of the same session.
-func sessionLabel(sessionID string) string {
-	sum := sha256.Sum256([]byte(sessionID))
-	return hex.EncodeToString(sum[:3])
 }
 
 // showIDsFlag declares --show-ids on a command that lists sessions.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -246,10 +244,10 @@ func displayName(user luciapg.User) string {
 }
 
 // sessionLabel names a session on the page without showing its id, which
-// is the secret that the cookie carries.
+// is the secret that the cookie carries (auth.SessionLabel, as the CLI
+// shows it).
 func sessionLabel(sessionID string) string {
-	sum := sha256.Sum256([]byte(sessionID))
-	return "Session " + hex.EncodeToString(sum[:3])
+	return "Session " + auth.SessionLabel(sessionID)
 }
 
 func formatTime(t time.Time) string {
