@@ -6,9 +6,15 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
 
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/auth/tokens"
 )
 
 //go:embed templates/*.html
@@ -19,6 +25,10 @@ var pages = map[string]*template.Template{
 	"signup":  parsePage("signup.html"),
 	"login":   parsePage("login.html"),
 	"account": parsePage("account.html"),
+
+	"verify-email":    parsePage("verify-email.html"),
+	"forgot-password": parsePage("forgot-password.html"),
+	"reset-password":  parsePage("reset-password.html"),
 }
 
 func parsePage(name string) *template.Template {
@@ -32,6 +42,21 @@ type app struct {
 	log      *slog.Logger
 	// secure is whether cookies are Secure, which also turns HSTS on.
 	secure bool
+
+	// db holds the example's own tables: the outbox and the email column.
+	db *pgxpool.Pool
+	// throttle counts requests that send mail, so nobody can flood an
+	// inbox (the Store's attempt throttle, shared by every instance).
+	throttle luciapg.AttemptThrottle
+	now      func() time.Time
+	mailer   Mailer
+	// linkBase is the public origin links in mail start with: -origin, or
+	// the address served on. Never the request's Host header, which a
+	// client chooses: a reset link pointing at another site would hand it
+	// the token.
+	linkBase      string
+	verifications *tokens.IDTokens
+	resets        *tokens.IDTokens
 }
 
 // pageData is what every template renders.
@@ -45,12 +70,22 @@ type pageData struct {
 	UserID   string
 	Form     formValues
 	Sessions []sessionRow
+	// Email is the signed-in user's address ("" when there is none), and
+	// EmailVerified whether its link was followed.
+	Email         string
+	EmailVerified bool
+	// HasPassword is whether the user has a password to change.
+	HasPassword bool
+	// Token is a verification or reset token carried from a link into its
+	// form's hidden field.
+	Token string
 }
 
 // formValues are submitted values shown again after an error. Passwords
 // never are.
 type formValues struct {
 	Username string
+	Email    string
 }
 
 // sessionRow is one of the user's sessions on the account page.
@@ -77,6 +112,13 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /account", a.account)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
 	mux.HandleFunc("POST /password", a.changePassword)
+	mux.HandleFunc("POST /verify-email/resend", a.resendVerification)
+	mux.HandleFunc("GET /verify-email", a.verifyEmailForm)
+	mux.HandleFunc("POST /verify-email", a.verifyEmail)
+	mux.HandleFunc("GET /forgot-password", a.guestForm("forgot-password", "Forgot your password?"))
+	mux.HandleFunc("POST /forgot-password", a.forgotPassword)
+	mux.HandleFunc("GET /reset-password", a.resetPasswordForm)
+	mux.HandleFunc("POST /reset-password", a.resetPassword)
 	return securityHeaders(a.secure, limitBody(a.withSessions(mux)))
 }
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -41,12 +44,35 @@ func (c *testClock) Advance(d time.Duration) {
 	c.offset += d
 }
 
+// logBuffer collects the app's log lines, for tests that check what
+// never appears in them.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // runningApp is the web app served on a loopback port, on a database of
 // its own that it migrated itself, as on start.
 type runningApp struct {
 	url   string
 	store *luciapg.Store
+	// db is the app's database, for reading the outbox.
+	db    *pgxpool.Pool
 	clock *testClock
+	// logs holds everything the app logged.
+	logs *logBuffer
 	// secure is whether the app sets Secure cookies and wants https
 	// origins.
 	secure bool
@@ -70,16 +96,22 @@ func startAppWith(t *testing.T, cfg appConfig, authCfg auth.Config) *runningApp 
 	if err := migrate(context.Background(), databaseURL); err != nil {
 		t.Fatalf("migrating: %v", err)
 	}
-	store := luciapg.New(testdb.Pool(t, databaseURL, 4))
+	db := testdb.Pool(t, databaseURL, 4)
+	store := luciapg.New(db)
 	clock := &testClock{}
 	authCfg.Now = clock.Now
-	a, err := newApp(auth.New(store, authCfg), slog.New(slog.NewTextHandler(t.Output(), nil)), cfg)
+	cfg.now = clock.Now
+	logs := &logBuffer{}
+	a, err := newApp(auth.New(store, authCfg), db, slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), nil)), cfg)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
 	server := httptest.NewServer(a.routes())
 	t.Cleanup(server.Close)
-	return &runningApp{url: server.URL, store: store, clock: clock, secure: !cfg.insecureDevCookies}
+	if a.linkBase == "" {
+		a.linkBase = server.URL
+	}
+	return &runningApp{url: server.URL, store: store, db: db, clock: clock, logs: logs, secure: !cfg.insecureDevCookies}
 }
 
 // origin is the Origin header a browser sends to the app: https when the

@@ -60,11 +60,11 @@ func (a *runningApp) request(t *testing.T, method, path, origin string, form url
 	return answer{Response: resp, body: string(body)}
 }
 
-// signUp creates an account through the sign-up form and returns the
-// session cookie it got.
+// signUp creates an account through the sign-up form, with the address
+// username@example.com, and returns the session cookie it got.
 func (a *runningApp) signUp(t *testing.T, username, password string) *http.Cookie {
 	t.Helper()
-	got := a.request(t, "POST", "/signup", a.origin(), url.Values{"username": {username}, "password": {password}})
+	got := a.request(t, "POST", "/signup", a.origin(), url.Values{"username": {username}, "email": {username + "@example.com"}, "password": {password}})
 	if got.StatusCode != http.StatusSeeOther || got.sessionCookie() == nil {
 		t.Fatalf("signing up %s: status %d\n%s", username, got.StatusCode, got.body)
 	}

@@ -36,15 +36,20 @@ func checkNewPassword(password string) string {
 // these fixed texts can appear, so a crafted link cannot put words on the
 // page.
 var notices = map[string]string{
-	"welcome":               "Welcome! Your account is ready.",
+	"welcome":               "Welcome! Your account is ready. We sent you a link to confirm your email address.",
 	"signed-out":            "You have logged out.",
 	"signed-out-everywhere": "You were signed out of all devices.",
 	"password-changed":      "Your password was changed and your other devices were signed out.",
+	"verification-sent":     "We sent a new link to your email address.",
+	"email-verified":        "Thank you: your email address is confirmed.",
+	"password-reset":        "Your password was reset and every device was signed out. Log in with the new password.",
 }
 
 var errorMessages = map[string]string{
 	"expired":        "Your session has expired or was signed out. Please log in again.",
 	"login-required": "Please log in to see that page.",
+	// The account exists, but its mail did not go out.
+	"welcome-mail-failed": "Welcome! Your account is ready, but we could not send the link to confirm your email address. Please use “Send the link again” below.",
 }
 
 // flash fills the page's notice or error from the request's "m" parameter.

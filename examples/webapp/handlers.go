@@ -35,28 +35,40 @@ func (a *app) guestForm(page, title string) http.HandlerFunc {
 
 func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 	username := auth.NormalizeUsername(r.PostFormValue("username"))
+	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
-	data := pageData{Title: "Sign up", Form: formValues{Username: username}}
-	if msg := strings.TrimSpace(checkUsername(username) + " " + checkNewPassword(password)); msg != "" {
+	data := pageData{Title: "Sign up", Form: formValues{Username: username, Email: email}}
+	if msg := strings.Join(strings.Fields(checkUsername(username)+" "+checkEmail(email)+" "+checkNewPassword(password)), " "); msg != "" {
 		data.Error = msg
 		a.render(w, r, http.StatusUnprocessableEntity, "signup", data)
 		return
 	}
 	user, err := a.auth.CreateUser(r.Context(), auth.CreateUserParams{
 		Key:        &auth.PrimaryKeyParams{ProviderID: usernameProvider, ProviderUserID: username, Password: password},
-		Attributes: map[string]any{"username": username},
+		Attributes: map[string]any{"username": username, "email": email},
 	})
-	if errors.Is(err, luciapg.ErrDuplicateKeyID) {
+	switch {
+	case errors.Is(err, luciapg.ErrDuplicateKeyID):
 		data.Error = "The username “" + username + "” is taken. Please choose another."
 		a.render(w, r, http.StatusConflict, "signup", data)
 		return
-	}
-	if err != nil {
+	case isDuplicateEmail(err):
+		data.Error = "Another account uses this email address. Log in, or reset its password from the login page."
+		a.render(w, r, http.StatusConflict, "signup", data)
+		return
+	case err != nil:
 		a.serverError(w, r, err)
 		return
 	}
 	if err := a.startSession(w, r, user.ID); err != nil {
 		a.serverError(w, r, err)
+		return
+	}
+	// The account exists and is signed in whatever happens to the mail:
+	// a failure is logged, and the account page offers to send it again.
+	if err := a.sendVerification(r.Context(), user.ID, email); err != nil {
+		a.log.Error("sending the verification mail failed", "user", user.ID, "err", err)
+		redirect(w, r, "/account?m=welcome-mail-failed")
 		return
 	}
 	redirect(w, r, "/account?m=welcome")
@@ -146,6 +158,8 @@ func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, se
 	data.Title = "Your account"
 	data.Username = displayName(user)
 	data.UserID = user.ID
+	data.Email, data.EmailVerified = userEmail(user)
+	data.HasPassword = hasUsername(user)
 	// This device first, then the longest-lived.
 	slices.SortFunc(sessions, func(x, y auth.Session) int {
 		switch {
@@ -234,6 +248,13 @@ func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/account?m=password-changed")
+}
+
+// hasUsername reports whether the user has a username, and so the
+// username key with a password (users of "Sign in with ..." have none).
+func hasUsername(user luciapg.User) bool {
+	name, _ := user.Attributes["username"].(string)
+	return name != ""
 }
 
 func displayName(user luciapg.User) string {

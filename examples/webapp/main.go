@@ -58,9 +58,18 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), log, cfg)
+	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), pool, log, cfg)
 	if err != nil {
 		return err
+	}
+	if a.linkBase == "" {
+		// Links in mail lead to the address served on: http only with
+		// -insecure-dev-cookies, https behind a TLS proxy otherwise.
+		scheme := "https://"
+		if cfg.insecureDevCookies {
+			scheme = "http://"
+		}
+		a.linkBase = scheme + listener.Addr().String()
 	}
 	server := &http.Server{
 		Handler:           a.routes(),

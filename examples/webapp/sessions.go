@@ -4,10 +4,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/auth/tokens"
 )
 
 // appConfig is how the app is served. The zero value is for production:
@@ -26,12 +31,21 @@ type appConfig struct {
 	// direct peer. Behind a proxy every client would otherwise share the
 	// proxy's address and its one budget of login attempts.
 	clientAddressHeader string
+	// mailer sends verification and password-reset mail; nil means the
+	// outbox table (outboxMailer).
+	mailer Mailer
+	// now is the clock of the app's own throttles; nil means time.Now.
+	// Give it the auth core's clock (auth.Config.Now).
+	now func() time.Time
 }
 
 // newApp builds the app, or fails when cfg.origin is not an origin. With
 // insecure development cookies it says so in the log, so a production
 // server started that way does not go unnoticed.
-func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) (*app, error) {
+//
+// db holds the example's own tables (the outbox, the email column); nil
+// only in tests that serve no request.
+func newApp(core *auth.Auth, db *pgxpool.Pool, log *slog.Logger, cfg appConfig) (*app, error) {
 	var trusted []string
 	if cfg.origin != "" {
 		trusted = []string{cfg.origin}
@@ -48,12 +62,32 @@ func newApp(core *auth.Auth, log *slog.Logger, cfg appConfig) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-origin: %w", err)
 	}
-	return &app{
+	a := &app{
 		auth:     core,
+		db:       db,
 		log:      log,
 		secure:   !cfg.insecureDevCookies,
 		sessions: sessions,
-	}, nil
+		linkBase: strings.TrimSuffix(cfg.origin, "/"),
+		mailer:   cfg.mailer,
+		now:      cfg.now,
+	}
+	if a.mailer == nil {
+		a.mailer = outboxMailer{db: db}
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if db != nil {
+		a.throttle = luciapg.New(db)
+	}
+	if a.verifications, err = tokens.NewIDTokens(core, verificationTokenName, tokens.IDTokenConfig{ExpiresIn: verificationTokenLifetime}); err != nil {
+		return nil, err
+	}
+	if a.resets, err = tokens.NewIDTokens(core, resetTokenName, tokens.IDTokenConfig{ExpiresIn: resetTokenLifetime}); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // withSessions puts every route behind the auth core's middleware: it

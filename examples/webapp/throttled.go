@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
@@ -40,4 +41,11 @@ func count(n int64, unit string) string {
 		return "1 " + unit
 	}
 	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// throttledMail sets Retry-After for a mail request refused by mailPolicy
+// and returns how long to wait, in words.
+func throttledMail(w http.ResponseWriter, wait time.Duration) string {
+	authhttp.SetRetryAfter(w.Header(), wait)
+	return waitText(auth.RetryAfterSeconds(wait))
 }

@@ -28,7 +28,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Errorf("the style sheet did not apply: body margin %q", margin)
 	}
 	laptop.screenshot("01-signup")
-	laptop.submit(map[string]string{"#username": "Alice", "#password": "correct horse"}, "#submit")
+	laptop.submit(map[string]string{"#username": "Alice", "#email": "alice@example.com", "#password": "correct horse"}, "#submit")
 	laptop.wantLocation("/account?m=welcome")
 	laptop.wantText("#notice", "Welcome")
 	laptop.wantText("h1", "Hello, alice")
@@ -44,7 +44,7 @@ func TestBrowserJourney(t *testing.T) {
 
 	// The name is taken, whatever its case.
 	laptop.open("/signup")
-	if status := laptop.submit(map[string]string{"#username": "ALICE", "#password": "another password"}, "#submit"); status != http.StatusConflict {
+	if status := laptop.submit(map[string]string{"#username": "ALICE", "#email": "alice2@example.com", "#password": "another password"}, "#submit"); status != http.StatusConflict {
 		t.Errorf("signing up with a taken name: status %d, want %d", status, http.StatusConflict)
 	}
 	laptop.wantText("#error", "The username “alice” is taken.")

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/tokens"
+)
+
+// Password-reset links: ID tokens of @lucia-auth/tokens, as a Lucia v1 app
+// using idToken("password-reset") stores them.
+const (
+	resetTokenName     = "password-reset"
+	resetTokenLifetime = 30 * time.Minute
+)
+
+// addressMailPolicy throttles "forgot password" requests per client
+// address: more generous than mailPolicy, since people behind one NAT
+// share an address, but a script cycling through names is slowed down.
+var addressMailPolicy = luciapg.ThrottlePolicy{FreeAttempts: 10, BaseDelay: time.Minute, MaxDelay: time.Hour, Window: 24 * time.Hour}
+
+// resetRequested is the forgot-password form's one answer, whether an
+// account exists or not: the form does not tell who has an account.
+const resetRequested = "If an account with that email address or username exists, we sent a link to reset its password to its email address. The link works once, for 30 minutes."
+
+// forgotPassword mails a reset link to the account named by an email
+// address or a username, if there is one, and answers the same either way.
+func (a *app) forgotPassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	data := pageData{Title: "Forgot your password?"}
+	if login == "" {
+		data.Error = "Please enter your email address or username."
+		a.render(w, r, http.StatusUnprocessableEntity, "forgot-password", data)
+		return
+	}
+	// Counted before any lookup, under what was typed: an unknown name is
+	// throttled exactly like a known one.
+	throttleKeys := map[string]luciapg.ThrottlePolicy{"webapp:forgot:" + strings.ToLower(login): mailPolicy}
+	if addr, ok := auth.ClientAddress(ctx); ok {
+		throttleKeys["webapp:forgot-from:"+addr] = addressMailPolicy
+	}
+	for key, policy := range throttleKeys {
+		wait, err := a.countMail(ctx, key, policy)
+		if err != nil {
+			a.serverError(w, r, err)
+			return
+		}
+		if wait > 0 {
+			data.Error = "Too many requests. Please wait " + throttledMail(w, wait) + " and try again."
+			a.render(w, r, http.StatusTooManyRequests, "forgot-password", data)
+			return
+		}
+	}
+	userID, found, err := a.findAccount(ctx, login)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if found {
+		if err := a.sendReset(ctx, userID); err != nil {
+			a.serverError(w, r, err)
+			return
+		}
+	}
+	data.Notice = resetRequested
+	a.render(w, r, http.StatusOK, "forgot-password", data)
+}
+
+// findAccount finds the user an email address or a username belongs to.
+func (a *app) findAccount(ctx context.Context, login string) (string, bool, error) {
+	if strings.Contains(login, "@") {
+		if checkEmail(login) != "" {
+			return "", false, nil
+		}
+		return a.userIDByEmail(ctx, login)
+	}
+	username := auth.NormalizeUsername(login)
+	if auth.CheckUsername(username) != nil {
+		return "", false, nil
+	}
+	key, err := a.auth.GetKey(ctx, usernameProvider, username)
+	if errors.Is(err, luciapg.ErrInvalidKeyID) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return key.UserID, true, nil
+}
+
+// sendReset mails a reset link to the user's address, when the user has
+// an address and a password to reset. Mail to one user is throttled
+// (mailPolicy) whichever name asked for it; a throttled request sends
+// nothing and says nothing, like a request for an unknown account.
+func (a *app) sendReset(ctx context.Context, userID string) error {
+	user, err := a.auth.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	addr, _ := userEmail(user)
+	username, _ := user.Attributes["username"].(string)
+	if addr == "" || username == "" {
+		return nil
+	}
+	wait, err := a.countMail(ctx, "webapp:reset-mail:"+userID, mailPolicy)
+	if err != nil || wait > 0 {
+		return err
+	}
+	token, err := a.resets.Issue(ctx, userID)
+	if err != nil {
+		return err
+	}
+	err = a.mailer.Send(ctx, Message{
+		To:      addr,
+		Subject: "Reset your password",
+		Body: "Someone asked to reset the password of " + username + " on the luciapg example.\n" +
+			"To choose a new password, open this link:\n\n" +
+			a.link("/reset-password", token.Value) + "\n\n" +
+			"It works once, for 30 minutes. If it was not you, ignore this mail: your password stays as it is.\n",
+	})
+	if err == nil {
+		a.log.Info("mail sent", "kind", resetTokenName, "user", userID)
+	}
+	return err
+}
+
+// resetPasswordForm shows the new-password form for a reset link. It does
+// not look at the token: mail scanners open links before their recipient
+// does. The token goes along in a hidden field and is checked, and used
+// up, when the form is submitted.
+func (a *app) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
+	data := pageData{Title: "Choose a new password", Token: r.URL.Query().Get("token")}
+	if data.Token == "" {
+		data.Error = invalidLink + " Ask for a new one below."
+		a.render(w, r, http.StatusBadRequest, "forgot-password", pageData{Title: "Forgot your password?", Error: data.Error})
+		return
+	}
+	a.render(w, r, http.StatusOK, "reset-password", data)
+}
+
+// resetPassword uses up the reset token, sets the new password, and ends
+// every session of the user: whoever had the old password, or a session,
+// is out. The browser is sent to the login page rather than signed in,
+// so the password manager sees the new password typed into a login form
+// and a reset link alone never opens a session.
+func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	tokenValue := r.PostFormValue("token")
+	password := r.PostFormValue("password")
+	data := pageData{Title: "Choose a new password", Token: tokenValue}
+	// Checked before the token is used, so a password that is too short
+	// does not spend the link.
+	if msg := checkNewPassword(password); msg != "" {
+		data.Error = msg
+		a.render(w, r, http.StatusUnprocessableEntity, "reset-password", data)
+		return
+	}
+	token, err := a.resets.Validate(ctx, tokenValue)
+	if msg, ok := throttled(w, err); ok {
+		data.Error = msg
+		a.render(w, r, http.StatusTooManyRequests, "reset-password", data)
+		return
+	}
+	if errors.Is(err, tokens.ErrInvalidToken) || errors.Is(err, tokens.ErrExpiredToken) {
+		a.render(w, r, http.StatusBadRequest, "forgot-password", pageData{Title: "Forgot your password?", Error: invalidLink + " Ask for a new one below."})
+		return
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	user, err := a.auth.GetUser(ctx, token.UserID)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	username, _ := user.Attributes["username"].(string)
+	if username == "" {
+		data.Token, data.Error = "", "This account has no password to reset."
+		a.render(w, r, http.StatusConflict, "reset-password", data)
+		return
+	}
+	if _, err := a.auth.UpdateKeyPassword(ctx, usernameProvider, username, password); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.auth.InvalidateAllUserSessions(ctx, user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.resets.InvalidateAllUserTokens(ctx, user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	// The link reached the address: it is verified now.
+	if _, err := a.auth.UpdateUserAttributes(ctx, user.ID, map[string]any{"email_verified": true}); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	a.clearSessionCookie(w)
+	redirect(w, r, "/login?m=password-reset")
+}
