@@ -110,7 +110,7 @@ func TestWrongOrMissingVerifierRefused(t *testing.T) {
 	loc = e.authorize(t, authURL, "505")
 	code := mustQuery(t, loc, "code")
 	cfg := oauth.GitHub(clientID, clientSecret, callbackURL).OAuth2
-	cfg.Endpoint = oauth2.Endpoint{AuthURL: e.provider.URL + "/authorize", TokenURL: e.provider.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}
+	cfg.Endpoint = e.provider.Endpoint()
 	var re *oauth2.RetrieveError
 	if _, err := cfg.Exchange(context.Background(), code); !errors.As(err, &re) || re.Response.StatusCode != http.StatusBadRequest {
 		t.Errorf("exchange without a verifier: %v, want a 400 from the token endpoint", err)
@@ -152,10 +152,10 @@ func TestProviderDownRefused(t *testing.T) {
 func TestUserEndpointRefusal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "github")
-	prov := e.provider.as(t, "github")
+	prov := as(t, e.provider, "github")
 	prov.UserID = func(ctx context.Context, _ *http.Client) (string, error) {
 		// The token-less client: the provider answers 401.
-		return oauth.JSONUserID(e.provider.URL+"/user", "id")(ctx, http.DefaultClient)
+		return oauth.JSONUserID(e.provider.UserURL(), "id")(ctx, http.DefaultClient)
 	}
 	flow, err := oauth.New(e.auth, prov, oauth.Config{})
 	if err != nil {

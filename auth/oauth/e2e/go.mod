@@ -3,13 +3,14 @@ module github.com/luciapg/luciapg/auth/oauth/e2e
 go 1.26.0
 
 require (
-	github.com/go-oauth2/oauth2/v4 v4.5.4
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/luciapg/luciapg v0.0.0-00010101000000-000000000000
+	github.com/luciapg/luciapg/internal/oauthprovider v0.0.0-00010101000000-000000000000
 	golang.org/x/oauth2 v0.38.0
 )
 
 require (
+	github.com/go-oauth2/oauth2/v4 v4.5.4 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.0 // indirect
 	github.com/google/uuid v1.1.1 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect

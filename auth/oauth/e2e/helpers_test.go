@@ -14,8 +14,8 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/oauth"
+	"github.com/luciapg/luciapg/internal/oauthprovider"
 	"github.com/luciapg/luciapg/internal/testdb"
-	"golang.org/x/oauth2"
 )
 
 // env is an application (auth core on a fresh PostgreSQL database, and a
@@ -23,7 +23,7 @@ import (
 type env struct {
 	pool     *pgxpool.Pool
 	auth     *auth.Auth
-	provider *provider
+	provider *oauthprovider.Provider
 	flow     *oauth.Flow
 	clock    *clock
 }
@@ -35,7 +35,7 @@ func newEnv(t *testing.T, providerName string) *env {
 	pool := testdb.New(t)
 	a := auth.New(luciapg.New(pool), auth.Config{})
 	p := newProvider(t)
-	prov := p.as(t, providerName)
+	prov := as(t, p, providerName)
 	c := &clock{now: time.Now()}
 	flow, err := oauth.New(a, prov, oauth.Config{Now: c.Now})
 	if err != nil {
@@ -63,7 +63,7 @@ func (c *clock) advance(d time.Duration) {
 
 // as returns oauth.GitHub or oauth.Google (by name) with p's loopback
 // endpoints in place of the real ones.
-func (p *provider) as(t *testing.T, providerName string) oauth.Provider {
+func as(t *testing.T, p *oauthprovider.Provider, providerName string) oauth.Provider {
 	t.Helper()
 	var prov oauth.Provider
 	var idField string
@@ -75,9 +75,11 @@ func (p *provider) as(t *testing.T, providerName string) oauth.Provider {
 	default:
 		t.Fatalf("unknown provider %q", providerName)
 	}
-	// The server authenticates clients with HTTP Basic (its default).
-	prov.OAuth2.Endpoint = oauth2.Endpoint{AuthURL: p.URL + "/authorize", TokenURL: p.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}
-	prov.UserID = oauth.JSONUserID(p.URL+"/user", idField)
+	// The client id and secret stay in the token request's body, as
+	// oauth.GitHub and oauth.Google send them.
+	prov.OAuth2.Endpoint.AuthURL = p.AuthURL()
+	prov.OAuth2.Endpoint.TokenURL = p.TokenURL()
+	prov.UserID = oauth.JSONUserID(p.UserURL(), idField)
 	return prov
 }
 
@@ -99,7 +101,7 @@ func (e *env) start(t *testing.T) (authURL string, cookie *http.Cookie) {
 func (e *env) authorize(t *testing.T, authURL, login string) string {
 	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(authURL + "&" + url.Values{loginParam: {login}}.Encode())
+	resp, err := client.Get(authURL + "&" + url.Values{oauthprovider.LoginParam: {login}}.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,7 @@ func TestSignInLosesCreateRace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "github")
 	var winner string
-	flow, err := oauth.New(e.auth, e.provider.as(t, "github"), oauth.Config{
+	flow, err := oauth.New(e.auth, as(t, e.provider, "github"), oauth.Config{
 		NewUserAttributes: func(ctx context.Context, providerUserID string) (map[string]any, error) {
 			// The other instance, just before this one's CreateUser.
 			u, err := e.auth.CreateUser(ctx, auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "github", ProviderUserID: providerUserID}})
