@@ -18,20 +18,21 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 
 # Modules (README, Development): the library at the root needs only pgx,
 # golang.org/x and golang-lru; cmd/luciapg, examples, bench,
-# internal/pgserver and auth/oauth/e2e are modules of their own, tied
-# together by go.work, so that what only the CLI, the demos, the
-# benchmarks, the Docker fallback or the OAuth server of the end-to-end
-# tests need never reaches a library user's go.sum. .ci/modules runs a step in
-# each of them.
+# internal/pgserver, internal/oauthprovider and auth/oauth/e2e are modules
+# of their own, tied together by go.work, so that what only the CLI, the
+# demos, the benchmarks, the Docker fallback or the test OAuth provider
+# (used by the end-to-end tests and the examples' tests) need never
+# reaches a library user's go.sum. .ci/modules runs a step in each of them.
 #
-# Nothing is published yet, so the submodules require the library at the
-# placeholder v0.0.0-00010101000000-000000000000, with no replace in their
-# go.mod (a replace would break `go install .../cmd/luciapg@VERSION`).
-# - Builds and tests: go.work maps the placeholder onto this directory.
+# Nothing is published yet, so the submodules require the library (and
+# internal/oauthprovider, where their tests use it) at the placeholder
+# v0.0.0-00010101000000-000000000000, with no replace in their go.mod (a
+# replace would break `go install .../cmd/luciapg@VERSION`).
+# - Builds and tests: go.work maps the placeholders onto their directories.
 # - go mod tidy ignores go.work: .ci/modules tidies and checks each
-#   submodule against a temporary go.mod that adds the replace (-modfile),
-#   so every line but the library's own checksum (which needs a published
-#   version) is exactly what tidy writes.
+#   submodule against a temporary go.mod that adds a replace for every
+#   other workspace module (-modfile), so every line but those modules' own
+#   checksums (which need a published version) is exactly what tidy writes.
 # - Installing: .ci/install-check runs `go install ./cmd/luciapg` in a fresh
 #   clone, and `go install .../cmd/luciapg@<placeholder>` against a
 #   GOPROXY=file:// proxy built from this tree, with GOWORK=off.
