@@ -14,6 +14,7 @@ import (
 
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/auth/oauth"
 	"github.com/luciapg/luciapg/auth/tokens"
 )
 
@@ -57,6 +58,10 @@ type app struct {
 	linkBase      string
 	verifications *tokens.IDTokens
 	resets        *tokens.IDTokens
+	// oauth is the "Sign in with ..." flow, nil when not configured, and
+	// oauthName the provider's name on its button.
+	oauth     *oauth.Flow
+	oauthName string
 }
 
 // pageData is what every template renders.
@@ -79,6 +84,10 @@ type pageData struct {
 	// Token is a verification or reset token carried from a link into its
 	// form's hidden field.
 	Token string
+	// OAuthName names the "Sign in with ..." provider; empty when there is
+	// none. OAuthLinked is whether the signed-in user has its key.
+	OAuthName   string
+	OAuthLinked bool
 }
 
 // formValues are submitted values shown again after an error. Passwords
@@ -119,6 +128,8 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /forgot-password", a.forgotPassword)
 	mux.HandleFunc("GET /reset-password", a.resetPasswordForm)
 	mux.HandleFunc("POST /reset-password", a.resetPassword)
+	mux.HandleFunc("GET /login/oauth", a.oauthStart)
+	mux.HandleFunc("GET "+oauthCallbackPath, a.oauthCallback)
 	return securityHeaders(a.secure, limitBody(a.withSessions(mux)))
 }
 
@@ -134,6 +145,7 @@ func limitBody(next http.Handler) http.Handler {
 
 // render writes a page, buffered so a template error becomes a clean 500.
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+	data.OAuthName = a.oauthName
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		a.serverError(w, r, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -92,6 +93,24 @@ func startApp(t *testing.T) *runningApp {
 // authCfg, whose clock is the returned app's.
 func startAppWith(t *testing.T, cfg appConfig, authCfg auth.Config) *runningApp {
 	t.Helper()
+	return startAppOn(t, loopbackListener(t), cfg, authCfg)
+}
+
+// loopbackListener listens on a free loopback port: an app's address,
+// known before the app is built (its mail links and OAuth callback need
+// it, and a test OAuth provider needs the app's).
+func loopbackListener(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// startAppOn is startAppWith serving on listener.
+func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth.Config) *runningApp {
+	t.Helper()
 	databaseURL := testdb.NewEmptyURL(t)
 	if err := migrate(context.Background(), databaseURL); err != nil {
 		t.Fatalf("migrating: %v", err)
@@ -102,15 +121,19 @@ func startAppWith(t *testing.T, cfg appConfig, authCfg auth.Config) *runningApp 
 	authCfg.Now = clock.Now
 	cfg.now = clock.Now
 	logs := &logBuffer{}
+	server := httptest.NewUnstartedServer(nil)
+	_ = server.Listener.Close()
+	server.Listener = listener
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://" + listener.Addr().String()
+	}
 	a, err := newApp(auth.New(store, authCfg), db, slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), nil)), cfg)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}
-	server := httptest.NewServer(a.routes())
+	server.Config.Handler = a.routes()
+	server.Start()
 	t.Cleanup(server.Close)
-	if a.linkBase == "" {
-		a.linkBase = server.URL
-	}
 	return &runningApp{url: server.URL, store: store, db: db, clock: clock, logs: logs, secure: !cfg.insecureDevCookies}
 }
 

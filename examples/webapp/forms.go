@@ -43,6 +43,8 @@ var notices = map[string]string{
 	"verification-sent":     "We sent a new link to your email address.",
 	"email-verified":        "Thank you: your email address is confirmed.",
 	"password-reset":        "Your password was reset and every device was signed out. Log in with the new password.",
+	"welcome-oauth":         "Welcome! Your account is ready.",
+	"oauth-linked":          "Linked: you can sign in with that account too.",
 }
 
 var errorMessages = map[string]string{

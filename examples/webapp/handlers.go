@@ -160,6 +160,10 @@ func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, se
 	data.UserID = user.ID
 	data.Email, data.EmailVerified = userEmail(user)
 	data.HasPassword = hasUsername(user)
+	if data.OAuthLinked, err = a.oauthLinked(r, user.ID); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
 	// This device first, then the longest-lived.
 	slices.SortFunc(sessions, func(x, y auth.Session) int {
 		switch {

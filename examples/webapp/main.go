@@ -1,7 +1,10 @@
 // Command webapp is a small web application on luciapg and its auth core:
-// sign up with a username and password, log in and out, see your sessions,
-// sign out of all devices, change your password. Server-rendered HTML
-// (net/http and html/template), no JavaScript.
+// sign up with a username, an email address and a password, confirm the
+// address by a mailed link, log in and out, reset a forgotten password by
+// a mailed link, see your sessions, sign out of all devices, change your
+// password, and — with the -oauth-* flags — sign in with an OAuth 2.0
+// provider such as GitHub. Server-rendered HTML (net/http and
+// html/template), no JavaScript. Mail goes to the webapp_outbox table.
 //
 // Run it with `make webapp`, or
 //
@@ -11,11 +14,13 @@
 // cookies are Secure, as behind a TLS proxy.
 //
 // It migrates the database on start: luciapg's Lucia v1 tables, then its
-// own migration adding a username column to auth_user (recorded in
-// webapp_schema_migrations, apart from luciapg's and an application's).
+// own migrations adding username and email columns to auth_user and the
+// outbox table (recorded in webapp_schema_migrations, apart from luciapg's
+// and an application's).
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -36,9 +41,23 @@ func main() {
 	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
 	insecureDevCookies := flag.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
 	clientAddressHeader := flag.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
+	var o oauthConfig
+	flag.StringVar(&o.ProviderID, "oauth-provider", "github", `"Sign in with ...": the provider id, the first part of its keys ("github:583231"); "github" without the URL flags means GitHub`)
+	flag.StringVar(&o.Name, "oauth-provider-name", "", "the provider's name on the sign-in button (default: the provider id)")
+	flag.StringVar(&o.ClientID, "oauth-client-id", "", `the OAuth client id; set, it turns "Sign in with ..." on (register the redirect URL <origin>/login/callback)`)
+	flag.StringVar(&o.ClientSecret, "oauth-client-secret", "", "the OAuth client secret (default: $OAUTH_CLIENT_SECRET, which ps does not show)")
+	flag.StringVar(&o.AuthURL, "oauth-auth-url", "", "the provider's authorization endpoint")
+	flag.StringVar(&o.TokenURL, "oauth-token-url", "", "the provider's token endpoint")
+	flag.StringVar(&o.UserURL, "oauth-user-url", "", "the provider's user endpoint, answering JSON with the user's id")
+	flag.StringVar(&o.UserIDField, "oauth-user-id-field", "id", "the field of the user endpoint's JSON holding the user's id")
 	flag.Parse()
+	o.ClientSecret = cmp.Or(o.ClientSecret, os.Getenv("OAUTH_CLIENT_SECRET"))
+	if o.Name == "" && o.ProviderID == "github" {
+		o.Name = "GitHub"
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := serve(*addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader}, log); err != nil {
+	cfg := appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}
+	if err := serve(*addr, cfg, log); err != nil {
 		log.Error("webapp stopped", "err", err)
 		os.Exit(1)
 	}
@@ -58,18 +77,19 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), pool, log, cfg)
-	if err != nil {
-		return err
-	}
-	if a.linkBase == "" {
-		// Links in mail lead to the address served on: http only with
-		// -insecure-dev-cookies, https behind a TLS proxy otherwise.
+	if cfg.publicURL = cfg.origin; cfg.publicURL == "" {
+		// Links in mail, and the OAuth callback, lead to the address
+		// served on: http only with -insecure-dev-cookies, https behind a
+		// TLS proxy otherwise.
 		scheme := "https://"
 		if cfg.insecureDevCookies {
 			scheme = "http://"
 		}
-		a.linkBase = scheme + listener.Addr().String()
+		cfg.publicURL = scheme + listener.Addr().String()
+	}
+	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), pool, log, cfg)
+	if err != nil {
+		return err
 	}
 	server := &http.Server{
 		Handler:           a.routes(),

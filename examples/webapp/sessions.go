@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -34,9 +35,15 @@ type appConfig struct {
 	// mailer sends verification and password-reset mail; nil means the
 	// outbox table (outboxMailer).
 	mailer Mailer
-	// now is the clock of the app's own throttles; nil means time.Now.
-	// Give it the auth core's clock (auth.Config.Now).
+	// now is the clock of the app's own throttles and of the OAuth state;
+	// nil means time.Now. Give it the auth core's clock (auth.Config.Now).
 	now func() time.Time
+	// publicURL is the origin links in mail and the OAuth callback start
+	// with: -origin, or the address served on (serve sets it). Empty
+	// means origin.
+	publicURL string
+	// oauth is the "Sign in with ..." provider; none without a client id.
+	oauth oauthConfig
 }
 
 // newApp builds the app, or fails when cfg.origin is not an origin. With
@@ -68,7 +75,7 @@ func newApp(core *auth.Auth, db *pgxpool.Pool, log *slog.Logger, cfg appConfig) 
 		log:      log,
 		secure:   !cfg.insecureDevCookies,
 		sessions: sessions,
-		linkBase: strings.TrimSuffix(cfg.origin, "/"),
+		linkBase: strings.TrimSuffix(cmp.Or(cfg.publicURL, cfg.origin), "/"),
 		mailer:   cfg.mailer,
 		now:      cfg.now,
 	}
@@ -78,6 +85,11 @@ func newApp(core *auth.Auth, db *pgxpool.Pool, log *slog.Logger, cfg appConfig) 
 	if a.now == nil {
 		a.now = time.Now
 	}
+	cfg.publicURL, cfg.now = a.linkBase, a.now
+	if a.oauth, err = newOAuthFlow(core, cfg); err != nil {
+		return nil, err
+	}
+	a.oauthName = cmp.Or(cfg.oauth.Name, cfg.oauth.ProviderID)
 	if db != nil {
 		a.throttle = luciapg.New(db)
 	}

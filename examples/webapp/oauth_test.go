@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/oauthprovider"
+)
+
+// testClientID and testClientSecret are the app's credentials at the test
+// provider.
+const (
+	testClientID     = "webapp-test"
+	testClientSecret = "webapp-test-secret"
+)
+
+// startAppWithProvider serves the app with "Sign in with Test Provider"
+// against a loopback OAuth 2.0 server (internal/oauthprovider), as the
+// -oauth-* flags configure it.
+func startAppWithProvider(t *testing.T) (*runningApp, *oauthprovider.Provider) {
+	t.Helper()
+	// The provider needs the app's address, the app the provider's: the
+	// app's listener comes first.
+	listener := loopbackListener(t)
+	appURL := "http://" + listener.Addr().String()
+	provider, err := oauthprovider.New(oauthprovider.Config{ClientID: testClientID, ClientSecret: testClientSecret, RedirectBase: appURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := provider.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = provider.Close() })
+	app := startAppOn(t, listener, appConfig{insecureDevCookies: true, oauth: oauthConfig{
+		ProviderID: "testprovider", Name: "Test Provider",
+		ClientID: testClientID, ClientSecret: testClientSecret,
+		AuthURL: provider.AuthURL(), TokenURL: provider.TokenURL(), UserURL: provider.UserURL(), UserIDField: "id",
+	}}, auth.Config{})
+	return app, provider
+}
+
+// oauthSignIn walks the flow with an HTTP client as providerUserID and
+// returns the callback's answer (the provider's login is the
+// oauthprovider.LoginParam parameter). cookies are sent to the app.
+func (a *runningApp) oauthSignIn(t *testing.T, providerUserID string, cookies ...*http.Cookie) answer {
+	t.Helper()
+	start := a.request(t, "GET", "/login/oauth", "", nil, cookies...)
+	if start.StatusCode != http.StatusFound {
+		t.Fatalf("starting: status %d\n%s", start.StatusCode, start.body)
+	}
+	authURL := start.Header.Get("Location") + "&" + url.Values{oauthprovider.LoginParam: {providerUserID}}.Encode()
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(callback, a.url+oauthCallbackPath) {
+		t.Fatalf("the provider answered %d, to %q", resp.StatusCode, callback)
+	}
+	return a.request(t, "GET", strings.TrimPrefix(callback, a.url), "", nil, append(cookies, start.Cookies()...)...)
+}
+
+// keyIDs lists the user's key ids.
+func (a *runningApp) keyIDs(t *testing.T, userID string) []string {
+	t.Helper()
+	keys, err := a.store.GetKeysByUserID(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, k := range keys {
+		ids = append(ids, k.ID)
+	}
+	return ids
+}
+
+// userCount counts auth_user's rows.
+func (a *runningApp) userCount(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := a.db.QueryRow(context.Background(), `SELECT count(*) FROM auth_user`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The first sign-in creates a user with the key "testprovider:4242" and
+// no password; the next signs the same user in. The account page works
+// for a user without a password and offers no password form.
+func TestOAuthSignInCreatesThenFindsTheUser(t *testing.T) {
+	t.Parallel()
+	app, _ := startAppWithProvider(t)
+	if got := app.request(t, "GET", "/login", "", nil); !strings.Contains(got.body, "Sign in with Test Provider") {
+		t.Fatalf("the login page has no sign-in button:\n%s", got.body)
+	}
+
+	first := app.oauthSignIn(t, "4242")
+	if first.StatusCode != http.StatusSeeOther || first.Header.Get("Location") != "/account?m=welcome-oauth" || first.sessionCookie() == nil {
+		t.Fatalf("first sign-in: status %d, location %q\n%s", first.StatusCode, first.Header.Get("Location"), first.body)
+	}
+	key, err := app.store.GetKey(context.Background(), "testprovider:4242")
+	if err != nil {
+		t.Fatalf("the key testprovider:4242: %v", err)
+	}
+	if key.HashedPassword != nil {
+		t.Error("the provider's key has a password")
+	}
+	account := app.request(t, "GET", "/account", "", nil, first.sessionCookie())
+	if account.StatusCode != http.StatusOK || !strings.Contains(account.body, `id="no-password"`) || strings.Contains(account.body, `action="/password"`) {
+		t.Fatalf("the account page of a user without a password: status %d\n%s", account.StatusCode, account.body)
+	}
+	// Posting the password form anyway is refused plainly.
+	got := app.request(t, "POST", "/password", app.origin(), url.Values{"current_password": {"x"}, "new_password": {"battery staple"}}, first.sessionCookie())
+	if got.StatusCode != http.StatusConflict {
+		t.Errorf("a password change without a password: status %d", got.StatusCode)
+	}
+
+	second := app.oauthSignIn(t, "4242")
+	if second.StatusCode != http.StatusSeeOther || second.Header.Get("Location") != "/account" {
+		t.Fatalf("second sign-in: status %d, location %q", second.StatusCode, second.Header.Get("Location"))
+	}
+	if n := app.userCount(t); n != 1 {
+		t.Fatalf("%d users after two sign-ins, want 1", n)
+	}
+	if ids := app.keyIDs(t, key.UserID); len(ids) != 1 || ids[0] != "testprovider:4242" {
+		t.Fatalf("the user's keys: %v, want [testprovider:4242]", ids)
+	}
+}
+
+// A signed-in user links the provider account to theirs and can then
+// sign in with it; an account linked to another user cannot be linked.
+func TestOAuthLinkToTheSignedInUser(t *testing.T) {
+	t.Parallel()
+	app, _ := startAppWithProvider(t)
+	cookie := app.signUp(t, "uma", "correct horse")
+	uma := app.userIDOf(t, "uma")
+	if got := app.request(t, "GET", "/account", "", nil, cookie); !strings.Contains(got.body, "Link your Test Provider account") {
+		t.Fatalf("the account page offers no link:\n%s", got.body)
+	}
+
+	got := app.oauthSignIn(t, "777", cookie)
+	if got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/account?m=oauth-linked" {
+		t.Fatalf("linking: status %d, location %q\n%s", got.StatusCode, got.Header.Get("Location"), got.body)
+	}
+	if got := app.request(t, "GET", "/account", "", nil, cookie); !strings.Contains(got.body, "You can sign in with Test Provider.") {
+		t.Errorf("the account page does not show the link:\n%s", got.body)
+	}
+	signIn := app.oauthSignIn(t, "777")
+	if signIn.StatusCode != http.StatusSeeOther || signIn.Header.Get("Location") != "/account" {
+		t.Fatalf("signing in with the linked account: status %d, location %q", signIn.StatusCode, signIn.Header.Get("Location"))
+	}
+	if session, err := app.store.GetSession(context.Background(), signIn.sessionCookie().Value); err != nil || session.UserID != uma {
+		t.Fatalf("the sign-in's session: %+v, %v; want uma's", session, err)
+	}
+
+	other := app.signUp(t, "vera", "correct horse")
+	got = app.oauthSignIn(t, "777", other)
+	if got.StatusCode != http.StatusConflict || !strings.Contains(errorMessage(got.body), "already linked to another user") {
+		t.Errorf("linking uma's provider account to vera: status %d, error %q", got.StatusCode, errorMessage(got.body))
+	}
+	for _, id := range app.keyIDs(t, app.userIDOf(t, "vera")) {
+		if strings.HasPrefix(id, "testprovider:") {
+			t.Errorf("vera has the key %s after a refused link", id)
+		}
+	}
+}
+
+// Refusals get a plain sentence and write nothing: the user declining at
+// the provider, a callback with no state cookie (another site sending the
+// browser there), and a replayed callback.
+func TestOAuthRefusals(t *testing.T) {
+	t.Parallel()
+	app, _ := startAppWithProvider(t)
+
+	declined := app.oauthSignIn(t, "")
+	if declined.StatusCode != http.StatusForbidden || !strings.Contains(errorMessage(declined.body), "was cancelled") {
+		t.Errorf("declined: status %d, error %q", declined.StatusCode, errorMessage(declined.body))
+	}
+
+	start := app.request(t, "GET", "/login/oauth", "", nil)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(start.Header.Get("Location") + "&login=31337")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := strings.TrimPrefix(resp.Header.Get("Location"), app.url)
+	forged := app.request(t, "GET", callback, "", nil) // no state cookie: not this browser's sign-in
+	if forged.StatusCode != http.StatusBadRequest || !strings.Contains(errorMessage(forged.body), "did not work") {
+		t.Errorf("a callback without the state cookie: status %d, error %q", forged.StatusCode, errorMessage(forged.body))
+	}
+	for _, s := range []string{"code=", "state="} {
+		if strings.Contains(forged.body, s) {
+			t.Errorf("the error page shows %s", s)
+		}
+	}
+	ok := app.request(t, "GET", callback, "", nil, start.Cookies()...)
+	if ok.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the real callback: status %d\n%s", ok.StatusCode, ok.body)
+	}
+	replayed := app.request(t, "GET", callback, "", nil, start.Cookies()...)
+	if replayed.StatusCode != http.StatusBadRequest || replayed.sessionCookie() != nil && replayed.sessionCookie().Value != "" {
+		t.Errorf("a replayed callback: status %d", replayed.StatusCode)
+	}
+	if n := app.userCount(t); n != 1 {
+		t.Errorf("%d users, want 1 (only the real callback's)", n)
+	}
+}
+
+// Without -oauth-client-id there is no button and no OAuth route.
+func TestNoOAuthWithoutAClientID(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	if got := app.request(t, "GET", "/login", "", nil); strings.Contains(got.body, "Sign in with") {
+		t.Error("the login page offers a sign-in with no provider configured")
+	}
+	for _, path := range []string{"/login/oauth", oauthCallbackPath + "?code=x&state=y"} {
+		if got := app.request(t, "GET", path, "", nil); got.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, got.StatusCode)
+		}
+	}
+}
+
+// The -oauth-* flags: "github" alone is GitHub's endpoints; any other
+// provider needs all three URLs.
+func TestOAuthConfigProvider(t *testing.T) {
+	t.Parallel()
+	github, err := oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "secret"}.provider("https://app.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if github.ID != "github" || github.OAuth2.Endpoint.AuthURL != "https://github.com/login/oauth/authorize" ||
+		github.OAuth2.RedirectURL != "https://app.example/login/callback" {
+		t.Errorf("the GitHub preset: %s, %s, %s", github.ID, github.OAuth2.Endpoint.AuthURL, github.OAuth2.RedirectURL)
+	}
+	if _, err := (oauthConfig{ProviderID: "corp", ClientID: "id", AuthURL: "https://id.corp.example/authorize"}).provider("https://app.example"); err == nil {
+		t.Error("a custom provider without token and user URLs was accepted")
+	}
+	// Plain-http development cookies only for a loopback callback.
+	if _, err := newOAuthFlow(auth.New(nil, auth.Config{}), appConfig{insecureDevCookies: true, publicURL: "http://app.example",
+		oauth: oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "secret"}}); err == nil {
+		t.Error("insecure cookies with a non-loopback callback were accepted")
+	}
+}
