@@ -13,6 +13,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,13 +27,18 @@ func main() {
 	clientID := flag.String("client-id", "luciapg-dev", "the client id the application uses")
 	clientSecret := flag.String("client-secret", "luciapg-dev-secret", "the client secret the application uses (a development value, printed)")
 	flag.Parse()
-	if err := run(*addr, oauthprovider.Config{ClientID: *clientID, ClientSecret: *clientSecret, RedirectBase: *redirect}); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := oauthprovider.Config{ClientID: *clientID, ClientSecret: *clientSecret, RedirectBase: *redirect}
+	if err := run(ctx, *addr, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, cfg oauthprovider.Config) error {
+// run serves the provider on addr until ctx is done, after writing the
+// line that says what to give the application to out.
+func run(ctx context.Context, addr string, cfg oauthprovider.Config, out io.Writer) error {
 	p, err := oauthprovider.New(cfg)
 	if err != nil {
 		return err
@@ -41,10 +47,8 @@ func run(addr string, cfg oauthprovider.Config) error {
 		return err
 	}
 	defer p.Close()
-	fmt.Printf("oauthprovider: client id %s, client secret %s, auth URL %s, token URL %s, user URL %s (callbacks under %s)\n",
+	fmt.Fprintf(out, "oauthprovider: client id %s, client secret %s, auth URL %s, token URL %s, user URL %s (callbacks under %s)\n",
 		cfg.ClientID, cfg.ClientSecret, p.AuthURL(), p.TokenURL(), p.UserURL(), cfg.RedirectBase)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	return nil
 }
