@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	oauth2errors "github.com/go-oauth2/oauth2/v4/errors"
 )
 
 // maxFormBytes bounds an authorization request's body (the login form).
@@ -33,8 +35,13 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// errRedirectURI is a redirect_uri outside the redirect base, for go-oauth2.
-var errRedirectURI = errors.New("redirect_uri is not under the client's redirect base")
+// Errors for go-oauth2.
+var (
+	// errAccessDenied is the user declining.
+	errAccessDenied = oauth2errors.ErrAccessDenied
+	// errRedirectURI is a redirect_uri outside the redirect base.
+	errRedirectURI = errors.New("redirect_uri is not under the client's redirect base")
+)
 
 // validateRedirect is go-oauth2's redirect check, the same as authorize's.
 func (p *Provider) validateRedirect(_, redirect string) error {

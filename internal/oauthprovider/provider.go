@@ -10,7 +10,6 @@ import (
 	"time"
 
 	oauth2server "github.com/go-oauth2/oauth2/v4"
-	oauth2errors "github.com/go-oauth2/oauth2/v4/errors"
 	"github.com/go-oauth2/oauth2/v4/manage"
 	"github.com/go-oauth2/oauth2/v4/models"
 	"github.com/go-oauth2/oauth2/v4/server"
@@ -45,13 +44,13 @@ type Config struct {
 
 // Provider is the authorization server. New builds it; Start serves it.
 type Provider struct {
-	cfg      Config
-	base     *url.URL
-	oauth    *server.Server
-	handler  http.Handler
-	mu       sync.Mutex
-	listener net.Listener
-	http     *http.Server
+	cfg        Config
+	base       *url.URL
+	oauth      *server.Server
+	handler    http.Handler
+	mu         sync.Mutex
+	listener   net.Listener
+	httpServer *http.Server
 }
 
 // New checks cfg and returns a provider that is not yet listening.
@@ -124,8 +123,8 @@ func (p *Provider) Start(addr string) error {
 		return fmt.Errorf("oauthprovider: %w", err)
 	}
 	p.listener = l
-	p.http = &http.Server{Handler: p.handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = p.http.Serve(l) }()
+	p.httpServer = &http.Server{Handler: p.handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.httpServer.Serve(l) }()
 	return nil
 }
 
@@ -133,10 +132,10 @@ func (p *Provider) Start(addr string) error {
 func (p *Provider) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.http == nil {
+	if p.httpServer == nil {
 		return nil
 	}
-	return p.http.Close()
+	return p.httpServer.Close()
 }
 
 // URL is the server's base URL, such as http://127.0.0.1:41234, once
@@ -172,6 +171,3 @@ func (p *Provider) Endpoint() oauth2.Endpoint {
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	_ = p.oauth.HandleTokenRequest(w, r)
 }
-
-// errAccessDenied is what the user declining is, for go-oauth2.
-var errAccessDenied = oauth2errors.ErrAccessDenied
