@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -62,6 +63,9 @@ type app struct {
 	// oauthName the provider's name on its button.
 	oauth     *oauth.Flow
 	oauthName string
+	// background tracks work finished after its request's answer (a
+	// reset link's lookup and mail); serve waits for it on shutdown.
+	background sync.WaitGroup
 }
 
 // pageData is what every template renders.

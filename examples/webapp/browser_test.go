@@ -67,6 +67,7 @@ func (b *logBuffer) String() string {
 // runningApp is the web app served on a loopback port, on a database of
 // its own that it migrated itself, as on start.
 type runningApp struct {
+	app   *app
 	url   string
 	store *luciapg.Store
 	// db is the app's database, for reading the outbox.
@@ -134,7 +135,7 @@ func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth
 	server.Config.Handler = a.routes()
 	server.Start()
 	t.Cleanup(server.Close)
-	return &runningApp{url: server.URL, store: store, db: db, clock: clock, logs: logs, secure: !cfg.insecureDevCookies}
+	return &runningApp{app: a, url: server.URL, store: store, db: db, clock: clock, logs: logs, secure: !cfg.insecureDevCookies}
 }
 
 // origin is the Origin header a browser sends to the app: https when the

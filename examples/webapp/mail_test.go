@@ -14,6 +14,7 @@ import (
 // oldest first.
 func (a *runningApp) outbox(t *testing.T, to string) []Message {
 	t.Helper()
+	a.app.background.Wait() // reset links are mailed after the answer
 	rows, err := a.db.Query(context.Background(), `SELECT to_address, subject, body FROM webapp_outbox WHERE to_address = $1 ORDER BY id`, to)
 	if err != nil {
 		t.Fatal(err)

@@ -105,7 +105,9 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		_ = server.Shutdown(shutdownCtx)
 	}()
 	log.Info("webapp listening", "url", "http://"+listener.Addr().String())
-	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
+	err = server.Serve(listener)
+	a.background.Wait() // mail still being sent
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -57,19 +57,29 @@ func (a *app) forgotPassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	userID, found, err := a.findAccount(ctx, login)
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	if found {
-		if err := a.sendReset(ctx, userID); err != nil {
-			a.serverError(w, r, err)
-			return
+	// The lookup and the mail happen after the answer, so its timing
+	// does not tell whether an account exists either.
+	a.background.Go(func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), backgroundMailTimeout)
+		defer cancel()
+		if err := a.mailResetLink(ctx, login); err != nil {
+			a.log.Error("sending a password-reset mail failed", "err", err)
 		}
-	}
+	})
 	data.Notice = resetRequested
 	a.render(w, r, http.StatusOK, "forgot-password", data)
+}
+
+// backgroundMailTimeout bounds a reset request's work after its answer.
+const backgroundMailTimeout = 30 * time.Second
+
+// mailResetLink mails a reset link to the account login names, if any.
+func (a *app) mailResetLink(ctx context.Context, login string) error {
+	userID, found, err := a.findAccount(ctx, login)
+	if err != nil || !found {
+		return err
+	}
+	return a.sendReset(ctx, userID)
 }
 
 // findAccount finds the user an email address or a username belongs to.
