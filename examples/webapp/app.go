@@ -125,6 +125,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /account", a.account)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
 	mux.HandleFunc("POST /password", a.changePassword)
+	mux.HandleFunc("POST /password/set", a.setPassword)
 	mux.HandleFunc("POST /verify-email/resend", a.resendVerification)
 	mux.HandleFunc("GET /verify-email", a.verifyEmailForm)
 	mux.HandleFunc("POST /verify-email", a.verifyEmail)

@@ -45,6 +45,7 @@ var notices = map[string]string{
 	"password-reset":        "Your password was reset and every device was signed out. Log in with the new password.",
 	"welcome-oauth":         "Welcome! Your account is ready.",
 	"oauth-linked":          "Linked: you can sign in with that account too.",
+	"password-set":          "You can now also log in with your username and password.",
 }
 
 var errorMessages = map[string]string{

@@ -79,6 +79,19 @@ func (a *runningApp) keyIDs(t *testing.T, userID string) []string {
 	return ids
 }
 
+// sessionUserID returns the user of the session in the cookie.
+func (a *runningApp) sessionUserID(t *testing.T, cookie *http.Cookie) string {
+	t.Helper()
+	if cookie == nil {
+		t.Fatal("no session cookie")
+	}
+	session, err := a.store.GetSession(context.Background(), cookie.Value)
+	if err != nil {
+		t.Fatalf("the cookie's session: %v", err)
+	}
+	return session.UserID
+}
+
 // userCount counts auth_user's rows.
 func (a *runningApp) userCount(t *testing.T) int {
 	t.Helper()
@@ -154,8 +167,8 @@ func TestOAuthLinkToTheSignedInUser(t *testing.T) {
 	if signIn.StatusCode != http.StatusSeeOther || signIn.Header.Get("Location") != "/account" {
 		t.Fatalf("signing in with the linked account: status %d, location %q", signIn.StatusCode, signIn.Header.Get("Location"))
 	}
-	if session, err := app.store.GetSession(context.Background(), signIn.sessionCookie().Value); err != nil || session.UserID != uma {
-		t.Fatalf("the sign-in's session: %+v, %v; want uma's", session, err)
+	if got := app.sessionUserID(t, signIn.sessionCookie()); got != uma {
+		t.Fatalf("the sign-in's session belongs to %s, want uma's", got)
 	}
 
 	other := app.signUp(t, "vera", "correct horse")
@@ -244,5 +257,45 @@ func TestOAuthConfigProvider(t *testing.T) {
 	if _, err := newOAuthFlow(auth.New(nil, auth.Config{}), appConfig{insecureDevCookies: true, publicURL: "http://app.example",
 		oauth: oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "secret"}}); err == nil {
 		t.Error("insecure cookies with a non-loopback callback were accepted")
+	}
+}
+
+// A user made by "Sign in with ..." can choose a username and password
+// on the account page and then log in with them too; a taken name, or a
+// second time, is refused and writes nothing.
+func TestOAuthUserSetsAPassword(t *testing.T) {
+	t.Parallel()
+	app, _ := startAppWithProvider(t)
+	app.signUp(t, "wendy", "correct horse")
+	cookie := app.oauthSignIn(t, "555").sessionCookie()
+	userID := app.sessionUserID(t, cookie)
+
+	set := func(username, password string) answer {
+		return app.request(t, "POST", "/password/set", app.origin(), url.Values{"username": {username}, "new_password": {password}}, cookie)
+	}
+	if got := set("wendy", "battery staple"); got.StatusCode != http.StatusConflict || !strings.Contains(errorMessage(got.body), "is taken") {
+		t.Errorf("a taken name: status %d, error %q", got.StatusCode, errorMessage(got.body))
+	}
+	if got := set("x", "short"); got.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a bad name and password: status %d", got.StatusCode)
+	}
+	if ids := app.keyIDs(t, userID); len(ids) != 1 {
+		t.Fatalf("keys after refused attempts: %v", ids)
+	}
+	if got := set("Xavier", "battery staple"); got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/account?m=password-set" {
+		t.Fatalf("setting a password: status %d\n%s", got.StatusCode, got.body)
+	}
+	if got := set("xavier2", "battery staple"); got.StatusCode != http.StatusConflict {
+		t.Errorf("setting a password a second time: status %d", got.StatusCode)
+	}
+	if id := app.userIDOf(t, "xavier"); id != userID {
+		t.Fatalf("the username key belongs to %s, want %s", id, userID)
+	}
+	login, ok := app.logIn(t, "xavier", "battery staple")
+	if !ok || app.sessionUserID(t, login) != userID {
+		t.Fatal("logging in with the new username and password failed")
+	}
+	if got := app.request(t, "GET", "/account", "", nil, login); !strings.Contains(got.body, "Hello, xavier") || !strings.Contains(got.body, `id="change-password"`) {
+		t.Errorf("the account page after setting a password:\n%s", got.body)
 	}
 }
