@@ -147,7 +147,11 @@ func (a *app) verifyEmailForm(w http.ResponseWriter, r *http.Request) {
 	if _, user, ok := currentSession(r); ok {
 		data.Username = displayName(user)
 	}
-	a.render(w, r, http.StatusOK, "verify-email", data)
+	status := http.StatusOK
+	if data.Token == "" {
+		status, data.Error = http.StatusBadRequest, invalidLink+" Log in and ask for a new one on your account page."
+	}
+	a.render(w, r, status, "verify-email", data)
 }
 
 // invalidLink is the one answer to a token that is unknown, used,

@@ -14,9 +14,10 @@ import (
 	"github.com/luciapg/luciapg/examples/testdb"
 )
 
-// The example's migration runs beside luciapg's, in a table of its own, and
-// adds a nullable username column: Lucia v1 apps and the admin CLI can
-// still create users without one.
+// The example's migrations run beside luciapg's, in a table of their own,
+// and add a nullable username column, a nullable email and a defaulted
+// email_verified: Lucia v1 apps and the admin CLI can still create users
+// without any of them.
 func TestMigrateKeepsItsOwnTableAndRunsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

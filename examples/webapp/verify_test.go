@@ -91,6 +91,9 @@ func TestBadVerificationLinksChangeNothing(t *testing.T) {
 			t.Errorf("%s token: status %d, error %q", name, got.StatusCode, errorMessage(got.body))
 		}
 	}
+	if got := app.request(t, "GET", "/verify-email", "", nil); got.StatusCode != http.StatusBadRequest || !strings.Contains(errorMessage(got.body), invalidLink) {
+		t.Errorf("the link without a token: status %d, error %q", got.StatusCode, errorMessage(got.body))
+	}
 	if app.emailVerified(t, liam) {
 		t.Fatal("a bad token verified the address")
 	}
