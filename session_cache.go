@@ -14,33 +14,34 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// SessionCacheChannel is the channel the triggers of luciapg's migration
-// 20261202000000 notify and a SessionCache listens on.
-const SessionCacheChannel = "luciapg_session_cache"
+// Defaults and bounds of SessionCacheConfig.
+const (
+	defaultSessionCacheEntries = 100_000
+	defaultPollInterval        = 10 * time.Millisecond
+	maxPollInterval            = time.Second
+)
 
-// SessionCacheConfig configures NewSessionCache. Only ListenConnString is
+// SessionCacheConfig configures NewSessionCache. Only ConnString is
 // required.
 type SessionCacheConfig struct {
-	// ListenConnString is the connection string of the connection that
-	// LISTENs for invalidations. It must reach PostgreSQL directly (or
-	// through a session-pooling proxy): a transaction-pooling proxy such as
-	// PgBouncer in transaction mode hands the connection to other clients
-	// between statements, so a LISTEN on it hears nothing.
-	ListenConnString string
+	// ConnString is the connection string of the connection that reads the
+	// change log, one short query per PollInterval. It may go through a
+	// pooler in any mode (PgBouncer in transaction mode included): each
+	// query stands alone.
+	ConnString string
 	// MaxEntries bounds the number of cached sessions, least recently used
 	// evicted first. Zero means 100,000.
 	MaxEntries int
 	// MaxStaleness is the longest an entry is served before it is read
-	// again from the Store, whatever the notifications say: the bound on a
-	// stale read if the listening connection dies silently (a network
-	// partition) before Heartbeat notices. Zero means one minute.
+	// again from the Store, whatever the change log says. Zero means one
+	// minute.
 	MaxStaleness time.Duration
-	// Heartbeat is how long the listening connection may stay silent
-	// before it is checked with a round trip; a check that fails counts as
-	// a lost connection. Zero means 5 seconds.
-	Heartbeat time.Duration
-	// Logger, when not nil, receives state changes (listening, bypassing,
-	// reconnects) and listener errors. Nothing logged holds an id.
+	// PollInterval is how often the change log is read: the usual delay
+	// before another process's change is seen here. Zero means 10 ms; at
+	// most one second.
+	PollInterval time.Duration
+	// Logger, when not nil, receives state changes (serving, bypassing,
+	// reconnects) and errors. Nothing logged holds an id.
 	Logger *slog.Logger
 	// Now is the clock that decides whether an entry has expired; nil
 	// means time.Now. Tests set it.
@@ -49,25 +50,29 @@ type SessionCacheConfig struct {
 
 // SessionCache is an Adapter that serves GetSession and GetSessionAndUser
 // from memory and sends every other call to its Store. Its entries are
-// kept coherent by PostgreSQL: the triggers of luciapg's migrations notify
-// every change to a live session or a user, whoever makes it, and each
-// SessionCache evicts what the notification names.
+// kept coherent by PostgreSQL: the triggers of luciapg's migrations log
+// every change to a live session or a user, whoever makes it (luciapg, a
+// Lucia v1 app, psql), and each SessionCache reads the log every
+// PollInterval and evicts what it names.
 //
 // It never serves what it cannot vouch for:
 //   - a write through the cache evicts locally before it returns;
 //   - a read from the Store is cached only if no invalidation arrived
 //     while it ran (an epoch counter, checked on insert), so a read that
 //     raced a change cannot put the old row back;
-//   - while the listening connection is down every read goes to the Store,
-//     and when it listens again every entry is dropped, since
-//     notifications may have been missed;
+//   - while the log cannot be read (the connection is lost, the server
+//     restarts, or no read has succeeded for a few seconds) every read
+//     goes to the Store, and when reading resumes every entry is dropped;
+//   - a cache that has just started serves nothing until the transactions
+//     running when it announced itself have ended (they may have changed
+//     a session without logging it);
 //   - an entry ends with its session's active period, so an idle session
 //     reaches the Store and is renewed, and after MaxStaleness.
 //
-// Another process's change is seen once its notification arrives, after
-// its commit (typically a millisecond); a change through this cache is
+// Another process's change is seen at the next read of the log, after its
+// commit (PollInterval, 10 ms by default); a change through this cache is
 // seen at once. Use it with auth.New like any adapter; it also forwards
-// AttemptThrottle to the Store. Close stops the listener.
+// AttemptThrottle to the Store. Close stops reading the log.
 type SessionCache struct {
 	store   *Store
 	cfg     SessionCacheConfig
@@ -78,34 +83,41 @@ type SessionCache struct {
 
 	// mu guards everything below: the hot path takes it once.
 	mu sync.Mutex
-	// listening is true only while the listener holds a working LISTEN.
-	listening bool
+	// serving is true only while the change log is being read and every
+	// transaction that might not have logged its changes has ended.
+	serving bool
+	// polled is when the last successful read of the log began: entries
+	// are served only while it is recent (maxPollGap).
+	polled time.Time
 	// epoch changes with every invalidation, flush and change of state. A
 	// read from the Store is inserted only if the epoch is still the one
 	// seen before the read began.
 	epoch uint64
 	// entries are keyed by session id, so a hit hashes nothing.
 	entries *simplelru.LRU[string, *cachedSession]
-	// byHash finds the cached session a notification names by its hash;
+	// byHash finds the cached session a logged change names by its hash;
 	// byUser the cached sessions of the user one names.
 	byHash map[cacheKey]string
 	byUser map[cacheKey]map[string]struct{}
 
-	hooks sessionCacheHooks
+	hooks  sessionCacheHooks
+	timing changeLogTiming
 }
 
 // sessionCacheHooks let this package's tests step into the cache's
 // sequence; all are nil otherwise.
 type sessionCacheHooks struct {
-	// afterNotification runs once a notification has been applied.
-	afterNotification func(payload string)
+	// afterChange runs once a logged change has been applied.
+	afterChange func(payload string)
 	// beforeInsert runs after a Store read, before its row is cached.
 	beforeInsert func()
-	// afterHeartbeat runs after a heartbeat check succeeded.
-	afterHeartbeat func()
+	// afterPoll runs after each successful read of the change log.
+	afterPoll func()
+	// timing, when not nil, replaces defaultChangeLogTiming.
+	timing *changeLogTiming
 }
 
-// cacheKey is the SHA-256 of an id: what the notifications carry.
+// cacheKey is the SHA-256 of an id: what the change log holds.
 type cacheKey [sha256.Size]byte
 
 func keyOf(id string) cacheKey { return sha256.Sum256([]byte(id)) }
@@ -116,7 +128,7 @@ type cachedSession struct {
 	session Session
 	user    User
 	hasUser bool
-	// sessionKey and userKey are the hashes notifications name them by.
+	// sessionKey and userKey are the hashes the change log names them by.
 	sessionKey, userKey cacheKey
 	// expiresAt (ms since the epoch) is the earlier of the session's
 	// active expiry and the read time plus MaxStaleness.
@@ -128,13 +140,15 @@ var (
 	_ AttemptThrottle = (*SessionCache)(nil)
 )
 
-// NewSessionCache connects to cfg.ListenConnString, LISTENs on
-// SessionCacheChannel and returns the cache, listening. ctx bounds only
-// this first connection; a connection lost later is re-established in the
-// background until Close. The database must have luciapg's migrations
-// applied (Migrate), which create the triggers that notify. The Store must
-// not run in a transaction (New(tx)): what a transaction reads may be
-// rolled back, and a rollback notifies nobody.
+// NewSessionCache connects to cfg.ConnString, announces to the triggers
+// that a cache reads the change log, and returns the cache, which serves
+// from memory once its first read of the log shows that no transaction
+// that began before it can still change a session unlogged (usually at
+// once). ctx bounds only this first connection; a connection lost later is
+// re-established in the background until Close. The database must have
+// luciapg's migrations applied (Migrate), which create the log and its
+// triggers. The Store must not run in a transaction (New(tx)): what a
+// transaction reads may be rolled back, and a rollback logs nothing.
 func NewSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig) (*SessionCache, error) {
 	return newSessionCache(ctx, store, cfg, sessionCacheHooks{})
 }
@@ -145,23 +159,27 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 	}
 	if _, ok := store.db.(pgx.Tx); ok {
 		// Rows read inside a transaction may never commit, and a rollback
-		// notifies nobody: cached, they would be served to everyone.
+		// logs nothing: cached, they would be served to everyone.
 		return nil, errors.New("luciapg: NewSessionCache: the store runs in a transaction; give the cache a Store on a pool")
 	}
-	if cfg.ListenConnString == "" {
-		return nil, errors.New("luciapg: NewSessionCache: ListenConnString is empty")
+	if cfg.ConnString == "" {
+		return nil, errors.New("luciapg: NewSessionCache: ConnString is empty")
 	}
-	if cfg.MaxEntries < 0 || cfg.MaxStaleness < 0 || cfg.Heartbeat < 0 {
-		return nil, errors.New("luciapg: NewSessionCache: MaxEntries, MaxStaleness and Heartbeat must not be negative")
+	if cfg.MaxEntries < 0 || cfg.MaxStaleness < 0 || cfg.PollInterval < 0 {
+		return nil, errors.New("luciapg: NewSessionCache: MaxEntries, MaxStaleness and PollInterval must not be negative")
+	}
+	if cfg.PollInterval > maxPollInterval {
+		return nil, fmt.Errorf("luciapg: NewSessionCache: PollInterval %v is over the %v limit (entries are served only while the log was read in the last %v)",
+			cfg.PollInterval, maxPollInterval, maxPollGap)
 	}
 	if cfg.MaxEntries == 0 {
-		cfg.MaxEntries = 100_000
+		cfg.MaxEntries = defaultSessionCacheEntries
 	}
 	if cfg.MaxStaleness == 0 {
 		cfg.MaxStaleness = time.Minute
 	}
-	if cfg.Heartbeat == 0 {
-		cfg.Heartbeat = 5 * time.Second
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = defaultPollInterval
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -176,25 +194,33 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 		byHash:  map[cacheKey]string{},
 		byUser:  map[cacheKey]map[string]struct{}{},
 		hooks:   hooks,
+		timing:  defaultChangeLogTiming,
+	}
+	if hooks.timing != nil {
+		c.timing = *hooks.timing
 	}
 	entries, err := simplelru.NewLRU(cfg.MaxEntries, c.unindex)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: %w", err)
 	}
 	c.entries = entries
-	conn, err := c.connectAndListen(ctx)
+	follower, err := c.connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: %w", err)
 	}
-	c.setListening(true)
-	c.cfg.Logger.Info("luciapg session cache: listening", "channel", SessionCacheChannel)
+	// The first read, here, so that the cache usually serves at once.
+	if err := c.pollOnce(ctx, follower, time.Now()); err != nil {
+		follower.conn.Close(context.Background())
+		return nil, fmt.Errorf("luciapg: NewSessionCache: reading the change log: %w", interpretError(err))
+	}
+	c.cfg.Logger.Info("luciapg session cache: reading the change log", "poll_interval", cfg.PollInterval)
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	go c.listen(runCtx, conn)
+	go c.run(runCtx, follower)
 	return c, nil
 }
 
-// Close stops the listener and closes its connection. The cache then
+// Close stops reading the change log and closes its connection. The cache then
 // serves nothing from memory: every call goes to the Store. It returns nil
 // and is safe to call more than once.
 func (c *SessionCache) Close() error {
@@ -242,13 +268,13 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 
 // lookup returns the live entry for sessionID, or the epoch to insert
 // under after reading the Store: 0 while bypassing, when nothing may be
-// inserted (a listening cache's epoch is never 0: the flush that starts
-// listening moves it). ok is false when the caller must read the Store.
+// inserted (a serving cache's epoch is never 0: the flush that starts
+// serving moves it). ok is false when the caller must read the Store.
 func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
 	now := c.cfg.Now().UnixMilli()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.listening {
+	if !c.serving || time.Since(c.polled) > c.timing.maxPollGap {
 		c.stats.bypassed.Add(1)
 		return nil, 0, false
 	}
@@ -270,7 +296,7 @@ func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSes
 }
 
 // insert caches entry unless the epoch moved since the read began (an
-// invalidation arrived, or the listener changed state: the row may be
+// invalidation arrived, or the cache changed state: the row may be
 // stale) or the session is not active now.
 func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 	if c.hooks.beforeInsert != nil {
@@ -285,7 +311,7 @@ func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 	id := entry.session.ID
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.listening || c.epoch != epoch {
+	if !c.serving || c.epoch != epoch {
 		c.stats.insertsRefused.Add(1)
 		return
 	}
@@ -351,13 +377,21 @@ func (c *SessionCache) flushLocked(cause *counter) {
 	clear(c.byUser)
 }
 
-// setListening flushes and switches between serving from memory
-// (listening) and sending every read to the Store (bypassing). Both ways
-// the entries go: before bypassing because notifications are being
-// missed, after listening again because they were.
-func (c *SessionCache) setListening(listening bool) {
+// setServing flushes and switches between serving from memory and
+// sending every read to the Store (bypassing). Both ways the entries go:
+// before bypassing because changes are being missed, before serving again
+// because they were.
+func (c *SessionCache) setServing(serving bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.flushLocked(&c.stats.evictedFlushed)
-	c.listening = listening
+	c.serving = serving
+}
+
+// markPolled records that a read of the change log that began at start
+// has been applied.
+func (c *SessionCache) markPolled(start time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.polled = start
 }

@@ -8,7 +8,7 @@ import (
 // The calls a SessionCache passes to its Store. Those that change a
 // session or a user evict it locally once the Store returns, whether or not
 // it failed (a failed call may still have committed), so this process never
-// serves what it has just changed; the triggers tell the other processes.
+// serves what it has just changed; the triggers log it for the other processes.
 
 // GetUser implements UserAdapter through the Store.
 func (c *SessionCache) GetUser(ctx context.Context, userID string) (User, error) {

@@ -46,7 +46,7 @@ func BenchmarkSessionCacheValidateSessionUser(b *testing.B) {
 		ids[i] = padX(i + 1)
 	}
 	store := luciapg.New(pool)
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ListenConnString: url})
+	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
 	if err != nil {
 		b.Fatal(err)
 	}

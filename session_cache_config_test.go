@@ -27,12 +27,12 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 		cfg   luciapg.SessionCacheConfig
 		want  string
 	}{
-		{"nil store", nil, luciapg.SessionCacheConfig{ListenConnString: "postgres://x"}, "store is nil"},
-		{"store in a transaction", luciapg.New(tx), luciapg.SessionCacheConfig{ListenConnString: "postgres://x"}, "transaction"},
-		{"no connection string", luciapg.New(pool), luciapg.SessionCacheConfig{}, "ListenConnString is empty"},
-		{"negative size", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
-		{"unparsable", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
-		{"unreachable", luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
+		{"nil store", nil, luciapg.SessionCacheConfig{ConnString: "postgres://x"}, "store is nil"},
+		{"store in a transaction", luciapg.New(tx), luciapg.SessionCacheConfig{ConnString: "postgres://x"}, "transaction"},
+		{"no connection string", luciapg.New(pool), luciapg.SessionCacheConfig{}, "ConnString is empty"},
+		{"negative size", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
+		{"unparsable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
+		{"unreachable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
 	} {
 		cache, err := luciapg.NewSessionCache(ctx, tc.store, tc.cfg)
 		if err == nil {
@@ -48,7 +48,8 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 }
 
 // TestSessionCacheLogsStateWithoutIDs: the logger hears of a lost and a
-// regained listener, and never of a session or user id.
+// regained connection to the change log, and never of a session or user
+// id.
 func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
@@ -62,16 +63,16 @@ func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
 	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, id)
 	env.notes.wait(t, sessionPayload(id))
 	admin := connectAdmin(t)
-	terminateListener(t, admin, databaseOf(t, env.url))
-	eventually(t, "listening again", func() bool { s := env.cache.Stats(); return s.Listening && s.Reconnects == 1 })
+	terminateLogReader(t, admin, databaseOf(t, env.url))
+	eventually(t, "serving again", func() bool { s := env.cache.Stats(); return s.Serving && s.Reconnects == 1 })
 	if err := env.cache.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if env.cache.Stats().Listening {
-		t.Fatal("still listening after Close")
+	if env.cache.Stats().Serving {
+		t.Fatal("still serving after Close")
 	}
 	text := logs.String()
-	for _, want := range []string{"listening", "lost the listening connection", "listening again", "closed"} {
+	for _, want := range []string{"serving from memory", "cannot read the change log", "reading the change log again", "closed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the log has no %q:\n%s", want, text)
 		}

@@ -17,7 +17,7 @@ func TestSessionCacheConformance(t *testing.T) {
 		New: func(t *testing.T) (luciapg.Adapter, adaptertest.Storage) {
 			url := testdb.NewURL(t)
 			pool := testdb.Pool(t, url, conformancePoolSize)
-			cache, err := luciapg.NewSessionCache(t.Context(), luciapg.New(pool), luciapg.SessionCacheConfig{ListenConnString: url})
+			cache, err := luciapg.NewSessionCache(t.Context(), luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url})
 			if err != nil {
 				t.Fatalf("NewSessionCache: %v", err)
 			}

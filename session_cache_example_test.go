@@ -14,24 +14,19 @@ import (
 )
 
 // Sessions are validated from memory; a logout through any other Store
-// (another instance of the service) reaches the cache through
-// PostgreSQL's NOTIFY.
+// (another instance of the service, a Lucia v1 app) reaches the cache
+// through the change log that luciapg's triggers keep.
 func ExampleNewSessionCache() {
 	ctx := context.Background()
 	_, pool := openStore(ctx)
 	defer pool.Close()
-	// In production DATABASE_DIRECT_URL reaches PostgreSQL itself while the
-	// pool goes through PgBouncer; here both are the test database.
-	if err := os.Setenv("DATABASE_DIRECT_URL", os.Getenv("DATABASE_URL")); err != nil {
-		log.Fatal(err)
-	}
-
 	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{
-		// A direct connection: see below.
-		ListenConnString: os.Getenv("DATABASE_DIRECT_URL"),
-		MaxEntries:       100_000,     // least recently used evicted first
-		MaxStaleness:     time.Minute, // re-read an entry after this, whatever happens
-		Logger:           slog.Default(),
+		// One connection of its own, to read the change log (a pooler is fine).
+		ConnString:   os.Getenv("DATABASE_URL"),
+		MaxEntries:   100_000,               // least recently used evicted first
+		MaxStaleness: time.Minute,           // re-read an entry after this, whatever happens
+		PollInterval: 10 * time.Millisecond, // how soon another process's logout is seen
+		Logger:       slog.Default(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -58,7 +53,7 @@ func ExampleNewSessionCache() {
 	if err := other.InvalidateSession(ctx, session.ID); err != nil {
 		log.Fatal(err)
 	}
-	// The notification arrives asynchronously: poll, with a deadline.
+	// The change is read from the log within PollInterval: retry, with a deadline.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err = a.ValidateSession(ctx, session.ID)

@@ -27,25 +27,32 @@ type cacheEnv struct {
 	other *pgxpool.Pool // another writer: a Lucia v1 app, psql, another process
 	store *luciapg.Store
 	cache *luciapg.SessionCache
-	notes *notifications
+	notes *appliedChanges
 }
 
-// newCacheEnv starts a cache; hooks are beforeInsert and afterHeartbeat,
-// when given.
-func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...func()) *cacheEnv {
+// newCacheEnv starts a cache, with hooks when given (AfterChange is always
+// env.notes.record).
+func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...luciapg.SessionCacheTestHooks) *cacheEnv {
 	t.Helper()
-	env := &cacheEnv{url: testdb.NewURL(t), notes: newNotifications()}
+	env := &cacheEnv{url: testdb.NewURL(t), notes: newChanges()}
 	env.pool = testdb.Pool(t, env.url, 4)
 	env.other = testdb.Pool(t, env.url, 4)
 	env.store = luciapg.New(env.pool)
-	cfg.ListenConnString = env.url
-	hooks = append(hooks, nil, nil)
-	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, env.notes.record, hooks[0], hooks[1])
+	cfg.ConnString = env.url
+	var h luciapg.SessionCacheTestHooks
+	if len(hooks) > 0 {
+		h = hooks[0]
+	}
+	h.AfterChange = env.notes.record
+	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, h)
 	if err != nil {
 		t.Fatalf("NewSessionCache: %v", err)
 	}
 	t.Cleanup(func() { _ = cache.Close() })
 	env.cache = cache
+	// It serves once the transactions running when it started have ended
+	// (the server's, whatever the database: other tests' too).
+	eventually(t, "the new cache serving", func() bool { return cache.Stats().Serving })
 	return env
 }
 
@@ -80,20 +87,20 @@ func hexSHA256(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// notifications records the payloads a cache has applied, so a test can
+// appliedChanges records the payloads a cache has applied, so a test can
 // wait until the cache has seen a change.
-type notifications struct {
+type appliedChanges struct {
 	mu    sync.Mutex
 	seen  map[string]int
 	wake  chan struct{}
 	holds map[string]chan struct{}
 }
 
-func newNotifications() *notifications {
-	return &notifications{seen: map[string]int{}, wake: make(chan struct{}), holds: map[string]chan struct{}{}}
+func newChanges() *appliedChanges {
+	return &appliedChanges{seen: map[string]int{}, wake: make(chan struct{}), holds: map[string]chan struct{}{}}
 }
 
-func (n *notifications) record(payload string) {
+func (n *appliedChanges) record(payload string) {
 	n.mu.Lock()
 	n.seen[payload]++
 	close(n.wake)
@@ -106,10 +113,10 @@ func (n *notifications) record(payload string) {
 	}
 }
 
-// holdAfter stops the listener once it has applied a notification with
+// holdAfter stops the cache's reading once it has applied a change with
 // payload, until release (also called when the test ends), so that no
-// later notification is applied meanwhile.
-func (n *notifications) holdAfter(t *testing.T, payload string) (release func()) {
+// later change is applied meanwhile.
+func (n *appliedChanges) holdAfter(t *testing.T, payload string) (release func()) {
 	hold := make(chan struct{})
 	n.mu.Lock()
 	n.holds[payload] = hold
@@ -119,9 +126,9 @@ func (n *notifications) holdAfter(t *testing.T, payload string) (release func())
 	return release
 }
 
-// wait consumes one applied notification with payload, failing the test
+// wait consumes one applied change with payload, failing the test
 // if none comes within a generous deadline.
-func (n *notifications) wait(t *testing.T, payload string) {
+func (n *appliedChanges) wait(t *testing.T, payload string) {
 	t.Helper()
 	if err := n.waitErr(payload); err != nil {
 		t.Fatal(err)
@@ -129,7 +136,7 @@ func (n *notifications) wait(t *testing.T, payload string) {
 }
 
 // waitErr is wait for goroutines other than the test's.
-func (n *notifications) waitErr(payload string) error {
+func (n *appliedChanges) waitErr(payload string) error {
 	deadline := time.After(30 * time.Second)
 	for {
 		n.mu.Lock()
@@ -143,7 +150,7 @@ func (n *notifications) waitErr(payload string) error {
 		select {
 		case <-wake:
 		case <-deadline:
-			return fmt.Errorf("the cache applied no notification %.10s… within 30 s", payload)
+			return fmt.Errorf("the cache applied no change %.10s… within 30 s", payload)
 		}
 	}
 }
@@ -182,19 +189,19 @@ func databaseOf(t *testing.T, url string) string {
 	return cfg.Database
 }
 
-// terminateListener ends the cache's listening backend, found by the
-// application_name it sets.
-func terminateListener(t *testing.T, admin *pgx.Conn, database string) {
+// terminateLogReader ends the backend the cache reads the change log on,
+// found by the application_name it sets.
+func terminateLogReader(t *testing.T, admin *pgx.Conn, database string) {
 	t.Helper()
 	var terminated int
 	err := admin.QueryRow(t.Context(), `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = $1 AND application_name = 'luciapg session cache') AS t`, database).Scan(&terminated)
 	if err != nil || terminated != 1 {
-		t.Fatalf("terminated %d listeners (%v); want 1", terminated, err)
+		t.Fatalf("terminated %d change-log connections (%v); want 1", terminated, err)
 	}
 }
 
-// syncBuffer is a bytes.Buffer the listener goroutine and the test may
+// syncBuffer is a bytes.Buffer the cache's goroutine and the test may
 // share.
 type syncBuffer struct {
 	mu  sync.Mutex

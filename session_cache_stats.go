@@ -7,9 +7,9 @@ type counter = atomic.Uint64
 
 // sessionCacheCounters are a SessionCache's running totals.
 type sessionCacheCounters struct {
-	hits, misses, bypassed, insertsRefused, reconnects             counter
-	evictedCapacity, evictedExpired, evictedNotified, evictedLocal counter
-	evictedFlushed                                                 counter
+	hits, misses, bypassed, insertsRefused, reconnects, polls    counter
+	evictedCapacity, evictedExpired, evictedLogged, evictedLocal counter
+	evictedFlushed                                               counter
 }
 
 // SessionCacheStats is a snapshot of a SessionCache's counters, which only
@@ -17,24 +17,26 @@ type sessionCacheCounters struct {
 type SessionCacheStats struct {
 	// Hits are reads served from memory.
 	Hits uint64
-	// Misses are reads sent to the Store while listening: not cached,
+	// Misses are reads sent to the Store while serving: not cached,
 	// expired, or cached without the user a GetSessionAndUser wants.
 	Misses uint64
 	// Bypassed are reads sent to the Store because the cache was not
-	// listening.
+	// serving from memory.
 	Bypassed uint64
 	// InsertsRefused are Store reads not cached because an invalidation
-	// arrived while they ran (or the listener changed state).
+	// arrived while they ran (or the cache changed state).
 	InsertsRefused uint64
 	// Evictions counts entries dropped, by cause.
 	Evictions SessionCacheEvictions
-	// Reconnects counts the times the listener listened again after losing
-	// its connection.
+	// Reconnects counts the times the cache read the change log again
+	// after it could not.
 	Reconnects uint64
-	// Listening is true while reads may be served from memory, false while
-	// every read goes to the Store (the listener is reconnecting, or the
-	// cache is closed).
-	Listening bool
+	// Polls counts the successful reads of the change log.
+	Polls uint64
+	// Serving is true while reads may be served from memory, false while
+	// every read goes to the Store (the change log cannot be read, the
+	// cache has just started, or it is closed).
+	Serving bool
 	// Entries is the number of cached sessions.
 	Entries int
 }
@@ -45,19 +47,19 @@ type SessionCacheEvictions struct {
 	Capacity uint64
 	// Expired: the session's active period or MaxStaleness ended.
 	Expired uint64
-	// Notified: a notification named the session or its user.
-	Notified uint64
+	// Logged: the change log named the session or its user.
+	Logged uint64
 	// LocalWrite: a write through this cache changed the session or user.
 	LocalWrite uint64
-	// Flushed: the whole cache was dropped, because the listener lost or
-	// regained its connection or a table was truncated.
+	// Flushed: the whole cache was dropped, because the change log could
+	// not be read or could again, or a table was truncated.
 	Flushed uint64
 }
 
 // Stats returns the counters and the state.
 func (c *SessionCache) Stats() SessionCacheStats {
 	c.mu.Lock()
-	listening, entries := c.listening, c.entries.Len()
+	serving, entries := c.serving, c.entries.Len()
 	c.mu.Unlock()
 	s := &c.stats
 	return SessionCacheStats{
@@ -68,12 +70,13 @@ func (c *SessionCache) Stats() SessionCacheStats {
 		Evictions: SessionCacheEvictions{
 			Capacity:   s.evictedCapacity.Load(),
 			Expired:    s.evictedExpired.Load(),
-			Notified:   s.evictedNotified.Load(),
+			Logged:     s.evictedLogged.Load(),
 			LocalWrite: s.evictedLocal.Load(),
 			Flushed:    s.evictedFlushed.Load(),
 		},
 		Reconnects: s.reconnects.Load(),
-		Listening:  listening,
+		Polls:      s.polls.Load(),
+		Serving:    serving,
 		Entries:    entries,
 	}
 }

@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
@@ -43,14 +45,14 @@ func TestSessionCacheServesFromMemory(t *testing.T) {
 	}
 	// GetSession miss, hit; GetSessionAndUser miss (no user cached yet), hit, hit.
 	s := env.cache.Stats()
-	if s.Hits != 3 || s.Misses != 2 || !s.Listening || s.Entries != 1 {
-		t.Fatalf("stats %+v; want 3 hits, 2 misses, listening, 1 entry", s)
+	if s.Hits != 3 || s.Misses != 2 || !s.Serving || s.Entries != 1 {
+		t.Fatalf("stats %+v; want 3 hits, 2 misses, serving, 1 entry", s)
 	}
 }
 
 // TestSessionCacheOtherWritersEvict: a change made behind the cache's back
 // (another process, a Lucia v1 app, psql) is seen as soon as its
-// notification has been applied, for every kind of change the triggers
+// logged change has been applied, for every kind of change the triggers
 // cover.
 func TestSessionCacheOtherWritersEvict(t *testing.T) {
 	t.Parallel()
@@ -101,7 +103,7 @@ func TestSessionCacheOtherWritersEvict(t *testing.T) {
 			env.notes.wait(t, tc.payload(id))
 			session, user, err := env.cache.GetSessionAndUser(ctx, id)
 			tc.check(t, session, user, err)
-			if s := env.cache.Stats(); s.Evictions.Notified+s.Evictions.Flushed == 0 {
+			if s := env.cache.Stats(); s.Evictions.Logged+s.Evictions.Flushed == 0 {
 				t.Fatalf("no eviction counted: %+v", s)
 			}
 		})
@@ -116,8 +118,8 @@ func wantInvalid(t *testing.T, session luciapg.Session, _ luciapg.User, err erro
 }
 
 // TestSessionCacheLocalWritesEvict: a write through the cache is seen by
-// the next read at once. The listener is held still throughout, so no
-// notification can do the evicting.
+// the next read at once. The log's reader is held still throughout, so no
+// logged change can do the evicting.
 func TestSessionCacheLocalWritesEvict(t *testing.T) {
 	t.Parallel()
 	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
@@ -180,14 +182,14 @@ func TestSessionCacheLocalWritesEvict(t *testing.T) {
 	if _, err := env.cache.GetSession(ctx, c); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 		t.Fatalf("after DeleteUser: %v", err)
 	}
-	if s := env.cache.Stats(); s.Evictions.LocalWrite != 5 || s.Evictions.Notified != 0 {
+	if s := env.cache.Stats(); s.Evictions.LocalWrite != 5 || s.Evictions.Logged != 0 {
 		t.Fatalf("stats %+v; want the 5 entries evicted by the local writes", s)
 	}
 }
 
 // TestSessionCacheRefusesAReadThatRacedAChange: the classic race. A read
 // fetches the row, the row is deleted (or its user changed) and the
-// notification applied, and only then would the read cache what it
+// logged change applied, and only then would the read cache what it
 // fetched. The epoch check refuses it, so the next read goes to the Store.
 func TestSessionCacheRefusesAReadThatRacedAChange(t *testing.T) {
 	t.Parallel()
@@ -209,12 +211,12 @@ func TestSessionCacheRefusesAReadThatRacedAChange(t *testing.T) {
 			id := sessionID("s1")
 			var env *cacheEnv
 			var raced atomic.Bool
-			env = newCacheEnv(t, luciapg.SessionCacheConfig{}, func() {
+			env = newCacheEnv(t, luciapg.SessionCacheConfig{}, luciapg.SessionCacheTestHooks{BeforeInsert: func() {
 				if raced.CompareAndSwap(false, true) {
 					env.exec(t, tc.sql, id)
 					env.notes.wait(t, tc.payload)
 				}
-			})
+			}})
 			env.addSession(t, "u1", id)
 			ctx := t.Context()
 			// This read began before the change: what it returns was true then.
@@ -277,11 +279,11 @@ func TestSessionCacheEntryEndsWithActivePeriodAndStaleness(t *testing.T) {
 	}
 }
 
-// TestSessionCacheListenerLoss: while the listening connection is gone
+// TestSessionCacheConnectionLoss: while the change log's connection is gone
 // (terminated, and the server refusing connections as during a restart)
-// nothing is served from memory; when it listens again every entry is
-// gone, including one whose delete notification was lost in the gap.
-func TestSessionCacheListenerLoss(t *testing.T) {
+// nothing is served from memory; when the log is read again every entry
+// is gone, including one whose delete was made in the gap.
+func TestSessionCacheConnectionLoss(t *testing.T) {
 	t.Parallel()
 	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	ctx := t.Context()
@@ -301,7 +303,7 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 	admin := connectAdmin(t)
 	db := pgx.Identifier{database}.Sanitize()
 	// The writer and the Store keep the connections they have; the
-	// listener gets none until the "restart" is over.
+	// cache gets none until the "restart" is over.
 	writer, err := pgx.Connect(ctx, env.url)
 	if err != nil {
 		t.Fatal(err)
@@ -311,10 +313,10 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "ALTER DATABASE "+db+" ALLOW_CONNECTIONS true") })
-	terminateListener(t, admin, database)
-	eventually(t, "bypassing after the termination", func() bool { return !env.cache.Stats().Listening })
+	terminateLogReader(t, admin, database)
+	eventually(t, "bypassing after the termination", func() bool { return !env.cache.Stats().Serving })
 
-	// Nobody hears this delete.
+	// Made while the cache cannot read the log.
 	if _, err := writer.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, deleted); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +333,7 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+db+" ALLOW_CONNECTIONS true"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "listening again", func() bool { s := env.cache.Stats(); return s.Listening && s.Reconnects == 1 })
+	eventually(t, "serving again", func() bool { s := env.cache.Stats(); return s.Serving && s.Reconnects == 1 })
 	if _, err := env.cache.GetSession(ctx, deleted); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 		t.Fatalf("after reconnecting, the session deleted in the gap: %v", err)
 	}
@@ -343,37 +345,67 @@ func TestSessionCacheListenerLoss(t *testing.T) {
 		t.Fatalf("stats after reconnecting %+v; want kept's read a miss and both entries flushed", after)
 	}
 
-	// A plain termination, the server accepting at once: back to listening.
-	terminateListener(t, admin, database)
-	eventually(t, "listening after a second termination", func() bool { s := env.cache.Stats(); return s.Listening && s.Reconnects == 2 })
+	// A plain termination, the server accepting at once: back to serving.
+	terminateLogReader(t, admin, database)
+	eventually(t, "serving after a second termination", func() bool { s := env.cache.Stats(); return s.Serving && s.Reconnects == 2 })
 	if _, err := writer.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, kept); err != nil {
 		t.Fatal(err)
 	}
 	env.notes.wait(t, sessionPayload(kept))
 	if _, err := env.cache.GetSession(ctx, kept); !errors.Is(err, luciapg.ErrInvalidSessionID) {
-		t.Fatalf("after the second reconnection, a notified delete: %v", err)
+		t.Fatalf("after the second reconnection, a logged delete: %v", err)
 	}
 }
 
-// TestSessionCacheNotificationsCarryNoSessionID: anyone who may connect
-// may LISTEN. The payload of a session's change is the SHA-256 of its id,
-// never the id, and a dead session's change sends nothing, even when a
-// purge deletes ten thousand of them.
-func TestSessionCacheNotificationsCarryNoSessionID(t *testing.T) {
+// TestSessionCacheChangeLogHoldsNoSessionID: the log names a changed
+// session by the SHA-256 of its id, never the id (a bearer secret); a dead
+// session's change is not logged, even when a purge deletes ten thousand
+// of them; and with no cache running nothing is logged at all.
+func TestSessionCacheChangeLogHoldsNoSessionID(t *testing.T) {
 	t.Parallel()
-	url := testdb.NewURL(t)
-	ctx := t.Context()
-	eavesdropper, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
+	live := sessionID("live")
+	for _, tc := range []struct {
+		name      string
+		withCache bool
+		want      []string
+	}{
+		{"a cache reads the log", true, []string{sessionPayload(live)}},
+		{"no cache", false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			url := testdb.NewURL(t)
+			if tc.withCache {
+				cache, err := luciapg.NewSessionCache(t.Context(), luciapg.New(testdb.Pool(t, url, 1)), luciapg.SessionCacheConfig{ConnString: url})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = cache.Close() })
+			}
+			writer := testdb.Pool(t, url, 1)
+			changeLivingAndDeadSessions(t, writer, live)
+			var logged []string
+			if err := writer.QueryRow(t.Context(), `SELECT coalesce(array_agg(payload), '{}') FROM luciapg_session_cache_change`).Scan(&logged); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(logged, tc.want) {
+				t.Fatalf("logged %q; want %q", logged, tc.want)
+			}
+			for _, payload := range logged {
+				if strings.Contains(payload, strings.TrimSpace(live)) {
+					t.Fatalf("payload %q holds the session id", payload)
+				}
+			}
+		})
 	}
-	defer eavesdropper.Close(context.Background())
-	if _, err := eavesdropper.Exec(ctx, "LISTEN "+luciapg.SessionCacheChannel); err != nil {
-		t.Fatal(err)
-	}
-	writer := testdb.Pool(t, url, 1)
+}
+
+// changeLivingAndDeadSessions makes one live and 10,001 dead sessions,
+// deletes a dead one, purges the dead ones and deletes the live one.
+func changeLivingAndDeadSessions(t *testing.T, writer *pgxpool.Pool, live string) {
+	t.Helper()
 	now := time.Now()
-	dead, live := sessionID("dead"), sessionID("live")
+	dead := sessionID("dead")
 	for _, step := range []struct {
 		sql  string
 		args []any
@@ -387,25 +419,17 @@ func TestSessionCacheNotificationsCarryNoSessionID(t *testing.T) {
 		{`DELETE FROM auth_session WHERE idle_expires < $1`, []any{now.UnixMilli()}},
 		{`DELETE FROM auth_session WHERE id = $1`, []any{live}},
 	} {
-		if _, err := writer.Exec(ctx, step.sql, step.args...); err != nil {
+		if _, err := writer.Exec(t.Context(), step.sql, step.args...); err != nil {
 			t.Fatalf("%s: %v", step.sql, err)
 		}
-	}
-	// Notifications arrive in commit order: the first is the live one's.
-	n, err := eavesdropper.WaitForNotification(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n.Payload != sessionPayload(live) || strings.Contains(n.Payload, strings.TrimSpace(live)) {
-		t.Fatalf("payload %q; want %q, which names the session without its id", n.Payload, sessionPayload(live))
 	}
 }
 
 // TestSessionCacheStress: readers, deletes (through the cache and behind
 // its back) and user updates all at once. No read that begins after a
-// delete's notification was applied (or a delete through the cache
+// delete's logged change was applied (or a delete through the cache
 // returned) returns the session, and none that begins after an update's
-// notification was applied returns an older user.
+// logged change was applied returns an older user.
 func TestSessionCacheStress(t *testing.T) {
 	t.Parallel()
 	const users, perUser, readers, updates = 6, 20, 4, 12
@@ -451,7 +475,7 @@ func TestSessionCacheStress(t *testing.T) {
 		}
 	}()
 	for u := range users {
-		go func() { // one updater per user, so each waits for its own notifications
+		go func() { // one updater per user, so each waits for its own logged changes
 			defer writers.Done()
 			for v := int64(1); v <= updates; v++ {
 				if _, err := env.other.Exec(ctx, `UPDATE auth_user SET nickname = $1 WHERE id = $2`, nickname(v), userName(u)); err != nil {
@@ -490,11 +514,11 @@ func TestSessionCacheStress(t *testing.T) {
 				}
 				served.Add(1)
 				if wasDeleted {
-					t.Errorf("served session %d after its delete was notified", i)
+					t.Errorf("served session %d after its logged delete was applied", i)
 				}
 				got, _ := user.Attributes["nickname"].(string)
 				if v, err := strconv.ParseInt(strings.TrimPrefix(got, "v"), 10, 64); err != nil || v < minVersion {
-					t.Errorf("served user %s with %q after %s was notified", user.ID, got, nickname(minVersion))
+					t.Errorf("served user %s with %q after %s was applied", user.ID, got, nickname(minVersion))
 				}
 			}
 		}()
@@ -502,8 +526,8 @@ func TestSessionCacheStress(t *testing.T) {
 	readersDone.Wait()
 	s := env.cache.Stats()
 	t.Logf("%d reads served; stats %+v", served.Load(), s)
-	if s.Hits == 0 || s.Evictions.Notified == 0 {
-		t.Fatalf("the stress never hit the cache or never evicted on a notification: %+v", s)
+	if s.Hits == 0 || s.Evictions.Logged == 0 {
+		t.Fatalf("the stress never hit the cache or never evicted on a logged change: %+v", s)
 	}
 }
 
@@ -513,18 +537,18 @@ func userName(u int) string { return "user-" + string(rune('a'+u)) }
 // stores version 0.
 func nickname(v int64) string { return "v" + strconv.FormatInt(v, 10) }
 
-// TestSessionCacheHeartbeatKeepsListening: a silent connection is checked
-// every Heartbeat; the timeouts that start the checks leave it listening,
-// and notifications still arrive after many of them.
-func TestSessionCacheHeartbeatKeepsListening(t *testing.T) {
+// TestSessionCacheKeepsReadingTheLog: the change log is read every
+// PollInterval on one connection, and changes still arrive after many
+// empty reads.
+func TestSessionCacheKeepsReadingTheLog(t *testing.T) {
 	t.Parallel()
-	beats := make(chan struct{}, 100)
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{Heartbeat: 10 * time.Millisecond}, nil, func() {
+	polls := make(chan struct{}, 100)
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{PollInterval: 5 * time.Millisecond}, luciapg.SessionCacheTestHooks{AfterPoll: func() {
 		select {
-		case beats <- struct{}{}:
+		case polls <- struct{}{}:
 		default:
 		}
-	})
+	}})
 	id := sessionID("s1")
 	env.addSession(t, "u1", id)
 	ctx := t.Context()
@@ -532,11 +556,11 @@ func TestSessionCacheHeartbeatKeepsListening(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.After(30 * time.Second)
-	for range 5 {
+	for range 20 {
 		select {
-		case <-beats:
+		case <-polls:
 		case <-deadline:
-			t.Fatal("fewer than 5 heartbeats in 30 s")
+			t.Fatal("fewer than 20 reads of the log in 30 s")
 		}
 	}
 	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, id)
@@ -544,16 +568,16 @@ func TestSessionCacheHeartbeatKeepsListening(t *testing.T) {
 	if _, err := env.cache.GetSession(ctx, id); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 		t.Fatalf("after the delete: %v", err)
 	}
-	if s := env.cache.Stats(); s.Reconnects != 0 || !s.Listening {
-		t.Fatalf("stats %+v; want still listening on the first connection", s)
+	if s := env.cache.Stats(); s.Reconnects != 0 || !s.Serving || s.Polls < 20 {
+		t.Fatalf("stats %+v; want still serving on the first connection after 20 reads", s)
 	}
 }
 
-// TestSessionCacheSurvivesForgedNotifications: anyone who may connect may
-// NOTIFY the channel. A payload the cache does not understand (too long,
-// not hex, unknown kind) drops every entry, the safe answer, and the
-// listener keeps listening.
-func TestSessionCacheSurvivesForgedNotifications(t *testing.T) {
+// TestSessionCacheSurvivesForgedChanges: a role that may write the change
+// log may write anything into it. A payload the cache does not understand
+// (too long, not hex, unknown kind) drops every entry, the safe answer,
+// and the cache keeps serving.
+func TestSessionCacheSurvivesForgedChanges(t *testing.T) {
 	t.Parallel()
 	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
 	id := sessionID("s1")
@@ -571,10 +595,10 @@ func TestSessionCacheSurvivesForgedNotifications(t *testing.T) {
 			}
 		}
 		before := env.cache.Stats()
-		env.exec(t, `SELECT pg_notify($1, $2)`, luciapg.SessionCacheChannel, payload)
+		env.exec(t, `INSERT INTO luciapg_session_cache_change (payload) VALUES ($1)`, payload)
 		env.notes.wait(t, payload)
-		if s := env.cache.Stats(); !s.Listening || s.Reconnects != 0 || s.Evictions.Flushed != before.Evictions.Flushed+1 {
-			t.Fatalf("after payload %.20q: stats %+v; want still listening, the entry flushed", payload, s)
+		if s := env.cache.Stats(); !s.Serving || s.Reconnects != 0 || s.Evictions.Flushed != before.Evictions.Flushed+1 {
+			t.Fatalf("after payload %.20q: stats %+v; want still serving, the entry flushed", payload, s)
 		}
 	}
 }

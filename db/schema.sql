@@ -13,21 +13,26 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
--- Name: luciapg_session_cache_notify(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: luciapg_session_cache_log(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.luciapg_session_cache_notify() RETURNS trigger
-    LANGUAGE plpgsql
+CREATE FUNCTION public.luciapg_session_cache_log() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
+    IF coalesce(pg_sequence_last_value('luciapg_session_cache_readers_until'), 0)
+        < (extract(epoch FROM clock_timestamp()) * 1000)::bigint THEN
+        RETURN NULL;
+    END IF;
     IF TG_LEVEL = 'STATEMENT' THEN
-        PERFORM pg_notify('luciapg_session_cache', '*');
+        INSERT INTO luciapg_session_cache_change (payload) VALUES ('*');
     ELSIF TG_TABLE_NAME = 'auth_session' THEN
-        PERFORM pg_notify('luciapg_session_cache',
-            's:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
+        INSERT INTO luciapg_session_cache_change (payload)
+        VALUES ('s:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
     ELSE
-        PERFORM pg_notify('luciapg_session_cache',
-            'u:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
+        INSERT INTO luciapg_session_cache_change (payload)
+        VALUES ('u:' || encode(sha256(convert_to(OLD.id, 'UTF8')), 'hex'));
     END IF;
     RETURN NULL;
 END
@@ -95,6 +100,28 @@ CREATE TABLE public.luciapg_attempt_throttle (
 CREATE TABLE public.luciapg_schema_migrations (
     version character varying NOT NULL
 );
+
+
+--
+-- Name: luciapg_session_cache_change; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE UNLOGGED TABLE public.luciapg_session_cache_change (
+    xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    payload text NOT NULL
+);
+
+
+--
+-- Name: luciapg_session_cache_readers_until; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.luciapg_session_cache_readers_until
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
 
 
 --
@@ -166,31 +193,38 @@ CREATE INDEX luciapg_attempt_throttle_blocked_until_idx ON public.luciapg_attemp
 
 
 --
+-- Name: luciapg_session_cache_change_xid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_session_cache_change_xid_idx ON public.luciapg_session_cache_change USING btree (xid);
+
+
+--
 -- Name: auth_session luciapg_session_cache_session; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= ((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint)) EXECUTE FUNCTION public.luciapg_session_cache_notify();
+CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= ((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint)) EXECUTE FUNCTION public.luciapg_session_cache_log();
 
 
 --
 -- Name: auth_session luciapg_session_cache_session_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON public.auth_session FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_notify();
+CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON public.auth_session FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_log();
 
 
 --
 -- Name: auth_user luciapg_session_cache_user; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER luciapg_session_cache_user AFTER DELETE OR UPDATE ON public.auth_user FOR EACH ROW EXECUTE FUNCTION public.luciapg_session_cache_notify();
+CREATE TRIGGER luciapg_session_cache_user AFTER DELETE OR UPDATE ON public.auth_user FOR EACH ROW EXECUTE FUNCTION public.luciapg_session_cache_log();
 
 
 --
 -- Name: auth_user luciapg_session_cache_user_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON public.auth_user FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_notify();
+CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON public.auth_user FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_log();
 
 
 --
@@ -223,4 +257,5 @@ ALTER TABLE ONLY public.auth_session
 INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261126000000'),
     ('20261201000000'),
-    ('20261202000000');
+    ('20261202000000'),
+    ('20261203000000');

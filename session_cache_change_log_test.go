@@ -1,0 +1,210 @@
+package luciapg_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/testdb"
+)
+
+// TestSessionCacheWaitsForTransactionsThatMissedIt: a transaction that
+// changed a session before any cache ran logged nothing. A cache started
+// while it is still open must not serve until it ends: otherwise it would
+// cache the row as it was and serve it after the commit, forever unlogged.
+func TestSessionCacheWaitsForTransactionsThatMissedIt(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewURL(t)
+	ctx := t.Context()
+	pool := testdb.Pool(t, url, 2)
+	id := sessionID("s1")
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_user (id) VALUES ('u1')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $3)`, id, now.Add(time.Hour).UnixMilli(), now.Add(2*time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	early, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close(context.Background())
+	tx, err := early.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+
+	var polls atomic.Int64
+	cache, err := luciapg.NewSessionCacheWithHooks(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url},
+		luciapg.SessionCacheTestHooks{AfterPoll: func() { polls.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	eventually(t, "ten reads of the log", func() bool { return polls.Load() >= 10 })
+	for range 3 {
+		if _, err := cache.GetSession(ctx, id); err != nil {
+			t.Fatalf("before the delete commits: %v", err)
+		}
+	}
+	if s := cache.Stats(); s.Serving || s.Hits != 0 || s.Entries != 0 {
+		t.Fatalf("stats %+v; want not serving while the early transaction is open", s)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "serving once it committed", func() bool { return cache.Stats().Serving })
+	for range 2 {
+		if _, err := cache.GetSession(ctx, id); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+			t.Fatalf("after the unlogged delete committed: %v; want ErrInvalidSessionID", err)
+		}
+	}
+}
+
+// TestSessionCacheDeletesOnlyReadRows: caches delete the log's rows once
+// every cache has read them, and the row of a transaction that stays open
+// across many deletions is still there, and read, when it commits.
+func TestSessionCacheDeletesOnlyReadRows(t *testing.T) {
+	t.Parallel()
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{PollInterval: 5 * time.Millisecond},
+		luciapg.SessionCacheTestHooks{Retention: 100 * time.Millisecond, Cleanup: 50 * time.Millisecond})
+	ctx := t.Context()
+	slow, fast := sessionID("slow"), sessionID("fast")
+	env.addSession(t, "u1", slow)
+	env.addSession(t, "u2", fast)
+	for _, id := range []string{slow, fast, slow, fast} {
+		if _, err := env.cache.GetSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logged := func() int {
+		var n int
+		if err := env.other.QueryRow(ctx, `SELECT count(*) FROM luciapg_session_cache_change`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, fast)
+	env.notes.wait(t, sessionPayload(fast))
+	eventually(t, "the read row deleted", func() bool { return logged() == 0 })
+
+	tx, err := env.other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, slow); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // several cleanups while tx is open
+	if _, err := env.cache.GetSession(ctx, slow); err != nil {
+		t.Fatalf("before the slow delete commits: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env.notes.wait(t, sessionPayload(slow))
+	if _, err := env.cache.GetSession(ctx, slow); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("after the slow delete committed: %v", err)
+	}
+	eventually(t, "the slow row deleted once read", func() bool { return logged() == 0 })
+}
+
+// TestSessionCacheStopsServingWhenReadsStall: when the log has not been
+// read for longer than the gap allowed (the process stalled), nothing is
+// served from memory, and the cache starts over once it reads again.
+func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
+	t.Parallel()
+	var stall atomic.Bool
+	resume := make(chan struct{})
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, luciapg.SessionCacheTestHooks{
+		MaxPollGap: 200 * time.Millisecond,
+		AfterPoll: func() {
+			if stall.CompareAndSwap(true, false) {
+				<-resume
+			}
+		},
+	})
+	ctx := t.Context()
+	id := sessionID("s1")
+	env.addSession(t, "u1", id)
+	for range 2 {
+		if _, err := env.cache.GetSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stall.Store(true)
+	eventually(t, "the reads stalled", func() bool { return !stall.Load() })
+	time.Sleep(300 * time.Millisecond) // past the gap
+	before := env.cache.Stats()
+	if _, err := env.cache.GetSession(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if s := env.cache.Stats(); s.Hits != before.Hits || s.Bypassed != before.Bypassed+1 {
+		t.Fatalf("stats %+v; want the read sent to the Store while the log is not read", s)
+	}
+	close(resume)
+	eventually(t, "serving after starting over", func() bool { s := env.cache.Stats(); return s.Serving && s.Reconnects == 1 })
+}
+
+// TestSessionCacheLogsChangesOfRolesWithoutAccessToTheLog: a Lucia v1 app
+// may connect as a role allowed only its three tables; its changes are
+// still logged, and its search_path cannot redirect the trigger.
+func TestSessionCacheLogsChangesOfRolesWithoutAccessToTheLog(t *testing.T) {
+	t.Parallel()
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	ctx := t.Context()
+	id := sessionID("s1")
+	env.addSession(t, "u1", id)
+	if _, err := env.cache.GetSession(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	role := "lucia_app_" + strings.ToLower(strings.ReplaceAll(databaseOf(t, env.url), "-", "_"))
+	admin := connectAdmin(t)
+	if _, err := admin.Exec(ctx, `CREATE ROLE `+pgx.Identifier{role}.Sanitize()+` LOGIN`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = env.other.Exec(context.Background(), `DROP OWNED BY `+pgx.Identifier{role}.Sanitize())
+		_, _ = admin.Exec(context.Background(), `DROP ROLE `+pgx.Identifier{role}.Sanitize())
+	})
+	env.exec(t, `GRANT SELECT, INSERT, UPDATE, DELETE ON auth_user, auth_session, auth_key TO `+pgx.Identifier{role}.Sanitize())
+	env.exec(t, `CREATE SCHEMA shadow AUTHORIZATION `+pgx.Identifier{role}.Sanitize())
+	cfg, err := pgx.ParseConfig(env.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User = role
+	app, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close(context.Background())
+	if _, err := app.Exec(ctx, `SELECT count(*) FROM luciapg_session_cache_change`); err == nil {
+		t.Fatal("the app's role may read the change log; the test needs one that may not")
+	}
+	// A table of the same name earlier in its search_path must not catch
+	// the trigger's insert.
+	if _, err := app.Exec(ctx, `CREATE TABLE shadow.luciapg_session_cache_change (xid xid8, payload text);
+		SET search_path = shadow, public`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Exec(ctx, `DELETE FROM public.auth_session WHERE id = $1`, id); err != nil {
+		t.Fatalf("a delete by the app's role: %v", err)
+	}
+	env.notes.wait(t, sessionPayload(id))
+	if _, err := env.cache.GetSession(ctx, id); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("after the app's delete: %v", err)
+	}
+}

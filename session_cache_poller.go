@@ -1,0 +1,290 @@
+package luciapg
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/luciapg/luciapg/dbgen"
+)
+
+// changeLogTiming is how a SessionCache reads the change log. Entries are
+// served only while a read of the log began within maxPollGap; a read that
+// takes longer than pollTimeout counts as a lost connection. A cache
+// announces itself to the triggers for readerTTL and renews every
+// readerRenewal, well before the mark runs out and long after maxPollGap
+// would have stopped it serving. Rows are deleted once retention has
+// passed since a snapshot that saw them committed: every cache still
+// serving has read them by then (retention > maxPollGap), and one that
+// has not starts over.
+type changeLogTiming struct {
+	maxPollGap, pollTimeout  time.Duration
+	readerTTL, readerRenewal time.Duration
+	retention, cleanup       time.Duration
+}
+
+var defaultChangeLogTiming = changeLogTiming{
+	maxPollGap:    maxPollGap,
+	pollTimeout:   2 * time.Second,
+	readerTTL:     time.Minute,
+	readerRenewal: 10 * time.Second,
+	retention:     30 * time.Second,
+	cleanup:       10 * time.Second,
+}
+
+// maxPollGap is the default: PollInterval's limit is checked against it.
+const maxPollGap = 5 * time.Second
+
+// maxPollChanges bounds the changes applied one by one from one read;
+// more, and the cache drops everything.
+const maxPollChanges = 10_000
+
+// Reconnection backoff: it doubles from the first delay to the last while
+// the server refuses.
+const (
+	reconnectFirst = 50 * time.Millisecond
+	reconnectMax   = 5 * time.Second
+)
+
+// errPollGap ends a connection's reads when the log was not read for
+// longer than maxPollGap (the process stalled): other caches may have
+// deleted rows this one never read, and the triggers may have stopped
+// logging.
+var errPollGap = errors.New("the change log was not read for too long (the process stalled?)")
+
+// follower is one connection's reading of the change log.
+type follower struct {
+	conn   *pgx.Conn
+	q      *dbgen.Queries
+	timing changeLogTiming
+	// registered is the snapshot taken just after the cache announced
+	// itself; since, the snapshot of the last read.
+	registered, since string
+	renewed           time.Time
+	// snapshots are (time, snapshot) samples for deleting read rows.
+	snapshots []snapshotSample
+	cleaned   time.Time
+}
+
+type snapshotSample struct {
+	at       time.Time
+	snapshot string
+}
+
+// connect opens the connection that reads the log, announces the cache to
+// the triggers, and takes the snapshot the first read starts from.
+func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
+	cfg, err := pgx.ParseConfig(c.cfg.ConnString)
+	if err != nil {
+		return nil, ExplainConnectError(err)
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		// Lets an operator find it in pg_stat_activity.
+		cfg.RuntimeParams["application_name"] = "luciapg session cache"
+	}
+	// A timed-out read only interrupts the socket; the default handler
+	// would also open a connection to send a cancel request.
+	cfg.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pgConn.Conn()}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, ExplainConnectError(err)
+	}
+	f := &follower{conn: conn, q: dbgen.New(conn), timing: c.timing}
+	if err := f.register(ctx); err != nil {
+		conn.Close(context.Background())
+		return nil, interpretError(err)
+	}
+	return f, nil
+}
+
+// register announces the cache, then takes the snapshot: a transaction
+// that missed the announcement was running when the snapshot was taken,
+// and the cache waits for it.
+func (f *follower) register(ctx context.Context) error {
+	now := time.Now()
+	if err := f.q.RegisterSessionCacheReader(ctx, f.timing.readerTTL.Milliseconds()); err != nil {
+		return err
+	}
+	snapshot, err := f.q.SessionCacheSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	f.registered, f.since, f.renewed = snapshot, snapshot, now
+	return nil
+}
+
+// run reads the log until ctx ends, reconnecting whenever reading fails.
+// While it fails, the cache bypasses its memory.
+func (c *SessionCache) run(ctx context.Context, f *follower) {
+	defer close(c.stopped)
+	for {
+		err := c.follow(ctx, f)
+		f.conn.Close(context.Background())
+		c.setServing(false)
+		if ctx.Err() != nil {
+			c.cfg.Logger.Info("luciapg session cache: closed")
+			return
+		}
+		c.cfg.Logger.Warn("luciapg session cache: cannot read the change log; reading through to the Store until it can",
+			"error", firstLine(err))
+		if f = c.reconnect(ctx); f == nil {
+			c.cfg.Logger.Info("luciapg session cache: closed")
+			return
+		}
+		c.stats.reconnects.Add(1)
+		c.cfg.Logger.Info("luciapg session cache: reading the change log again; dropped every entry, since changes may have been missed")
+	}
+}
+
+// follow reads the log every PollInterval until a read fails or ctx ends.
+func (c *SessionCache) follow(ctx context.Context, f *follower) error {
+	ticker := time.NewTicker(c.cfg.PollInterval)
+	defer ticker.Stop()
+	var last time.Time
+	for {
+		start := time.Now()
+		if !last.IsZero() && start.Sub(last) > c.timing.maxPollGap {
+			return errPollGap
+		}
+		if err := c.pollOnce(ctx, f, start); err != nil {
+			return err
+		}
+		last = start
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticker.C:
+		}
+	}
+}
+
+// pollOnce reads and applies what committed since the last read, starts
+// serving once no transaction that may have missed the announcement is
+// left, and renews the announcement and deletes read rows when due.
+func (c *SessionCache) pollOnce(ctx context.Context, f *follower, start time.Time) error {
+	pollCtx, cancel := context.WithTimeout(ctx, f.timing.pollTimeout)
+	defer cancel()
+	row, err := f.q.PollSessionCacheChanges(pollCtx, dbgen.PollSessionCacheChangesParams{
+		Since: f.since, MaxRows: maxPollChanges + 1, Registered: f.registered,
+	})
+	if err != nil {
+		return err
+	}
+	if len(row.Payloads) > maxPollChanges {
+		// A mass change: dropping everything is cheaper and as correct.
+		c.flush(&c.stats.evictedFlushed)
+	} else {
+		for _, payload := range row.Payloads {
+			c.apply(payload)
+		}
+	}
+	f.since = row.Snapshot
+	c.stats.polls.Add(1)
+	c.markPolled(start)
+	if !row.Waiting && !c.isServing() {
+		c.setServing(true)
+		c.cfg.Logger.Info("luciapg session cache: serving from memory")
+	}
+	if start.Sub(f.renewed) >= f.timing.readerRenewal {
+		if err := f.q.RegisterSessionCacheReader(pollCtx, f.timing.readerTTL.Milliseconds()); err != nil {
+			return err
+		}
+		f.renewed = start
+	}
+	if err := f.deleteReadRows(pollCtx, start); err != nil {
+		return err
+	}
+	if c.hooks.afterPoll != nil {
+		c.hooks.afterPoll()
+	}
+	return nil
+}
+
+// deleteReadRows keeps a snapshot every tenth of the cleanup interval
+// and, every cleanup interval, deletes the rows of the transactions that
+// had ended when the newest snapshot at least retention old was taken.
+func (f *follower) deleteReadRows(ctx context.Context, now time.Time) error {
+	if n := len(f.snapshots); n == 0 || now.Sub(f.snapshots[n-1].at) >= f.timing.cleanup/10 {
+		f.snapshots = append(f.snapshots, snapshotSample{at: now, snapshot: f.since})
+	}
+	if now.Sub(f.cleaned) < f.timing.cleanup {
+		return nil
+	}
+	old := -1
+	for i, s := range f.snapshots {
+		if now.Sub(s.at) >= f.timing.retention {
+			old = i
+		}
+	}
+	if old < 0 {
+		return nil
+	}
+	if _, err := f.q.DeleteSessionCacheChanges(ctx, f.snapshots[old].snapshot); err != nil {
+		return err
+	}
+	f.snapshots = f.snapshots[old+1:]
+	f.cleaned = now
+	return nil
+}
+
+func (c *SessionCache) isServing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.serving
+}
+
+// reconnect retries connect with backoff until it succeeds (the follower)
+// or ctx ends (nil).
+func (c *SessionCache) reconnect(ctx context.Context) *follower {
+	delay := reconnectFirst
+	for {
+		f, err := c.connect(ctx)
+		if err == nil {
+			return f
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		c.cfg.Logger.Warn("luciapg session cache: reconnecting failed", "error", firstLine(err), "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, reconnectMax)
+	}
+}
+
+// apply evicts what one logged change names. A payload it does not
+// understand drops everything: better a miss than a stale read.
+func (c *SessionCache) apply(payload string) {
+	kind, hexKey, _ := strings.Cut(payload, ":")
+	var key cacheKey
+	valid := len(hexKey) == hex.EncodedLen(len(key))
+	if valid {
+		_, err := hex.Decode(key[:], []byte(hexKey))
+		valid = err == nil
+	}
+	switch {
+	case payload == "*":
+		c.flush(&c.stats.evictedFlushed)
+	case kind == "s" && valid:
+		c.evictSession(key, &c.stats.evictedLogged)
+	case kind == "u" && valid:
+		c.evictUser(key, &c.stats.evictedLogged)
+	default:
+		c.cfg.Logger.Warn("luciapg session cache: unknown change in the log; dropped every entry", "payload_bytes", len(payload))
+		c.flush(&c.stats.evictedFlushed)
+	}
+	if c.hooks.afterChange != nil {
+		c.hooks.afterChange(payload)
+	}
+}
