@@ -30,7 +30,7 @@ func measureMemory(ctx context.Context, url string, store *luciapg.Store) (memor
 		return m.HeapAlloc
 	}
 	before := heap()
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ListenConnString: url, MaxEntries: cacheMemEntries})
+	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, MaxEntries: cacheMemEntries})
 	if err != nil {
 		return memoryResult{}, err
 	}

@@ -42,7 +42,7 @@ type revocationResult struct {
 // them through a SessionCache, and deletes them one transaction each on
 // another connection.
 func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) (revocationResult, error) {
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ListenConnString: url})
+	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
 	if err != nil {
 		return revocationResult{}, err
 	}

@@ -62,7 +62,7 @@ func hotSessionIDs(n int) []string {
 // rotates, so that each round's ratios compare runs made moments apart.
 func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) ([]validateRun, error) {
 	ids := hotSessionIDs(cacheHotSessions)
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ListenConnString: url})
+	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
 	if err != nil {
 		return nil, err
 	}
