@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/pgcluster"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -206,5 +207,53 @@ func TestSessionCacheLogsChangesOfRolesWithoutAccessToTheLog(t *testing.T) {
 	env.notes.wait(t, sessionPayload(id))
 	if _, err := env.cache.GetSession(ctx, id); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 		t.Fatalf("after the app's delete: %v", err)
+	}
+}
+
+// TestSessionCacheThroughPgBouncer: the change log is read through
+// PgBouncer in transaction mode, with pgx's default exec mode in the
+// connection string, two caches sharing one server connection.
+func TestSessionCacheThroughPgBouncer(t *testing.T) {
+	t.Parallel()
+	bouncer := pgcluster.StartPgBouncer(t, testdb.ServerURL(t), 1)
+	url := testdb.NewURL(t)
+	ctx := t.Context()
+	pool := testdb.Pool(t, bouncer.URL(url, "exec"), 2)
+	var caches []*luciapg.SessionCache
+	for range 2 {
+		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: bouncer.URL(url, "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cache.Close() })
+		caches = append(caches, cache)
+	}
+	id := sessionID("s1")
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_user (id) VALUES ('u1')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $3)`, id, now.Add(time.Hour).UnixMilli(), now.Add(2*time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	for _, cache := range caches {
+		eventually(t, "serving through PgBouncer", func() bool { return cache.Stats().Serving })
+		for range 2 {
+			if _, err := cache.GetSession(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, cache := range caches {
+		eventually(t, "the delete seen through PgBouncer", func() bool {
+			_, err := cache.GetSession(ctx, id)
+			return errors.Is(err, luciapg.ErrInvalidSessionID)
+		})
+		if s := cache.Stats(); s.Hits == 0 || s.Reconnects != 0 || !s.Serving {
+			t.Fatalf("stats %+v; want hits, no reconnect, serving", s)
+		}
 	}
 }

@@ -88,6 +88,12 @@ func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
 		// Lets an operator find it in pg_stat_activity.
 		cfg.RuntimeParams["application_name"] = "luciapg session cache"
 	}
+	// Through a transaction pooler each statement may reach another server
+	// connection, where pgx's default named prepared statements collide:
+	// unnamed ones work everywhere, and a poll is one cheap statement.
+	if cfg.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
 	// A timed-out read only interrupts the socket; the default handler
 	// would also open a connection to send a cancel request.
 	cfg.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
