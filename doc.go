@@ -33,15 +33,16 @@
 //
 // [NewSessionCache] wraps a Store in an Adapter that serves sessions, with
 // their users, from memory, kept coherent in every process by triggers that
-// NOTIFY each change to a live session or a user, whoever makes it.
+// log each change to a live session or a user, whoever makes it, to a table
+// every cache reads every few milliseconds.
 //
 // Behind PgBouncer in transaction pooling mode, a Store works with pgx's
 // exec, cache_describe or simple_protocol query exec mode (not its default,
-// which keeps named prepared statements), and [Migrate] runs there too; it
-// refuses a transaction:false migration through a pooler. A SessionCache's
-// LISTEN connection must go to the server directly. [NewReplicaRouter]
-// sends the hot-path reads to a streaming replica while its lag stays below
-// a bound, and everything else to the primary.
+// which keeps named prepared statements); [Migrate] and a SessionCache run
+// there too (Migrate refuses a transaction:false migration through a
+// pooler). [NewReplicaRouter] sends the hot-path reads to a streaming
+// replica while its lag stays below a bound, and everything else to the
+// primary.
 //
 // The package logs nothing, except through the *slog.Logger a Janitor or
 // a SessionCache is given.
