@@ -5,12 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -29,8 +30,10 @@ type SessionCacheConfig struct {
 	// pooler in any mode (PgBouncer in transaction mode included): each
 	// query stands alone.
 	ConnString string
-	// MaxEntries bounds the number of cached sessions, least recently used
-	// evicted first. Zero means 100,000.
+	// MaxEntries bounds the number of cached sessions. They are spread over
+	// up to 16 locks by a hash of the id, each with its share of
+	// MaxEntries, and each evicts its least recently used entry first.
+	// Zero means 100,000.
 	MaxEntries int
 	// MaxStaleness is the longest an entry is served before it is read
 	// again from the Store, whatever the change log says. Zero means one
@@ -81,24 +84,26 @@ type SessionCache struct {
 	stopped chan struct{}
 	closing sync.Once
 
-	// mu guards everything below: the hot path takes it once.
-	mu sync.Mutex
 	// serving is true only while the change log is being read and every
 	// transaction that might not have logged its changes has ended.
-	serving bool
-	// polled is when the last successful read of the log began: entries
-	// are served only while it is recent (maxPollGap).
-	polled time.Time
-	// epoch changes with every invalidation, flush and change of state. A
-	// read from the Store is inserted only if the epoch is still the one
-	// seen before the read began.
-	epoch uint64
-	// entries are keyed by session id, so a hit hashes nothing.
-	entries *simplelru.LRU[string, *cachedSession]
-	// byHash finds the cached session a logged change names by its hash;
-	// byUser the cached sessions of the user one names.
-	byHash map[cacheKey]string
-	byUser map[cacheKey]map[string]struct{}
+	serving atomic.Bool
+	// start is when the cache was made, and polled when the last
+	// successful read of the log began, as time since start (monotonic):
+	// entries are served only while it is recent (maxPollGap).
+	start  time.Time
+	polled atomic.Int64
+	// epoch changes with every invalidation, flush and change of state,
+	// before the shards change. A read from the Store is inserted only if
+	// the epoch is still the one seen before the read began, checked under
+	// the shard's lock.
+	epoch atomic.Uint64
+	// shards hold the entries, by a hash of the session id, so that hits
+	// on different sessions rarely wait for the same lock.
+	shards []cacheShard
+	seed   maphash.Seed
+	// realClock is true when cfg.Now is time.Now: a hit reads the clock
+	// once for both the poll gap and the entry's expiry.
+	realClock bool
 
 	hooks  sessionCacheHooks
 	timing changeLogTiming
@@ -181,29 +186,31 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = defaultPollInterval
 	}
-	if cfg.Now == nil {
+	realClock := cfg.Now == nil
+	if realClock {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &SessionCache{
-		store:   store,
-		cfg:     cfg,
-		stopped: make(chan struct{}),
-		byHash:  map[cacheKey]string{},
-		byUser:  map[cacheKey]map[string]struct{}{},
-		hooks:   hooks,
-		timing:  defaultChangeLogTiming,
+		store:     store,
+		cfg:       cfg,
+		stopped:   make(chan struct{}),
+		hooks:     hooks,
+		timing:    defaultChangeLogTiming,
+		start:     time.Now(),
+		seed:      maphash.MakeSeed(),
+		realClock: realClock,
 	}
 	if hooks.timing != nil {
 		c.timing = *hooks.timing
 	}
-	entries, err := simplelru.NewLRU(cfg.MaxEntries, c.unindex)
+	shards, err := newCacheShards(cfg.MaxEntries)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: %w", err)
 	}
-	c.entries = entries
+	c.shards = shards
 	follower, err := c.connect(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: %w", err)
@@ -271,19 +278,17 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 // inserted (a serving cache's epoch is never 0: the flush that starts
 // serving moves it). ok is false when the caller must read the Store.
 func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
-	now := c.cfg.Now().UnixMilli()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.serving || time.Since(c.polled) > c.timing.maxPollGap {
+	wall := time.Now()
+	now := wall.UnixMilli()
+	if !c.realClock {
+		now = c.cfg.Now().UnixMilli()
+	}
+	if !c.serving.Load() || wall.Sub(c.start)-time.Duration(c.polled.Load()) > c.timing.maxPollGap {
 		c.stats.bypassed.Add(1)
 		return nil, 0, false
 	}
-	entry, ok = c.entries.Get(sessionID)
-	if ok && now >= entry.expiresAt {
-		c.entries.Remove(sessionID)
-		c.stats.evictedExpired.Add(1)
-		ok = false
-	}
+	epoch = c.epoch.Load()
+	entry, ok = c.shardOf(sessionID).get(sessionID, now, &c.stats.evictedExpired)
 	if ok && wantUser && !entry.hasUser {
 		ok = false
 	}
@@ -292,7 +297,7 @@ func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSes
 	} else {
 		c.stats.misses.Add(1)
 	}
-	return entry, c.epoch, ok
+	return entry, epoch, ok
 }
 
 // insert caches entry unless the epoch moved since the read began (an
@@ -308,73 +313,47 @@ func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 	}
 	entry.expiresAt = min(entry.session.ActiveExpires, now+c.cfg.MaxStaleness.Milliseconds())
 	entry.sessionKey, entry.userKey = keyOf(entry.session.ID), keyOf(entry.session.UserID)
-	id := entry.session.ID
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.serving || c.epoch != epoch {
+	shard := c.shardOf(entry.session.ID)
+	shard.mu.Lock()
+	defer shard.mu.Unlock()
+	// Checked under the shard's lock: an invalidation moves the epoch
+	// before it takes the lock, so it either refuses this insert or finds
+	// the entry and evicts it.
+	if !c.serving.Load() || c.epoch.Load() != epoch {
 		c.stats.insertsRefused.Add(1)
 		return
 	}
-	// Removing first keeps byUser right if the entry's user changed.
-	c.entries.Remove(id)
-	if c.entries.Add(id, entry) {
+	if shard.addLocked(entry) {
 		c.stats.evictedCapacity.Add(1)
 	}
-	c.byHash[entry.sessionKey] = id
-	sessions := c.byUser[entry.userKey]
-	if sessions == nil {
-		sessions = map[string]struct{}{}
-		c.byUser[entry.userKey] = sessions
-	}
-	sessions[id] = struct{}{}
 }
 
-// unindex is the LRU's eviction callback, called with mu held for every
-// entry that leaves, whatever the cause.
-func (c *SessionCache) unindex(sessionID string, entry *cachedSession) {
-	delete(c.byHash, entry.sessionKey)
-	sessions := c.byUser[entry.userKey]
-	delete(sessions, sessionID)
-	if len(sessions) == 0 {
-		delete(c.byUser, entry.userKey)
-	}
+func (c *SessionCache) shardOf(sessionID string) *cacheShard {
+	return &c.shards[maphash.String(c.seed, sessionID)&uint64(len(c.shards)-1)]
 }
 
 // evictSession drops the session with this hash and moves the epoch.
 func (c *SessionCache) evictSession(sessionKey cacheKey, cause *counter) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	if id, ok := c.byHash[sessionKey]; ok && c.entries.Remove(id) {
-		cause.Add(1)
+	c.epoch.Add(1)
+	for i := range c.shards {
+		cause.Add(c.shards[i].evictSession(sessionKey))
 	}
 }
 
 // evictUser drops every cached session of a user and moves the epoch.
 func (c *SessionCache) evictUser(userKey cacheKey, cause *counter) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.epoch++
-	for id := range c.byUser[userKey] {
-		if c.entries.Remove(id) {
-			cause.Add(1)
-		}
+	c.epoch.Add(1)
+	for i := range c.shards {
+		cause.Add(c.shards[i].evictUser(userKey))
 	}
 }
 
 // flush drops every entry and moves the epoch.
 func (c *SessionCache) flush(cause *counter) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.flushLocked(cause)
-}
-
-func (c *SessionCache) flushLocked(cause *counter) {
-	c.epoch++
-	cause.Add(uint64(c.entries.Len()))
-	c.entries.Purge()
-	clear(c.byHash)
-	clear(c.byUser)
+	c.epoch.Add(1)
+	for i := range c.shards {
+		cause.Add(c.shards[i].purge())
+	}
 }
 
 // setServing flushes and switches between serving from memory and
@@ -382,16 +361,26 @@ func (c *SessionCache) flushLocked(cause *counter) {
 // before bypassing because changes are being missed, before serving again
 // because they were.
 func (c *SessionCache) setServing(serving bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.flushLocked(&c.stats.evictedFlushed)
-	c.serving = serving
+	if !serving {
+		c.serving.Store(false)
+	}
+	c.flush(&c.stats.evictedFlushed)
+	if serving {
+		c.serving.Store(true)
+	}
 }
 
 // markPolled records that a read of the change log that began at start
 // has been applied.
 func (c *SessionCache) markPolled(start time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.polled = start
+	c.polled.Store(int64(start.Sub(c.start)))
+}
+
+// entries counts the cached sessions.
+func (c *SessionCache) entries() int {
+	n := 0
+	for i := range c.shards {
+		n += c.shards[i].len()
+	}
+	return n
 }

@@ -195,7 +195,7 @@ func (c *SessionCache) pollOnce(ctx context.Context, f *follower, start time.Tim
 	f.since = row.Snapshot
 	c.stats.polls.Add(1)
 	c.markPolled(start)
-	if !row.Waiting && !c.isServing() {
+	if !row.Waiting && !c.serving.Load() {
 		c.setServing(true)
 		c.cfg.Logger.Info("luciapg session cache: serving from memory")
 	}
@@ -239,12 +239,6 @@ func (f *follower) deleteReadRows(ctx context.Context, now time.Time) error {
 	f.snapshots = f.snapshots[old+1:]
 	f.cleaned = now
 	return nil
-}
-
-func (c *SessionCache) isServing() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.serving
 }
 
 // reconnect retries connect with backoff until it succeeds (the follower)

@@ -58,9 +58,7 @@ type SessionCacheEvictions struct {
 
 // Stats returns the counters and the state.
 func (c *SessionCache) Stats() SessionCacheStats {
-	c.mu.Lock()
-	serving, entries := c.serving, c.entries.Len()
-	c.mu.Unlock()
+	serving, entries := c.serving.Load(), c.entries()
 	s := &c.stats
 	return SessionCacheStats{
 		Hits:           s.hits.Load(),
