@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -254,6 +255,32 @@ func TestSessionCacheThroughPgBouncer(t *testing.T) {
 		})
 		if s := cache.Stats(); s.Hits == 0 || s.Reconnects != 0 || !s.Serving {
 			t.Fatalf("stats %+v; want hits, no reconnect, serving", s)
+		}
+	}
+}
+
+// TestSessionCacheStaysWithinMaxEntries: however the entries spread over
+// the cache's locks, there are never more than MaxEntries, and the ones
+// pushed out are counted.
+func TestSessionCacheStaysWithinMaxEntries(t *testing.T) {
+	t.Parallel()
+	for _, maxEntries := range []int{1, 3, 17, 40} {
+		env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxEntries: maxEntries})
+		ctx := t.Context()
+		const sessions = 60
+		for i := range sessions {
+			id := sessionID("s" + strconv.Itoa(i))
+			env.addSession(t, "u1", id)
+			if _, err := env.cache.GetSession(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if s := env.cache.Stats(); s.Entries > maxEntries {
+				t.Fatalf("MaxEntries %d: %d entries", maxEntries, s.Entries)
+			}
+		}
+		s := env.cache.Stats()
+		if s.Entries == 0 || s.Evictions.Capacity != uint64(sessions-s.Entries) {
+			t.Fatalf("MaxEntries %d: stats %+v; want every session beyond the entries held counted as a capacity eviction", maxEntries, s)
 		}
 	}
 }
