@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
@@ -74,4 +76,24 @@ func runCache(ctx context.Context, cfg config, m machine) error {
 		}
 	}
 	return writeCacheReport(cfg.Out, report)
+}
+
+// startSessionCache starts a SessionCache reading the change log every
+// cachePollInterval and waits until it serves from memory (it may first
+// wait for transactions that were running when it announced itself), so
+// that what the bench puts in it stays there.
+func startSessionCache(ctx context.Context, store *luciapg.Store, cfg luciapg.SessionCacheConfig) (*luciapg.SessionCache, error) {
+	cfg.PollInterval = cachePollInterval
+	cache, err := luciapg.NewSessionCache(ctx, store, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); !cache.Stats().Serving; {
+		if time.Now().After(deadline) {
+			cache.Close()
+			return nil, errors.New("the session cache did not serve from memory within 10 s of starting")
+		}
+		time.Sleep(cachePollInterval) // a benchmark's wait, not a test's
+	}
+	return cache, nil
 }

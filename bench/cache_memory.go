@@ -30,7 +30,7 @@ func measureMemory(ctx context.Context, url string, store *luciapg.Store) (memor
 		return m.HeapAlloc
 	}
 	before := heap()
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, MaxEntries: cacheMemEntries})
+	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, MaxEntries: cacheMemEntries})
 	if err != nil {
 		return memoryResult{}, err
 	}
@@ -59,9 +59,11 @@ func measureMemory(ctx context.Context, url string, store *luciapg.Store) (memor
 		return memoryResult{}, *err
 	}
 	after := heap()
+	// A cache split into shards, each with its share of MaxEntries, may
+	// evict a little before it holds MaxEntries in all.
 	entries := cache.Stats().Entries
-	if entries != cacheMemEntries {
-		return memoryResult{}, fmt.Errorf("the cache holds %d entries, want %d", entries, cacheMemEntries)
+	if entries > cacheMemEntries || entries < cacheMemEntries*95/100 {
+		return memoryResult{}, fmt.Errorf("the cache holds %d entries after %d distinct reads, want %d or a little fewer", entries, cacheMemEntries, cacheMemEntries)
 	}
 	r := memoryResult{MaxEntries: cacheMemEntries, Entries: entries, HeapBytes: after - min(before, after)}
 	r.BytesPerEntry = float64(r.HeapBytes) / float64(entries)

@@ -11,8 +11,9 @@ import (
 	"github.com/luciapg/luciapg/bench/dataset"
 )
 
-// The session cache's triggers, as migration 20261202000000 creates them;
-// the bench drops and recreates them on its own database to compare.
+// The session cache's triggers, as migration 20261203000000 creates them;
+// the bench drops and recreates them on its own database to compare. They
+// log only while a SessionCache is registered (see measureTriggerOverhead).
 const (
 	dropCacheTriggers = `DROP TRIGGER luciapg_session_cache_session ON auth_session;
 DROP TRIGGER luciapg_session_cache_user ON auth_user;
@@ -20,24 +21,32 @@ DROP TRIGGER luciapg_session_cache_session_truncate ON auth_session;
 DROP TRIGGER luciapg_session_cache_user_truncate ON auth_user`
 	createCacheTriggers = `CREATE TRIGGER luciapg_session_cache_session AFTER UPDATE OR DELETE ON auth_session FOR EACH ROW
     WHEN (OLD.idle_expires >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-    EXECUTE FUNCTION luciapg_session_cache_notify();
+    EXECUTE FUNCTION luciapg_session_cache_log();
 CREATE TRIGGER luciapg_session_cache_user AFTER UPDATE OR DELETE ON auth_user FOR EACH ROW
-    EXECUTE FUNCTION luciapg_session_cache_notify();
+    EXECUTE FUNCTION luciapg_session_cache_log();
 CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON auth_session FOR EACH STATEMENT
-    EXECUTE FUNCTION luciapg_session_cache_notify();
+    EXECUTE FUNCTION luciapg_session_cache_log();
 CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON auth_user FOR EACH STATEMENT
-    EXECUTE FUNCTION luciapg_session_cache_notify()`
+    EXECUTE FUNCTION luciapg_session_cache_log()`
+	// The first transaction id a run can have, and the changes the
+	// transactions from there on logged. A SessionCache deletes only rows
+	// read at least 30 s ago, so none of a run's rows is gone when counted.
+	changeLogMark = `SELECT pg_snapshot_xmax(pg_current_snapshot())::text`
+	changesLogged = `SELECT count(*) FROM luciapg_session_cache_change WHERE xid >= $1::text::xid8`
 	// Live sessions to delete: a dead one would not fire the trigger.
 	prepareLiveDoomedSessions = `INSERT INTO auth_session (id, user_id, active_expires, idle_expires)
 SELECT 'doomed_session_' || $1 || '_' || g, 'u' || lpad((g % $3::int)::text, 14, '0'), $4::bigint, $4::bigint FROM generate_series(0, $2::bigint - 1) AS g`
 )
 
 // triggerRun is one measured run of one write with the triggers on or off.
+// Logged counts the changes the run's transactions wrote to the change
+// log, its preparation and clean-up included.
 type triggerRun struct {
 	Operation string  `json:"operation"`
 	Triggers  bool    `json:"triggers"`
 	Round     int     `json:"round"`
 	OpsPerSec float64 `json:"ops_per_sec"`
+	Logged    int64   `json:"changes_logged"`
 }
 
 // triggerSummary is one write's throughput with the triggers ÷ without,
@@ -49,11 +58,19 @@ type triggerSummary struct {
 	WithoutOps  float64   `json:"without_ops_per_sec"`
 	Ratio       float64   `json:"ratio"`
 	RoundRatios []float64 `json:"round_ratios"`
+	// LoggedWith is the median of the with-triggers runs' logged changes;
+	// LoggedWithout the most any run without them logged (0 unless the
+	// triggers were not dropped).
+	LoggedWith    int64 `json:"changes_logged_with"`
+	LoggedWithout int64 `json:"changes_logged_without"`
 }
 
 const purgeOperation = "purge of dead sessions (rows/s)"
 
 // triggerWrites are the Store writes the triggers could slow down.
+// SetSession inserts, which the triggers ignore; the other two change live
+// rows, so with the triggers and a registered cache each call logs one
+// change.
 var triggerWrites = []operation{
 	mustOperation("SetSession"),
 	{
@@ -91,8 +108,18 @@ func mustOperation(name string) operation {
 
 // measureTriggerOverhead runs each write, and a purge of cfg.DeadRows dead
 // sessions, with and without the triggers, alternating which goes first.
+// A SessionCache runs on the database throughout: without a registered
+// cache the triggers return at once, so the runs "with" would measure
+// triggers that log nothing. Without the triggers it keeps reading an
+// empty log, so both sides pay for its reads.
 func measureTriggerOverhead(ctx context.Context, cfg config, db *scratchDatabase, pool *pgxpool.Pool, users int) ([]triggerRun, error) {
-	e := &env{pool: pool, store: luciapg.New(pool), users: users}
+	store := luciapg.New(pool)
+	e := &env{pool: pool, store: store, users: users}
+	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: db.url})
+	if err != nil {
+		return nil, err
+	}
+	defer cache.Close()
 	var runs []triggerRun
 	on := true
 	defer func() {
@@ -113,24 +140,64 @@ func measureTriggerOverhead(ctx context.Context, cfg config, db *scratchDatabase
 				on = triggers
 			}
 			for i, op := range triggerWrites {
-				r, err := measure(ctx, cfg, e, op, storeVariant, round, uint64(round*100+i), 0) // the same calls both ways
+				run := triggerRun{Operation: op.name, Triggers: triggers, Round: round + 1}
+				err := countLogged(ctx, pool, &run.Logged, func() error {
+					r, err := measure(ctx, cfg, e, op, storeVariant, round, uint64(round*100+i), 0) // the same calls both ways
+					run.OpsPerSec = r.OpsPerSec
+					return err
+				})
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", op.name, err)
 				}
-				runs = append(runs, triggerRun{Operation: op.name, Triggers: triggers, Round: round + 1, OpsPerSec: r.OpsPerSec})
-				logf("cache round %d  triggers %-5v %-30s %9.0f ops/s", round+1, triggers, op.name, r.OpsPerSec)
+				if err := checkLogged(run, op.name != "SetSession"); err != nil {
+					return nil, err
+				}
+				runs = append(runs, run)
+				logf("cache round %d  triggers %-5v %-30s %9.0f ops/s  %7d changes logged", round+1, triggers, op.name, run.OpsPerSec, run.Logged)
 			}
 			if cfg.DeadRows > 0 {
-				rate, err := purgeOnce(ctx, cfg, e, users)
+				run := triggerRun{Operation: purgeOperation, Triggers: triggers, Round: round + 1}
+				err := countLogged(ctx, pool, &run.Logged, func() (err error) {
+					run.OpsPerSec, err = purgeOnce(ctx, cfg, e, users)
+					return err
+				})
 				if err != nil {
 					return nil, err
 				}
-				runs = append(runs, triggerRun{Operation: purgeOperation, Triggers: triggers, Round: round + 1, OpsPerSec: rate})
-				logf("cache round %d  triggers %-5v %-30s %9.0f rows/s", round+1, triggers, purgeOperation, rate)
+				runs = append(runs, run)
+				logf("cache round %d  triggers %-5v %-30s %9.0f rows/s  %7d changes logged", round+1, triggers, purgeOperation, run.OpsPerSec, run.Logged)
 			}
 		}
 	}
+	if s := cache.Stats(); s.Reconnects > 0 || !s.Serving {
+		return nil, fmt.Errorf("the session cache lost the change log during the runs (%d reconnects, serving %v)", s.Reconnects, s.Serving)
+	}
 	return runs, nil
+}
+
+// countLogged runs fn and sets *logged to the changes logged meanwhile.
+func countLogged(ctx context.Context, pool *pgxpool.Pool, logged *int64, fn func() error) error {
+	var mark string
+	if err := pool.QueryRow(ctx, changeLogMark).Scan(&mark); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	return pool.QueryRow(ctx, changesLogged, mark).Scan(logged)
+}
+
+// checkLogged fails a run whose triggers did not do what it compares: a
+// write of live rows with the triggers must log, and nothing may log
+// without them.
+func checkLogged(run triggerRun, changesLive bool) error {
+	switch {
+	case run.Triggers && changesLive && run.Logged == 0:
+		return fmt.Errorf("%s, round %d: the triggers logged nothing while a session cache was registered", run.Operation, run.Round)
+	case !run.Triggers && run.Logged != 0:
+		return fmt.Errorf("%s, round %d: %d changes logged with the triggers dropped", run.Operation, run.Round, run.Logged)
+	}
+	return nil
 }
 
 // purgeOnce seeds cfg.DeadRows dead sessions and times DeleteDeadSessions.
@@ -166,15 +233,17 @@ func summarizeTriggers(runs []triggerRun) []triggerSummary {
 			s.Target = 0.8
 		}
 		with, without := map[int]float64{}, map[int]float64{}
-		var w, wo []float64
+		var w, wo, logged []float64
 		for _, r := range runs {
 			if r.Operation != name {
 				continue
 			}
 			if r.Triggers {
 				with[r.Round], w = r.OpsPerSec, append(w, r.OpsPerSec)
+				logged = append(logged, float64(r.Logged))
 			} else {
 				without[r.Round], wo = r.OpsPerSec, append(wo, r.OpsPerSec)
+				s.LoggedWithout = max(s.LoggedWithout, r.Logged)
 			}
 		}
 		if len(w) == 0 {
@@ -186,6 +255,7 @@ func summarizeTriggers(runs []triggerRun) []triggerSummary {
 			}
 		}
 		s.WithOps, s.WithoutOps, s.Ratio = median(w), median(wo), median(s.RoundRatios)
+		s.LoggedWith = int64(median(logged))
 		out = append(out, s)
 	}
 	return out

@@ -19,7 +19,7 @@ const (
 	peerRaw     = "raw pgx GetSessionAndUser"
 	peerStore   = "ValidateSessionUser on the Store"
 	peerCache   = "ValidateSessionUser on the SessionCache"
-	peerBareMap = "bare map behind LISTEN"
+	peerBareMap = "bare map behind the change log"
 )
 
 var validatePeers = []string{peerLucia, peerRaw, peerStore, peerCache, peerBareMap}
@@ -62,7 +62,7 @@ func hotSessionIDs(n int) []string {
 // rotates, so that each round's ratios compare runs made moments apart.
 func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) ([]validateRun, error) {
 	ids := hotSessionIDs(cacheHotSessions)
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
+	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 	if err != nil {
 		return nil, err
 	}
-	defer bare.close()
+	defer bare.close() //nolint:errcheck // checked below on success
 	onCache, onStore := auth.New(cache, auth.Config{}), auth.New(store, auth.Config{})
 	calls := map[string]func(context.Context, string) error{
 		peerRaw: func(ctx context.Context, id string) error {
@@ -136,6 +136,9 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 			runs = append(runs, r)
 			logf("cache round %d  %-42s %10.0f ops/s  p50 %7.1f µs  p99 %7.1f µs", round+1, peer, r.OpsPerSec, r.P50Micros, r.P99Micros)
 		}
+	}
+	if err := bare.close(); err != nil {
+		return nil, err
 	}
 	if s := cache.Stats(); s.Misses > uint64(len(ids)) {
 		logf("cache: %d misses during the runs (want only the %d of the fill)", s.Misses-uint64(len(ids)), len(ids))
