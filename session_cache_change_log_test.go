@@ -284,3 +284,63 @@ func TestSessionCacheStaysWithinMaxEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionCacheAcrossServerRestartAndCrash: a server of the test's own
+// is restarted, then crashed (which empties the unlogged change log).
+// Each time the cache bypasses its memory while the server is away, serves
+// again with every entry dropped once it is back, and still sees changes.
+func TestSessionCacheAcrossServerRestartAndCrash(t *testing.T) {
+	t.Parallel()
+	server := pgcluster.StartServer(t)
+	url := server.URL("postgres")
+	ctx := t.Context()
+	if err := luciapg.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	pool := testdb.Pool(t, url, 2)
+	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	if _, err := pool.Exec(ctx, `INSERT INTO auth_user (id) VALUES ('u1')`); err != nil {
+		t.Fatal(err)
+	}
+	for round, stop := range []func(){server.Stop, server.Crash} {
+		id := sessionID("s" + strconv.Itoa(round))
+		now := time.Now()
+		if _, err := pool.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $3)`, id, now.Add(time.Hour).UnixMilli(), now.Add(2*time.Hour).UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := cache.GetSession(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s := cache.Stats(); s.Entries != 1 || !s.Serving {
+			t.Fatalf("round %d: stats %+v; want the session cached", round, s)
+		}
+		stop()
+		eventually(t, "bypassing while the server is away", func() bool { return !cache.Stats().Serving })
+		if _, err := cache.GetSession(ctx, id); err == nil {
+			t.Fatalf("round %d: a read while the server is away was answered", round)
+		}
+		server.Start(t)
+		eventually(t, "serving again", func() bool { s := cache.Stats(); return s.Serving && s.Reconnects == uint64(round+1) })
+		if s := cache.Stats(); s.Entries != 0 {
+			t.Fatalf("round %d: stats %+v; want every entry dropped", round, s)
+		}
+		for range 2 {
+			if _, err := cache.GetSession(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := pool.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the delete seen after the server came back", func() bool {
+			_, err := cache.GetSession(ctx, id)
+			return errors.Is(err, luciapg.ErrInvalidSessionID)
+		})
+	}
+}
