@@ -32,6 +32,7 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 		{"no connection string", luciapg.New(pool), luciapg.SessionCacheConfig{}, "ConnString is empty"},
 		{"negative size", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
 		{"unparsable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
+		{"unmigrated database", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: testdb.NewEmptyURL(t)}, "apply luciapg's migrations (Migrate, or luciapg migrate up)"},
 		{"unreachable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
 	} {
 		cache, err := luciapg.NewSessionCache(ctx, tc.store, tc.cfg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -106,6 +107,9 @@ func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
 	f := &follower{conn: conn, q: dbgen.New(conn), timing: c.timing}
 	if err := f.register(ctx); err != nil {
 		conn.Close(context.Background())
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && (pgErr.Code == "42P01" || pgErr.Code == "42883") {
+			return nil, fmt.Errorf("the database lacks the session cache's change log (%s): apply luciapg's migrations (Migrate, or luciapg migrate up)", pgErr.Message)
+		}
 		return nil, interpretError(err)
 	}
 	return f, nil
