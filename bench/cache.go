@@ -30,7 +30,7 @@ type cacheReport struct {
 	Writes     []triggerSummary  `json:"trigger_overhead"`
 	WriteRuns  []triggerRun      `json:"trigger_runs"`
 	Memory     memoryResult      `json:"memory"`
-	Plans      map[string]string `json:"plans"`
+	Plans      []byUserPlan      `json:"plans"`
 }
 
 // runCache runs the "cache" part on a database of its own: the hot and
@@ -50,7 +50,7 @@ func runCache(ctx context.Context, cfg config, m machine) error {
 	}
 	defer pool.Close()
 	store := luciapg.New(pool)
-	report := cacheReport{Machine: m, Config: cfg, Command: commandLine(), Plans: map[string]string{}}
+	report := cacheReport{Machine: m, Config: cfg, Command: commandLine()}
 
 	if report.ValRuns, err = measureValidate(ctx, cfg, db.url, pool, store); err != nil {
 		return fmt.Errorf("validate: %w", err)
@@ -67,13 +67,8 @@ func runCache(ctx context.Context, cfg config, m machine) error {
 		return fmt.Errorf("trigger overhead: %w", err)
 	}
 	report.Writes = summarizeTriggers(report.WriteRuns)
-	for name, sql := range map[string]string{
-		"GetSessionsByUserID": "SELECT id, user_id, active_expires, idle_expires FROM auth_session WHERE user_id = $1 ORDER BY id",
-		"GetKeysByUserID":     "SELECT id, user_id, primary_key, hashed_password, expires FROM auth_key WHERE user_id = $1 ORDER BY id",
-	} {
-		if report.Plans[name], err = explain(ctx, pool, sql, dataset.UserID(users/2)); err != nil {
-			return err
-		}
+	if report.Plans, err = explainByUser(ctx, pool, users); err != nil {
+		return fmt.Errorf("plans: %w", err)
 	}
 	return writeCacheReport(cfg.Out, report)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,30 @@ func TestSummarizeTriggersPairsRounds(t *testing.T) {
 	}
 	if s := got[1]; s.Operation != purgeOperation || s.Ratio != 0.8 || s.Target != 0.8 {
 		t.Errorf("purge summary = %+v, want ratio 0.8, target 0.8", s)
+	}
+}
+
+// TestExplainPlansReadsTheCosts proves the plans' paragraph takes each
+// plan's top total cost and tells a stale-statistics Sort from one a fresh
+// ANALYZE keeps.
+func TestExplainPlansReadsTheCosts(t *testing.T) {
+	t.Parallel()
+	bitmap := "Sort  (cost=12.24..12.25 rows=2 width=73) / Sort Key: id / ->  Bitmap Heap Scan on auth_session  (cost=4.43..12.23 rows=2 width=73)"
+	index := "Index Scan using auth_session_user_id_idx on auth_session  (cost=0.42..12.45 rows=2 width=73)"
+	if got := totalCost(bitmap); got != "12.25" {
+		t.Errorf("totalCost(bitmap plan) = %q, want 12.25", got)
+	}
+	stale := explainPlans([]byUserPlan{{Plan: bitmap, Correlation: 0.04}, {Plan: index}, {Plan: index, Correlation: 0.5}})
+	for _, want := range []string{"estimated at 12.45 against the bitmap plan's 12.25", "at correlation 0.04", "picks the index scan itself"} {
+		if !strings.Contains(stale, want) {
+			t.Errorf("paragraph for stale statistics lacks %q:\n%s", want, stale)
+		}
+	}
+	kept := explainPlans([]byUserPlan{{Plan: bitmap}, {Plan: index}, {Plan: bitmap, Correlation: 0.01}})
+	if !strings.Contains(kept, "A fresh ANALYZE (correlation 0.01) keeps the bitmap plan") {
+		t.Errorf("paragraph for a kept bitmap plan:\n%s", kept)
+	}
+	if got := explainPlans([]byUserPlan{{Plan: index}, {Plan: index}, {Plan: index}}); strings.Contains(got, "Sort comes") {
+		t.Errorf("paragraph for a plan with no Sort blames one: %s", got)
 	}
 }
