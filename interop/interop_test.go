@@ -24,6 +24,7 @@ const (
 // sharedDatabase is one fresh database with both apps on it: the Go auth
 // core on luciapg's Store, and a Lucia v1 app.
 type sharedDatabase struct {
+	url   string
 	pool  *pgxpool.Pool
 	goApp *auth.Auth
 	lucia *luciaV1
@@ -35,6 +36,7 @@ func newSharedDatabase(t *testing.T) sharedDatabase {
 	url := testdb.NewURL(t)
 	pool := testdb.Pool(t, url, 4)
 	return sharedDatabase{
+		url:   url,
 		pool:  pool,
 		goApp: auth.New(luciapg.New(pool), auth.Config{}),
 		lucia: startLuciaV1(t, node, url),

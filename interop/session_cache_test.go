@@ -1,0 +1,97 @@
+package interop
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+)
+
+// TestLuciaV1WritesReachTheGoSessionCache: a Go service validating
+// sessions from a SessionCache sees every change the Lucia v1 app makes
+// on the same database: a logout, a renewal (Lucia's validateSession of an
+// idle session), the deletion of a user. Lucia v1 knows nothing of the
+// cache; the triggers log what it does.
+func TestLuciaV1WritesReachTheGoSessionCache(t *testing.T) {
+	t.Parallel()
+	db := newSharedDatabase(t)
+	ctx := t.Context()
+	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(db.pool), luciapg.SessionCacheConfig{ConnString: db.url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	eventually(t, "the cache serving", func() bool { return cache.Stats().Serving })
+	goApp := auth.New(cache, auth.Config{})
+	validateTwice := func(sessionID string) {
+		t.Helper()
+		hits := cache.Stats().Hits
+		for range 2 {
+			if _, _, err := goApp.ValidateSessionUser(ctx, sessionID); err != nil {
+				t.Fatalf("Go validating Lucia's session: %v", err)
+			}
+		}
+		if cache.Stats().Hits != hits+1 {
+			t.Fatalf("the second validation was not served from memory: %+v", cache.Stats())
+		}
+	}
+	wantRefused := func(what, sessionID string) {
+		t.Helper()
+		eventually(t, what, func() bool {
+			_, _, err := goApp.ValidateSessionUser(ctx, sessionID)
+			return errors.Is(err, luciapg.ErrInvalidSessionID)
+		})
+	}
+
+	userID := db.lucia.createUser("username", "ada", nil)
+
+	// A logout in the Lucia app.
+	loggedOut := db.lucia.createSession(userID)
+	validateTwice(loggedOut.SessionID)
+	db.lucia.invalidateSession(loggedOut.SessionID)
+	wantRefused("the Lucia logout seen by the Go cache", loggedOut.SessionID)
+
+	// A session made idle behind both apps' backs, then renewed by the
+	// Lucia app (a new session; Lucia v1 leaves the old one to expire).
+	// The Go cache must not go on serving the old one as active: Go finds
+	// it idle and renews it (in place, as luciapg's auth core does).
+	idle := db.lucia.createSession(userID)
+	validateTwice(idle.SessionID)
+	db.makeIdle(t, idle.SessionID)
+	renewed, err := db.lucia.validateSession(idle.SessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renewed.SessionID == idle.SessionID {
+		t.Fatal("Lucia did not renew the idle session")
+	}
+	eventually(t, "the Go cache no longer serving the idle session as active", func() bool {
+		session, _, err := goApp.ValidateSessionUser(ctx, idle.SessionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return session.Fresh // renewed by Go: it reached the Store and found it idle
+	})
+	validateTwice(renewed.SessionID)
+
+	// Lucia deletes the user: every one of its sessions goes.
+	other := db.lucia.createSession(userID)
+	validateTwice(other.SessionID)
+	db.lucia.deleteUser(userID)
+	wantRefused("the Lucia user deletion seen by the Go cache (renewed session)", renewed.SessionID)
+	wantRefused("the Lucia user deletion seen by the Go cache (other session)", other.SessionID)
+}
+
+// eventually polls cond until it holds, failing the test after 30 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s, still not: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
