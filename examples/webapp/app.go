@@ -56,9 +56,14 @@ type app struct {
 	// the address served on. Never the request's Host header, which a
 	// client chooses: a reset link pointing at another site would hand it
 	// the token.
-	linkBase      string
-	verifications *tokens.IDTokens
-	resets        *tokens.IDTokens
+	linkBase string
+	// resets issues reset links. Every other use of a link, and every
+	// handler making more than one write, runs in a transaction (inTx),
+	// with a core configured by txAuthConfig, at most cap(txTurns) at
+	// once.
+	resets       *tokens.IDTokens
+	txAuthConfig auth.Config
+	txTurns      chan struct{}
 	// oauth is the "Sign in with ..." flow, nil when not configured, and
 	// oauthName the provider's name on its button.
 	oauth     *oauth.Flow

@@ -128,7 +128,7 @@ func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth
 	if cfg.publicURL == "" {
 		cfg.publicURL = "http://" + listener.Addr().String()
 	}
-	a, err := newApp(auth.New(store, authCfg), db, slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), nil)), cfg)
+	a, err := newApp(db, authCfg, slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), nil)), cfg)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
 	}

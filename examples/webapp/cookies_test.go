@@ -44,7 +44,7 @@ func TestInsecureDevCookiesAreLogged(t *testing.T) {
 	t.Parallel()
 	for _, insecure := range []bool{false, true} {
 		var logs strings.Builder
-		if _, err := newApp(auth.New(nil, auth.Config{}), nil, slog.New(slog.NewTextHandler(&logs, nil)), appConfig{insecureDevCookies: insecure}); err != nil {
+		if _, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(&logs, nil)), appConfig{insecureDevCookies: insecure}); err != nil {
 			t.Fatalf("newApp: %v", err)
 		}
 		logged := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "insecure-dev-cookies")

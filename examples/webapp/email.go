@@ -88,12 +88,18 @@ func (a *app) link(path, token string) string {
 }
 
 // sendVerification issues a verification token for the user, ending any
-// earlier one, and mails its link to addr.
+// earlier one in the same transaction (a failure leaves the earlier ones
+// working), and mails its link to addr once that committed.
 func (a *app) sendVerification(ctx context.Context, userID, addr string) error {
-	if err := a.verifications.InvalidateAllUserTokens(ctx, userID); err != nil {
+	var token tokens.Token
+	err := a.inTx(ctx, func(tx txAuth) error {
+		if err := tx.verifications.InvalidateAllUserTokens(ctx, userID); err != nil {
+			return err
+		}
+		var err error
+		token, err = tx.verifications.Issue(ctx, userID)
 		return err
-	}
-	token, err := a.verifications.Issue(ctx, userID)
+	})
 	if err != nil {
 		return err
 	}
@@ -158,14 +164,25 @@ func (a *app) verifyEmailForm(w http.ResponseWriter, r *http.Request) {
 // invalidated or expired: which of these it was helps nobody but a guesser.
 const invalidLink = "This link is invalid, expired, or was already used."
 
-// verifyEmail uses up the verification token and marks its user's address
-// verified.
+// verifyEmail uses up the verification token, marks its user's address
+// verified and ends the user's other verification links, in one
+// transaction: a failure changes nothing and leaves the link working.
 func (a *app) verifyEmail(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	data := pageData{Title: "Confirm your email address"}
 	if _, user, ok := currentSession(r); ok {
 		data.Username = displayName(user)
 	}
-	token, err := a.verifications.Validate(r.Context(), r.PostFormValue("token"))
+	err := a.inTx(ctx, func(tx txAuth) error {
+		token, err := tx.verifications.Validate(ctx, r.PostFormValue("token"))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.UpdateUserAttributes(ctx, token.UserID, map[string]any{"email_verified": true}); err != nil {
+			return err
+		}
+		return tx.verifications.InvalidateAllUserTokens(ctx, token.UserID)
+	})
 	if msg, ok := throttled(w, err); ok {
 		data.Error = msg
 		a.render(w, r, http.StatusTooManyRequests, "verify-email", data)
@@ -177,14 +194,6 @@ func (a *app) verifyEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	if _, err := a.auth.UpdateUserAttributes(r.Context(), token.UserID, map[string]any{"email_verified": true}); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	if err := a.verifications.InvalidateAllUserTokens(r.Context(), token.UserID); err != nil {
 		a.serverError(w, r, err)
 		return
 	}

@@ -60,6 +60,11 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
+	// The account (user and key: one statement) is made before, and
+	// apart from, its session and link: its password is hashed without
+	// holding a connection, as anyone may post this form. Should the
+	// session fail, the account is there to log in to; should the link,
+	// the account page sends another.
 	if err := a.startSession(w, r, user.ID); err != nil {
 		a.serverError(w, r, err)
 		return
@@ -237,20 +242,27 @@ func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
-	if _, err := a.auth.UpdateKeyPassword(r.Context(), usernameProvider, username, next); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
 	// Whoever knew the old password may hold a session: end them all and
-	// keep this device signed in with a new one.
-	if err := a.auth.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
+	// keep this device signed in with a new one — in one transaction with
+	// the new password, so that a failure midway never leaves the password
+	// changed and those sessions alive. (UseKey above stays outside: its
+	// attempt counts whatever happens here.)
+	var fresh auth.Session
+	err = a.inTx(r.Context(), func(tx txAuth) error {
+		if _, err := tx.UpdateKeyPassword(r.Context(), usernameProvider, username, next); err != nil {
+			return err
+		}
+		if err := tx.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
+			return err
+		}
+		fresh, err = tx.CreateSession(r.Context(), user.ID)
+		return err
+	})
+	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
-	if err := a.startSession(w, r, user.ID); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
+	a.setSessionCookie(w, fresh)
 	redirect(w, r, "/account?m=password-changed")
 }
 

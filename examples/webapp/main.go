@@ -32,7 +32,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
 
@@ -87,7 +86,7 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		}
 		cfg.publicURL = scheme + listener.Addr().String()
 	}
-	a, err := newApp(auth.New(luciapg.New(pool), auth.Config{}), pool, log, cfg)
+	a, err := newApp(pool, auth.Config{}, log, cfg)
 	if err != nil {
 		return err
 	}

@@ -154,6 +154,10 @@ func (a *app) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "reset-password", data)
 }
 
+// errNoPassword is a reset link of a user who has no password: one made
+// by "Sign in with ..." that never chose one.
+var errNoPassword = errors.New("the account has no password")
+
 // resetPassword uses up the reset token, sets the new password, and ends
 // every session of the user: whoever had the old password, or a session,
 // is out. The browser is sent to the login page rather than signed in,
@@ -171,45 +175,56 @@ func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, "reset-password", data)
 		return
 	}
-	token, err := a.resets.Validate(ctx, tokenValue)
+	// One transaction: the link is spent, the password set, every session
+	// and reset link ended and the address marked verified together, or
+	// none of it happens — never a new password while the sessions of
+	// whoever knew the old one live on. The link's use is inside too, so
+	// a failure leaves it working: the user tries again with it instead of
+	// asking for another mail, and it is no more usable than before the
+	// click (outside, a failure would spend it for nothing). Only the
+	// attempt count, which the throttle keeps on the pool, outlasts a
+	// rollback. The new password is hashed inside (scrypt), holding the
+	// transaction's connection meanwhile: see takeTxTurn.
+	err := a.inTx(ctx, func(tx txAuth) error {
+		token, err := tx.resets.Validate(ctx, tokenValue)
+		if err != nil {
+			return err
+		}
+		user, err := tx.GetUser(ctx, token.UserID)
+		if err != nil {
+			return err
+		}
+		username, _ := user.Attributes["username"].(string)
+		if username == "" {
+			return errNoPassword
+		}
+		if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, username, password); err != nil {
+			return err
+		}
+		if err := tx.InvalidateAllUserSessions(ctx, user.ID); err != nil {
+			return err
+		}
+		if err := tx.resets.InvalidateAllUserTokens(ctx, user.ID); err != nil {
+			return err
+		}
+		// The link reached the address: it is verified now.
+		_, err = tx.UpdateUserAttributes(ctx, user.ID, map[string]any{"email_verified": true})
+		return err
+	})
 	if msg, ok := throttled(w, err); ok {
 		data.Error = msg
 		a.render(w, r, http.StatusTooManyRequests, "reset-password", data)
 		return
 	}
-	if errors.Is(err, tokens.ErrInvalidToken) || errors.Is(err, tokens.ErrExpiredToken) {
+	switch {
+	case errors.Is(err, tokens.ErrInvalidToken), errors.Is(err, tokens.ErrExpiredToken):
 		a.render(w, r, http.StatusBadRequest, "forgot-password", pageData{Title: "Forgot your password?", Error: invalidLink + " Ask for a new one below."})
 		return
-	}
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	user, err := a.auth.GetUser(ctx, token.UserID)
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	username, _ := user.Attributes["username"].(string)
-	if username == "" {
+	case errors.Is(err, errNoPassword):
 		data.Token, data.Error = "", "This account has no password to reset."
 		a.render(w, r, http.StatusConflict, "reset-password", data)
 		return
-	}
-	if _, err := a.auth.UpdateKeyPassword(ctx, usernameProvider, username, password); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	if err := a.auth.InvalidateAllUserSessions(ctx, user.ID); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	if err := a.resets.InvalidateAllUserTokens(ctx, user.ID); err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	// The link reached the address: it is verified now.
-	if _, err := a.auth.UpdateUserAttributes(ctx, user.ID, map[string]any{"email_verified": true}); err != nil {
+	case err != nil:
 		a.serverError(w, r, err)
 		return
 	}

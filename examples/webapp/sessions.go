@@ -13,7 +13,6 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
-	"github.com/luciapg/luciapg/auth/tokens"
 )
 
 // appConfig is how the app is served. The zero value is for production:
@@ -46,13 +45,16 @@ type appConfig struct {
 	oauth oauthConfig
 }
 
-// newApp builds the app, or fails when cfg.origin is not an origin. With
-// insecure development cookies it says so in the log, so a production
-// server started that way does not go unnoticed.
+// newApp builds the app on the database db, with an auth core configured
+// by authCfg, or fails when cfg.origin is not an origin. With insecure
+// development cookies it says so in the log, so a production server
+// started that way does not go unnoticed.
 //
-// db holds the example's own tables (the outbox, the email column); nil
-// only in tests that serve no request.
-func newApp(core *auth.Auth, db *pgxpool.Pool, log *slog.Logger, cfg appConfig) (*app, error) {
+// db holds luciapg's tables and the example's own (the outbox, the email
+// column); nil only in tests that serve no request.
+func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConfig) (*app, error) {
+	store := luciapg.New(db)
+	core := auth.New(store, authCfg)
 	var trusted []string
 	if cfg.origin != "" {
 		trusted = []string{cfg.origin}
@@ -91,12 +93,17 @@ func newApp(core *auth.Auth, db *pgxpool.Pool, log *slog.Logger, cfg appConfig) 
 	}
 	a.oauthName = cmp.Or(cfg.oauth.Name, cfg.oauth.ProviderID)
 	if db != nil {
-		a.throttle = luciapg.New(db)
+		a.throttle = store
 	}
-	if a.verifications, err = tokens.NewIDTokens(core, verificationTokenName, tokens.IDTokenConfig{ExpiresIn: verificationTokenLifetime}); err != nil {
-		return nil, err
+	// A transaction's core counts attempts where the app's core does,
+	// unless authCfg names another throttle: on the pool, outside the
+	// transaction.
+	a.txAuthConfig = authCfg
+	if a.txAuthConfig.AttemptThrottle == nil {
+		a.txAuthConfig.AttemptThrottle = a.throttle
 	}
-	if a.resets, err = tokens.NewIDTokens(core, resetTokenName, tokens.IDTokenConfig{ExpiresIn: resetTokenLifetime}); err != nil {
+	a.txTurns = make(chan struct{}, txTurnCount(db))
+	if _, a.resets, err = newLinks(core); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -119,6 +126,12 @@ func currentSession(r *http.Request) (auth.Session, luciapg.User, bool) {
 func hadSessionCookie(r *http.Request) bool {
 	cookie, err := r.Cookie(authhttp.DefaultCookieName)
 	return err == nil && cookie.Value != ""
+}
+
+// setSessionCookie signs this browser in with a session created in a
+// transaction, once it committed.
+func (a *app) setSessionCookie(w http.ResponseWriter, session auth.Session) {
+	http.SetCookie(w, a.sessions.Cookie(session))
 }
 
 // startSession signs the user in on this browser.

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/auth/tokens"
+)
+
+// txAuth is the auth core working inside one database transaction, with
+// the app's links on it: everything written through it commits, or rolls
+// back, together.
+type txAuth struct {
+	*auth.Auth
+	// tx is the transaction itself, for the app's own SQL.
+	tx            pgx.Tx
+	verifications *tokens.IDTokens
+	resets        *tokens.IDTokens
+}
+
+// rollbackTimeout bounds a rollback run after the request's context
+// ended.
+const rollbackTimeout = 5 * time.Second
+
+// inTx runs fn in one transaction, with an auth core configured as the
+// app's (auth.New is cheap: a core holds no state but its settings). It
+// commits when fn returns nil; otherwise it rolls back, even when the
+// request's context has ended, and returns fn's error as it is, so the
+// caller tells a refusal from a failure with errors.Is and errors.As.
+//
+// Handlers making more than one write use it, so that a database error
+// or a crash between two writes leaves nothing half done: never a
+// password changed while the sessions opened with the old one live on.
+//
+// Attempt counts (UseKey, a link's Validate) go to the app's throttle
+// outside the transaction, as the app's core counts them: a refused
+// guess stays counted whatever happens to the transaction.
+func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
+	release, err := a.takeTxTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	tx, err := a.db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A no-op after Commit.
+		rollbackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		_ = tx.Rollback(rollbackCtx)
+	}()
+	core := auth.New(luciapg.New(tx), a.txAuthConfig)
+	verifications, resets, err := newLinks(core)
+	if err != nil {
+		return err
+	}
+	if err := fn(txAuth{Auth: core, tx: tx, verifications: verifications, resets: resets}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// takeTxTurn waits for one of the turns at running a transaction, or for
+// ctx to end. A transaction may hash a password (scrypt: 32 MiB and tens
+// of milliseconds) while it holds a connection, and a transaction's core
+// has turns at hashing of its own, so the auth core's
+// MaxConcurrentHashes does not bound these: the turns do. There are
+// fewer than the pool's connections, so the rest of the app (every
+// request checks its session) always finds one, and so does a
+// transaction counting an attempt on the pool.
+func (a *app) takeTxTurn(ctx context.Context) (release func(), err error) {
+	select {
+	case a.txTurns <- struct{}{}:
+		return func() { <-a.txTurns }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// txTurnCount is how many transactions of inTx run at once: one per
+// processor, and at most half the pool's connections (at least one).
+func txTurnCount(db *pgxpool.Pool) int {
+	n := runtime.GOMAXPROCS(0)
+	if db != nil {
+		n = min(n, int(db.Config().MaxConns)/2)
+	}
+	return max(n, 1)
+}
+
+// newLinks returns the app's verification and reset links stored through
+// core.
+func newLinks(core *auth.Auth) (verifications, resets *tokens.IDTokens, err error) {
+	if verifications, err = tokens.NewIDTokens(core, verificationTokenName, tokens.IDTokenConfig{ExpiresIn: verificationTokenLifetime}); err != nil {
+		return nil, nil, err
+	}
+	if resets, err = tokens.NewIDTokens(core, resetTokenName, tokens.IDTokenConfig{ExpiresIn: resetTokenLifetime}); err != nil {
+		return nil, nil, err
+	}
+	return verifications, resets, nil
+}
