@@ -124,6 +124,11 @@ func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/account?m=oauth-linked")
 		return
 	}
+	// Not one transaction with the flow's write: the flow talks to the
+	// provider over the network first, which no transaction should wait
+	// for, and its one write (the user with the key, or the key) stands
+	// on its own. Should the session fail, signing in again finds the
+	// account.
 	if err := a.startSession(w, r, res.User.ID); err != nil {
 		a.serverError(w, r, err)
 		return

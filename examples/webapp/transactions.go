@@ -77,6 +77,9 @@ func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 // request checks its session) always finds one, and so does a
 // transaction counting an attempt on the pool.
 func (a *app) takeTxTurn(ctx context.Context) (release func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	select {
 	case a.txTurns <- struct{}{}:
 		return func() { <-a.txTurns }, nil

@@ -2,13 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg/auth"
 )
 
 // refuseStatements makes every statement of kind ("DELETE", "UPDATE",
@@ -299,5 +306,42 @@ func TestConcurrentSetPasswordsMakeOneKey(t *testing.T) {
 	}
 	if usernameKeys != 1 {
 		t.Errorf("the user has %d username keys, want 1", usernameKeys)
+	}
+}
+
+// Transactions run at most one per processor and at most half the pool's
+// connections, at least one; a request waiting for a turn gives up when
+// its context ends, before it takes a connection.
+func TestTransactionTurns(t *testing.T) {
+	t.Parallel()
+	for maxConns, want := range map[int32]int{1: 1, 2: 1, 4: min(2, runtime.GOMAXPROCS(0)), 1000: runtime.GOMAXPROCS(0)} {
+		cfg, err := pgxpool.ParseConfig("postgres://127.0.0.1:1/none")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.MaxConns = maxConns
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg) // connects on first use only
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := txTurnCount(pool); got != want {
+			t.Errorf("a pool of %d connections: %d turns, want %d", maxConns, got, want)
+		}
+		pool.Close()
+	}
+
+	a, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), appConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range cap(a.txTurns) {
+		a.txTurns <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err = a.inTx(ctx, func(txAuth) error { ran = true; return nil })
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Errorf("with every turn taken and the context ended: %v, ran %v", err, ran)
 	}
 }
