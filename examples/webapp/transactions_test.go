@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
 
@@ -65,6 +67,24 @@ func (a *runningApp) userRows(t *testing.T, userID string) []string {
 		t.Fatal(err)
 	}
 	return got
+}
+
+// waitForLockWaiters waits until want statements of the app's database
+// wait for a lock. Each request of a test holding a row waits for it, or
+// for a turn at a transaction if the app runs only one at a time: hence
+// the callers' min(2, cap(txTurns)).
+func (a *runningApp) waitForLockWaiters(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for waiting := 0; waiting < want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statements wait for a lock, want %d", waiting, want)
+		}
+		if err := a.db.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond) // the poll's interval
+	}
 }
 
 // wantUnchanged fails unless the user's rows are before's.
@@ -277,19 +297,7 @@ func TestConcurrentSetPasswordsMakeOneKey(t *testing.T) {
 			statuses <- resp.StatusCode
 		}()
 	}
-	// Each request waits for the row, or for a turn at a transaction if
-	// the app runs only one at a time.
-	want := min(2, cap(app.app.txTurns))
-	deadline := time.Now().Add(30 * time.Second)
-	for waiting := 0; waiting < want; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests wait for the user's row, want %d", waiting, want)
-		}
-		if err := app.db.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond) // the poll's interval
-	}
+	app.waitForLockWaiters(t, min(2, cap(app.app.txTurns)))
 	if err := holder.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -343,5 +351,87 @@ func TestTransactionTurns(t *testing.T) {
 	err = a.inTx(ctx, func(txAuth) error { ran = true; return nil })
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Errorf("with every turn taken and the context ended: %v, ran %v", err, ran)
+	}
+}
+
+// Guessing link tokens is counted per client address although each guess
+// runs in a transaction that a refusal rolls back: the count is kept on
+// the pool, so the guesser is throttled on both kinds of link.
+func TestLinkGuessesStayCounted(t *testing.T) {
+	t.Parallel()
+	smallAddressThrottle := luciapg.ThrottlePolicy{FreeAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: 24 * time.Hour}
+	app := startAppWith(t, appConfig{insecureDevCookies: true}, auth.Config{AddressThrottle: smallAddressThrottle})
+	guess := func(attempt int) answer {
+		token := strings.Repeat(strconv.Itoa(attempt%10), 43)
+		if attempt%2 == 0 {
+			return app.request(t, "POST", "/verify-email", app.origin(), url.Values{"token": {token}})
+		}
+		return app.request(t, "POST", "/reset-password", app.origin(), url.Values{"token": {token}, "password": {"battery staple"}})
+	}
+	for attempt := 1; attempt <= 3; attempt++ {
+		if got := guess(attempt); got.StatusCode != http.StatusBadRequest {
+			t.Fatalf("guess %d: status %d, want 400", attempt, got.StatusCode)
+		}
+	}
+	wantThrottled(t, "a fourth guess at a reset link", guess(5))
+	wantThrottled(t, "a fifth guess, at a verification link", guess(6))
+}
+
+// Two submissions of one reset link at once: one sets its password, the
+// other is told the link is used, and the password is the winner's.
+func TestOneResetLinkSubmittedTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	app.signUp(t, "xenia", "correct horse")
+	app.forgot(t, "xenia")
+	_, token := app.lastLink(t, "xenia@example.com")
+	ctx := context.Background()
+
+	// Hold the link's row, so both submissions reach it and wait; then
+	// let them go together.
+	holder, err := app.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Rollback(ctx) }()
+	if _, err := holder.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = $1 FOR UPDATE`, resetTokenName+":"+token); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		password string
+		status   int
+	}
+	outcomes := make(chan outcome, 2)
+	for _, password := range []string{"battery staple", "staple battery"} {
+		go func() {
+			resp, err := http.PostForm(app.url+"/reset-password", url.Values{"token": {token}, "password": {password}})
+			if err != nil {
+				outcomes <- outcome{password, 0}
+				return
+			}
+			resp.Body.Close()
+			outcomes <- outcome{password, resp.StatusCode}
+		}()
+	}
+	app.waitForLockWaiters(t, min(2, cap(app.app.txTurns)))
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var winner string
+	statuses := map[int]int{}
+	for range 2 {
+		o := <-outcomes
+		statuses[o.status]++
+		if o.status == http.StatusOK { // the redirect to the login page, followed
+			winner = o.password
+		}
+	}
+	if statuses[http.StatusOK] != 1 || statuses[http.StatusBadRequest] != 1 {
+		t.Fatalf("statuses %v, want one success (200 after the redirect) and one 400", statuses)
+	}
+	for _, password := range []string{"correct horse", "battery staple", "staple battery"} {
+		if _, ok := app.logIn(t, "xenia", password); ok != (password == winner) {
+			t.Errorf("logging in with %q: %v, the winner's password is %q", password, ok, winner)
+		}
 	}
 }
