@@ -2,22 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/luciapg/luciapg"
-	"github.com/luciapg/luciapg/auth"
 )
 
 // refuseStatements makes every statement of kind ("DELETE", "UPDATE",
@@ -67,24 +57,6 @@ func (a *runningApp) userRows(t *testing.T, userID string) []string {
 		t.Fatal(err)
 	}
 	return got
-}
-
-// waitForLockWaiters waits until want statements of the app's database
-// wait for a lock. Each request of a test holding a row waits for it, or
-// for a turn at a transaction if the app runs only one at a time: hence
-// the callers' min(2, cap(txTurns)).
-func (a *runningApp) waitForLockWaiters(t *testing.T, want int) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for waiting := 0; waiting < want; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d statements wait for a lock, want %d", waiting, want)
-		}
-		if err := a.db.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond) // the poll's interval
-	}
 }
 
 // wantUnchanged fails unless the user's rows are before's.
@@ -253,185 +225,5 @@ func TestSetPasswordFailingMidwayLeavesNoKey(t *testing.T) {
 	got = app.request(t, "POST", "/password/set", app.origin(), set, cookie)
 	if got.StatusCode != http.StatusSeeOther || app.userIDOf(t, "yusuf") != userID {
 		t.Fatalf("setting it again: status %d\n%s", got.StatusCode, got.body)
-	}
-}
-
-// Two requests choosing different usernames at once, from one session of a
-// user without a password, make one username key, not two: the second
-// sees the first's name and is refused.
-func TestConcurrentSetPasswordsMakeOneKey(t *testing.T) {
-	t.Parallel()
-	app, _ := startAppWithProvider(t)
-	cookie := app.oauthSignIn(t, "888").sessionCookie()
-	userID := app.sessionUserID(t, cookie)
-	ctx := context.Background()
-
-	// Hold the user's row, so both requests get as far as they can and
-	// wait; then let them go together.
-	holder, err := app.db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = holder.Rollback(ctx) }()
-	if _, err := holder.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, userID); err != nil {
-		t.Fatal(err)
-	}
-	statuses := make(chan int, 2)
-	for _, name := range []string{"zora", "zelda"} {
-		go func() {
-			req, err := http.NewRequest("POST", app.url+"/password/set", strings.NewReader(url.Values{"username": {name}, "new_password": {"battery staple"}}.Encode()))
-			if err != nil {
-				statuses <- 0
-				return
-			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", app.origin())
-			req.AddCookie(cookie)
-			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := client.Do(req)
-			if err != nil {
-				statuses <- 0
-				return
-			}
-			resp.Body.Close()
-			statuses <- resp.StatusCode
-		}()
-	}
-	app.waitForLockWaiters(t, min(2, cap(app.app.txTurns)))
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got := map[int]int{}
-	for range 2 {
-		got[<-statuses]++
-	}
-	if got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 1 {
-		t.Errorf("statuses %v, want one 303 and one 409", got)
-	}
-	var usernameKeys int
-	if err := app.db.QueryRow(ctx, `SELECT count(*) FROM auth_key WHERE user_id = $1 AND id LIKE 'username:%'`, userID).Scan(&usernameKeys); err != nil {
-		t.Fatal(err)
-	}
-	if usernameKeys != 1 {
-		t.Errorf("the user has %d username keys, want 1", usernameKeys)
-	}
-}
-
-// Transactions run at most one per processor and at most half the pool's
-// connections, at least one; a request waiting for a turn gives up when
-// its context ends, before it takes a connection.
-func TestTransactionTurns(t *testing.T) {
-	t.Parallel()
-	for maxConns, want := range map[int32]int{1: 1, 2: 1, 4: min(2, runtime.GOMAXPROCS(0)), 1000: runtime.GOMAXPROCS(0)} {
-		cfg, err := pgxpool.ParseConfig("postgres://127.0.0.1:1/none")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.MaxConns = maxConns
-		pool, err := pgxpool.NewWithConfig(context.Background(), cfg) // connects on first use only
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := txTurnCount(pool); got != want {
-			t.Errorf("a pool of %d connections: %d turns, want %d", maxConns, got, want)
-		}
-		pool.Close()
-	}
-
-	a, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), appConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range cap(a.txTurns) {
-		a.txTurns <- struct{}{}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	ran := false
-	err = a.inTx(ctx, func(txAuth) error { ran = true; return nil })
-	if !errors.Is(err, context.Canceled) || ran {
-		t.Errorf("with every turn taken and the context ended: %v, ran %v", err, ran)
-	}
-}
-
-// Guessing link tokens is counted per client address although each guess
-// runs in a transaction that a refusal rolls back: the count is kept on
-// the pool, so the guesser is throttled on both kinds of link.
-func TestLinkGuessesStayCounted(t *testing.T) {
-	t.Parallel()
-	smallAddressThrottle := luciapg.ThrottlePolicy{FreeAttempts: 3, BaseDelay: time.Hour, MaxDelay: time.Hour, Window: 24 * time.Hour}
-	app := startAppWith(t, appConfig{insecureDevCookies: true}, auth.Config{AddressThrottle: smallAddressThrottle})
-	guess := func(attempt int) answer {
-		token := strings.Repeat(strconv.Itoa(attempt%10), 43)
-		if attempt%2 == 0 {
-			return app.request(t, "POST", "/verify-email", app.origin(), url.Values{"token": {token}})
-		}
-		return app.request(t, "POST", "/reset-password", app.origin(), url.Values{"token": {token}, "password": {"battery staple"}})
-	}
-	for attempt := 1; attempt <= 3; attempt++ {
-		if got := guess(attempt); got.StatusCode != http.StatusBadRequest {
-			t.Fatalf("guess %d: status %d, want 400", attempt, got.StatusCode)
-		}
-	}
-	wantThrottled(t, "a fourth guess at a reset link", guess(5))
-	wantThrottled(t, "a fifth guess, at a verification link", guess(6))
-}
-
-// Two submissions of one reset link at once: one sets its password, the
-// other is told the link is used, and the password is the winner's.
-func TestOneResetLinkSubmittedTwiceAtOnce(t *testing.T) {
-	t.Parallel()
-	app := startApp(t)
-	app.signUp(t, "xenia", "correct horse")
-	app.forgot(t, "xenia")
-	_, token := app.lastLink(t, "xenia@example.com")
-	ctx := context.Background()
-
-	// Hold the link's row, so both submissions reach it and wait; then
-	// let them go together.
-	holder, err := app.db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = holder.Rollback(ctx) }()
-	if _, err := holder.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = $1 FOR UPDATE`, resetTokenName+":"+token); err != nil {
-		t.Fatal(err)
-	}
-	type outcome struct {
-		password string
-		status   int
-	}
-	outcomes := make(chan outcome, 2)
-	for _, password := range []string{"battery staple", "staple battery"} {
-		go func() {
-			resp, err := http.PostForm(app.url+"/reset-password", url.Values{"token": {token}, "password": {password}})
-			if err != nil {
-				outcomes <- outcome{password, 0}
-				return
-			}
-			resp.Body.Close()
-			outcomes <- outcome{password, resp.StatusCode}
-		}()
-	}
-	app.waitForLockWaiters(t, min(2, cap(app.app.txTurns)))
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var winner string
-	statuses := map[int]int{}
-	for range 2 {
-		o := <-outcomes
-		statuses[o.status]++
-		if o.status == http.StatusOK { // the redirect to the login page, followed
-			winner = o.password
-		}
-	}
-	if statuses[http.StatusOK] != 1 || statuses[http.StatusBadRequest] != 1 {
-		t.Fatalf("statuses %v, want one success (200 after the redirect) and one 400", statuses)
-	}
-	for _, password := range []string{"correct horse", "battery staple", "staple battery"} {
-		if _, ok := app.logIn(t, "xenia", password); ok != (password == winner) {
-			t.Errorf("logging in with %q: %v, the winner's password is %q", password, ok, winner)
-		}
 	}
 }
