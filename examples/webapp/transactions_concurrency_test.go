@@ -216,3 +216,75 @@ func TestOneResetLinkSubmittedTwiceAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A thief who knows the old password and logs in while the owner resets
+// it gets no session that outlives the reset: here the thief's password
+// is checked before the reset, and the session written only after the
+// reset ended every session (a trigger holds the insert until then).
+func TestLoginRacingAResetKeepsNoSession(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	app.signUp(t, "yvette", "correct horse")
+	yvette := app.userIDOf(t, "yvette")
+	app.forgot(t, "yvette")
+	_, token := app.lastLink(t, "yvette@example.com")
+	ctx := context.Background()
+
+	holder, err := app.db.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Release()
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_lock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = holder.Exec(ctx, `SELECT pg_advisory_unlock_all()`) }()
+	if _, err := app.db.Exec(ctx, `CREATE FUNCTION test_hold_session() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(4242);
+	RETURN NEW;
+END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.db.Exec(ctx, `CREATE TRIGGER test_hold_session BEFORE INSERT ON auth_session FOR EACH ROW EXECUTE FUNCTION test_hold_session()`); err != nil {
+		t.Fatal(err)
+	}
+
+	thief := make(chan *http.Cookie, 1)
+	go func() {
+		form := url.Values{"username": {"yvette"}, "password": {"correct horse"}}
+		req, err := http.NewRequest("POST", app.url+"/login", strings.NewReader(form.Encode()))
+		if err != nil {
+			thief <- nil
+			return
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", app.origin())
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Do(req)
+		if err != nil {
+			thief <- nil
+			return
+		}
+		resp.Body.Close()
+		thief <- answer{Response: resp}.sessionCookie()
+	}()
+	app.waitForLockWaiters(t, 1) // the thief's session insert
+
+	got := app.request(t, "POST", "/reset-password", app.origin(), url.Values{"token": {token}, "password": {"battery staple"}})
+	if got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the reset: status %d\n%s", got.StatusCode, got.body)
+	}
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_unlock(4242)`); err != nil {
+		t.Fatal(err)
+	}
+	cookie := <-thief
+	if n := app.sessionCount(t, yvette); n != 0 {
+		t.Errorf("after the reset yvette has %d sessions, want 0", n)
+	}
+	if cookie != nil && cookie.Value != "" {
+		if got := app.request(t, "GET", "/account", "", nil, cookie); got.StatusCode == http.StatusOK {
+			t.Error("the thief's login, checked before the reset, is signed in after it")
+		}
+	}
+}
