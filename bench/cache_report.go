@@ -65,10 +65,11 @@ func writeCacheReport(dir string, r cacheReport) error {
 	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them (dropped and recreated on the bench's database), "+
 		"rounds alternating which goes first; the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions). "+
 		"A SessionCache reads the change log every %v throughout, on both sides: the triggers log only while a cache is registered, "+
-		"so with them every change to a live session or user inserts a row into the log; without them the cache reads an empty log. "+
+		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged, and the cache reads "+
+		"what the runs with them left until it deletes it (30 s after reading it). "+
 		"\"Logged\" is the rows a run's transactions (its preparation and clean-up included) inserted into the log, the median of the runs with the triggers "+
 		"and the most of any run without them. SetSession inserts, which the triggers ignore (its logged rows are its clean-up's deletes); "+
-		"dead sessions are not logged.\n\n",
+		"DeleteSession's clean-up deletes the live sessions prepared for it and not used; dead sessions are not logged.\n\n",
 		thousands(float64(r.Config.DeadRows)), r.Config.PurgeBatch, cachePollInterval)
 	b.WriteString("| write | with triggers | without | with ÷ without (per round) | logged with / without | target |\n|---|---:|---:|---:|---:|---|\n")
 	for _, s := range r.Writes {
