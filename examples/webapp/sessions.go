@@ -53,6 +53,9 @@ type appConfig struct {
 // db holds luciapg's tables and the example's own (the outbox, the email
 // column); nil only in tests that serve no request.
 func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConfig) (*app, error) {
+	if db != nil && db.Config().MaxConns < minPoolConns {
+		return nil, fmt.Errorf("DATABASE_URL: pool_max_conns=%d; the app needs at least %d", db.Config().MaxConns, minPoolConns)
+	}
 	store := luciapg.New(db)
 	core := auth.New(store, authCfg)
 	var trusted []string

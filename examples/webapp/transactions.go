@@ -88,6 +88,11 @@ func (a *app) takeTxTurn(ctx context.Context) (release func(), err error) {
 	}
 }
 
+// minPoolConns is the fewest connections the app's pool may have: a
+// transaction checking a link holds one and counts the attempt on
+// another.
+const minPoolConns = 2
+
 // txTurnCount is how many transactions of inTx run at once: one per
 // processor, and at most half the pool's connections (at least one).
 func txTurnCount(db *pgxpool.Pool) int {

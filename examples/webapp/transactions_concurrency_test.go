@@ -99,11 +99,13 @@ func TestConcurrentSetPasswordsMakeOneKey(t *testing.T) {
 }
 
 // Transactions run at most one per processor and at most half the pool's
-// connections, at least one; a request waiting for a turn gives up when
-// its context ends, before it takes a connection.
+// connections, at least one, and a pool of one connection is refused; a
+// request waiting for a turn gives up when its context ends, before it
+// takes a connection.
 func TestTransactionTurns(t *testing.T) {
 	t.Parallel()
-	for maxConns, want := range map[int32]int{1: 1, 2: 1, 4: min(2, runtime.GOMAXPROCS(0)), 1000: runtime.GOMAXPROCS(0)} {
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for maxConns, want := range map[int32]int{1: 0, 2: 1, 4: min(2, runtime.GOMAXPROCS(0)), 1000: runtime.GOMAXPROCS(0)} {
 		cfg, err := pgxpool.ParseConfig("postgres://127.0.0.1:1/none")
 		if err != nil {
 			t.Fatal(err)
@@ -113,13 +115,20 @@ func TestTransactionTurns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := txTurnCount(pool); got != want {
-			t.Errorf("a pool of %d connections: %d turns, want %d", maxConns, got, want)
+		_, err = newApp(pool, auth.Config{}, discard, appConfig{})
+		if want == 0 {
+			// A link's transaction would wait forever for a second
+			// connection to count its attempt on.
+			if err == nil || !strings.Contains(err.Error(), "pool_max_conns=1; the app needs at least 2") {
+				t.Errorf("a pool of 1 connection: %v", err)
+			}
+		} else if got := txTurnCount(pool); err != nil || got != want {
+			t.Errorf("a pool of %d connections: %d turns (%v), want %d", maxConns, got, err, want)
 		}
 		pool.Close()
 	}
 
-	a, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), appConfig{})
+	a, err := newApp(nil, auth.Config{}, discard, appConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
