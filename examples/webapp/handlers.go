@@ -131,9 +131,11 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	// this session must go too, or whoever knew the old password stays in.
 	// Read after the session was written, waiting for any change of the
 	// key in progress (each ends the sessions before it commits), the
-	// hash is the one checked unless such a change came in between.
-	now, err := a.passwordHash(r.Context(), username, true)
-	if err == nil && now != checked {
+	// hash is the one checked unless such a change came in between. The
+	// cookie is set only after this check: a session whose id never left
+	// the server opens nothing, even should ending it fail.
+	current, err := a.passwordHash(r.Context(), username, true)
+	if err == nil && current != checked {
 		err = a.auth.InvalidateSession(r.Context(), session.ID)
 		if err == nil {
 			refuse()
