@@ -28,10 +28,15 @@ const PollSessionCacheChanges = `-- name: PollSessionCacheChanges :one
 SELECT
     pg_current_snapshot()::text AS snapshot,
     ARRAY(
+        -- Two index scans: PostgreSQL 15 reads the whole log for the OR of
+        -- the two conditions. No row matches both (an xid running at
+        -- since is below since's xmax).
+        (SELECT c.payload FROM luciapg_session_cache_change AS c
+        WHERE c.xid >= pg_snapshot_xmax($2::text::pg_snapshot)
+        UNION ALL
         SELECT c.payload FROM luciapg_session_cache_change AS c
-        WHERE c.xid >= pg_snapshot_xmax($1::text::pg_snapshot)
-            OR c.xid IN (SELECT pg_snapshot_xip($1::text::pg_snapshot))
-        LIMIT $2::int
+        WHERE c.xid = ANY (ARRAY(SELECT pg_snapshot_xip($2::text::pg_snapshot))))
+        LIMIT $1::int
     )::text[] AS payloads,
     EXISTS (
         SELECT 1 FROM pg_snapshot_xip($3::text::pg_snapshot) AS r(xid)
@@ -40,8 +45,8 @@ SELECT
 `
 
 type PollSessionCacheChangesParams struct {
-	Since      string
 	MaxRows    int32
+	Since      string
 	Registered string
 }
 
@@ -59,7 +64,7 @@ type PollSessionCacheChangesRow struct {
 // without seeing that a cache reads the log. Snapshots travel as text:
 // pgx has no pg_snapshot type, and the cache only hands them back.
 func (q *Queries) PollSessionCacheChanges(ctx context.Context, arg PollSessionCacheChangesParams) (PollSessionCacheChangesRow, error) {
-	row := q.db.QueryRow(ctx, PollSessionCacheChanges, arg.Since, arg.MaxRows, arg.Registered)
+	row := q.db.QueryRow(ctx, PollSessionCacheChanges, arg.MaxRows, arg.Since, arg.Registered)
 	var i PollSessionCacheChangesRow
 	err := row.Scan(&i.Snapshot, &i.Payloads, &i.Waiting)
 	return i, err

@@ -20,9 +20,14 @@ SELECT pg_current_snapshot()::text AS snapshot;
 SELECT
     pg_current_snapshot()::text AS snapshot,
     ARRAY(
-        SELECT c.payload FROM luciapg_session_cache_change AS c
+        -- Two index scans: PostgreSQL 15 reads the whole log for the OR of
+        -- the two conditions. No row matches both (an xid running at
+        -- since is below since's xmax).
+        (SELECT c.payload FROM luciapg_session_cache_change AS c
         WHERE c.xid >= pg_snapshot_xmax(sqlc.arg(since)::text::pg_snapshot)
-            OR c.xid IN (SELECT pg_snapshot_xip(sqlc.arg(since)::text::pg_snapshot))
+        UNION ALL
+        SELECT c.payload FROM luciapg_session_cache_change AS c
+        WHERE c.xid = ANY (ARRAY(SELECT pg_snapshot_xip(sqlc.arg(since)::text::pg_snapshot))))
         LIMIT sqlc.arg(max_rows)::int
     )::text[] AS payloads,
     EXISTS (
