@@ -63,7 +63,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 		verdict(v.P99Micros <= revocationP99Target && v.SuccessesAfterRefusal == 0))
 
 	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them (dropped and recreated on the bench's database), "+
-		"rounds alternating which goes first; the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions). "+
+		"the two runs of each write back to back, which goes first alternating by round and write (so both see the same machine); the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions). "+
 		"A SessionCache reads the change log every %v throughout, on both sides: the triggers log only while a cache is registered, "+
 		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged, and the cache reads "+
 		"what the runs with them left until it deletes it (30 s after reading it). "+
