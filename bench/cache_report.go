@@ -62,11 +62,11 @@ func writeCacheReport(dir string, r cacheReport) error {
 		thousands(v.P50Micros), thousands(v.P99Micros), thousands(v.MaxMicros), thousands(float64(v.Validations)), v.SuccessesAfterRefusal, v.PollsPerSecond,
 		verdict(v.P99Micros <= revocationP99Target && v.SuccessesAfterRefusal == 0))
 
-	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them (dropped and recreated on the bench's database), "+
-		"the two runs of each write back to back, which goes first alternating by round and write (so both see the same machine); the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions). "+
-		"A SessionCache reads the change log every %v throughout, on both sides: the triggers log only while a cache is registered, "+
-		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged, and the cache reads "+
-		"what the runs with them left until it deletes it (30 s after reading it). "+
+	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them, on two databases seeded alike at the same time "+
+		"(the bench's, and a second one with the triggers dropped), each with half the workers, so that both runs of a pair see the same machine at the same moment; "+
+		"the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions) on both at once. "+
+		"A SessionCache reads each database's change log every %v throughout: the triggers log only while a cache is registered, "+
+		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged and the cache reads an empty log. "+
 		"\"Logged\" is the rows a run's transactions (its preparation and clean-up included) inserted into the log, the median of the runs with the triggers "+
 		"and the most of any run without them. SetSession inserts, which the triggers ignore (its logged rows are its clean-up's deletes); "+
 		"DeleteSession's clean-up deletes the live sessions prepared for it and not used; dead sessions are not logged.\n\n",

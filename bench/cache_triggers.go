@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,23 +13,14 @@ import (
 	"github.com/luciapg/luciapg/bench/dataset"
 )
 
-// The session cache's triggers, as migration 20261203000000 creates them;
-// the bench drops and recreates them on its own database to compare. They
-// log only while a SessionCache is registered (see measureTriggerOverhead).
+// The session cache's triggers, as migration 20261203000000 creates them,
+// dropped on the comparison's second database. They log only while a
+// SessionCache is registered (see measureTriggerOverhead).
 const (
 	dropCacheTriggers = `DROP TRIGGER luciapg_session_cache_session ON auth_session;
 DROP TRIGGER luciapg_session_cache_user ON auth_user;
 DROP TRIGGER luciapg_session_cache_session_truncate ON auth_session;
 DROP TRIGGER luciapg_session_cache_user_truncate ON auth_user`
-	createCacheTriggers = `CREATE TRIGGER luciapg_session_cache_session AFTER UPDATE OR DELETE ON auth_session FOR EACH ROW
-    WHEN (OLD.idle_expires >= (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-    EXECUTE FUNCTION luciapg_session_cache_log();
-CREATE TRIGGER luciapg_session_cache_user AFTER UPDATE OR DELETE ON auth_user FOR EACH ROW
-    EXECUTE FUNCTION luciapg_session_cache_log();
-CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON auth_session FOR EACH STATEMENT
-    EXECUTE FUNCTION luciapg_session_cache_log();
-CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON auth_user FOR EACH STATEMENT
-    EXECUTE FUNCTION luciapg_session_cache_log()`
 	// The first transaction id a run can have, and the changes the
 	// transactions from there on logged. A SessionCache deletes only rows
 	// read at least 30 s ago, so none of a run's rows is gone when counted.
@@ -107,87 +100,108 @@ func mustOperation(name string) operation {
 }
 
 // measureTriggerOverhead runs each write, and a purge of cfg.DeadRows dead
-// sessions, with and without the triggers: the two runs of a write back to
-// back, which goes first alternating, so that both see the same machine
-// (on a shared machine the load moves between one write and the next).
-// A SessionCache runs on the database throughout: without a registered
-// cache the triggers return at once, so the runs "with" would measure
-// triggers that log nothing. Without the triggers it keeps reading an
-// empty log, so both sides pay for its reads.
+// sessions, on two databases at once, seeded alike: the bench's, with the
+// triggers, and a second one without them, each with half the workers.
+// Both runs of a pair see the same machine at the same moment, which runs
+// one after the other on a shared machine do not (the load moves between
+// them). A SessionCache reads each database's change log throughout:
+// without a registered cache the triggers return at once, so the runs
+// "with" would measure triggers that log nothing; without the triggers it
+// reads an empty log, so both sides pay for the reads.
 func measureTriggerOverhead(ctx context.Context, cfg config, db *scratchDatabase, pool *pgxpool.Pool, users int) ([]triggerRun, error) {
-	store := luciapg.New(pool)
-	e := &env{pool: pool, store: store, users: users}
-	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: db.url})
+	logf("cache: seeding %d users into a second database, without the triggers", users)
+	plain, err := createScratchDatabase(ctx, cfg.DatabaseURL, "cache_plain", users)
 	if err != nil {
 		return nil, err
 	}
-	defer cache.Close()
-	var runs []triggerRun
-	on := true
-	defer func() {
-		if !on {
-			_ = exec(context.WithoutCancel(ctx), e, createCacheTriggers)
-		}
-	}()
-	setTriggers := func(triggers bool) error {
-		if triggers == on {
-			return nil
-		}
-		sql := dropCacheTriggers
-		if triggers {
-			sql = createCacheTriggers
-		}
-		if err := exec(ctx, e, sql); err != nil {
-			return err
-		}
-		on = triggers
-		return nil
+	defer plain.drop()
+	plainPool, err := plain.pool(ctx, cfg.Pool)
+	if err != nil {
+		return nil, err
 	}
+	defer plainPool.Close()
+	if _, err := plainPool.Exec(ctx, dropCacheTriggers); err != nil {
+		return nil, err
+	}
+	half := cfg
+	half.Workers = max(1, cfg.Workers/2)
+	sides := []*triggerSide{
+		{triggers: true, url: db.url, e: &env{pool: pool, store: luciapg.New(pool), users: users}},
+		{triggers: false, url: plain.url, e: &env{pool: plainPool, store: luciapg.New(plainPool), users: users}},
+	}
+	for _, side := range sides {
+		cache, err := startSessionCache(ctx, side.e.store, luciapg.SessionCacheConfig{ConnString: side.url})
+		if err != nil {
+			return nil, err
+		}
+		defer cache.Close()
+		side.cache = cache
+	}
+	var runs []triggerRun
 	for round := range cfg.Rounds {
 		for i, op := range triggerWrites {
-			for _, triggers := range []bool{(round+i)%2 == 0, (round+i)%2 != 0} {
-				if err := setTriggers(triggers); err != nil {
-					return nil, err
-				}
-				run := triggerRun{Operation: op.name, Triggers: triggers, Round: round + 1}
-				err := countLogged(ctx, pool, &run.Logged, func() error {
-					r, err := measure(ctx, cfg, e, op, storeVariant, round, uint64(round*100+i), 0) // the same calls both ways
+			pair, err := bothAtOnce(sides, func(side *triggerSide) (triggerRun, error) {
+				run := triggerRun{Operation: op.name, Triggers: side.triggers, Round: round + 1}
+				err := countLogged(ctx, side.e.pool, &run.Logged, func() error {
+					r, err := measure(ctx, half, side.e, op, storeVariant, round, uint64(round*100+i), 0) // the same calls both sides
 					run.OpsPerSec = r.OpsPerSec
 					return err
 				})
 				if err != nil {
-					return nil, fmt.Errorf("%s: %w", op.name, err)
+					return run, fmt.Errorf("%s: %w", op.name, err)
 				}
-				if err := checkLogged(run, op.name != "SetSession"); err != nil {
-					return nil, err
-				}
-				runs = append(runs, run)
-				logf("cache round %d  triggers %-5v %-30s %9.0f ops/s  %7d changes logged", round+1, triggers, op.name, run.OpsPerSec, run.Logged)
-			}
-		}
-		if cfg.DeadRows == 0 {
-			continue
-		}
-		for _, triggers := range []bool{round%2 != 0, round%2 == 0} {
-			if err := setTriggers(triggers); err != nil {
-				return nil, err
-			}
-			run := triggerRun{Operation: purgeOperation, Triggers: triggers, Round: round + 1}
-			err := countLogged(ctx, pool, &run.Logged, func() (err error) {
-				run.OpsPerSec, err = purgeOnce(ctx, cfg, e, users)
-				return err
+				return run, checkLogged(run, op.name != "SetSession")
 			})
 			if err != nil {
 				return nil, err
 			}
-			runs = append(runs, run)
-			logf("cache round %d  triggers %-5v %-30s %9.0f rows/s  %7d changes logged", round+1, triggers, purgeOperation, run.OpsPerSec, run.Logged)
+			runs = append(runs, pair...)
+			logf("cache round %d  %-30s with triggers %9.0f ops/s (%d changes logged)  without %9.0f ops/s", round+1, op.name, pair[0].OpsPerSec, pair[0].Logged, pair[1].OpsPerSec)
+		}
+		if cfg.DeadRows == 0 {
+			continue
+		}
+		pair, err := bothAtOnce(sides, func(side *triggerSide) (triggerRun, error) {
+			run := triggerRun{Operation: purgeOperation, Triggers: side.triggers, Round: round + 1}
+			err := countLogged(ctx, side.e.pool, &run.Logged, func() (err error) {
+				run.OpsPerSec, err = purgeOnce(ctx, cfg, side.e, users)
+				return err
+			})
+			return run, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, pair...)
+		logf("cache round %d  %-30s with triggers %9.0f rows/s  without %9.0f rows/s", round+1, purgeOperation, pair[0].OpsPerSec, pair[1].OpsPerSec)
+	}
+	for _, side := range sides {
+		if s := side.cache.Stats(); s.Reconnects > 0 || !s.Serving {
+			return nil, fmt.Errorf("a session cache lost the change log during the runs (%d reconnects, serving %v)", s.Reconnects, s.Serving)
 		}
 	}
-	if s := cache.Stats(); s.Reconnects > 0 || !s.Serving {
-		return nil, fmt.Errorf("the session cache lost the change log during the runs (%d reconnects, serving %v)", s.Reconnects, s.Serving)
-	}
 	return runs, nil
+}
+
+// triggerSide is one of the two databases of the trigger comparison.
+type triggerSide struct {
+	triggers bool
+	url      string
+	e        *env
+	cache    *luciapg.SessionCache
+}
+
+// bothAtOnce runs fn on each side at the same time and returns their runs
+// in the sides' order.
+func bothAtOnce(sides []*triggerSide, fn func(*triggerSide) (triggerRun, error)) ([]triggerRun, error) {
+	runs := make([]triggerRun, len(sides))
+	errs := make([]error, len(sides))
+	var wg sync.WaitGroup
+	for i, side := range sides {
+		wg.Go(func() { runs[i], errs[i] = fn(side) })
+	}
+	wg.Wait()
+	return runs, errors.Join(errs...)
 }
 
 // countLogged runs fn and sets *logged to the changes logged meanwhile.
