@@ -11,24 +11,40 @@ import (
 // crash a server, which the shared test server must never be.
 func StartServer(tb testing.TB) *Server {
 	tb.Helper()
+	su, bins := serverBinaries(tb, "initdb", "postgres")
+	s := initServer(tb, su, bins, filepath.Join(tempDir(tb, su, "luciapg-server-"), "data"))
+	if err := s.start(tb); err != nil {
+		tb.Fatalf("pgcluster: starting the server: %v", err)
+	}
+	return s
+}
+
+// serverBinaries finds the server's user and the named PostgreSQL
+// programs, failing tb when one is missing.
+func serverBinaries(tb testing.TB, names ...string) (serverUser, map[string]string) {
+	tb.Helper()
 	su, err := lookupServerUser()
 	if err != nil {
 		tb.Fatalf("pgcluster: %v", err)
 	}
 	bins := map[string]string{}
-	for _, name := range []string{"initdb", "postgres"} {
+	for _, name := range names {
 		p, err := findBinary(name, "postgresql", binDirs...)
 		if err != nil {
 			tb.Fatalf("pgcluster: %v", err)
 		}
 		bins[name] = p
 	}
-	s := &Server{su: su, dataDir: filepath.Join(tempDir(tb, su, "luciapg-server-"), "data"), binary: bins["postgres"]}
+	return su, bins
+}
+
+// initServer creates a stopped server in dataDir with initdb: trust
+// authentication for the postgres user, UTF8, the C locale.
+func initServer(tb testing.TB, su serverUser, bins map[string]string, dataDir string) *Server {
+	tb.Helper()
+	s := &Server{su: su, dataDir: dataDir, binary: bins["postgres"]}
 	if err := run(su, bins["initdb"], "-D", s.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
 		tb.Fatalf("pgcluster: %v", err)
-	}
-	if err := s.start(tb); err != nil {
-		tb.Fatalf("pgcluster: starting the server: %v", err)
 	}
 	return s
 }

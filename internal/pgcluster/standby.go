@@ -38,23 +38,9 @@ type Replicated struct {
 // both when tb ends. Neither touches the shared test server.
 func StartReplicated(tb testing.TB) *Replicated {
 	tb.Helper()
-	su, err := lookupServerUser()
-	if err != nil {
-		tb.Fatalf("pgcluster: %v", err)
-	}
-	bins := map[string]string{}
-	for _, name := range []string{"initdb", "postgres", "pg_basebackup"} {
-		p, err := findBinary(name, "postgresql", binDirs...)
-		if err != nil {
-			tb.Fatalf("pgcluster: %v", err)
-		}
-		bins[name] = p
-	}
+	su, bins := serverBinaries(tb, "initdb", "postgres", "pg_basebackup")
 	root := tempDir(tb, su, "luciapg-cluster-")
-	primary := &Server{su: su, dataDir: filepath.Join(root, "primary"), binary: bins["postgres"]}
-	if err := run(su, bins["initdb"], "-D", primary.dataDir, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
-		tb.Fatalf("pgcluster: %v", err)
-	}
+	primary := initServer(tb, su, bins, filepath.Join(root, "primary"))
 	// initdb's pg_hba.conf already trusts replication connections from
 	// 127.0.0.1; wal_level replica and max_wal_senders 10 are the defaults.
 	if err := primary.start(tb); err != nil {
