@@ -81,29 +81,5 @@ func (db *scratchDatabase) admin(ctx context.Context, sql string) error {
 // pool opens a pool of exactly size connections, all opened up front so
 // that no measurement pays for a connect.
 func (db *scratchDatabase) pool(ctx context.Context, size int) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		return nil, err
-	}
-	cfg.MaxConns = int32(size)
-	cfg.MinConns = int32(size)
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	conns := make([]*pgxpool.Conn, 0, size)
-	defer func() {
-		for _, c := range conns {
-			c.Release()
-		}
-	}()
-	for range size {
-		c, err := pool.Acquire(ctx)
-		if err != nil {
-			pool.Close()
-			return nil, err
-		}
-		conns = append(conns, c)
-	}
-	return pool, nil
+	return openFullPool(ctx, db.url, size)
 }
