@@ -119,23 +119,7 @@ type process struct {
 }
 
 func start(su serverUser, stopBy syscall.Signal, logFile, name string, args ...string) (*process, error) {
-	cmd := command(su, stopBy, name, args...)
-	out, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		return nil, err
-	}
-	p := &process{cmd: cmd, done: make(chan struct{}), logTo: logFile, stopBy: stopBy}
-	go func() {
-		p.err = cmd.Wait()
-		out.Close()
-		close(p.done)
-	}()
-	return p, nil
+	return startCmd(command(su, stopBy, name, args...), stopBy, logFile)
 }
 
 // stop signals the process and waits for it to exit.
