@@ -32,7 +32,9 @@ type SessionCacheConfig struct {
 	ConnString string
 	// MaxEntries bounds the number of cached sessions. They are spread over
 	// up to 16 locks by a hash of the id, each with its share of
-	// MaxEntries, and each evicts its least recently used entry first.
+	// MaxEntries. Each evicts its oldest entry not read since it was last
+	// passed over (CLOCK's second chance, close to least recently used at
+	// a read's cost of a read lock).
 	// Zero means 100,000.
 	MaxEntries int
 	// MaxStaleness is the longest an entry is served before it is read
@@ -136,8 +138,30 @@ type cachedSession struct {
 	// sessionKey and userKey are the hashes the change log names them by.
 	sessionKey, userKey cacheKey
 	// expiresAt (ms since the epoch) is the earlier of the session's
-	// active expiry and the read time plus MaxStaleness.
-	expiresAt int64
+	// active expiry and the read time plus MaxStaleness; expiresMono is
+	// the same moment on the monotonic clock, as time since the cache's
+	// start, which a hit reads for the poll gap anyway.
+	expiresAt, expiresMono int64
+	// referenced is set by hits: the entry's second chance at eviction.
+	referenced atomic.Bool
+}
+
+// cacheTime is the moment a hit is checked at.
+type cacheTime struct {
+	// mono is the time since the cache's start (monotonic), wallMs the
+	// configured clock's reading, read only when it is not time.Now.
+	mono, wallMs int64
+	useWall      bool
+}
+
+// expiredAt reports whether the entry may no longer be served at now:
+// on the monotonic clock, which costs a hit one clock read, unless a test
+// set SessionCacheConfig.Now.
+func (e *cachedSession) expiredAt(now cacheTime) bool {
+	if now.useWall {
+		return now.wallMs >= e.expiresAt
+	}
+	return now.mono >= e.expiresMono
 }
 
 var (
@@ -278,24 +302,24 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 // inserted (a serving cache's epoch is never 0: the flush that starts
 // serving moves it). ok is false when the caller must read the Store.
 func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSession, epoch uint64, ok bool) {
-	wall := time.Now()
-	now := wall.UnixMilli()
+	now := cacheTime{mono: int64(time.Since(c.start))}
 	if !c.realClock {
-		now = c.cfg.Now().UnixMilli()
+		now.wallMs, now.useWall = c.cfg.Now().UnixMilli(), true
 	}
-	if !c.serving.Load() || wall.Sub(c.start)-time.Duration(c.polled.Load()) > c.timing.maxPollGap {
+	if !c.serving.Load() || now.mono-c.polled.Load() > int64(c.timing.maxPollGap) {
 		c.stats.bypassed.Add(1)
 		return nil, 0, false
 	}
 	epoch = c.epoch.Load()
-	entry, ok = c.shardOf(sessionID).get(sessionID, now, &c.stats.evictedExpired)
+	shard := c.shardOf(sessionID)
+	entry, ok = shard.get(sessionID, now, &c.stats.evictedExpired)
 	if ok && wantUser && !entry.hasUser {
 		ok = false
 	}
 	if ok {
-		c.stats.hits.Add(1)
+		shard.hits.Add(1)
 	} else {
-		c.stats.misses.Add(1)
+		shard.misses.Add(1)
 	}
 	return entry, epoch, ok
 }
@@ -307,11 +331,13 @@ func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 	if c.hooks.beforeInsert != nil {
 		c.hooks.beforeInsert()
 	}
+	mono := int64(time.Since(c.start))
 	now := c.cfg.Now().UnixMilli()
 	if epoch == 0 || now >= entry.session.ActiveExpires {
 		return
 	}
 	entry.expiresAt = min(entry.session.ActiveExpires, now+c.cfg.MaxStaleness.Milliseconds())
+	entry.expiresMono = mono + (entry.expiresAt-now)*int64(time.Millisecond)
 	entry.sessionKey, entry.userKey = keyOf(entry.session.ID), keyOf(entry.session.UserID)
 	shard := c.shardOf(entry.session.ID)
 	shard.mu.Lock()
@@ -323,9 +349,7 @@ func (c *SessionCache) insert(epoch uint64, entry *cachedSession) {
 		c.stats.insertsRefused.Add(1)
 		return
 	}
-	if shard.addLocked(entry) {
-		c.stats.evictedCapacity.Add(1)
-	}
+	c.stats.evictedCapacity.Add(shard.addLocked(entry))
 }
 
 func (c *SessionCache) shardOf(sessionID string) *cacheShard {

@@ -7,7 +7,7 @@ type counter = atomic.Uint64
 
 // sessionCacheCounters are a SessionCache's running totals.
 type sessionCacheCounters struct {
-	hits, misses, bypassed, insertsRefused, reconnects, polls    counter
+	bypassed, insertsRefused, reconnects, polls                  counter
 	evictedCapacity, evictedExpired, evictedLogged, evictedLocal counter
 	evictedFlushed                                               counter
 }
@@ -43,7 +43,8 @@ type SessionCacheStats struct {
 
 // SessionCacheEvictions counts evicted entries by cause.
 type SessionCacheEvictions struct {
-	// Capacity: the least recently used entry, to stay within MaxEntries.
+	// Capacity: an entry pushed out to stay within MaxEntries, the
+	// oldest not read since its last chance.
 	Capacity uint64
 	// Expired: the session's active period or MaxStaleness ended.
 	Expired uint64
@@ -59,10 +60,15 @@ type SessionCacheEvictions struct {
 // Stats returns the counters and the state.
 func (c *SessionCache) Stats() SessionCacheStats {
 	serving, entries := c.serving.Load(), c.entries()
+	var hits, misses uint64
+	for i := range c.shards {
+		hits += c.shards[i].hits.Load()
+		misses += c.shards[i].misses.Load()
+	}
 	s := &c.stats
 	return SessionCacheStats{
-		Hits:           s.hits.Load(),
-		Misses:         s.misses.Load(),
+		Hits:           hits,
+		Misses:         misses,
 		Bypassed:       s.bypassed.Load(),
 		InsertsRefused: s.insertsRefused.Load(),
 		Evictions: SessionCacheEvictions{
