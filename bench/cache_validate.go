@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"slices"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -123,8 +124,12 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 			} else {
 				call := calls[peer]
 				var m measurement
-				m, err = runPhase(ctx, &phase{}, cfg.Workers, uint64(round), cfg.Warmup, cfg.Duration, func(ctx context.Context, w *worker) error {
-					return call(ctx, ids[w.rng.IntN(len(ids))])
+				// The label lets a -cpuprofile be read per peer:
+				// go tool pprof -tagfocus 'peer=…'.
+				pprof.Do(ctx, pprof.Labels("peer", peer), func(ctx context.Context) {
+					m, err = runPhase(ctx, &phase{}, cfg.Workers, uint64(round), cfg.Warmup, cfg.Duration, func(ctx context.Context, w *worker) error {
+						return call(ctx, ids[w.rng.IntN(len(ids))])
+					})
 				})
 				r = validateRun{Calls: m.ops, OpsPerSec: m.opsPerSec(), P50Micros: micros(percentile(m.latencies, 50)),
 					P99Micros: micros(percentile(m.latencies, 99)), CPUMicros: micros(m.clientCPUPerOp())}
