@@ -132,18 +132,21 @@ func keyOf(id string) cacheKey { return sha256.Sum256([]byte(id)) }
 // cachedSession is one entry: a session, with its user once a
 // GetSessionAndUser has read it.
 type cachedSession struct {
-	session Session
-	user    User
-	hasUser bool
-	// sessionKey and userKey are the hashes the change log names them by.
-	sessionKey, userKey cacheKey
-	// expiresAt (ms since the epoch) is the earlier of the session's
-	// active expiry and the read time plus MaxStaleness; expiresMono is
-	// the same moment on the monotonic clock, as time since the cache's
-	// start, which a hit reads for the poll gap anyway.
-	expiresAt, expiresMono int64
+	// What a hit reads comes first, on the entry's first cache lines.
+
+	// expiresMono is when the entry stops being served, on the monotonic
+	// clock as time since the cache's start, which a hit reads for the
+	// poll gap anyway; expiresAt is the same moment in ms since the epoch:
+	// the earlier of the session's active expiry and the read time plus
+	// MaxStaleness.
+	expiresMono, expiresAt int64
 	// referenced is set by hits: the entry's second chance at eviction.
 	referenced atomic.Bool
+	hasUser    bool
+	session    Session
+	user       User
+	// sessionKey and userKey are the hashes the change log names them by.
+	sessionKey, userKey cacheKey
 }
 
 // cacheTime is the moment a hit is checked at.

@@ -22,9 +22,13 @@ const maxCacheShards = 16
 // cleared, so an entry that is read stays and one that is not goes first.
 type cacheShard struct {
 	mu sync.RWMutex
-	// entries are keyed by session id, so a hit hashes nothing but the
-	// shard's choice. Its eviction callback unindexes, whatever the cause.
+	// entries are keyed by session id and keep the order eviction goes
+	// by. Its eviction callback unindexes, whatever the cause.
 	entries *simplelru.LRU[string, *cachedSession]
+	// live holds the same entries for hits, which find an entry here
+	// one pointer sooner than through the LRU's element: a memory read
+	// less for a session whose entry is not in the CPU's caches.
+	live map[string]*cachedSession
 	// capacity is this shard's share of MaxEntries.
 	capacity int
 	// byHash finds the cached session a logged change names by its hash;
@@ -58,6 +62,7 @@ func newCacheShards(maxEntries int) ([]cacheShard, error) {
 // init makes the shard empty, to hold capacity entries at most.
 func (s *cacheShard) init(capacity int) error {
 	s.capacity = capacity
+	s.live = map[string]*cachedSession{}
 	s.byHash = map[cacheKey]string{}
 	s.byUser = map[cacheKey]map[string]struct{}{}
 	// One more than the share: addLocked evicts first, by second chance,
@@ -71,7 +76,7 @@ func (s *cacheShard) init(capacity int) error {
 // (then removed, counted in expired).
 func (s *cacheShard) get(sessionID string, now cacheTime, expired *counter) (*cachedSession, bool) {
 	s.mu.RLock()
-	entry, ok := s.entries.Peek(sessionID)
+	entry, ok := s.live[sessionID]
 	s.mu.RUnlock()
 	if !ok {
 		return nil, false
@@ -115,6 +120,7 @@ func (s *cacheShard) addLocked(entry *cachedSession) (evicted uint64) {
 		evicted++
 	}
 	s.entries.Add(id, entry)
+	s.live[id] = entry
 	s.byHash[entry.sessionKey] = id
 	sessions := s.byUser[entry.userKey]
 	if sessions == nil {
@@ -128,6 +134,7 @@ func (s *cacheShard) addLocked(entry *cachedSession) (evicted uint64) {
 // unindex is the LRU's eviction callback, called with mu held for every
 // entry that leaves, whatever the cause.
 func (s *cacheShard) unindex(sessionID string, entry *cachedSession) {
+	delete(s.live, sessionID)
 	delete(s.byHash, entry.sessionKey)
 	sessions := s.byUser[entry.userKey]
 	delete(sessions, sessionID)
@@ -165,6 +172,7 @@ func (s *cacheShard) purge() uint64 {
 	defer s.mu.Unlock()
 	n := uint64(s.entries.Len())
 	s.entries.Purge()
+	clear(s.live)
 	clear(s.byHash)
 	clear(s.byUser)
 	return n
