@@ -45,6 +45,15 @@ type SessionCacheConfig struct {
 	// before another process's change is seen here. Zero means 10 ms; at
 	// most one second.
 	PollInterval time.Duration
+	// ShareAttributes makes GetSessionAndUser return the cached user's
+	// Attributes map itself, where it otherwise returns a copy: every read
+	// of that user then gets the same map, until the user changes and a
+	// new entry holds a new map (the cache never writes into a map it
+	// has handed out). Set it only if nothing modifies the Attributes of
+	// a user it is given: a write would be a data race, and would reach
+	// every later request for that user. The copy is most of a hit's cost
+	// (see the README's "Session cache").
+	ShareAttributes bool
 	// Logger, when not nil, receives state changes (serving, bypassing,
 	// reconnects) and errors. Nothing logged holds an id.
 	Logger *slog.Logger
@@ -282,10 +291,14 @@ func (c *SessionCache) GetSession(ctx context.Context, sessionID string) (Sessio
 
 // GetSessionAndUser implements Adapter from memory when the session and
 // its user are cached, from the Store otherwise. The user's Attributes map
-// is the caller's own copy.
+// is the caller's own copy, unless SessionCacheConfig.ShareAttributes is
+// set.
 func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) (Session, User, error) {
 	entry, epoch, ok := c.lookup(sessionID, true)
 	if ok {
+		if c.cfg.ShareAttributes {
+			return entry.session, entry.user, nil
+		}
 		return entry.session, User{ID: entry.user.ID, Attributes: maps.Clone(entry.user.Attributes)}, nil
 	}
 	session, user, err := c.store.GetSessionAndUser(ctx, sessionID)

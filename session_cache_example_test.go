@@ -23,7 +23,7 @@ func ExampleNewSessionCache() {
 	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{
 		// One connection of its own, to read the change log (a pooler is fine).
 		ConnString:   os.Getenv("DATABASE_URL"),
-		MaxEntries:   100_000,               // least recently used evicted first
+		MaxEntries:   100_000,               // those not read lately evicted first
 		MaxStaleness: time.Minute,           // re-read an entry after this, whatever happens
 		PollInterval: 10 * time.Millisecond, // how soon another process's logout is seen
 		Logger:       slog.Default(),

@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -600,5 +601,44 @@ func TestSessionCacheSurvivesForgedChanges(t *testing.T) {
 		if s := env.cache.Stats(); !s.Serving || s.Reconnects != 0 || s.Evictions.Flushed != before.Evictions.Flushed+1 {
 			t.Fatalf("after payload %.20q: stats %+v; want still serving, the entry flushed", payload, s)
 		}
+	}
+}
+
+// TestSessionCacheShareAttributes: with ShareAttributes every hit returns
+// the cached map itself, the read that fills the entry returns a map of its
+// own, and a change to the user puts a new map in a new entry without
+// touching the one handed out.
+func TestSessionCacheShareAttributes(t *testing.T) {
+	t.Parallel()
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{ShareAttributes: true})
+	session := env.addSession(t, "u1", sessionID("s1"))
+	ctx := t.Context()
+	read := func() map[string]any {
+		t.Helper()
+		_, user, err := env.cache.GetSessionAndUser(ctx, session.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return user.Attributes
+	}
+	filled := read() // a miss: the Store's map, not the entry's
+	filled["nickname"] = "changed by the first caller"
+	first, second := read(), read()
+	if reflect.ValueOf(first).UnsafePointer() != reflect.ValueOf(second).UnsafePointer() {
+		t.Fatal("two hits returned two maps; want the cached map itself")
+	}
+	if first["nickname"] != "v0" {
+		t.Fatalf("the entry holds nickname %v; the map returned by the read that filled it reached it", first["nickname"])
+	}
+	env.exec(t, `UPDATE auth_user SET nickname = 'v1' WHERE id = 'u1'`)
+	env.notes.wait(t, userPayload("u1"))
+	if got := read(); got["nickname"] != "v1" {
+		t.Fatalf("after the update, nickname %v; want v1", got["nickname"])
+	}
+	if first["nickname"] != "v0" {
+		t.Fatalf("the map handed out before the update now holds %v: the cache wrote into it", first["nickname"])
+	}
+	if s := env.cache.Stats(); s.Hits != 2 || s.Misses != 2 {
+		t.Fatalf("stats %+v; want 2 hits and 2 misses", s)
 	}
 }

@@ -16,14 +16,17 @@ import (
 
 // The peers of the validation comparison, slowest first.
 const (
-	peerLucia   = "Lucia v1 getSessionUser"
-	peerRaw     = "raw pgx GetSessionAndUser"
-	peerStore   = "ValidateSessionUser on the Store"
-	peerCache   = "ValidateSessionUser on the SessionCache"
+	peerLucia = "Lucia v1 getSessionUser"
+	peerRaw   = "raw pgx GetSessionAndUser"
+	peerStore = "ValidateSessionUser on the Store"
+	peerCache = "ValidateSessionUser on the SessionCache"
+	// peerShared is the cache with ShareAttributes: no copy of the user's
+	// attributes per hit.
+	peerShared  = "ValidateSessionUser on the SessionCache, ShareAttributes"
 	peerBareMap = "bare map behind the change log"
 )
 
-var validatePeers = []string{peerLucia, peerRaw, peerStore, peerCache, peerBareMap}
+var validatePeers = []string{peerLucia, peerRaw, peerStore, peerCache, peerShared, peerBareMap}
 
 // validateRun is one measured run of one peer.
 type validateRun struct {
@@ -68,12 +71,17 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 		return nil, err
 	}
 	defer cache.Close()
+	shared, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, ShareAttributes: true})
+	if err != nil {
+		return nil, err
+	}
+	defer shared.Close()
 	bare, err := newBareMap(ctx, url, pool)
 	if err != nil {
 		return nil, err
 	}
 	defer bare.close() //nolint:errcheck // checked below on success
-	onCache, onStore := auth.New(cache, auth.Config{}), auth.New(store, auth.Config{})
+	onCache, onShared, onStore := auth.New(cache, auth.Config{}), auth.New(shared, auth.Config{}), auth.New(store, auth.Config{})
 	calls := map[string]func(context.Context, string) error{
 		peerRaw: func(ctx context.Context, id string) error {
 			_, _, err := rawpgx.GetSessionAndUser(ctx, pool, id)
@@ -87,6 +95,10 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 			_, _, err := onCache.ValidateSessionUser(ctx, id)
 			return err
 		},
+		peerShared: func(ctx context.Context, id string) error {
+			_, _, err := onShared.ValidateSessionUser(ctx, id)
+			return err
+		},
 		peerBareMap: func(ctx context.Context, id string) error {
 			_, _, err := bare.get(ctx, id)
 			return err
@@ -95,6 +107,9 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 	// Fill both memories: every hot session is then a hit.
 	for _, id := range ids {
 		if err := calls[peerCache](ctx, id); err != nil {
+			return nil, err
+		}
+		if err := calls[peerShared](ctx, id); err != nil {
 			return nil, err
 		}
 		if err := calls[peerBareMap](ctx, id); err != nil {
@@ -145,8 +160,10 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 	if err := bare.close(); err != nil {
 		return nil, err
 	}
-	if s := cache.Stats(); s.Misses > uint64(len(ids)) {
-		logf("cache: %d misses during the runs (want only the %d of the fill)", s.Misses-uint64(len(ids)), len(ids))
+	for _, c := range []*luciapg.SessionCache{cache, shared} {
+		if s := c.Stats(); s.Misses > uint64(len(ids)) {
+			logf("cache: %d misses during the runs (want only the %d of the fill)", s.Misses-uint64(len(ids)), len(ids))
+		}
 	}
 	return runs, nil
 }
