@@ -2,8 +2,15 @@ package luciapg_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
@@ -82,5 +89,59 @@ func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
 		if strings.Contains(text, secret) {
 			t.Errorf("the log names %q:\n%s", secret, text)
 		}
+	}
+}
+
+// TestSessionCacheConnStringForms: the change log is read whatever form of
+// connection string the application already has: a URL, the same URL
+// without sslmode (pgx then tries TLS and falls back), and keyword/value
+// pairs. Each cache sees another writer's delete.
+func TestSessionCacheConnStringForms(t *testing.T) {
+	t.Parallel()
+	url := testdb.NewURL(t)
+	parsed, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSSLMode := regexp.MustCompile(`[?&]sslmode=[^&]*`).ReplaceAllString(url, "")
+	keywords := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name='cache conn string test'",
+		parsed.Host, parsed.Port, parsed.User, parsed.Database)
+	if parsed.Password != "" {
+		keywords += " password='" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(parsed.Password) + "'"
+	}
+	pool := testdb.Pool(t, url, 2)
+	ctx := t.Context()
+	for i, connString := range []string{url, noSSLMode, keywords} {
+		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: connString})
+		if err != nil {
+			t.Fatalf("form %d: %v", i, err)
+		}
+		id := sessionID("form-" + strconv.Itoa(i))
+		now := time.Now().UnixMilli()
+		for _, q := range []string{
+			`INSERT INTO auth_user (id) VALUES ('form-user') ON CONFLICT DO NOTHING`,
+			fmt.Sprintf(`INSERT INTO auth_session (id, user_id, active_expires, idle_expires) VALUES ('%s', 'form-user', %d, %d)`, id, now+3_600_000, now+7_200_000),
+		} {
+			if _, err := pool.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, "the cache serving", func() bool { return cache.Stats().Serving })
+		for range 2 { // a miss, then a hit
+			if _, err := cache.GetSession(ctx, id); err != nil {
+				t.Fatalf("form %d: %v", i, err)
+			}
+		}
+		if s := cache.Stats(); s.Hits != 1 {
+			t.Fatalf("form %d: stats %+v; want the second read served from memory", i, s)
+		}
+		if _, err := pool.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the delete reaching the cache", func() bool {
+			_, err := cache.GetSession(ctx, id)
+			return errors.Is(err, luciapg.ErrInvalidSessionID)
+		})
+		_ = cache.Close()
 	}
 }

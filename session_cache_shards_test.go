@@ -57,11 +57,14 @@ func TestCacheShardGivesReadEntriesASecondChance(t *testing.T) {
 	if got, want := held(), []string{"d", "e", "f"}; !slices.Equal(got, want) {
 		t.Fatalf("held %v after adding f, want %v", got, want)
 	}
-	// Every evicted entry left both indexes.
-	if len(s.byHash) != 3 || len(s.byUser) != 3 {
-		t.Fatalf("indexes hold %d sessions and %d users, want 3 and 3", len(s.byHash), len(s.byUser))
+	// Every evicted entry left the hits' map and both indexes.
+	if len(s.live) != 3 || len(s.byHash) != 3 || len(s.byUser) != 3 {
+		t.Fatalf("the hits' map holds %d entries, the indexes %d sessions and %d users; want 3 each", len(s.live), len(s.byHash), len(s.byUser))
 	}
 	for _, id := range []string{"a", "b", "c"} {
+		if hit(id) {
+			t.Fatalf("evicted %s is still served", id)
+		}
 		if _, ok := s.byHash[keyOf(id)]; ok {
 			t.Fatalf("evicted %s is still indexed by its hash", id)
 		}
