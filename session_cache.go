@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,7 +152,9 @@ type cachedSession struct {
 	referenced atomic.Bool
 	hasUser    bool
 	session    Session
-	user       User
+	// userID and attributes are the user's, once hasUser.
+	userID     string
+	attributes cachedAttributes
 	// sessionKey and userKey are the hashes the change log names them by.
 	sessionKey, userKey cacheKey
 }
@@ -297,18 +298,19 @@ func (c *SessionCache) GetSessionAndUser(ctx context.Context, sessionID string) 
 	entry, epoch, ok := c.lookup(sessionID, true)
 	if ok {
 		if c.cfg.ShareAttributes {
-			return entry.session, entry.user, nil
+			return entry.session, User{ID: entry.userID, Attributes: entry.attributes.m}, nil
 		}
-		return entry.session, User{ID: entry.user.ID, Attributes: maps.Clone(entry.user.Attributes)}, nil
+		return entry.session, User{ID: entry.userID, Attributes: entry.attributes.copy()}, nil
 	}
 	session, user, err := c.store.GetSessionAndUser(ctx, sessionID)
 	if err != nil {
 		return Session{}, User{}, err
 	}
 	c.insert(epoch, &cachedSession{
-		session: session,
-		user:    User{ID: user.ID, Attributes: maps.Clone(user.Attributes)},
-		hasUser: true,
+		session:    session,
+		userID:     user.ID,
+		attributes: newCachedAttributes(user.Attributes, c.cfg.ShareAttributes),
+		hasUser:    true,
 	})
 	return session, user, nil
 }
