@@ -44,6 +44,14 @@ type SessionCacheConfig struct {
 	// before another process's change is seen here. Zero means 10 ms; at
 	// most one second.
 	PollInterval time.Duration
+	// MaxLag bounds how long another process's change can go unseen: an
+	// entry is served only while the last applied read of the change log
+	// began less than MaxLag ago. Past it (the reading goroutine waits for
+	// a busy process's cores, or a read is slow) reads go to the Store
+	// and the entries stay: the next read of the log applies what was
+	// missed. Zero means 5 × PollInterval (50 ms by default); it must be
+	// at least twice PollInterval and at most 5 s.
+	MaxLag time.Duration
 	// ShareAttributes makes GetSessionAndUser return the cached user's
 	// Attributes map itself, where it otherwise returns a copy: every read
 	// of that user then gets the same map, until the user changes and a
@@ -73,6 +81,10 @@ type SessionCacheConfig struct {
 //   - a read from the Store is cached only if no invalidation arrived
 //     while it ran (an epoch counter, checked on insert), so a read that
 //     raced a change cannot put the old row back;
+//   - an entry is served only while the last applied read of the log
+//     began less than MaxLag ago (50 ms by default), so a change another
+//     process committed longer ago than that is never served, even when
+//     the reading is late;
 //   - while the log cannot be read (the connection is lost, the server
 //     restarts, or no read has succeeded for a few seconds) every read
 //     goes to the Store, and when reading resumes every entry is dropped;
@@ -83,8 +95,8 @@ type SessionCacheConfig struct {
 //     reaches the Store and is renewed, and after MaxStaleness.
 //
 // Another process's change is seen at the next read of the log, after its
-// commit (PollInterval, 10 ms by default); a change through this cache is
-// seen at once. Use it with auth.New like any adapter; it also forwards
+// commit (PollInterval, 10 ms by default), and never later than MaxLag; a
+// change through this cache is seen at once. Use it with auth.New like any adapter; it also forwards
 // AttemptThrottle to the Store. Close stops reading the log.
 type SessionCache struct {
 	store   *Store
@@ -114,6 +126,8 @@ type SessionCache struct {
 	// realClock is true when cfg.Now is time.Now: a hit reads the clock
 	// once for both the poll gap and the entry's expiry.
 	realClock bool
+	// maxLag is cfg.MaxLag, or the poll gap if a test made that shorter.
+	maxLag time.Duration
 
 	hooks  sessionCacheHooks
 	timing changeLogTiming
@@ -207,8 +221,8 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 	if cfg.ConnString == "" {
 		return nil, errors.New("luciapg: NewSessionCache: ConnString is empty")
 	}
-	if cfg.MaxEntries < 0 || cfg.MaxStaleness < 0 || cfg.PollInterval < 0 {
-		return nil, errors.New("luciapg: NewSessionCache: MaxEntries, MaxStaleness and PollInterval must not be negative")
+	if cfg.MaxEntries < 0 || cfg.MaxStaleness < 0 || cfg.PollInterval < 0 || cfg.MaxLag < 0 {
+		return nil, errors.New("luciapg: NewSessionCache: MaxEntries, MaxStaleness, PollInterval and MaxLag must not be negative")
 	}
 	if cfg.PollInterval > maxPollInterval {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: PollInterval %v is over the %v limit (entries are served only while the log was read in the last %v)",
@@ -222,6 +236,12 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = defaultPollInterval
+	}
+	if cfg.MaxLag == 0 {
+		cfg.MaxLag = min(5*cfg.PollInterval, maxPollGap)
+	}
+	if cfg.MaxLag < 2*cfg.PollInterval || cfg.MaxLag > maxPollGap {
+		return nil, fmt.Errorf("luciapg: NewSessionCache: MaxLag %v must be between twice PollInterval (%v) and %v", cfg.MaxLag, 2*cfg.PollInterval, maxPollGap)
 	}
 	realClock := cfg.Now == nil
 	if realClock {
@@ -243,6 +263,7 @@ func newSessionCache(ctx context.Context, store *Store, cfg SessionCacheConfig, 
 	if hooks.timing != nil {
 		c.timing = *hooks.timing
 	}
+	c.maxLag = min(cfg.MaxLag, c.timing.maxPollGap)
 	shards, err := newCacheShards(cfg.MaxEntries)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: NewSessionCache: %w", err)
@@ -324,8 +345,12 @@ func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSes
 	if !c.realClock {
 		now.wallMs, now.useWall = c.cfg.Now().UnixMilli(), true
 	}
-	if !c.serving.Load() || now.mono-c.polled.Load() > int64(c.timing.maxPollGap) {
+	if !c.serving.Load() {
 		c.stats.bypassed.Add(1)
+		return nil, 0, false
+	}
+	if now.mono-c.polled.Load() > int64(c.maxLag) {
+		c.stats.lagged.Add(1)
 		return nil, 0, false
 	}
 	epoch = c.epoch.Load()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -131,6 +132,7 @@ func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
 	t.Parallel()
 	var stall atomic.Bool
 	resume := make(chan struct{})
+	resumeOnce := sync.OnceFunc(func() { close(resume) })
 	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, luciapg.SessionCacheTestHooks{
 		MaxPollGap: 200 * time.Millisecond,
 		AfterPoll: func() {
@@ -139,6 +141,9 @@ func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
 			}
 		},
 	})
+	// Registered after the cache's Close, so it runs before it: a failed
+	// check must not leave Close waiting for a held read.
+	t.Cleanup(resumeOnce)
 	ctx := t.Context()
 	id := sessionID("s1")
 	env.addSession(t, "u1", id)
@@ -154,10 +159,12 @@ func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
 	if _, err := env.cache.GetSession(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if s := env.cache.Stats(); s.Hits != before.Hits || s.Bypassed != before.Bypassed+1 {
+	// Lagged: past MaxLag (50 ms) the read goes to the Store before the
+	// cache notices, at its next read, that the gap forces a start over.
+	if s := env.cache.Stats(); s.Hits != before.Hits || s.Bypassed+s.Lagged != before.Bypassed+before.Lagged+1 || s.Serving {
 		t.Fatalf("stats %+v; want the read sent to the Store while the log is not read", s)
 	}
-	close(resume)
+	resumeOnce()
 	eventually(t, "serving after starting over", func() bool { s := env.cache.Stats(); return s.Serving && s.Reconnects == 1 })
 }
 
@@ -376,5 +383,52 @@ func TestPollReadsTheLogByIndex(t *testing.T) {
 	text := strings.Join(plan, "\n")
 	if strings.Contains(text, "Seq Scan") || strings.Count(text, "luciapg_session_cache_change_xid_idx") < 2 {
 		t.Fatalf("the poll does not read the log by its xid index:\n%s", text)
+	}
+}
+
+// TestSessionCacheNeverServesPastMaxLag: while the change log goes unread
+// (here the reader is held inside a change it applies; in a process whose
+// cores are all busy, its goroutine waiting to be scheduled), a session
+// deleted by another process is refused once MaxLag has passed since the
+// last read began, not after the 5 s that make the cache start over, and
+// the entries stay for when the reads catch up.
+func TestSessionCacheNeverServesPastMaxLag(t *testing.T) {
+	t.Parallel()
+	const maxLag = 100 * time.Millisecond
+	env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxLag: maxLag})
+	ctx := t.Context()
+	deleted, kept := sessionID("deleted"), sessionID("kept")
+	env.addSession(t, "u1", deleted)
+	env.addSession(t, "u1", kept)
+	env.exec(t, `INSERT INTO auth_user (id) VALUES ('marker')`)
+	servedFromMemory := func(id string) bool {
+		before := env.cache.Stats().Hits
+		if _, err := env.cache.GetSession(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		return env.cache.Stats().Hits > before
+	}
+	for _, id := range []string{deleted, kept} {
+		eventually(t, "the session served from memory", func() bool { return servedFromMemory(id) })
+	}
+	release := env.notes.holdAfter(t, userPayload("marker"))
+	env.exec(t, `UPDATE auth_user SET nickname = 'held' WHERE id = 'marker'`)
+	env.notes.wait(t, userPayload("marker")) // the reader is now held
+	env.exec(t, `DELETE FROM auth_session WHERE id = $1`, deleted)
+	time.Sleep(4 * maxLag) // however slow the machine, past MaxLag
+	if s, err := env.cache.GetSession(ctx, deleted); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("%v after its delete committed, with the log unread, GetSession = %+v, %v; want ErrInvalidSessionID", 4*maxLag, s, err)
+	}
+	s := env.cache.Stats()
+	if s.Serving || s.Lagged == 0 || s.Entries != 2 {
+		t.Fatalf("stats %+v; want not serving, the read counted as lagged, both entries kept", s)
+	}
+	release()
+	eventually(t, "the kept session served from memory again", func() bool { return servedFromMemory(kept) })
+	if _, err := env.cache.GetSession(ctx, deleted); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("after the reads caught up, the deleted session: %v", err)
+	}
+	if s := env.cache.Stats(); s.Reconnects != 0 || s.Evictions.Flushed != 0 {
+		t.Fatalf("stats %+v after catching up; want no start over", s)
 	}
 }

@@ -1,13 +1,16 @@
 package luciapg
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // counter is one statistic, updated without the cache's lock.
 type counter = atomic.Uint64
 
 // sessionCacheCounters are a SessionCache's running totals.
 type sessionCacheCounters struct {
-	bypassed, insertsRefused, reconnects, polls                  counter
+	bypassed, lagged, insertsRefused, reconnects, polls          counter
 	evictedCapacity, evictedExpired, evictedLogged, evictedLocal counter
 	evictedFlushed                                               counter
 }
@@ -23,6 +26,9 @@ type SessionCacheStats struct {
 	// Bypassed are reads sent to the Store because the cache was not
 	// serving from memory.
 	Bypassed uint64
+	// Lagged are reads sent to the Store because the change log's last
+	// applied read began more than MaxLag ago.
+	Lagged uint64
 	// InsertsRefused are Store reads not cached because an invalidation
 	// arrived while they ran (or the cache changed state).
 	InsertsRefused uint64
@@ -34,8 +40,9 @@ type SessionCacheStats struct {
 	// Polls counts the successful reads of the change log.
 	Polls uint64
 	// Serving is true while reads may be served from memory, false while
-	// every read goes to the Store (the change log cannot be read, the
-	// cache has just started, or it is closed).
+	// every read goes to the Store (the change log cannot be read or its
+	// reading lags by more than MaxLag, the cache has just started, or it
+	// is closed).
 	Serving bool
 	// Entries is the number of cached sessions.
 	Entries int
@@ -59,7 +66,8 @@ type SessionCacheEvictions struct {
 
 // Stats returns the counters and the state.
 func (c *SessionCache) Stats() SessionCacheStats {
-	serving, entries := c.serving.Load(), c.entries()
+	serving := c.serving.Load() && int64(time.Since(c.start))-c.polled.Load() <= int64(c.maxLag)
+	entries := c.entries()
 	var hits, misses uint64
 	for i := range c.shards {
 		hits += c.shards[i].hits.Load()
@@ -70,6 +78,7 @@ func (c *SessionCache) Stats() SessionCacheStats {
 		Hits:           hits,
 		Misses:         misses,
 		Bypassed:       s.bypassed.Load(),
+		Lagged:         s.lagged.Load(),
 		InsertsRefused: s.insertsRefused.Load(),
 		Evictions: SessionCacheEvictions{
 			Capacity:   s.evictedCapacity.Load(),

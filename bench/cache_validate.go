@@ -161,9 +161,11 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 		return nil, err
 	}
 	for _, c := range []*luciapg.SessionCache{cache, shared} {
-		if s := c.Stats(); s.Misses > uint64(len(ids)) {
+		s := c.Stats()
+		if s.Misses > uint64(len(ids)) {
 			logf("cache: %d misses during the runs (want only the %d of the fill)", s.Misses-uint64(len(ids)), len(ids))
 		}
+		logf("cache: %d hits, %d reads sent to the Store because the change log's reading lagged by more than MaxLag", s.Hits, s.Lagged)
 	}
 	return runs, nil
 }
