@@ -96,8 +96,9 @@ type SessionCacheConfig struct {
 //
 // Another process's change is seen at the next read of the log, after its
 // commit (PollInterval, 10 ms by default), and never later than MaxLag; a
-// change through this cache is seen at once. Use it with auth.New like any adapter; it also forwards
-// AttemptThrottle to the Store. Close stops reading the log.
+// change through this cache is seen at once. Use it with auth.New like any
+// adapter; it also forwards AttemptThrottle to the Store. Close stops
+// reading the log.
 type SessionCache struct {
 	store   *Store
 	cfg     SessionCacheConfig
