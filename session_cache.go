@@ -350,7 +350,7 @@ func (c *SessionCache) lookup(sessionID string, wantUser bool) (entry *cachedSes
 		c.stats.bypassed.Add(1)
 		return nil, 0, false
 	}
-	if now.mono-c.polled.Load() > int64(c.maxLag) {
+	if c.lagging(now.mono) {
 		c.stats.lagged.Add(1)
 		return nil, 0, false
 	}
@@ -436,6 +436,12 @@ func (c *SessionCache) setServing(serving bool) {
 	if serving {
 		c.serving.Store(true)
 	}
+}
+
+// lagging reports whether, at mono (time since the start), the last
+// applied read of the change log began more than MaxLag ago.
+func (c *SessionCache) lagging(mono int64) bool {
+	return mono-c.polled.Load() > int64(c.maxLag)
 }
 
 // markPolled records that a read of the change log that began at start

@@ -66,7 +66,7 @@ type SessionCacheEvictions struct {
 
 // Stats returns the counters and the state.
 func (c *SessionCache) Stats() SessionCacheStats {
-	serving := c.serving.Load() && int64(time.Since(c.start))-c.polled.Load() <= int64(c.maxLag)
+	serving := c.serving.Load() && !c.lagging(int64(time.Since(c.start)))
 	entries := c.entries()
 	var hits, misses uint64
 	for i := range c.shards {
