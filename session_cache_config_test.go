@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,7 +106,11 @@ func TestSessionCacheConnStringForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noSSLMode := regexp.MustCompile(`[?&]sslmode=[^&]*`).ReplaceAllString(url, "")
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSSLMode := withQuery(u, "sslmode", "")
 	keywords := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name='cache conn string test'",
 		parsed.Host, parsed.Port, parsed.User, parsed.Database)
 	if parsed.Password != "" {
