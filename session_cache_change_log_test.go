@@ -50,7 +50,7 @@ func TestSessionCacheWaitsForTransactionsThatMissedIt(t *testing.T) {
 	}
 
 	var polls atomic.Int64
-	cache, err := luciapg.NewSessionCacheWithHooks(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url},
+	cache, err := luciapg.NewSessionCacheWithHooks(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url, MaxLag: testMaxLag},
 		luciapg.SessionCacheTestHooks{AfterPoll: func() { polls.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestSessionCacheThroughPgBouncer(t *testing.T) {
 	pool := testdb.Pool(t, bouncer.URL(url, "exec"), 2)
 	var caches []*luciapg.SessionCache
 	for range 2 {
-		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: bouncer.URL(url, "")})
+		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: bouncer.URL(url, ""), MaxLag: testMaxLag})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +306,7 @@ func TestSessionCacheAcrossServerRestartAndCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool := testdb.Pool(t, url, 2)
-	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url})
+	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url, MaxLag: testMaxLag})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func TestSessionCacheConnStringForms(t *testing.T) {
 	pool := testdb.Pool(t, url, 2)
 	ctx := t.Context()
 	for i, connString := range []string{url, noSSLMode, keywords} {
-		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: connString})
+		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: connString, MaxLag: testMaxLag})
 		if err != nil {
 			t.Fatalf("form %d: %v", i, err)
 		}

@@ -30,6 +30,13 @@ type cacheEnv struct {
 	notes *appliedChanges
 }
 
+// testMaxLag is the MaxLag of the tests' caches. They run beside many
+// others, under -race on a few cores, where the reading often comes around
+// later than the default 50 ms, and they check what they see at one moment
+// (hits, Serving) for other things than the lag bound, which
+// TestSessionCacheNeverServesPastMaxLag checks.
+const testMaxLag = 5 * time.Second
+
 // newCacheEnv starts a cache, with hooks when given (AfterChange is always
 // env.notes.record).
 func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...luciapg.SessionCacheTestHooks) *cacheEnv {
@@ -40,11 +47,7 @@ func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...luciapg.
 	env.store = luciapg.New(env.pool)
 	cfg.ConnString = env.url
 	if cfg.MaxLag == 0 {
-		// These tests run beside many others, under -race on a few cores,
-		// where the reading often comes around later than the default
-		// 50 ms, and they check other things than the lag bound (which
-		// TestSessionCacheNeverServesPastMaxLag does).
-		cfg.MaxLag = 5 * time.Second
+		cfg.MaxLag = testMaxLag
 	}
 	var h luciapg.SessionCacheTestHooks
 	if len(hooks) > 0 {
