@@ -2,21 +2,47 @@ package luciapg
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/luciapg/luciapg/internal/input"
 )
 
-// Error is a known adapter failure, identified by its Lucia error code.
-// Compare with errors.Is against the sentinel values below.
+// Error is a known adapter failure, identified by its Lucia error code (or,
+// for luciapg's additions, a LUCIAPG_ code). Compare with errors.Is against
+// the sentinel values below.
 type Error struct {
 	code string
+	// column is ErrDuplicateAttribute's column; "" for every other code.
+	column string
 }
 
-// Code returns Lucia's error code, such as "AUTH_INVALID_USER_ID".
+// Code returns the error code, such as "AUTH_INVALID_USER_ID".
 func (e *Error) Code() string { return e.code }
 
-// Error returns the Lucia error code, as Lucia's own errors do.
-func (e *Error) Error() string { return e.code }
+// Column returns, for ErrDuplicateAttribute, the UNIQUE attribute column
+// whose value another user already has (several, comma-separated, for a
+// constraint over several columns); "" for every other error. When
+// PostgreSQL does not report the columns (a role that may not read them),
+// it is the constraint's name.
+func (e *Error) Column() string { return e.column }
+
+// Error returns the error code, as Lucia's own errors do, followed by the
+// column for ErrDuplicateAttribute. It never holds a value.
+func (e *Error) Error() string {
+	if e.column != "" {
+		return e.code + " (column " + e.column + ")"
+	}
+	return e.code
+}
+
+// Is reports whether target is an *Error with the same code, so that
+// errors.Is(err, ErrDuplicateAttribute) holds whatever the column.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.code == e.code
+}
 
 // The known failures of the adapter contract. None of them carries the
 // offending value: ids and password hashes stay out of error text.
@@ -37,6 +63,12 @@ var (
 	// ErrDuplicateSessionID: SetSession with a session id that is already
 	// taken.
 	ErrDuplicateSessionID = &Error{code: "AUTH_DUPLICATE_SESSION_ID"}
+	// ErrDuplicateAttribute: SetUser or UpdateUserAttributes with a value
+	// of a UNIQUE attribute column (an email, a username) that another
+	// user already has. The returned *Error's Column names the column; the
+	// value is never in the error. A luciapg addition: Lucia v1 passes the
+	// database's error through.
+	ErrDuplicateAttribute = &Error{code: "LUCIAPG_DUPLICATE_ATTRIBUTE"}
 )
 
 // ErrInvalidInput reports a value refused before it reaches the database:
@@ -44,13 +76,29 @@ var (
 // NUL byte or invalid UTF-8, in an id, a password hash or a string attribute
 // value), an attribute name that cannot name a column, or a key given to
 // SetUser for another user. The wrapping error names the field, never its value.
-var ErrInvalidInput = errors.New("luciapg: invalid input")
+var ErrInvalidInput = input.ErrInvalidInput
+
+// ErrInvalidConfig reports a configuration a constructor refuses: a
+// negative duration or size, bounds that contradict each other, a missing
+// required field. Every luciapg constructor that takes a config (NewJanitor,
+// sessioncache.New, replica.New, auth.New, …) wraps it, with a message
+// naming the field; none silently clamps a value. ThrottlePolicy.Validate
+// wraps it too.
+var ErrInvalidConfig = errors.New("luciapg: invalid configuration")
+
+// ErrNotMigrated reports a database without luciapg's tables (or one of
+// them): the wrapping error names the missing table or function and says to
+// run Migrate or the CLI's `luciapg migrate up`. The database's own error
+// stays in the chain, for errors.As.
+var ErrNotMigrated = errors.New("luciapg: the database lacks luciapg's tables")
 
 // SQLSTATE codes the store recognises.
 const (
 	sqlstateUniqueViolation     = "23505"
 	sqlstateForeignKeyViolation = "23503"
 	sqlstateDeadlock            = "40P01"
+	sqlstateUndefinedTable      = "42P01"
+	sqlstateUndefinedFunction   = "42883"
 	// sqlstateFeatureNotSupported is what PostgreSQL reports for a cached
 	// statement whose result type changed ("cached plan must not change
 	// result type"): auth_user's columns changed since it was prepared.
@@ -69,8 +117,10 @@ const (
 // A unique violation on auth_user is never the user id's: SetUser inserts
 // with ON CONFLICT (id) DO NOTHING and reads "no row" as ErrDuplicateUserID,
 // whatever the primary key is called. So one reported on auth_user is a
-// UNIQUE attribute column's, the application's own error, and passes
-// through.
+// UNIQUE attribute column's: ErrDuplicateAttribute, with the column.
+//
+// A missing table or function is a database luciapg never migrated:
+// ErrNotMigrated, naming it.
 func interpretError(err error) error {
 	pgErr := asPgError(err)
 	if pgErr == nil {
@@ -85,6 +135,8 @@ func interpretError(err error) error {
 			return ErrDuplicateKeyID
 		case "auth_session":
 			return ErrDuplicateSessionID
+		case "auth_user":
+			return &Error{code: ErrDuplicateAttribute.code, column: uniqueColumns(pgErr)}
 		}
 	case sqlstateForeignKeyViolation:
 		// PostgreSQL reports a foreign-key violation on the referencing
@@ -98,8 +150,56 @@ func interpretError(err error) error {
 		case "auth_session", "auth_key":
 			return ErrInvalidUserID
 		}
+	case sqlstateUndefinedTable, sqlstateUndefinedFunction:
+		return &notMigratedError{missing: quotedName(pgErr.Message), err: err}
 	}
 	return err
+}
+
+// notMigratedError is ErrNotMigrated with the database's error.
+type notMigratedError struct {
+	missing string // the table or function, "" when the message did not say
+	err     error
+}
+
+func (e *notMigratedError) Error() string {
+	what := "a table or function luciapg needs"
+	if e.missing != "" {
+		what = e.missing
+	}
+	return "luciapg: " + what + " does not exist in this database: apply luciapg's migrations " +
+		"(luciapg.Migrate, or `luciapg migrate up` with the CLI)"
+}
+
+func (e *notMigratedError) Unwrap() []error { return []error{ErrNotMigrated, e.err} }
+
+// quotedName returns the first double-quoted name in a server message,
+// such as auth_session in `relation "auth_session" does not exist`, or ""
+// (a localised message may quote differently).
+func quotedName(message string) string {
+	_, rest, ok := strings.Cut(message, `"`)
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// uniqueColumns returns the columns of a unique violation from its DETAIL,
+// whose "(columns)=(values)" part PostgreSQL never translates ("Key
+// (email)=(…) already exists."), or, when the server left DETAIL out (the
+// role may not read the columns), the constraint's name. The values are
+// never read.
+func uniqueColumns(pgErr *pgconn.PgError) string {
+	if _, rest, ok := strings.Cut(pgErr.Detail, "("); ok {
+		if columns, _, ok := strings.Cut(rest, ")=("); ok && columns != "" {
+			return columns
+		}
+	}
+	return pgErr.ConstraintName
 }
 
 // isStalePlan reports whether err is PostgreSQL refusing a cached statement
@@ -124,4 +224,10 @@ func asPgError(err error) *pgconn.PgError {
 		return pgErr
 	}
 	return nil
+}
+
+func init() {
+	input.DuplicateAttribute = func(column string) error {
+		return &Error{code: ErrDuplicateAttribute.code, column: column}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/luciapg/luciapg/dbgen"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // DB is what a Store runs its statements on. *pgxpool.Pool, *pgx.Conn and
@@ -52,7 +53,7 @@ func (s *Store) GetUser(ctx context.Context, userID string) (User, error) {
 // id; a key for another user, or a primary key with an expiry, is refused
 // with ErrInvalidInput.
 func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) {
-	if err := CheckUserID(user.ID); err != nil {
+	if err := input.UserID(user.ID); err != nil {
 		return User{}, err
 	}
 	names, err := attributeNames(user.Attributes)
@@ -69,7 +70,7 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 	if k.UserID != user.ID {
 		return User{}, fmt.Errorf("%w: the key's user id differs from the user's id", ErrInvalidInput)
 	}
-	if err := CheckKey(k); err != nil {
+	if err := checkKey(k); err != nil {
 		return User{}, err
 	}
 	args := attributeArgs(user.ID, names, user.Attributes, 4)
@@ -133,7 +134,7 @@ func (s *Store) GetKeysByUserID(ctx context.Context, userID string) ([]Key, erro
 
 // SetKey implements UserAdapter.
 func (s *Store) SetKey(ctx context.Context, key Key) error {
-	if err := CheckKey(key); err != nil {
+	if err := checkKey(key); err != nil {
 		return err
 	}
 	return interpretError(s.queries.InsertKey(ctx, insertKeyParams(key)))
@@ -141,7 +142,7 @@ func (s *Store) SetKey(ctx context.Context, key Key) error {
 
 // UpdateKeyPassword implements UserAdapter.
 func (s *Store) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassword *string) (Key, error) {
-	if err := CheckHashedPassword(hashedPassword); err != nil {
+	if err := input.HashedPassword(hashedPassword); err != nil {
 		return Key{}, err
 	}
 	if !findable(keyID) {
@@ -209,7 +210,7 @@ func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Sessi
 
 // SetSession implements SessionAdapter.
 func (s *Store) SetSession(ctx context.Context, session Session) error {
-	if err := CheckSession(session); err != nil {
+	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
 	}
 	return interpretError(s.queries.InsertSession(ctx, insertSessionParams(session)))

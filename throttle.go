@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/luciapg/luciapg/dbgen"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 var _ AttemptThrottle = (*Store)(nil)
@@ -23,24 +24,15 @@ var _ AttemptThrottle = (*Store)(nil)
 func (p ThrottlePolicy) Validate() error {
 	switch {
 	case p.FreeAttempts < 0:
-		return fmt.Errorf("%w: throttle policy: FreeAttempts %d is negative", ErrInvalidInput, p.FreeAttempts)
+		return fmt.Errorf("%w: throttle policy: FreeAttempts %d is negative", ErrInvalidConfig, p.FreeAttempts)
 	case p.BaseDelay < time.Microsecond:
-		return fmt.Errorf("%w: throttle policy: BaseDelay %v is under a microsecond", ErrInvalidInput, p.BaseDelay)
+		return fmt.Errorf("%w: throttle policy: BaseDelay %v is under a microsecond", ErrInvalidConfig, p.BaseDelay)
 	case p.MaxDelay < p.BaseDelay:
-		return fmt.Errorf("%w: throttle policy: MaxDelay %v is below BaseDelay %v", ErrInvalidInput, p.MaxDelay, p.BaseDelay)
+		return fmt.Errorf("%w: throttle policy: MaxDelay %v is below BaseDelay %v", ErrInvalidConfig, p.MaxDelay, p.BaseDelay)
 	case p.Window < p.MaxDelay:
-		return fmt.Errorf("%w: throttle policy: Window %v is shorter than MaxDelay %v", ErrInvalidInput, p.Window, p.MaxDelay)
+		return fmt.Errorf("%w: throttle policy: Window %v is shorter than MaxDelay %v", ErrInvalidConfig, p.Window, p.MaxDelay)
 	}
 	return nil
-}
-
-// CheckThrottleKey refuses a throttle key that could not be stored, like an
-// id: empty, longer than MaxIDBytes, or holding a NUL byte or invalid UTF-8.
-// Every luciapg AttemptThrottle applies it; it is exported for other
-// implementations (memadapter). The error never repeats the key, which may
-// hold a client's address or account name.
-func CheckThrottleKey(throttleKey string) error {
-	return checkID("throttle key", throttleKey)
 }
 
 // Delay is how long a key stays blocked after its attempts-th counted
@@ -73,7 +65,7 @@ func (p ThrottlePolicy) Delay(attempts int) time.Duration {
 // counted. now is truncated to the microsecond, the resolution of
 // PostgreSQL's timestamptz; the server's clock is never read.
 func (s *Store) CountAttempt(ctx context.Context, throttleKey string, now time.Time, policy ThrottlePolicy) (time.Duration, error) {
-	if err := CheckAttempt(throttleKey, now, policy); err != nil {
+	if err := checkAttempt(throttleKey, now, policy); err != nil {
 		return 0, err
 	}
 	now = now.Truncate(time.Microsecond)
@@ -118,7 +110,7 @@ func interval(d time.Duration) pgtype.Interval {
 
 // ResetAttempts implements AttemptThrottle by deleting the key's row.
 func (s *Store) ResetAttempts(ctx context.Context, throttleKey string) error {
-	if err := CheckThrottleKey(throttleKey); err != nil {
+	if err := input.ThrottleKey(throttleKey); err != nil {
 		return err
 	}
 	return interpretError(s.queries.ResetAttempts(ctx, throttleKey))
@@ -158,18 +150,12 @@ func (s *Store) CountStaleAttempts(ctx context.Context, olderThan time.Time) (in
 	return n, interpretError(err)
 }
 
-// CheckAttempt refuses the arguments of a CountAttempt that no
-// AttemptThrottle can honour: a key CheckThrottleKey refuses, a now outside
-// the years 1 to 9999 (the zero time included: a caller that forgot to set
-// it), or a policy Validate refuses. Every luciapg AttemptThrottle applies
-// it, so all refuse exactly the same calls; it is exported for other
-// implementations (memadapter).
-func CheckAttempt(throttleKey string, now time.Time, policy ThrottlePolicy) error {
-	if err := CheckThrottleKey(throttleKey); err != nil {
+// checkAttempt refuses the arguments of a CountAttempt that no
+// AttemptThrottle can honour: a key or time input.Attempt refuses, or a
+// policy Validate refuses.
+func checkAttempt(throttleKey string, now time.Time, policy ThrottlePolicy) error {
+	if err := input.Attempt(throttleKey, now); err != nil {
 		return err
-	}
-	if now.IsZero() || now.Year() < 1 || now.Year() > 9999 {
-		return fmt.Errorf("%w: the attempt's time is the zero time or outside the years 1 to 9999", ErrInvalidInput)
 	}
 	return policy.Validate()
 }

@@ -2,12 +2,13 @@ package luciapg
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // This file is the only dynamic SQL in luciapg. User attributes are columns
@@ -16,11 +17,6 @@ import (
 // Attribute names are quoted as identifiers, never spliced raw, and sorted
 // so that the same set of names always yields the same text (and reuses
 // pgx's cached prepared statement). Values always travel as parameters.
-
-// maxIdentifierBytes is PostgreSQL's limit on identifier length
-// (NAMEDATALEN - 1). Longer names are silently truncated by the server, so a
-// longer attribute name could address a different column; it is refused.
-const maxIdentifierBytes = 63
 
 const (
 	selectUserSQL = `SELECT * FROM auth_user WHERE id = $1`
@@ -34,67 +30,10 @@ WHERE s.id = $1`
 	sessionColumns = 4
 )
 
-// attributeNames returns the map's keys, validated and sorted. String
-// values are checked too: PostgreSQL would refuse one it cannot store with
-// an error quoting its bytes.
+// attributeNames returns the map's keys, validated and sorted (see
+// input.AttributeNames).
 func attributeNames(attributes map[string]any) ([]string, error) {
-	names := make([]string, 0, len(attributes))
-	for name, value := range attributes {
-		if err := checkAttributeName(name); err != nil {
-			return nil, err
-		}
-		if err := checkAttributeValue(name, value); err != nil {
-			return nil, err
-		}
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-// CheckAttributes returns the error SetUser and UpdateUserAttributes give
-// for attributes before any SQL, or nil: a name that cannot address exactly
-// one column (empty, "id", a NUL byte or invalid UTF-8, longer than
-// PostgreSQL's 63-byte identifiers) or a string value text cannot hold. Like
-// the checks in input.go, it is exported so other adapters refuse the same
-// attributes. A name that is merely unknown passes: that is the storage's
-// own error.
-func CheckAttributes(attributes map[string]any) error {
-	_, err := attributeNames(attributes)
-	return err
-}
-
-// checkAttributeName refuses names that cannot address exactly one column.
-// Any other name, quotes and semicolons included, is quoted safely and left
-// for PostgreSQL to resolve (an unknown column is its error 42703).
-func checkAttributeName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("%w: attribute name is empty", ErrInvalidInput)
-	case name == "id":
-		return fmt.Errorf("%w: attribute name %q is reserved for the user id", ErrInvalidInput, name)
-	case !storable(name):
-		return fmt.Errorf("%w: attribute name contains a NUL byte or invalid UTF-8", ErrInvalidInput)
-	case len(name) > maxIdentifierBytes:
-		return fmt.Errorf("%w: attribute name is longer than %d bytes", ErrInvalidInput, maxIdentifierBytes)
-	}
-	return nil
-}
-
-// checkAttributeValue refuses a string value that text cannot hold, naming
-// the attribute but not the value.
-func checkAttributeValue(name string, value any) error {
-	var text *string
-	switch v := value.(type) {
-	case string:
-		text = &v
-	case *string:
-		text = v
-	}
-	if text != nil && !storable(*text) {
-		return fmt.Errorf("%w: attribute %q contains a NUL byte or invalid UTF-8", ErrInvalidInput, name)
-	}
-	return nil
+	return input.AttributeNames(attributes)
 }
 
 func quoteIdentifier(name string) string {

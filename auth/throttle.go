@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // The throttle policies a zero Config gives. Five guesses at a password
@@ -112,7 +113,7 @@ func addressThrottleKey(addr string) string {
 // as well.
 func throttleKey(kind, value string) string {
 	readable := kind + ":" + value
-	if luciapg.CheckThrottleKey(readable) == nil {
+	if input.ThrottleKey(readable) == nil {
 		return readable
 	}
 	sum := sha256.Sum256([]byte(value))

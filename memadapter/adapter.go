@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // Column declares an attribute column of auth_user.
@@ -22,7 +23,8 @@ type Column struct {
 	Default any
 	// NotNull refuses nil values, like NOT NULL.
 	NotNull bool
-	// Unique refuses a non-nil value another user already has, like UNIQUE.
+	// Unique refuses a non-nil value another user already has, like UNIQUE,
+	// with luciapg.ErrDuplicateAttribute naming the column, as the Store does.
 	Unique bool
 }
 
@@ -33,8 +35,6 @@ var (
 	ErrUnknownColumn = errors.New("memadapter: no such attribute column")
 	// ErrNotNull: nil for a NotNull column.
 	ErrNotNull = errors.New("memadapter: null value in a NOT NULL column")
-	// ErrUnique: a value a Unique column already holds for another user.
-	ErrUnique = errors.New("memadapter: duplicate value in a UNIQUE column")
 )
 
 // Adapter is an in-memory luciapg.Adapter. Make one with New.
@@ -105,7 +105,7 @@ func (a *Adapter) checkAttributes(userID string, attributes map[string]any) erro
 		}
 		for id, other := range a.users {
 			if id != userID && reflect.DeepEqual(other[name], value) {
-				return fmt.Errorf("%w: %q", ErrUnique, name)
+				return input.DuplicateAttribute(name)
 			}
 		}
 	}
@@ -128,15 +128,13 @@ func (a *Adapter) GetUser(_ context.Context, userID string) (luciapg.User, error
 }
 
 // SetUser implements luciapg.UserAdapter. Like the PostgreSQL Store, it
-// refuses what luciapg.CheckUserID, luciapg.CheckAttributes and
-// luciapg.CheckKey refuse, gives a key
-// with an empty UserID the user's id and refuses a key for another user,
+// refuses the same ids, attributes and keys (internal/input's rules), gives a key with an empty UserID the user's id and refuses a key for another user,
 // all with luciapg.ErrInvalidInput.
 func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key) (luciapg.User, error) {
-	if err := luciapg.CheckUserID(user.ID); err != nil {
+	if err := input.UserID(user.ID); err != nil {
 		return luciapg.User{}, err
 	}
-	if err := luciapg.CheckAttributes(user.Attributes); err != nil {
+	if _, err := input.AttributeNames(user.Attributes); err != nil {
 		return luciapg.User{}, err
 	}
 	var k luciapg.Key
@@ -148,7 +146,7 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 		if k.UserID != user.ID {
 			return luciapg.User{}, fmt.Errorf("%w: the key's user id differs from the user's id", luciapg.ErrInvalidInput)
 		}
-		if err := luciapg.CheckKey(k); err != nil {
+		if err := input.Key(k.ID, k.UserID, k.PrimaryKey, k.HashedPassword, k.Expires); err != nil {
 			return luciapg.User{}, err
 		}
 	}
@@ -176,10 +174,10 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 	return userFrom(user.ID, row), nil
 }
 
-// UpdateUserAttributes implements luciapg.UserAdapter, refusing what
-// luciapg.CheckAttributes refuses.
+// UpdateUserAttributes implements luciapg.UserAdapter, refusing the
+// attributes the PostgreSQL Store refuses.
 func (a *Adapter) UpdateUserAttributes(_ context.Context, userID string, attributes map[string]any) (luciapg.User, error) {
-	if err := luciapg.CheckAttributes(attributes); err != nil {
+	if _, err := input.AttributeNames(attributes); err != nil {
 		return luciapg.User{}, err
 	}
 	a.mu.Lock()

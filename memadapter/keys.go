@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // copyKey returns key with its pointers pointing to copies, so callers and
@@ -46,10 +47,10 @@ func (a *Adapter) GetKeysByUserID(_ context.Context, userID string) ([]luciapg.K
 	return keys, nil
 }
 
-// SetKey implements luciapg.UserAdapter, refusing what luciapg.CheckKey
+// SetKey implements luciapg.UserAdapter, refusing what the Store
 // refuses.
 func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
-	if err := luciapg.CheckKey(key); err != nil {
+	if err := input.Key(key.ID, key.UserID, key.PrimaryKey, key.HashedPassword, key.Expires); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -66,7 +67,7 @@ func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
 
 // UpdateKeyPassword implements luciapg.UserAdapter.
 func (a *Adapter) UpdateKeyPassword(_ context.Context, keyID string, hashedPassword *string) (luciapg.Key, error) {
-	if err := luciapg.CheckHashedPassword(hashedPassword); err != nil {
+	if err := input.HashedPassword(hashedPassword); err != nil {
 		return luciapg.Key{}, err
 	}
 	a.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // GetSession implements luciapg.SessionAdapter.
@@ -35,7 +36,7 @@ func (a *Adapter) GetSessionsByUserID(_ context.Context, userID string) ([]lucia
 
 // SetSession implements luciapg.SessionAdapter.
 func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
-	if err := luciapg.CheckSession(session); err != nil {
+	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
 	}
 	a.mu.Lock()

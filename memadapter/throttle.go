@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 var _ luciapg.AttemptThrottle = (*Adapter)(nil)
@@ -21,7 +22,10 @@ type attemptRow struct {
 // semantics and resolution: times and durations are truncated to the
 // microsecond, as PostgreSQL's timestamptz keeps them.
 func (a *Adapter) CountAttempt(_ context.Context, throttleKey string, now time.Time, policy luciapg.ThrottlePolicy) (time.Duration, error) {
-	if err := luciapg.CheckAttempt(throttleKey, now, policy); err != nil {
+	if err := input.Attempt(throttleKey, now); err != nil {
+		return 0, err
+	}
+	if err := policy.Validate(); err != nil {
 		return 0, err
 	}
 	now = now.Truncate(time.Microsecond)
@@ -54,7 +58,7 @@ func (a *Adapter) CountAttempt(_ context.Context, throttleKey string, now time.T
 
 // ResetAttempts implements luciapg.AttemptThrottle.
 func (a *Adapter) ResetAttempts(_ context.Context, throttleKey string) error {
-	if err := luciapg.CheckThrottleKey(throttleKey); err != nil {
+	if err := input.ThrottleKey(throttleKey); err != nil {
 		return err
 	}
 	a.mu.Lock()

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/auth"
 )
 
@@ -16,7 +16,7 @@ import (
 // code is a different key id.
 func userThrottleKey(name, userID string) string {
 	readable := "tokens:" + name + ":" + userID
-	if luciapg.CheckThrottleKey(readable) == nil {
+	if input.ThrottleKey(readable) == nil {
 		return readable
 	}
 	sum := sha256.Sum256([]byte(name + ":" + userID))
