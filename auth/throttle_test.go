@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/testdb"
 	"github.com/luciapg/luciapg/memadapter"
@@ -260,7 +261,7 @@ func TestThrottleKeys(t *testing.T) {
 		t.Fatalf("throttle keys %q, want %q", got, want)
 	}
 	for _, key := range got {
-		if err := luciapg.CheckThrottleKey(strings.TrimPrefix(key, "reset ")); err != nil {
+		if err := input.ThrottleKey(strings.TrimPrefix(key, "reset ")); err != nil {
 			t.Fatalf("throttle key %q is not storable: %v", key, err)
 		}
 	}

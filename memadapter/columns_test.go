@@ -50,8 +50,9 @@ func TestColumnConstraints(t *testing.T) {
 	}
 	key := luciapg.Key{ID: "email:c@example.com", PrimaryKey: true}
 	_, err = a.SetUser(ctx, luciapg.User{ID: "u3", Attributes: map[string]any{"email": "a@example.com"}}, &key)
-	if !errors.Is(err, memadapter.ErrUnique) || strings.Contains(err.Error(), "a@example.com") {
-		t.Fatalf("SetUser with a taken email: %v; want ErrUnique without the value", err)
+	var dup *luciapg.Error
+	if !errors.Is(err, luciapg.ErrDuplicateAttribute) || !errors.As(err, &dup) || dup.Column() != "email" || strings.Contains(err.Error(), "a@example.com") {
+		t.Fatalf("SetUser with a taken email: %v; want ErrDuplicateAttribute naming the column email, without the value", err)
 	}
 	if _, err := a.GetKey(ctx, key.ID); !errors.Is(err, luciapg.ErrInvalidKeyID) {
 		t.Fatal("a SetUser refused for its attributes left its key behind")
@@ -60,8 +61,8 @@ func TestColumnConstraints(t *testing.T) {
 	if _, err := a.UpdateUserAttributes(ctx, "u1", map[string]any{"email": "a@example.com", "nickname": "ada"}); err != nil {
 		t.Fatalf("UpdateUserAttributes to its own email: %v", err)
 	}
-	if _, err := a.UpdateUserAttributes(ctx, "u2", map[string]any{"nickname": "ada"}); !errors.Is(err, memadapter.ErrUnique) {
-		t.Fatalf("UpdateUserAttributes to a taken nickname: %v, want ErrUnique", err)
+	if _, err := a.UpdateUserAttributes(ctx, "u2", map[string]any{"nickname": "ada"}); !errors.Is(err, luciapg.ErrDuplicateAttribute) {
+		t.Fatalf("UpdateUserAttributes to a taken nickname: %v, want ErrDuplicateAttribute", err)
 	}
 	got, err := a.GetUser(ctx, "u2")
 	if err != nil || got.Attributes["nickname"] != nil {

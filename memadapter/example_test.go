@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/memadapter"
 )
@@ -23,7 +24,7 @@ func ExampleNew() {
 	user, _ := a.CreateUser(ctx, auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
 	fmt.Println(user.Attributes["plan"], user.Attributes["nickname"])
 	_, err := a.CreateUser(ctx, auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
-	fmt.Println(errors.Is(err, memadapter.ErrUnique))
+	fmt.Println(errors.Is(err, luciapg.ErrDuplicateAttribute))
 	// Output:
 	// free <nil>
 	// true
