@@ -152,3 +152,27 @@ type AttemptThrottle interface {
 	// ResetAttempts forgets the key's attempts, after a success.
 	ResetAttempts(ctx context.Context, throttleKey string) error
 }
+
+// ThrottlingAdapter is an Adapter that also throttles attempts: what the
+// auth core, the session cache and the replica router take and are. The
+// Store, memadapter, sessioncache.Cache and replica.Router all are. To pair
+// an adapter with a throttle kept elsewhere, embed both:
+//
+//	struct {
+//		luciapg.Adapter
+//		luciapg.AttemptThrottle
+//	}{adapter, throttle}
+type ThrottlingAdapter interface {
+	Adapter
+	AttemptThrottle
+}
+
+// StaleReader is an optional capability of an adapter whose reads may miss
+// writes committed a moment ago, such as replica.Router reading from a
+// standby. A layer that caches what it reads (sessioncache) asks its next
+// adapter for it, so that a read served from behind a change it has
+// already seen is never kept.
+type StaleReader interface {
+	// MaxStaleness is the longest a read may lag behind a committed write.
+	MaxStaleness() time.Duration
+}

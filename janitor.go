@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
+	"sync"
 	"time"
 )
 
-// Defaults for the zero fields of JanitorConfig.
+// Defaults for the zero fields of JanitorConfig (BatchSize's is
+// DefaultBatchSize).
 const (
 	DefaultJanitorInterval     = 10 * time.Minute
-	DefaultJanitorBatchSize    = 1000
 	DefaultJanitorBatchTimeout = 10 * time.Second
 	// DefaultAttemptRetention is how long the janitor keeps an attempt
 	// throttle row after its last attempt and its block ended: the Window
@@ -23,7 +25,7 @@ const (
 // fields take the Default values above.
 type JanitorConfig struct {
 	// Interval is the time between the start of two purges. The first purge
-	// runs when Run starts.
+	// runs when NewJanitor starts the janitor.
 	Interval time.Duration
 	// BatchSize is the number of sessions deleted per statement.
 	BatchSize int
@@ -45,26 +47,35 @@ type JanitorConfig struct {
 
 // Janitor purges dead sessions, and attempt throttle rows past
 // AttemptRetention, in the background, batch by batch as
-// Store.PurgeDeadSessions does, for as long as its Run runs. Make one with
-// NewJanitor. It holds no state between purges: Run may be called again
-// after it returned, and several Runs (in one process or many) may purge
-// side by side, each skipping the rows another is deleting.
+// Store.PurgeDeadSessions does: NewJanitor starts it, Close stops it.
+// Several janitors (in one process or many) may purge side by side, each
+// skipping the rows another is deleting.
 type Janitor struct {
 	store *Store
 	cfg   JanitorConfig
 	// logger is cfg.Logger, or one that discards everything when that is
 	// nil: never the global logger.
 	logger *slog.Logger
+
+	cancel  context.CancelFunc
+	stopped chan struct{}
+	closing sync.Once
 }
 
-// NewJanitor returns a janitor for store, or ErrInvalidInput when a field
-// of cfg is negative or out of range.
+// NewJanitor starts a janitor for store: it purges at once, then every
+// Interval, in a goroutine of its own, until Close. A failed purge is
+// logged, not returned; the next one runs at the next interval. A
+// negative or out-of-range field of cfg is an error wrapping
+// ErrInvalidConfig.
 func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 	if store == nil {
-		return nil, fmt.Errorf("%w: janitor store is nil", ErrInvalidInput)
+		return nil, fmt.Errorf("%w: janitor: the Store is nil", ErrInvalidConfig)
 	}
 	if cfg.Interval < 0 || cfg.BatchTimeout < 0 || cfg.AttemptRetention < 0 {
-		return nil, fmt.Errorf("%w: janitor interval, batch timeout and attempt retention must not be negative", ErrInvalidInput)
+		return nil, fmt.Errorf("%w: janitor: Interval, BatchTimeout and AttemptRetention must not be negative", ErrInvalidConfig)
+	}
+	if cfg.BatchSize < 0 || cfg.BatchSize > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: janitor: BatchSize %d is not between 1 and %d", ErrInvalidConfig, cfg.BatchSize, math.MaxInt32)
 	}
 	if cfg.AttemptRetention == 0 {
 		cfg.AttemptRetention = DefaultAttemptRetention
@@ -76,10 +87,7 @@ func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 		cfg.BatchTimeout = DefaultJanitorBatchTimeout
 	}
 	if cfg.BatchSize == 0 {
-		cfg.BatchSize = DefaultJanitorBatchSize
-	}
-	if err := checkBatchSize(cfg.BatchSize); err != nil {
-		return nil, err
+		cfg.BatchSize = DefaultBatchSize
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -88,25 +96,33 @@ func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Janitor{store: store, cfg: cfg, logger: logger}, nil
+	ctx, cancel := context.WithCancel(context.Background())
+	j := &Janitor{store: store, cfg: cfg, logger: logger, cancel: cancel, stopped: make(chan struct{})}
+	go j.run(ctx)
+	return j, nil
 }
 
-// Run purges now and then every Interval until ctx is done, and then
-// returns nil, once the purge under way (if any) has stopped. It blocks:
-// run it in a goroutine of your own. A failed purge is logged, not
-// returned; the next one runs at the next interval. The only error is
-// ErrInvalidInput for a Janitor not made by NewJanitor.
-func (j *Janitor) Run(ctx context.Context) error {
-	if j == nil || j.store == nil {
-		return fmt.Errorf("%w: a Janitor must be made with NewJanitor", ErrInvalidInput)
-	}
+// Close stops the janitor, cancelling the purge under way (what it already
+// deleted stays deleted), and returns once it has stopped. It returns nil
+// and is safe to call more than once.
+func (j *Janitor) Close() error {
+	j.closing.Do(func() {
+		j.cancel()
+		<-j.stopped
+	})
+	return nil
+}
+
+// run purges now and then every Interval until ctx ends.
+func (j *Janitor) run(ctx context.Context) {
+	defer close(j.stopped)
 	ticker := time.NewTicker(j.cfg.Interval)
 	defer ticker.Stop()
 	for {
 		j.purge(ctx)
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-ticker.C:
 		}
 	}
@@ -127,7 +143,7 @@ func (j *Janitor) options() PurgeOptions {
 
 func (j *Janitor) purgeDeadSessions(ctx context.Context) {
 	started := time.Now()
-	progress, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now().UnixMilli(), j.options())
+	progress, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now(), j.options())
 	j.logPurge(ctx, "dead sessions", progress, err, time.Since(started))
 }
 

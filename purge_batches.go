@@ -10,9 +10,10 @@ import (
 // PurgeOptions says how a purge deletes rows: how many per statement, how
 // long each statement may take, and whom to tell after each.
 type PurgeOptions struct {
-	// BatchSize is the number of rows deleted per statement, from 1 to
-	// math.MaxInt32. Each statement commits on its own (on a pool or
-	// connection), so no lock is held for the whole purge.
+	// BatchSize is the number of rows deleted per statement, at most
+	// math.MaxInt32; zero means DefaultBatchSize. Each statement commits on
+	// its own (on a pool or connection), so no lock is held for the whole
+	// purge.
 	BatchSize int
 	// BatchTimeout bounds each statement; zero means only ctx bounds it. A
 	// statement that times out ends the purge with its error.
@@ -24,6 +25,11 @@ type PurgeOptions struct {
 	AfterBatch func(PurgeProgress)
 }
 
+// DefaultBatchSize is the BatchSize of a purge whose PurgeOptions leave it
+// zero: small enough that each statement holds its locks briefly, large
+// enough that a million dead rows take a thousand statements.
+const DefaultBatchSize = 1000
+
 // PurgeProgress is what a purge has deleted so far.
 type PurgeProgress struct {
 	// Deleted is the number of rows deleted.
@@ -32,14 +38,16 @@ type PurgeProgress struct {
 	Batches int
 }
 
-// purgeInBatches is luciapg's one batch loop: DeleteDeadSessions, the
-// Janitor and the CLI's sessions prune all purge through it. It calls
+// purgeInBatches is luciapg's one batch loop: the purges, the Janitor and the CLI's sessions prune all purge through it. It calls
 // deleteBatch until a batch deletes fewer than opts.BatchSize rows, ctx is
 // done, or a batch fails, and returns what was deleted with the error. Any
 // other kind of stale row is purged by passing its own deleteBatch.
 func purgeInBatches(ctx context.Context, opts PurgeOptions, deleteBatch func(ctx context.Context, batchSize int32) (int64, error)) (PurgeProgress, error) {
 	if err := checkPurgeOptions(opts); err != nil {
 		return PurgeProgress{}, err
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = DefaultBatchSize
 	}
 	var progress PurgeProgress
 	for {
@@ -73,18 +81,11 @@ func runBatch(ctx context.Context, timeout time.Duration, batch func(context.Con
 }
 
 func checkPurgeOptions(opts PurgeOptions) error {
-	if err := checkBatchSize(opts.BatchSize); err != nil {
-		return err
+	if opts.BatchSize < 0 || opts.BatchSize > math.MaxInt32 {
+		return fmt.Errorf("%w: batch size %d is not between 1 and %d", ErrInvalidInput, opts.BatchSize, math.MaxInt32)
 	}
 	if opts.BatchTimeout < 0 {
 		return fmt.Errorf("%w: batch timeout %v is negative", ErrInvalidInput, opts.BatchTimeout)
-	}
-	return nil
-}
-
-func checkBatchSize(batchSize int) error {
-	if batchSize < 1 || batchSize > math.MaxInt32 {
-		return fmt.Errorf("%w: batch size %d is not between 1 and %d", ErrInvalidInput, batchSize, math.MaxInt32)
 	}
 	return nil
 }

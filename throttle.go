@@ -116,15 +116,6 @@ func (s *Store) ResetAttempts(ctx context.Context, throttleKey string) error {
 	return interpretError(s.queries.ResetAttempts(ctx, throttleKey))
 }
 
-// DeleteStaleAttempts deletes the throttle rows whose block and last
-// counted attempt both ended before olderThan, batchSize rows per
-// statement, and returns how many it deleted. It is PurgeStaleAttempts
-// without a timeout or progress report.
-func (s *Store) DeleteStaleAttempts(ctx context.Context, olderThan time.Time, batchSize int) (int64, error) {
-	progress, err := s.PurgeStaleAttempts(ctx, olderThan, PurgeOptions{BatchSize: batchSize})
-	return progress.Deleted, err
-}
-
 // PurgeStaleAttempts deletes the throttle rows whose block and last counted
 // attempt both ended before olderThan, in batches as opts says, and returns
 // what it deleted. Pass a time at least the policy's Window ago: a row
@@ -143,7 +134,7 @@ func (s *Store) PurgeStaleAttempts(ctx context.Context, olderThan time.Time, opt
 	})
 }
 
-// CountStaleAttempts returns how many throttle rows DeleteStaleAttempts
+// CountStaleAttempts returns how many throttle rows PurgeStaleAttempts
 // would delete for olderThan.
 func (s *Store) CountStaleAttempts(ctx context.Context, olderThan time.Time) (int64, error) {
 	n, err := s.queries.CountStaleAttempts(ctx, pgtype.Timestamptz{Time: olderThan, Valid: true})

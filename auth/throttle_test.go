@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
-	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/internal/testdb"
 	"github.com/luciapg/luciapg/memadapter"
 )

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // userThrottleKey is the throttle key of a user's codes of one name:
