@@ -157,7 +157,7 @@ func TestErrorsAndLogsCarryNoSecrets(t *testing.T) {
 			"mysql://root:" + secretPassword + "@127.0.0.1/db",
 			strings.Replace(url, "postgres@", "no_such_role:"+secretPassword+"@", 1),
 		} {
-			err := luciapg.Migrate(ctx, bad)
+			_, err := luciapg.MigrateConnString(ctx, bad)
 			if err == nil {
 				t.Fatalf("Migrate(%q) succeeded", bad)
 			}

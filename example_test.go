@@ -18,7 +18,7 @@ import (
 // application's user attribute column, open a pool.
 func openStore(ctx context.Context) (*luciapg.Store, *pgxpool.Pool) {
 	databaseURL := os.Getenv("DATABASE_URL")
-	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, databaseURL); err != nil {
 		log.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, databaseURL)
@@ -41,7 +41,7 @@ func Example() {
 
 	// Create (or update) the auth tables. Safe to run from every instance
 	// at start-up: concurrent calls are serialized.
-	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, databaseURL); err != nil {
 		log.Fatal(err)
 	}
 	pool, err := pgxpool.New(ctx, databaseURL)

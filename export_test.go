@@ -1,4 +1,6 @@
 package luciapg
 
+import "github.com/luciapg/luciapg/internal/migrate"
+
 // MigrationLockKey lets tests hold the lock Migrate waits for.
-const MigrationLockKey = migrationLockKey
+const MigrationLockKey = migrate.LockKey

@@ -3,16 +3,14 @@ package luciapg
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg/internal/connerr"
+	"github.com/luciapg/luciapg/internal/migrate"
 )
 
 // MigrationsTable is the table in which luciapg records its applied
@@ -34,237 +32,70 @@ func MigrationsFS() fs.FS {
 	return migrations
 }
 
-// Migrate applies luciapg's pending migrations to the database at
-// connString and records them in MigrationsTable. It creates no database
-// and writes no schema file. Tables that a Lucia v1 app already created are
-// kept as they are.
+// MigrateOptions changes what Migrate applies. The zero value applies
+// luciapg's own migrations.
+type MigrateOptions struct {
+	// Migrations, when not nil, are dbmate files to apply instead of
+	// luciapg's: an application's own, adding its user attribute columns,
+	// say. Apply luciapg's first: its tables come before yours.
+	Migrations fs.FS
+	// Table records the versions applied. Empty means MigrationsTable for
+	// luciapg's migrations; with Migrations it is required, and should be
+	// a table of the application's own (dbmate's default is
+	// schema_migrations).
+	Table string
+}
+
+// Migrate applies the pending migrations (luciapg's own, unless opts say
+// otherwise) over one connection made from connConfig, and returns the
+// names of the files it applied, in order (none when the database was up
+// to date). It creates no database and writes no schema file. Tables that
+// a Lucia v1 app already created are kept as they are.
 //
-// connString is anything pgxpool.ParseConfig accepts: a postgres:// URL
-// with or without sslmode, a keyword/value string ("host=db dbname=app"),
-// PG* environment variables; pgxpool's pool_* parameters are ignored. See
-// MigrateFS for how migrations are applied, locked and reported.
-func Migrate(ctx context.Context, connString string) error {
-	return MigrateFS(ctx, connString, MigrationsFS(), MigrationsTable)
-}
-
-// MigrateFS applies dbmate migration files — those at the root of
-// migrations, such as an application's own, adding its user attribute
-// columns — and records them in table (keep it apart from
-// MigrationsTable). Call Migrate first: its tables come before yours.
+// connConfig is what the application's own connections are made from, so
+// a custom TLS config, dialer or token-based password (a BeforeConnect
+// hook of a *pgxpool.Config is not used: give its ConnConfig a password
+// of its own) works for migrations too: pass a *pgxpool.Config's
+// ConnConfig, or the result of pgx.ParseConfig. It is copied, never
+// changed.
 //
-// The files and the table are dbmate's (a "-- migrate:up" and a
-// "-- migrate:down" section, the version the file name's leading digits,
-// the table "version varchar PRIMARY KEY"), so the dbmate CLI and MigrateFS
-// see each other's work. Only the up sections run; dbmate is not needed.
-//
-// Everything goes through one pgx connection. All pending migrations of a
-// call run in one transaction, under a transaction-level advisory lock
-// (pg_advisory_xact_lock) that serializes MigrateFS and Migrate calls on
-// the database, so each migration runs once, and a failing or cancelled
-// call leaves nothing applied and nothing recorded. Both work through a
-// transaction-pooling proxy such as PgBouncer. A file whose up line says
-// "transaction:false" (for CREATE INDEX CONCURRENTLY, say) is the
-// exception: it runs alone, outside a transaction, under a session-level
-// advisory lock, which is not safe through a transaction-pooling proxy:
-// through one (detected by its made-up backend process id), the call is
-// refused before anything is applied; connect such a call directly. Its statements run as one
-// query, which PostgreSQL makes atomic unless a statement refuses a
-// transaction, so such a file should hold one statement.
-//
-// A cancelled ctx stops the call between migrations or cancels the running
-// statement, and the transaction rolls back. Every error is one line that
-// names the file or the problem, never the connection string.
-func MigrateFS(ctx context.Context, connString string, migrations fs.FS, table string) error {
-	if table == "" {
-		return fmt.Errorf("%w: migrations table name is empty", ErrInvalidInput)
+// The files and the table are dbmate's, so the dbmate CLI and Migrate see
+// each other's work. All pending migrations run in one transaction under
+// an advisory lock, so concurrent calls apply each once and a failure
+// leaves nothing applied; it works through PgBouncer in transaction mode,
+// except a "transaction:false" migration, which needs a direct connection
+// and is refused, before anything is applied, through a pooler. A
+// cancelled ctx rolls back. Every error is one line that names the file or
+// the problem, never the password. docs/operations.md says more.
+func Migrate(ctx context.Context, connConfig *pgx.ConnConfig, opts ...MigrateOptions) ([]string, error) {
+	var o MigrateOptions
+	switch len(opts) {
+	case 0:
+	case 1:
+		o = opts[0]
+	default:
+		return nil, fmt.Errorf("%w: luciapg: migrate: more than one MigrateOptions", ErrInvalidInput)
 	}
-	files, err := readMigrations(migrations)
+	migrations, table := o.Migrations, o.Table
+	if migrations == nil {
+		migrations = MigrationsFS()
+		if table == "" {
+			table = MigrationsTable
+		}
+	}
+	return migrate.Run(ctx, connConfig, migrations, table)
+}
+
+// MigrateConnString is Migrate on a connection string: anything
+// pgxpool.ParseConfig accepts (a postgres:// URL with or without sslmode, a
+// keyword/value string such as "host=db dbname=app", PG* environment
+// variables); pgxpool's pool_* parameters are ignored.
+func MigrateConnString(ctx context.Context, connString string, opts ...MigrateOptions) ([]string, error) {
+	// pgxpool's parser, which drops the pool_* parameters that
+	// pgx.ParseConfig would send to the server.
+	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
-		return fmt.Errorf("luciapg: migrate: %w", err)
+		return nil, fmt.Errorf("luciapg: migrate: %w", connerr.Explain(err))
 	}
-	cfg, err := pgxpool.ParseConfig(connString) // drops pool_* parameters, which pgx.ParseConfig would send to the server
-	if err != nil {
-		return fmt.Errorf("luciapg: migrate: %w", ExplainConnectError(err))
-	}
-	// No statement cache: named prepared statements break behind a
-	// transaction-pooling proxy.
-	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
-	// On cancellation, ask the server to cancel the statement rather than
-	// drop the connection (pgx's default): a dropped client does not stop
-	// a statement waiting on a lock, and a transaction:false migration
-	// would go on to finish, unrecorded, after MigrateFS returned.
-	cfg.ConnConfig.BuildContextWatcherHandler = func(pgConn *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: pgConn, DeadlineDelay: cancelGrace}
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
-	if err != nil {
-		return fmt.Errorf("luciapg: migrate: %w", ExplainConnectError(err))
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	m := &migrator{conn: conn, table: pgx.Identifier(strings.Split(table, ".")).Sanitize()}
-	for {
-		alone, err := m.applyInTransaction(ctx, files)
-		if err != nil {
-			return fmt.Errorf("luciapg: migrate: %w", err)
-		}
-		if alone == nil {
-			return nil
-		}
-		if err := m.applyAlone(ctx, *alone); err != nil {
-			return fmt.Errorf("luciapg: migrate: %w", err)
-		}
-	}
-}
-
-// cancelGrace is how long a cancelled MigrateFS waits for the server to
-// confirm the cancellation before dropping the connection.
-const cancelGrace = 10 * time.Second
-
-// migrator applies migrations on one connection.
-type migrator struct {
-	conn  *pgx.Conn
-	table string // quoted
-}
-
-// applyInTransaction applies, in one transaction under the transaction-level
-// lock, the pending migrations up to the first that must run alone, which
-// it returns (nil when none is left).
-func (m *migrator) applyInTransaction(ctx context.Context, files []migrationFile) (alone *migrationFile, err error) {
-	tx, err := m.lockedTx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
-	applied, err := m.appliedVersions(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	var done []string
-	for i := range files {
-		file := &files[i]
-		if applied[file.version] {
-			continue
-		}
-		if !file.transaction {
-			if err := m.requireDirect(ctx, tx, *file); err != nil {
-				return nil, err
-			}
-			alone = file
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := m.apply(ctx, tx, *file); err != nil {
-			if len(done) > 0 {
-				return nil, fmt.Errorf("%w; rolled back with it: %s", err, strings.Join(done, ", "))
-			}
-			return nil, err
-		}
-		done = append(done, file.name)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("committing %s: %w", strings.Join(done, ", "), stopped(ctx, err))
-	}
-	return alone, nil
-}
-
-// applyAlone applies a transaction:false migration outside any
-// transaction, under the session-level lock.
-func (m *migrator) applyAlone(ctx context.Context, file migrationFile) error {
-	if err := m.lockSession(ctx); err != nil {
-		return err
-	}
-	defer func() {
-		// Closing the connection would release it too, but not behind a
-		// proxy, and a caller's next call may reuse nothing of this one.
-		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_, _ = m.conn.Exec(unlockCtx, "SELECT pg_advisory_unlock($1)", migrationLockKey)
-	}()
-	// Another process may have applied it between our transaction and the lock.
-	applied, err := m.appliedVersions(ctx, m.conn)
-	if err != nil || applied[file.version] {
-		return err
-	}
-	if err := m.runUp(ctx, m.conn, file); err != nil {
-		return err
-	}
-	// Applied: record it even if ctx has just ended, or it would run again.
-	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if err := m.record(recordCtx, m.conn, file); err != nil {
-		return fmt.Errorf("%s was applied but recording it in the migrations table failed (insert its version %s by hand): %w", file.name, file.version, err)
-	}
-	return nil
-}
-
-// execer is a connection or a transaction.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// appliedVersions creates the migrations table if it is missing, with
-// dbmate's definition, and returns the versions it records.
-func (m *migrator) appliedVersions(ctx context.Context, db execer) (map[string]bool, error) {
-	if _, err := db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+m.table+" (version varchar PRIMARY KEY)"); err != nil {
-		return nil, fmt.Errorf("creating the migrations table: %w", stopped(ctx, err))
-	}
-	rows, err := db.Query(ctx, "SELECT version FROM "+m.table)
-	if err != nil {
-		return nil, fmt.Errorf("reading the migrations table: %w", stopped(ctx, err))
-	}
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("reading the migrations table: %w", stopped(ctx, err))
-	}
-	applied := make(map[string]bool, len(versions))
-	for _, v := range versions {
-		applied[v] = true
-	}
-	return applied, nil
-}
-
-// apply runs file's up section and records its version, in db's
-// transaction.
-func (m *migrator) apply(ctx context.Context, db execer, file migrationFile) error {
-	if err := m.runUp(ctx, db, file); err != nil {
-		return err
-	}
-	if err := m.record(ctx, db, file); err != nil {
-		return fmt.Errorf("%s: recording it in the migrations table: %w", file.name, stopped(ctx, err))
-	}
-	return nil
-}
-
-// runUp runs file's up section as one simple-protocol query (no arguments),
-// so it may hold many statements; an error names the file and the line.
-func (m *migrator) runUp(ctx context.Context, db execer, file migrationFile) error {
-	if _, err := db.Exec(ctx, file.up); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", file.name, stopped(ctx, err))
-		}
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Position > 0 {
-			return fmt.Errorf("%s line %d: %w", file.name, file.lineOf(pgErr.Position), err)
-		}
-		return fmt.Errorf("%s: %w", file.name, err)
-	}
-	return nil
-}
-
-func (m *migrator) record(ctx context.Context, db execer, file migrationFile) error {
-	_, err := db.Exec(ctx, "INSERT INTO "+m.table+" (version) VALUES ($1)", file.version)
-	return err
-}
-
-// stopped returns ctx's error when ctx has ended, else err: a cancelled
-// statement fails with the server's "canceling statement" error, and the
-// caller wants to know it was its own cancellation.
-func stopped(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	return err
+	return Migrate(ctx, cfg.ConnConfig, opts...)
 }

@@ -38,7 +38,7 @@ func TestMigrateCancelledMidwayLeavesNothingHalfApplied(t *testing.T) {
 	if tableExists(t, url, "created_before_the_wait") {
 		t.Error("the cancelled file's first statement stayed")
 	}
-	if err := luciapg.MigrateFS(callContext(t), url, migrations, "app_schema_migrations"); err != nil {
+	if _, err := luciapg.MigrateConnString(callContext(t), url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
 		t.Fatalf("MigrateFS after the cancelled call: %v", err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {
@@ -66,7 +66,7 @@ func TestMigrateCancelledTransactionFalseFile(t *testing.T) {
 	if tableExists(t, url, "created_before_the_wait") {
 		t.Error("the cancelled file's first statement stayed")
 	}
-	if err := luciapg.MigrateFS(callContext(t), url, migrations, "app_schema_migrations"); err != nil {
+	if _, err := luciapg.MigrateConnString(callContext(t), url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
 		t.Fatalf("MigrateFS after the cancelled call: %v", err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {
@@ -96,7 +96,7 @@ func cancelWhileBlocked(t *testing.T, url string, migrations fstest.MapFS) error
 	migrateCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- luciapg.MigrateFS(migrateCtx, url, migrations, "app_schema_migrations") }()
+	go func() { done <- migrateErr(luciapg.MigrateConnString(migrateCtx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"})) }()
 
 	watcher := connect(t, url)
 	for {

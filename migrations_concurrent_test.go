@@ -144,7 +144,7 @@ func migrateAsChild(t *testing.T, url string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
 }
@@ -209,7 +209,7 @@ func TestMigrateHonoursContext(t *testing.T) {
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := luciapg.Migrate(cancelled, url); !errors.Is(err, context.Canceled) {
+	if _, err := luciapg.MigrateConnString(cancelled, url); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Migrate with a cancelled context: got %v, want context.Canceled", err)
 	}
 
@@ -223,13 +223,13 @@ func TestMigrateHonoursContext(t *testing.T) {
 	}
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	if err := luciapg.Migrate(short, url); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := luciapg.MigrateConnString(short, url); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Migrate while the lock is held: got %v, want context.DeadlineExceeded", err)
 	}
 	if _, err := holder.Exec(ctx, `SELECT pg_advisory_unlock($1)`, luciapg.MigrationLockKey); err != nil {
 		t.Fatal(err)
 	}
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatalf("Migrate once the lock is free: %v", err)
 	}
 	var tables int
@@ -261,7 +261,7 @@ func TestMigrateFSTransactionFalseConcurrently(t *testing.T) {
 	const calls = 4
 	errs := make(chan error, calls)
 	for range calls {
-		go func() { errs <- luciapg.MigrateFS(ctx, url, migrations, "app_schema_migrations") }()
+		go func() { errs <- migrateErr(luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"})) }()
 	}
 	for range calls {
 		if err := <-errs; err != nil {
@@ -298,7 +298,7 @@ func TestMigrationsRunWithTheSessionsLockTimeout(t *testing.T) {
 		"1_in_transaction.sql": {Data: []byte(check("7s"))},
 		"2_alone.sql":          {Data: []byte(strings.Replace(check("7s"), "migrate:up", "migrate:up transaction:false", 1))},
 	}
-	if err := luciapg.MigrateFS(callContext(t), withQuery(mustParseURL(t, url), "lock_timeout", "7s"), migrations, "app_schema_migrations"); err != nil {
+	if _, err := luciapg.MigrateConnString(callContext(t), withQuery(mustParseURL(t, luciapg.MigrateOptions{Migrations: url), Table: "lock_timeout", "7s"), migrations, "app_schema_migrations"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {

@@ -48,7 +48,7 @@ func TestMigrateAcceptsEveryConnectionString(t *testing.T) {
 			}
 			connString := tt.connString(t, u)
 			ctx := callContext(t)
-			if err := luciapg.Migrate(ctx, connString); err != nil {
+			if _, err := luciapg.MigrateConnString(ctx, connString); err != nil {
 				t.Fatalf("Migrate(%q): %v", connString, err)
 			}
 			if got, want := len(appliedMigrations(t, connect(t, fresh))), embeddedMigrationCount(t); got != want {

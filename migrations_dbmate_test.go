@@ -77,7 +77,7 @@ func TestDbmateCLIAndMigrateSeeEachOthersWork(t *testing.T) {
 			t.Fatal(err)
 		}
 		runDbmate(t, url, "up")
-		if err := luciapg.Migrate(ctx, url); err != nil {
+		if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 			t.Fatalf("Migrate after dbmate up: %v", err)
 		}
 		var indexRuns int
@@ -94,7 +94,7 @@ func TestDbmateCLIAndMigrateSeeEachOthersWork(t *testing.T) {
 
 	t.Run("Migrate, then dbmate status", func(t *testing.T) {
 		url := testdb.NewEmptyURL(t)
-		if err := luciapg.Migrate(ctx, url); err != nil {
+		if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 			t.Fatal(err)
 		}
 		out := runDbmate(t, url, "status", "--exit-code") // exits 1 when a migration is pending
@@ -114,7 +114,7 @@ func TestDbmateCLIAndMigrateSeeEachOthersWork(t *testing.T) {
 
 	t.Run("the migrations table is dbmate's", func(t *testing.T) {
 		byMigrate, byDbmate := testdb.NewEmptyURL(t), testdb.NewEmptyURL(t)
-		if err := luciapg.Migrate(ctx, byMigrate); err != nil {
+		if _, err := luciapg.MigrateConnString(ctx, byMigrate); err != nil {
 			t.Fatal(err)
 		}
 		runDbmate(t, byDbmate, "up")

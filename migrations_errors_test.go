@@ -113,7 +113,7 @@ func TestMigrateFSErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := luciapg.MigrateFS(callContext(t), tt.connString, tt.migrations, table)
+			_, err := luciapg.MigrateConnString(callContext(t), tt.connString, luciapg.MigrateOptions{Migrations: tt.migrations, Table: table})
 			if err == nil {
 				t.Fatal("MigrateFS succeeded")
 			}

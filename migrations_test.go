@@ -50,11 +50,11 @@ func TestMigrateFreshDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := testdb.NewEmptyURL(t)
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatal(err)
 	}
 	// Running again is a no-op.
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
 	conn := connect(t, url)
@@ -111,7 +111,7 @@ INSERT INTO auth_key VALUES ('username:ada', 'lucia-user', true, 's2:salt:hash',
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatal(err)
 	}
 	var indexes int
@@ -136,11 +136,11 @@ func TestMigrateFSAppliesAnApplicationsMigrations(t *testing.T) {
 	url := testdb.NewEmptyURL(t)
 	app := fstest.MapFS{"20270101000000_add_email.sql": {Data: []byte(
 		"-- migrate:up\nALTER TABLE auth_user ADD COLUMN email TEXT;\n-- migrate:down\nALTER TABLE auth_user DROP COLUMN email;\n")}}
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // the second run is a no-op
-		if err := luciapg.MigrateFS(ctx, url, app, "app_schema_migrations"); err != nil {
+		if _, err := luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: app, Table: "app_schema_migrations"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,7 +156,10 @@ func TestMigrateFSAppliesAnApplicationsMigrations(t *testing.T) {
 	if err != nil || user.Attributes["email"] != "a@example.com" {
 		t.Fatalf("SetUser with the migrated column: %+v, %v", user, err)
 	}
-	if err := luciapg.MigrateFS(ctx, url, app, ""); !errors.Is(err, luciapg.ErrInvalidInput) {
+	if _, err := luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: app, Table: ""}); !errors.Is(err, luciapg.ErrInvalidInput) {
 		t.Fatalf("MigrateFS with no table name: %v, want ErrInvalidInput", err)
 	}
 }
+
+// migrateErr is the error of a Migrate call, for a channel of errors.
+func migrateErr(_ []string, err error) error { return err }

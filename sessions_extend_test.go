@@ -82,7 +82,7 @@ INSERT INTO auth_key VALUES ('username:ada', 'lucia-user', true, 's2:salt:hash',
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatal(err)
 	}
 	before := luciaV1Snapshot(t, conn)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 
@@ -25,7 +26,11 @@ const (
 // luciapg's limits on password hashing and guessing.
 type Config struct {
 	// ActivePeriod is how long a new or renewed session is active.
-	// Zero means DefaultActivePeriod (24 hours).
+	// Zero means DefaultActivePeriod (24 hours). Attempts to guess a
+	// password or a passwordless key (UseKey, UsePasswordlessKey) are
+	// counted by the adapter's luciapg.AttemptThrottle, where every
+	// instance of an application sharing the database sees the same
+	// count.
 	ActivePeriod time.Duration
 	// IdlePeriod is how long a session stays idle, and can be renewed,
 	// after its active period. Zero means DefaultIdlePeriod (14 days).
@@ -54,16 +59,9 @@ type Config struct {
 	// the memory that concurrent sign-ups and logins can take. Zero means
 	// runtime.GOMAXPROCS(0) when New is called: more could not run faster.
 	MaxConcurrentHashes int
-	// AttemptThrottle counts attempts to guess a password or a passwordless
-	// key (UseKey, UsePasswordlessKey). Nil means the adapter, which must
-	// then implement luciapg.AttemptThrottle, as the PostgreSQL Store and
-	// memadapter do: the count lives with the data, so every instance of
-	// an application sharing the database sees the same one. Without
-	// either, those methods return ErrNoAttemptThrottle: an attempt is
-	// never silently left unthrottled.
-	AttemptThrottle luciapg.AttemptThrottle
 	// KeyThrottle limits attempts on one key, whatever their origin. Zero
-	// fields take the defaults: 5 free attempts, then a wait of 1 s,
+	// fields take the defaults; the policy must then pass
+	// luciapg.ThrottlePolicy.Validate. The defaults: 5 free attempts, then a wait of 1 s,
 	// doubling with each further attempt up to 15 min, forgotten after 24
 	// h without an attempt or at the key's next success.
 	KeyThrottle luciapg.ThrottlePolicy
@@ -101,7 +99,14 @@ func (ScryptHasher) Verify(hash, password string) (bool, error) {
 // own besides its configuration, its turns at hashing and a dummy hash,
 // and is safe for concurrent use when its adapter is.
 type Auth struct {
-	adapter          luciapg.Adapter
+	adapter luciapg.ThrottlingAdapter
+	// shared is what every Auth made from one New has in common, WithAdapter's included.
+	*shared
+}
+
+// shared is an Auth's configuration and the limits it enforces: what
+// WithAdapter keeps.
+type shared struct {
 	activePeriod     time.Duration
 	idlePeriod       time.Duration
 	userIDLength     int
@@ -111,7 +116,6 @@ type Auth struct {
 	maxPasswordBytes int
 	// hashTurns holds one token per hash in progress (MaxConcurrentHashes).
 	hashTurns       chan struct{}
-	throttle        luciapg.AttemptThrottle // nil: ErrNoAttemptThrottle
 	keyThrottle     luciapg.ThrottlePolicy
 	addressThrottle luciapg.ThrottlePolicy
 
@@ -123,11 +127,28 @@ type Auth struct {
 }
 
 // New returns an Auth storing its data through adapter, usually a
-// *luciapg.Store. Zero fields of cfg take the defaults; a negative period,
-// length or limit is treated as zero.
-func New(adapter luciapg.Adapter, cfg Config) *Auth {
-	a := &Auth{
-		adapter:          adapter,
+// *luciapg.Store (or a session cache or replica router over one), which
+// also counts the attempts to guess a password. Zero fields of cfg take
+// the defaults; a negative period, length or limit, or a throttle policy
+// that luciapg.ThrottlePolicy.Validate refuses, is an error wrapping
+// luciapg.ErrInvalidConfig, never silently replaced.
+func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
+	if adapter == nil {
+		return nil, fmt.Errorf("%w: auth: the adapter is nil", luciapg.ErrInvalidConfig)
+	}
+	for _, f := range []struct {
+		name  string
+		value int64
+	}{
+		{"ActivePeriod", int64(cfg.ActivePeriod)}, {"IdlePeriod", int64(cfg.IdlePeriod)},
+		{"UserIDLength", int64(cfg.UserIDLength)}, {"SessionIDLength", int64(cfg.SessionIDLength)},
+		{"MaxPasswordBytes", int64(cfg.MaxPasswordBytes)}, {"MaxConcurrentHashes", int64(cfg.MaxConcurrentHashes)},
+	} {
+		if f.value < 0 {
+			return nil, fmt.Errorf("%w: auth: %s is negative", luciapg.ErrInvalidConfig, f.name)
+		}
+	}
+	s := &shared{
 		activePeriod:     positiveOr(cfg.ActivePeriod, DefaultActivePeriod),
 		idlePeriod:       positiveOr(cfg.IdlePeriod, DefaultIdlePeriod),
 		userIDLength:     positiveOr(cfg.UserIDLength, DefaultUserIDLength),
@@ -136,25 +157,40 @@ func New(adapter luciapg.Adapter, cfg Config) *Auth {
 		hasher:           cfg.PasswordHasher,
 		maxPasswordBytes: positiveOr(cfg.MaxPasswordBytes, DefaultMaxPasswordBytes),
 		hashTurns:        make(chan struct{}, positiveOr(cfg.MaxConcurrentHashes, runtime.GOMAXPROCS(0))),
-		throttle:         cfg.AttemptThrottle,
 		keyThrottle:      withDefaults(cfg.KeyThrottle, defaultKeyThrottle),
 		addressThrottle:  withDefaults(cfg.AddressThrottle, defaultAddressThrottle),
 		dummyLock:        make(chan struct{}, 1),
 	}
-	if a.now == nil {
-		a.now = time.Now
+	if err := s.keyThrottle.Validate(); err != nil {
+		return nil, fmt.Errorf("auth: KeyThrottle: %w", err)
 	}
-	switch a.hasher.(type) {
+	if err := s.addressThrottle.Validate(); err != nil {
+		return nil, fmt.Errorf("auth: AddressThrottle: %w", err)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	switch s.hasher.(type) {
 	case nil:
-		a.hasher = scryptHasher{}
-		a.dummyHash = scryptDummyHash
+		s.hasher = scryptHasher{}
+		s.dummyHash = scryptDummyHash
 	case ScryptHasher, *ScryptHasher:
-		a.dummyHash = scryptDummyHash
+		s.dummyHash = scryptDummyHash
 	}
-	if a.throttle == nil {
-		a.throttle, _ = adapter.(luciapg.AttemptThrottle)
-	}
-	return a
+	return &Auth{adapter: adapter, shared: s}, nil
+}
+
+// WithAdapter returns the same core over another adapter: the same
+// configuration, and the same limits (its hashes take turns with this
+// Auth's, so MaxConcurrentHashes bounds both together). Use it to work
+// inside a transaction, with a Store on it:
+//
+//	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+//		user, err := core.WithAdapter(luciapg.New(tx)).CreateUser(ctx, params)
+//		// ... rows of the application's own, in the same transaction
+//	})
+func (a *Auth) WithAdapter(adapter luciapg.ThrottlingAdapter) *Auth {
+	return &Auth{adapter: adapter, shared: a.shared}
 }
 
 func positiveOr[T time.Duration | int](v, fallback T) T {
@@ -165,6 +201,6 @@ func positiveOr[T time.Duration | int](v, fallback T) T {
 }
 
 // nowMillis is the current time in the unit the tables store.
-func (a *Auth) nowMillis() int64 {
+func (a *shared) nowMillis() int64 {
 	return a.now().UnixMilli()
 }

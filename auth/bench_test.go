@@ -17,17 +17,20 @@ import (
 // depend on the machine.
 var benchBackends = []struct {
 	name string
-	new  func(b *testing.B) luciapg.Adapter
+	new  func(b *testing.B) luciapg.ThrottlingAdapter
 }{
-	{"memory", func(*testing.B) luciapg.Adapter { return memadapter.New(testColumns...) }},
-	{"postgres", func(b *testing.B) luciapg.Adapter { return luciapg.New(testdb.New(b)) }},
+	{"memory", func(*testing.B) luciapg.ThrottlingAdapter { return memadapter.New(testColumns...) }},
+	{"postgres", func(b *testing.B) luciapg.ThrottlingAdapter { return luciapg.New(testdb.New(b)) }},
 }
 
 func BenchmarkValidateSessionUser(b *testing.B) {
 	for _, backend := range benchBackends {
 		b.Run(backend.name, func(b *testing.B) {
 			adapter := backend.new(b)
-			a := auth.New(adapter, auth.Config{})
+			a, err := auth.New(adapter, auth.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
 			user, err := a.CreateUser(b.Context(), auth.CreateUserParams{Attributes: map[string]any{"username": "bench"}})
 			if err != nil {
 				b.Fatal(err)
@@ -64,7 +67,10 @@ func BenchmarkCreateSession(b *testing.B) {
 	for _, backend := range benchBackends {
 		b.Run(backend.name, func(b *testing.B) {
 			adapter := backend.new(b)
-			a := auth.New(adapter, auth.Config{})
+			a, err := auth.New(adapter, auth.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
 			user, err := a.CreateUser(b.Context(), auth.CreateUserParams{})
 			if err != nil {
 				b.Fatal(err)

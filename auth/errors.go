@@ -41,11 +41,6 @@ var (
 	// The error returned is a *TooManyAttemptsError, which says how long
 	// to wait; errors.Is matches it with this value.
 	ErrTooManyAttempts = &Error{code: "AUTH_TOO_MANY_ATTEMPTS"}
-	// ErrNoAttemptThrottle: UseKey or UsePasswordlessKey on an Auth whose
-	// adapter does not implement luciapg.AttemptThrottle and whose
-	// Config.AttemptThrottle is nil. Attempts are refused rather than left
-	// unthrottled.
-	ErrNoAttemptThrottle = errors.New("auth: the adapter does not implement luciapg.AttemptThrottle and Config.AttemptThrottle is nil")
 )
 
 // TooManyAttemptsError is the error of an attempt refused by throttling.

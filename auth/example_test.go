@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"time"
 
@@ -19,10 +20,13 @@ import (
 func Example() {
 	ctx := context.Background()
 	// In production: auth.New(luciapg.New(pool), auth.Config{}).
-	a := auth.New(memadapter.New(memadapter.Column{Name: "username", Unique: true}), auth.Config{})
+	a, err := auth.New(memadapter.New(memadapter.Column{Name: "username", Unique: true}), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// Sign up: the user and its password key are created together.
-	_, err := a.CreateUser(ctx, auth.CreateUserParams{
+	_, err = a.CreateUser(ctx, auth.CreateUserParams{
 		Key:        &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "correct horse"},
 		Attributes: map[string]any{"username": "ada"},
 	})
@@ -71,7 +75,10 @@ func Example() {
 func ExampleAuth_ValidateSession() {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	a := auth.New(memadapter.New(), auth.Config{Now: func() time.Time { return now }})
+	a, err := auth.New(memadapter.New(), auth.Config{Now: func() time.Time { return now }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	user, _ := a.CreateUser(ctx, auth.CreateUserParams{})
 	session, _ := a.CreateSession(ctx, user.ID)
 
@@ -93,7 +100,10 @@ func ExampleAuth_ValidateSession() {
 // works once.
 func ExampleAuth_UsePasswordlessKey_singleUse() {
 	ctx := context.Background()
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	user, _ := a.CreateUser(ctx, auth.CreateUserParams{})
 	_, _ = a.CreateKey(ctx, user.ID, auth.CreateKeyParams{
 		ProviderID: "magic-link", ProviderUserID: "tok3n", ExpiresIn: 15 * time.Minute,
@@ -126,9 +136,12 @@ func ExampleNew() {
 		panic(err)
 	}
 	defer pool.Close()
-	if err := luciapg.Migrate(ctx, os.Getenv("DATABASE_URL")); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, os.Getenv("DATABASE_URL")); err != nil {
 		panic(err)
 	}
-	a := auth.New(luciapg.New(pool), auth.Config{})
+	a, err := auth.New(luciapg.New(pool), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	_ = a
 }

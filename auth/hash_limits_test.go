@@ -33,7 +33,10 @@ func TestPasswordTooLong(t *testing.T) {
 			}
 			adapter := memadapter.New()
 			hasher := &countingHasher{}
-			a := auth.New(adapter, auth.Config{PasswordHasher: hasher, MaxPasswordBytes: limit})
+			a, err := auth.New(adapter, auth.Config{PasswordHasher: hasher, MaxPasswordBytes: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
 			ctx := t.Context()
 			user, err := a.CreateUser(ctx, auth.CreateUserParams{UserID: "ada", Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
 			wantNoErr(t, "CreateUser", err)
@@ -114,10 +117,10 @@ func TestMaxConcurrentHashesBoundsEveryHasherCall(t *testing.T) {
 	t.Parallel()
 	const limit = 3
 	hasher := &inFlightHasher{}
-	a := auth.New(memadapter.New(), auth.Config{
+	a := mustAuth(auth.New(memadapter.New(), auth.Config{
 		PasswordHasher: hasher, MaxConcurrentHashes: limit,
 		KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: 1000},
-	})
+	}))
 	ctx := t.Context()
 	_, err := a.CreateUser(ctx, auth.CreateUserParams{UserID: "ada", Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
 	wantNoErr(t, "CreateUser", err)
@@ -171,7 +174,10 @@ func (h *blockingHasher) Verify(hash, password string) (bool, error) {
 func TestWaitingForAHashTurnHonoursTheContext(t *testing.T) {
 	t.Parallel()
 	hasher := &blockingHasher{release: make(chan struct{})}
-	a := auth.New(memadapter.New(), auth.Config{PasswordHasher: hasher, MaxConcurrentHashes: 1})
+	a, err := auth.New(memadapter.New(), auth.Config{PasswordHasher: hasher, MaxConcurrentHashes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	first := make(chan error, 1)
 	go func() {
 		_, err := a.CreateUser(context.Background(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "pw"}})
@@ -203,7 +209,7 @@ func TestWaitingForAHashTurnHonoursTheContext(t *testing.T) {
 	}
 	close(hasher.release)
 	wantNoErr(t, "the first CreateUser", <-first)
-	_, err := a.GetKey(t.Context(), "username", "bob")
+	_, err = a.GetKey(t.Context(), "username", "bob")
 	wantErr(t, "GetKey of the cancelled user's key", err, luciapg.ErrInvalidKeyID)
 }
 
@@ -257,7 +263,10 @@ func TestConcurrentLoginsBoundHeap(t *testing.T) {
 		wantNoErr(t, "SetUser", err)
 	}
 	verified := &countingVerifier{}
-	a := auth.New(adapter, auth.Config{PasswordHasher: verified})
+	a, err := auth.New(adapter, auth.Config{PasswordHasher: verified})
+	if err != nil {
+		t.Fatal(err)
+	}
 	runtime.GC()
 
 	ctx, cancel := context.WithCancel(t.Context())

@@ -51,7 +51,10 @@ func TestHashingHoldsNoConnection(t *testing.T) {
 	pool := testdb.New(t)
 	hasher := &connectionWatchingHasher{pool: pool}
 	c := newClock()
-	a := auth.New(luciapg.New(pool), auth.Config{Now: c.Now, PasswordHasher: hasher})
+	a, err := auth.New(luciapg.New(pool), auth.Config{Now: c.Now, PasswordHasher: hasher})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 
 	// Control: the watcher does see a checked-out connection.

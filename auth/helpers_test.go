@@ -28,17 +28,17 @@ var testColumns = []memadapter.Column{
 // backend is an adapter the auth core's tests run against.
 type backend struct {
 	name string
-	new  func(t *testing.T) luciapg.Adapter
+	new  func(t *testing.T) luciapg.ThrottlingAdapter
 }
 
 var backends = []backend{
-	{"memory", func(*testing.T) luciapg.Adapter { return memadapter.New(testColumns...) }},
-	{"postgres", func(t *testing.T) luciapg.Adapter { return luciapg.New(testdb.New(t)) }},
+	{"memory", func(*testing.T) luciapg.ThrottlingAdapter { return memadapter.New(testColumns...) }},
+	{"postgres", func(t *testing.T) luciapg.ThrottlingAdapter { return luciapg.New(testdb.New(t)) }},
 }
 
 // eachBackend runs test as a parallel subtest per backend, each on a fresh,
 // empty adapter.
-func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.Adapter)) {
+func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.ThrottlingAdapter)) {
 	t.Helper()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
@@ -79,9 +79,9 @@ func (c *clock) Advance(d time.Duration) {
 
 // newAuth returns an Auth with default settings on adapter, driven by a
 // test clock.
-func newAuth(adapter luciapg.Adapter) (*auth.Auth, *clock) {
+func newAuth(adapter luciapg.ThrottlingAdapter) (*auth.Auth, *clock) {
 	c := newClock()
-	return auth.New(adapter, auth.Config{Now: c.Now}), c
+	return mustAuth(auth.New(adapter, auth.Config{Now: c.Now})), c
 }
 
 // createUser makes a user without a key.
@@ -97,39 +97,39 @@ func createUser(t *testing.T, a *auth.Auth) luciapg.User {
 // countingAdapter counts the calls that reach the adapter it wraps: reads
 // of one session, and reads of all of a user's sessions.
 type countingAdapter struct {
-	luciapg.Adapter
+	luciapg.ThrottlingAdapter
 	reads            atomic.Int64
 	userSessionReads atomic.Int64
 }
 
 func (c *countingAdapter) GetSessionsByUserID(ctx context.Context, userID string) ([]luciapg.Session, error) {
 	c.userSessionReads.Add(1)
-	return c.Adapter.GetSessionsByUserID(ctx, userID)
+	return c.ThrottlingAdapter.GetSessionsByUserID(ctx, userID)
 }
 
 // deleteBeforeExtend deletes the session just before ExtendSession runs,
 // as a concurrent logout would.
 type deleteBeforeExtend struct {
-	luciapg.Adapter
+	luciapg.ThrottlingAdapter
 	deleted bool
 }
 
 func (d *deleteBeforeExtend) ExtendSession(ctx context.Context, id string, activeExpires, idleExpires int64) (luciapg.Session, error) {
-	if err := d.Adapter.DeleteSession(ctx, id); err != nil {
+	if err := d.ThrottlingAdapter.DeleteSession(ctx, id); err != nil {
 		return luciapg.Session{}, err
 	}
 	d.deleted = true
-	return d.Adapter.ExtendSession(ctx, id, activeExpires, idleExpires)
+	return d.ThrottlingAdapter.ExtendSession(ctx, id, activeExpires, idleExpires)
 }
 
 func (c *countingAdapter) GetSession(ctx context.Context, id string) (luciapg.Session, error) {
 	c.reads.Add(1)
-	return c.Adapter.GetSession(ctx, id)
+	return c.ThrottlingAdapter.GetSession(ctx, id)
 }
 
 func (c *countingAdapter) GetSessionAndUser(ctx context.Context, id string) (luciapg.Session, luciapg.User, error) {
 	c.reads.Add(1)
-	return c.Adapter.GetSessionAndUser(ctx, id)
+	return c.ThrottlingAdapter.GetSessionAndUser(ctx, id)
 }
 
 func wantErr(t *testing.T, op string, err, want error) {
@@ -180,8 +180,16 @@ func (h fastHasher) Verify(hash, password string) (bool, error) {
 	return subtle.ConstantTimeCompare([]byte(hash), []byte(want)) == 1, nil
 }
 
+// mustAuth is auth.New's Auth, which the tests' fixed configs always get.
+func mustAuth(a *auth.Auth, err error) *auth.Auth {
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
 // newFastAuth is newAuth with fastHasher.
-func newFastAuth(adapter luciapg.Adapter) (*auth.Auth, *clock) {
+func newFastAuth(adapter luciapg.ThrottlingAdapter) (*auth.Auth, *clock) {
 	c := newClock()
-	return auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: fastHasher{}}), c
+	return mustAuth(auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: fastHasher{}})), c
 }

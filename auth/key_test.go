@@ -14,7 +14,7 @@ import (
 
 func TestCreateUserWithPasswordKeyAndUseKey(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user, err := a.CreateUser(t.Context(), auth.CreateUserParams{
 			Key:        &auth.PrimaryKeyParams{ProviderID: "email", ProviderUserID: "ada@example.com", Password: "s3cret pass"},
@@ -51,7 +51,7 @@ func TestCreateUserWithPasswordKeyAndUseKey(t *testing.T) {
 
 func TestCreateUserIDsAndAtomicity(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		first, err := a.CreateUser(t.Context(), auth.CreateUserParams{
 			UserID: "chosen-id",
@@ -89,7 +89,7 @@ func TestCreateUserIDsAndAtomicity(t *testing.T) {
 // Two sign-ups racing for one key id: exactly one user exists afterwards.
 func TestCreateUserSameKeyConcurrently(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		const callers = 8
 		ids := make([]string, callers)
@@ -122,7 +122,7 @@ func TestCreateUserSameKeyConcurrently(t *testing.T) {
 
 func TestProviderIDsAndColons(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user := createUser(t, a)
 		_, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "e:mail", ProviderUserID: "x"}})
@@ -161,7 +161,7 @@ func TestProviderIDsAndColons(t *testing.T) {
 
 func TestSingleUseKey(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		created, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "token1", ExpiresIn: time.Hour})
@@ -208,7 +208,7 @@ func TestSingleUseKey(t *testing.T) {
 // leaves a single-use key in place for its owner.
 func TestSingleUseKeyWithPassword(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newFastAuth(adapter)
 		user := createUser(t, a)
 		_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{
@@ -237,9 +237,12 @@ func TestSingleUseKeyWithPassword(t *testing.T) {
 // through.)
 func TestUseSingleUseKeyConcurrently(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		c := newClock()
-		a := auth.New(adapter, auth.Config{Now: c.Now, KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: 100}})
+		a, err := auth.New(adapter, auth.Config{Now: c.Now, KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		user := createUser(t, a)
 		for _, token := range []string{"valid", "expired"} {
 			_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: token, ExpiresIn: time.Hour})
@@ -275,7 +278,7 @@ func TestUseSingleUseKeyConcurrently(t *testing.T) {
 
 func TestKeysOfAUser(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "github", ProviderUserID: "7"}})
 		wantNoErr(t, "CreateUser", err)
@@ -318,7 +321,7 @@ func TestKeysOfAUser(t *testing.T) {
 
 func TestUpdateKeyPassword(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newFastAuth(adapter)
 		user, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada"}})
 		wantNoErr(t, "CreateUser", err)
@@ -347,7 +350,7 @@ func TestUpdateKeyPassword(t *testing.T) {
 // A hash in no known format is a server-side problem, not a wrong password.
 func TestUseKeyMalformedHash(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user := createUser(t, a)
 		garbage := "$2a$10$notascrypthash"
@@ -362,7 +365,7 @@ func TestUseKeyMalformedHash(t *testing.T) {
 
 func TestUserLifecycle(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user, err := a.CreateUser(t.Context(), auth.CreateUserParams{
 			Key:        &auth.PrimaryKeyParams{ProviderID: "github", ProviderUserID: "99"},
@@ -413,7 +416,7 @@ func TestErrorCodes(t *testing.T) {
 // has one. A refused single-use key is left for its owner.
 func TestPasswordAndPasswordlessKeysDoNotMix(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newFastAuth(adapter)
 		bob, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "bob"}})
 		wantNoErr(t, "CreateUser without a password", err)
@@ -447,7 +450,7 @@ func TestPasswordAndPasswordlessKeysDoNotMix(t *testing.T) {
 // password removed between UseKey's read and delete.
 func TestSingleUseKeyPasswordChangedMeanwhile(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		changing := &passwordChangeBeforeConsume{Adapter: adapter}
 		a, _ := newFastAuth(changing)
 		user := createUser(t, a)

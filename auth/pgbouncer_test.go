@@ -16,7 +16,7 @@ const pgbouncerExecMode = "exec"
 // Store whose pool goes through one PgBouncer (transaction pooling, 8
 // server connections per database) in front of the test server.
 func init() {
-	backends = append(backends, backend{"pgbouncer", func(t *testing.T) luciapg.Adapter {
+	backends = append(backends, backend{"pgbouncer", func(t *testing.T) luciapg.ThrottlingAdapter {
 		bouncer := pgcluster.SharedPgBouncer(t, testdb.ServerURL(t))
 		return luciapg.New(testdb.Pool(t, bouncer.URL(testdb.NewURL(t), pgbouncerExecMode), 0))
 	}})

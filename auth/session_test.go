@@ -13,7 +13,7 @@ var sessionIDFormat = regexp.MustCompile(`^[a-zA-Z0-9]{40}$`)
 
 func TestCreateSessionDefaults(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user := createUser(t, a)
 		if len(user.ID) != auth.DefaultUserIDLength {
@@ -42,7 +42,7 @@ func TestCreateSessionDefaults(t *testing.T) {
 
 func TestCreateSessionUnknownUser(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		_, err := a.CreateSession(t.Context(), "nobody")
 		wantErr(t, "CreateSession", err, luciapg.ErrInvalidUserID)
@@ -51,12 +51,12 @@ func TestCreateSessionUnknownUser(t *testing.T) {
 
 func TestConfigChangesPeriodsAndLengths(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		c := newClock()
-		a := auth.New(adapter, auth.Config{
+		a := mustAuth(auth.New(adapter, auth.Config{
 			ActivePeriod: time.Hour, IdlePeriod: 2 * time.Hour,
 			UserIDLength: 20, SessionIDLength: 64, Now: c.Now,
-		})
+		}))
 		user := createUser(t, a)
 		if len(user.ID) != 20 {
 			t.Errorf("user id has %d characters, want 20", len(user.ID))
@@ -91,7 +91,7 @@ func TestValidateSessionStates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+			eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 				a, c := newAuth(adapter)
 				user, err := a.CreateUser(t.Context(), auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
 				wantNoErr(t, "CreateUser", err)
@@ -144,7 +144,7 @@ func TestValidateSessionStates(t *testing.T) {
 
 func TestValidateSessionIdleAndDeadWithoutUser(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		created, err := a.CreateSession(t.Context(), user.ID)
@@ -165,7 +165,7 @@ func TestValidateSessionIdleAndDeadWithoutUser(t *testing.T) {
 
 func TestValidateSessionUnknownID(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		unknown := "0123456789012345678901234567890123456789"
 		_, err := a.ValidateSession(t.Context(), unknown)
@@ -179,7 +179,7 @@ func TestValidateSessionUnknownID(t *testing.T) {
 // round trip, whatever the adapter holds.
 func TestValidateSessionWrongLengthSkipsAdapter(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		counting := &countingAdapter{Adapter: adapter}
 		a, _ := newAuth(counting)
 		user := createUser(t, a)
@@ -207,7 +207,7 @@ func TestValidateSessionWrongLengthSkipsAdapter(t *testing.T) {
 // renewal (Fresh), and no other session is created.
 func TestValidateIdleSessionConcurrently(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		created, err := a.CreateSession(t.Context(), user.ID)
@@ -244,7 +244,7 @@ func TestValidateIdleSessionConcurrently(t *testing.T) {
 // Concurrent validations of a dead session all fail and leave no row.
 func TestValidateDeadSessionConcurrently(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		created, err := a.CreateSession(t.Context(), user.ID)
@@ -267,7 +267,7 @@ func TestValidateDeadSessionConcurrently(t *testing.T) {
 // slow) and leaves dead ones to the janitor.
 func TestRenewalReadsNoOtherSessions(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		counting := &countingAdapter{Adapter: adapter}
 		a, c := newAuth(counting)
 		user := createUser(t, a)
@@ -294,7 +294,7 @@ func TestRenewalReadsNoOtherSessions(t *testing.T) {
 // session (Lucia v1 minted a new one per request: 20 requests, 21 rows).
 func TestIdleCookieReplayedMintsNoSessions(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		created, err := a.CreateSession(t.Context(), user.ID)
@@ -324,7 +324,7 @@ func TestIdleCookieReplayedMintsNoSessions(t *testing.T) {
 // invalid.
 func TestRenewalOfASessionDeletedMeanwhile(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		deleting := &deleteBeforeExtend{Adapter: adapter}
 		a, c := newAuth(deleting)
 		user := createUser(t, a)
@@ -343,7 +343,7 @@ func TestRenewalOfASessionDeletedMeanwhile(t *testing.T) {
 
 func TestGetAllUserSessionsAndDeleteDead(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, c := newAuth(adapter)
 		user := createUser(t, a)
 		sessions, err := a.GetAllUserSessions(t.Context(), user.ID)
@@ -392,7 +392,7 @@ func TestGetAllUserSessionsAndDeleteDead(t *testing.T) {
 
 func TestInvalidateSessions(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		a, _ := newAuth(adapter)
 		user, other := createUser(t, a), createUser(t, a)
 		var ids []string

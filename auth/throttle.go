@@ -49,9 +49,6 @@ func withDefaults(p, def luciapg.ThrottlePolicy) luciapg.ThrottlePolicy {
 // then does not also push its target key's count up, which would lock the
 // key's owner out on the guesser's behalf.
 func (a *Auth) countAttempt(ctx context.Context, keyThrottleKey string) error {
-	if a.throttle == nil {
-		return ErrNoAttemptThrottle
-	}
 	if addr, ok := ClientAddress(ctx); ok {
 		if err := a.countOn(ctx, addressThrottleKey(addr), a.addressThrottle); err != nil {
 			return err
@@ -61,7 +58,7 @@ func (a *Auth) countAttempt(ctx context.Context, keyThrottleKey string) error {
 }
 
 func (a *Auth) countOn(ctx context.Context, throttleKey string, policy luciapg.ThrottlePolicy) error {
-	retryAfter, err := a.throttle.CountAttempt(ctx, throttleKey, a.now(), policy)
+	retryAfter, err := a.adapter.CountAttempt(ctx, throttleKey, a.now(), policy)
 	if err != nil {
 		return err
 	}
@@ -75,7 +72,7 @@ func (a *Auth) countOn(ctx context.Context, throttleKey string, policy luciapg.T
 // owner's typos from before do not count against them. The address's
 // count is kept (see Config.AddressThrottle).
 func (a *Auth) resetKeyAttempts(ctx context.Context, keyThrottleKey string) error {
-	return a.throttle.ResetAttempts(ctx, keyThrottleKey)
+	return a.adapter.ResetAttempts(ctx, keyThrottleKey)
 }
 
 // keyThrottleKey is the throttle key of a key id: "key#sha256:" and the

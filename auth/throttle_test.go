@@ -45,11 +45,11 @@ type throttleFixture struct {
 	userID string
 }
 
-func newThrottleFixture(t *testing.T, adapter luciapg.Adapter, cfg auth.Config) throttleFixture {
+func newThrottleFixture(t *testing.T, adapter luciapg.ThrottlingAdapter, cfg auth.Config) throttleFixture {
 	t.Helper()
 	f := throttleFixture{clock: newClock(), hasher: &countingHasher{}}
 	cfg.Now, cfg.PasswordHasher = f.clock.Now, f.hasher
-	f.auth = auth.New(adapter, cfg)
+	f.auth = mustAuth(auth.New(adapter, cfg))
 	user, err := f.auth.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
 	wantNoErr(t, "CreateUser", err)
 	f.userID = user.ID
@@ -80,7 +80,7 @@ func wantThrottled(t *testing.T, op string, err error, retryAfter time.Duration)
 // exact.
 func TestKeyThrottleDelaysDoubleUpToTheCap(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newThrottleFixture(t, adapter, auth.Config{})
 		for i := range 5 {
 			wantErr(t, "free wrong attempt "+string(rune('1'+i)), f.login(t.Context(), "wrong"), auth.ErrInvalidPassword)
@@ -108,7 +108,7 @@ func TestKeyThrottleDelaysDoubleUpToTheCap(t *testing.T) {
 // right password: guessing costs the server nothing once blocked.
 func TestThrottledAttemptDoesNotHash(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newThrottleFixture(t, adapter, auth.Config{})
 		for range 5 {
 			wantErr(t, "wrong attempt", f.login(t.Context(), "wrong"), auth.ErrInvalidPassword)
@@ -126,7 +126,7 @@ func TestThrottledAttemptDoesNotHash(t *testing.T) {
 // A success forgets the key's earlier failures.
 func TestSuccessResetsTheKeyCount(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newThrottleFixture(t, adapter, auth.Config{})
 		for range 4 {
 			wantErr(t, "wrong attempt", f.login(t.Context(), "wrong"), auth.ErrInvalidPassword)
@@ -143,7 +143,7 @@ func TestSuccessResetsTheKeyCount(t *testing.T) {
 // between a read and a write of the count.
 func TestConcurrentFailuresAreAllCounted(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		const attempts = 20
 		f := newThrottleFixture(t, adapter, auth.Config{KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: attempts}})
 		errs := runConcurrently(attempts, func(int) error { return f.login(t.Context(), "wrong") })
@@ -165,7 +165,10 @@ func TestThrottleIsSharedByInstances(t *testing.T) {
 	t.Cleanup(otherPool.Close)
 
 	f := newThrottleFixture(t, luciapg.New(pool), auth.Config{})
-	other := auth.New(luciapg.New(otherPool), auth.Config{Now: f.clock.Now, PasswordHasher: fastHasher{}})
+	other, err := auth.New(luciapg.New(otherPool), auth.Config{Now: f.clock.Now, PasswordHasher: fastHasher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 3 {
 		wantErr(t, "wrong attempt on the first instance", f.login(t.Context(), "wrong"), auth.ErrInvalidPassword)
 	}
@@ -183,7 +186,7 @@ func TestThrottleIsSharedByInstances(t *testing.T) {
 // address, and an IPv6 client counts with its whole /64.
 func TestAddressThrottle(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newThrottleFixture(t, adapter, auth.Config{AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
 		from := func(addr string) context.Context { return auth.WithClientAddress(t.Context(), addr) }
 		guess := func(ctx context.Context, name string) error {
@@ -280,31 +283,47 @@ func sha256Hex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// adapterWithoutThrottle hides the AttemptThrottle of the adapter it wraps,
-// as any wrapper that embeds luciapg.Adapter does.
-type adapterWithoutThrottle struct{ luciapg.Adapter }
-
-// An adapter that cannot count attempts does not leave them uncounted:
-// UseKey and UsePasswordlessKey refuse, before hashing, until a throttle is
-// configured.
-func TestNoThrottleRefusesAttempts(t *testing.T) {
+// An adapter whose attempts are counted elsewhere is paired with its
+// throttle by embedding both, and the throttle counts every attempt.
+func TestAdapterPairedWithAThrottleOfItsOwn(t *testing.T) {
 	t.Parallel()
-	inner := memadapter.New()
-	hasher := &countingHasher{}
-	a := auth.New(adapterWithoutThrottle{inner}, auth.Config{PasswordHasher: hasher})
-	_, err := a.CreateUser(t.Context(), auth.CreateUserParams{UserID: "ada", Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
-	wantNoErr(t, "CreateUser", err)
-	_, err = a.UseKey(t.Context(), "username", "ada", "right")
-	wantErr(t, "UseKey", err, auth.ErrNoAttemptThrottle)
-	_, err = a.UsePasswordlessKey(t.Context(), "github", "1")
-	wantErr(t, "UsePasswordlessKey", err, auth.ErrNoAttemptThrottle)
-	if n := hasher.verifies.Load(); n != 0 {
-		t.Fatalf("the hasher ran %d times, want 0", n)
+	data, counts := memadapter.New(), memadapter.New()
+	paired := struct {
+		luciapg.Adapter
+		luciapg.AttemptThrottle
+	}{data, counts}
+	f := newThrottleFixture(t, paired, auth.Config{KeyThrottle: luciapg.ThrottlePolicy{FreeAttempts: 1}})
+	_, err := f.auth.UseKey(t.Context(), "username", "ada", "wrong")
+	wantErr(t, "UseKey, first wrong password", err, auth.ErrInvalidPassword)
+	_, err = f.auth.UseKey(t.Context(), "username", "ada", "wrong")
+	wantErr(t, "UseKey, second wrong password", err, auth.ErrTooManyAttempts)
+	if _, err := data.CountAttempt(t.Context(), "probe", time.Now(), luciapg.ThrottlePolicy{FreeAttempts: 1, BaseDelay: time.Second, MaxDelay: time.Second, Window: time.Second}); err != nil {
+		t.Fatal(err)
 	}
+}
 
-	configured := auth.New(adapterWithoutThrottle{inner}, auth.Config{PasswordHasher: hasher, AttemptThrottle: inner})
-	_, err = configured.UseKey(t.Context(), "username", "ada", "right")
-	wantNoErr(t, "UseKey with Config.AttemptThrottle", err)
+// auth.New refuses a config it cannot honour instead of replacing its
+// values: a negative period, length or limit, or a throttle policy that
+// cannot mean what it says.
+func TestNewRefusesInvalidConfig(t *testing.T) {
+	t.Parallel()
+	for name, cfg := range map[string]auth.Config{
+		"negative ActivePeriod":                 {ActivePeriod: -time.Hour},
+		"negative IdlePeriod":                   {IdlePeriod: -1},
+		"negative UserIDLength":                 {UserIDLength: -15},
+		"negative SessionIDLength":              {SessionIDLength: -40},
+		"negative MaxPasswordBytes":             {MaxPasswordBytes: -1},
+		"negative MaxConcurrentHashes":          {MaxConcurrentHashes: -2},
+		"KeyThrottle MaxDelay below BaseDelay":  {KeyThrottle: luciapg.ThrottlePolicy{BaseDelay: time.Minute, MaxDelay: time.Second}},
+		"AddressThrottle Window below MaxDelay": {AddressThrottle: luciapg.ThrottlePolicy{MaxDelay: time.Hour, Window: time.Minute}},
+	} {
+		if a, err := auth.New(memadapter.New(), cfg); !errors.Is(err, luciapg.ErrInvalidConfig) || a != nil {
+			t.Errorf("%s: auth.New = %v, %v; want ErrInvalidConfig", name, a, err)
+		}
+	}
+	if _, err := auth.New(nil, auth.Config{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Errorf("nil adapter: %v, want ErrInvalidConfig", err)
+	}
 }
 
 // UsePasswordlessKey is throttled like UseKey: a guessed one-time token is
@@ -313,7 +332,7 @@ func TestNoThrottleRefusesAttempts(t *testing.T) {
 // them.
 func TestPasswordlessKeyThrottle(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newThrottleFixture(t, adapter, auth.Config{AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 5}})
 		ctx := auth.WithClientAddress(t.Context(), "203.0.113.9")
 		for _, token := range []string{"a", "b", "c", "d", "e"} {

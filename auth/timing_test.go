@@ -13,9 +13,12 @@ import (
 // not timed: a stopwatch on a shared machine proves nothing.
 func TestUseKeyRefusalsSpendOneVerification(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		hasher := &countingHasher{}
-		a := auth.New(adapter, auth.Config{PasswordHasher: hasher})
+		a, err := auth.New(adapter, auth.Config{PasswordHasher: hasher})
+		if err != nil {
+			t.Fatal(err)
+		}
 		_, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
 		wantNoErr(t, "CreateUser", err)
 		_, err = a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "oauth-only"}})

@@ -47,7 +47,7 @@ func createScratchDatabase(ctx context.Context, adminURL, purpose string, users 
 }
 
 func (db *scratchDatabase) prepare(ctx context.Context, users int) error {
-	if err := luciapg.Migrate(ctx, db.url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, db.url); err != nil {
 		return err
 	}
 	conn, err := pgx.Connect(ctx, db.url)

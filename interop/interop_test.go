@@ -35,10 +35,14 @@ func newSharedDatabase(t *testing.T) sharedDatabase {
 	node := findNode(t) // before making a database it could not use
 	url := testdb.NewURL(t)
 	pool := testdb.Pool(t, url, 4)
+	goApp, err := auth.New(luciapg.New(pool), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return sharedDatabase{
 		url:   url,
 		pool:  pool,
-		goApp: auth.New(luciapg.New(pool), auth.Config{}),
+		goApp: goApp,
 		lucia: startLuciaV1(t, node, url),
 	}
 }

@@ -24,7 +24,10 @@ func TestLuciaV1WritesReachTheGoSessionCache(t *testing.T) {
 	}
 	defer cache.Close()
 	eventually(t, "the cache serving", func() bool { return cache.Stats().Serving })
-	goApp := auth.New(cache, auth.Config{})
+	goApp, err := auth.New(cache, auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// validateUntilCached validates a session until a validation is served from
 	// memory. The first read of a session may not be cached when another
 	// change is applied while it runs (the cache cannot tell it apart), so

@@ -99,7 +99,10 @@ func (db sharedDatabase) goTokens(t *testing.T, skew time.Duration) (*tokens.IDT
 	t.Helper()
 	store := luciapg.New(db.pool)
 	now := func() time.Time { return time.Now().Add(skew) }
-	core := auth.New(store, auth.Config{Now: now})
+	core, err := auth.New(store, auth.Config{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	links, err := tokens.NewIDTokens(core, resetTokens, tokens.IDTokenConfig{ExpiresIn: tokenLifetime})
 	if err != nil {
 		t.Fatal(err)

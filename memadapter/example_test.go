@@ -1,6 +1,7 @@
 package memadapter_test
 
 import (
+	"log"
 	"context"
 	"errors"
 	"fmt"
@@ -19,11 +20,14 @@ func ExampleNew() {
 		memadapter.Column{Name: "plan", NotNull: true, Default: "free"},
 		memadapter.Column{Name: "nickname"},
 	)
-	a := auth.New(adapter, auth.Config{})
+	a, err := auth.New(adapter, auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	user, _ := a.CreateUser(ctx, auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
 	fmt.Println(user.Attributes["plan"], user.Attributes["nickname"])
-	_, err := a.CreateUser(ctx, auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
+	_, err = a.CreateUser(ctx, auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
 	fmt.Println(errors.Is(err, luciapg.ErrDuplicateAttribute))
 	// Output:
 	// free <nil>

@@ -16,7 +16,10 @@ import (
 
 func TestClientAddress(t *testing.T) {
 	t.Parallel()
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	direct := mustNew(t, a, authhttp.Config{})
 	proxied := mustNew(t, a, authhttp.Config{ClientAddressHeader: "x-forwarded-for"})
 	tests := []struct {
@@ -60,11 +63,14 @@ func TestClientAddress(t *testing.T) {
 // unaffected. Forged X-Forwarded-For entries do not buy fresh attempts.
 func TestMiddlewareThrottlesLoginsPerAddress(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		// A stopped clock: the block must not run out between attempts,
 		// however slow the machine.
 		c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-		a := auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: plainHasher{}, AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
+		a, err := auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: plainHasher{}, AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		sessions := mustNew(t, a, authhttp.Config{ClientAddressHeader: "X-Forwarded-For"})
 		var seenAddress string
 		handler := sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -17,7 +17,10 @@ import (
 // and which decides when present.
 func TestCheckCrossOrigin(t *testing.T) {
 	t.Parallel()
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Written as a person might; New normalizes it to https://app.example.com.
 	production := mustNew(t, a, authhttp.Config{TrustedOrigins: []string{"https://App.Example.com/"}})
 	local := mustNew(t, a, authhttp.Config{LocalDevelopment: true})
@@ -99,7 +102,10 @@ func TestCheckCrossOrigin(t *testing.T) {
 // configured ones that way, so a differently spelled one still matches.
 func TestTrustedOriginsAreNormalized(t *testing.T) {
 	t.Parallel()
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, configured := range []string{
 		"https://app.example.com", "https://App.Example.COM", "https://app.example.com/",
 		"HTTPS://app.example.com", "https://app.example.com:443",

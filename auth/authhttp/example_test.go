@@ -16,7 +16,10 @@ import (
 
 // A site with a login form and a page only logged-in users see.
 func ExampleSessions_Middleware() {
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	_, _ = a.CreateUser(context.Background(), auth.CreateUserParams{
 		UserID: "user1",
 		Key:    &auth.PrimaryKeyParams{ProviderID: "email", ProviderUserID: "ada@example.com", Password: "hunter2!"},

@@ -17,7 +17,7 @@ import (
 // ended only that one, and the old cookie kept working.
 func TestLogoutEndsTheIdleSessionPresented(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{})
 		f.clock.Advance(36 * time.Hour) // idle
 		var inContext auth.Session
@@ -56,7 +56,7 @@ func TestLogoutEndsTheIdleSessionPresented(t *testing.T) {
 // context, when a caller's context holds another.
 func TestLogoutEndsCookieAndContextSessions(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{})
 		other, err := f.auth.CreateSession(t.Context(), f.user.ID)
 		if err != nil {

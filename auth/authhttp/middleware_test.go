@@ -20,11 +20,11 @@ import (
 
 // eachBackend runs test on the in-memory adapter and on the PostgreSQL
 // Store, each fresh.
-func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.Adapter)) {
+func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.ThrottlingAdapter)) {
 	t.Helper()
-	backends := map[string]func(t *testing.T) luciapg.Adapter{
-		"memory":   func(*testing.T) luciapg.Adapter { return memadapter.New(memadapter.Column{Name: "username"}) },
-		"postgres": func(t *testing.T) luciapg.Adapter { return luciapg.New(testdb.New(t)) },
+	backends := map[string]func(t *testing.T) luciapg.ThrottlingAdapter{
+		"memory":   func(*testing.T) luciapg.ThrottlingAdapter { return memadapter.New(memadapter.Column{Name: "username"}) },
+		"postgres": func(t *testing.T) luciapg.ThrottlingAdapter { return luciapg.New(testdb.New(t)) },
 	}
 	for name, newAdapter := range backends {
 		t.Run(name, func(t *testing.T) {
@@ -71,10 +71,13 @@ func mustNew(t *testing.T, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions
 	return s
 }
 
-func newFixture(t *testing.T, adapter luciapg.Adapter, cfg authhttp.Config) fixture {
+func newFixture(t *testing.T, adapter luciapg.ThrottlingAdapter, cfg authhttp.Config) fixture {
 	t.Helper()
 	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	a := auth.New(adapter, auth.Config{Now: c.Now})
+	a, err := auth.New(adapter, auth.Config{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	user, err := a.CreateUser(t.Context(), auth.CreateUserParams{Attributes: map[string]any{"username": "ada"}})
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)
@@ -141,7 +144,7 @@ func TestMiddlewareWithoutCookie(t *testing.T) {
 
 func TestMiddlewareActiveSession(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{})
 		resp, s := f.serve(requestWithCookie(http.MethodPost, f.session.ID))
 		if !s.called || !s.hasSession || s.session.ID != f.session.ID || s.user.ID != f.user.ID ||
@@ -156,7 +159,7 @@ func TestMiddlewareActiveSession(t *testing.T) {
 
 func TestMiddlewareRenewsIdleSession(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{})
 		f.clock.Advance(36 * time.Hour)
 		// Plain http: Secure must not depend on the request's scheme.
@@ -180,7 +183,7 @@ func TestMiddlewareRenewsIdleSession(t *testing.T) {
 
 func TestMiddlewareClearsInvalidCookie(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{})
 		f.clock.Advance(16 * 24 * time.Hour) // past the idle expiry
 		for _, value := range []string{f.session.ID, "short", "0123456789012345678901234567890123456789"} {
@@ -242,7 +245,7 @@ func TestMiddlewareDatabaseError(t *testing.T) {
 
 func TestLoginLogoutAndRequireSession(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, adapter luciapg.Adapter) {
+	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		f := newFixture(t, adapter, authhttp.Config{LocalDevelopment: true, CookieName: "sid"})
 		rec := httptest.NewRecorder()
 		session, err := f.sessions.Login(t.Context(), rec, f.user.ID)

@@ -14,7 +14,10 @@ import (
 // the front end it was meant for unable to post.
 func TestNewRefusesInvalidTrustedOrigins(t *testing.T) {
 	t.Parallel()
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, origin := range []string{
 		"not an origin",
 		"",

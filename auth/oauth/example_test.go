@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http/httptest"
 
 	"github.com/luciapg/luciapg/auth"
@@ -20,7 +21,10 @@ func Example() {
 	defer stub.Close()
 
 	// In production: auth.New(luciapg.New(pool), auth.Config{}).
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	github := oauth.GitHub("client-id", "client-secret", "https://app.example/login/github/callback")
 	github.OAuth2.Endpoint = stub.endpoint()                 // not in production
 	github.UserID = oauth.JSONUserID(stub.URL+"/user", "id") // not in production

@@ -36,7 +36,7 @@ func startCookie(t *testing.T, f *oauth.Flow) (*http.Cookie, *url.URL) {
 // plain http), HttpOnly (no script reads the verifier), SameSite=Lax, and
 // __Host- prefixed (no other subdomain can plant one).
 func TestStateCookieAttributes(t *testing.T) {
-	f, err := oauth.New(auth.New(memadapter.New(), auth.Config{}), testProvider("https://app.example/callback"), oauth.Config{})
+	f, err := oauth.New(newAuth(t), testProvider("https://app.example/callback"), oauth.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,10 @@ func TestStateCookieAttributes(t *testing.T) {
 // InsecureCookie is refused unless the redirect URL is on loopback, so a
 // development setting cannot ship to production.
 func TestInsecureCookieOnlyOnLoopback(t *testing.T) {
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, u := range []string{"https://app.example/callback", "http://app.example/callback", "http://localhost.evil.example/cb", "http://10.0.0.1/cb"} {
 		if _, err := oauth.New(a, testProvider(u), oauth.Config{InsecureCookie: true}); err == nil {
 			t.Errorf("InsecureCookie with redirect %s: accepted", u)
@@ -77,7 +80,7 @@ func TestInsecureCookieOnlyOnLoopback(t *testing.T) {
 // challenge of the cookie's verifier; the verifier itself never leaves
 // the cookie.
 func TestAuthorizationURL(t *testing.T) {
-	f, err := oauth.New(auth.New(memadapter.New(), auth.Config{}), testProvider("https://app.example/callback"), oauth.Config{})
+	f, err := oauth.New(newAuth(t), testProvider("https://app.example/callback"), oauth.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +110,10 @@ func TestAuthorizationURL(t *testing.T) {
 
 // A provider that cannot work is refused by New with a clear error.
 func TestNewRefusesBadProvider(t *testing.T) {
-	a := auth.New(memadapter.New(), auth.Config{})
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := map[string]func(p *oauth.Provider){
 		"id with colon": func(p *oauth.Provider) { p.ID = "git:hub" },
 		"no client id":  func(p *oauth.Provider) { p.OAuth2.ClientID = "" },
@@ -122,4 +128,14 @@ func TestNewRefusesBadProvider(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// newAuth is an auth core on an empty memadapter.
+func newAuth(t *testing.T) *auth.Auth {
+	t.Helper()
+	a, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

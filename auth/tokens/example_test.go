@@ -3,6 +3,7 @@ package tokens_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/luciapg/luciapg/auth"
@@ -16,7 +17,10 @@ func Example() {
 	ctx := context.Background()
 	// In production: store := luciapg.New(pool).
 	store := memadapter.New()
-	core := auth.New(store, auth.Config{})
+	core, err := auth.New(store, auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	user, err := core.CreateUser(ctx, auth.CreateUserParams{})
 	if err != nil {
 		fmt.Println(err)

@@ -54,7 +54,10 @@ type env struct {
 func newEnv(t *testing.T, s storage) *env {
 	t.Helper()
 	c := &clock{now: startTime}
-	core := auth.New(s, auth.Config{Now: c.Now})
+	core, err := auth.New(s, auth.Config{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	user, err := core.CreateUser(t.Context(), auth.CreateUserParams{})
 	if err != nil {
 		t.Fatalf("CreateUser: %v", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/tokens"
+	"github.com/luciapg/luciapg/memadapter"
 )
 
 // idTokenFormat is @lucia-auth/tokens' default: 43 alphanumerics.
@@ -226,7 +227,10 @@ func wantValues(t *testing.T, op string, l userTokenLister, userID string, want 
 
 func TestNewIDTokensRefusesBadConfig(t *testing.T) {
 	t.Parallel()
-	core := auth.New(nil, auth.Config{})
+	core, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		what string
 		name string

@@ -138,7 +138,10 @@ func TestPasswordTokensDuplicate(t *testing.T) {
 func TestNewPasswordTokensRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	store := memadapter.New()
-	core := auth.New(store, auth.Config{})
+	core, err := auth.New(store, auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	good := tokens.PasswordTokenConfig{ExpiresIn: time.Hour, AttemptThrottle: store}
 	for _, c := range []struct {
 		what string

@@ -60,7 +60,7 @@ func run(serverURL, restartCmd string, duration time.Duration, workers int, pool
 		return err
 	}
 	defer drop()
-	if err := luciapg.Migrate(ctx, dbURL); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, dbURL); err != nil {
 		return err
 	}
 	cfg, err := pgxpool.ParseConfig(dbURL)

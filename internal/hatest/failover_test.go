@@ -50,7 +50,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	url := af.URL("connect_timeout=2")
 	mctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := luciapg.Migrate(mctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(mctx, url); err != nil {
 		t.Fatalf("Migrate through the multi-host URL: %v", err)
 	}
 	cfg, err := pgxpool.ParseConfig(url)

@@ -298,7 +298,7 @@ func ensureTemplate(adminURL string) (string, error) {
 		return "", err
 	}
 	url := withDatabase(adminURL, name)
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		return "", err
 	}
 	tconn, err := pgx.Connect(ctx, url)

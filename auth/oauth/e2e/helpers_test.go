@@ -33,7 +33,10 @@ type env struct {
 func newEnv(t *testing.T, providerName string) *env {
 	t.Helper()
 	pool := testdb.New(t)
-	a := auth.New(luciapg.New(pool), auth.Config{})
+	a, err := auth.New(luciapg.New(pool), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := newProvider(t)
 	prov := as(t, p, providerName)
 	c := &clock{now: time.Now()}

@@ -1,4 +1,4 @@
-package luciapg
+package sessioncache
 
 import (
 	"sync"
@@ -6,11 +6,11 @@ import (
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
-// maxCacheShards is how many locks a SessionCache's entries are spread
+// maxCacheShards is how many locks a Cache's entries are spread
 // over at most: enough that 8 workers on a few cores rarely meet on one.
 const maxCacheShards = 16
 
-// cacheShard is one lock's share of a SessionCache's entries, at most
+// cacheShard is one lock's share of a Cache's entries, at most
 // MaxEntries divided by the number of shards.
 //
 // Hits take only the read lock and change nothing but the entry's

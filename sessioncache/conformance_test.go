@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/adaptertest"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestSessionCacheConformance: the cache is a whole Adapter, passing every
@@ -17,7 +18,7 @@ func TestSessionCacheConformance(t *testing.T) {
 		New: func(t *testing.T) (luciapg.Adapter, adaptertest.Storage) {
 			url := testdb.NewURL(t)
 			pool := testdb.Pool(t, url, conformancePoolSize)
-			cache, err := luciapg.NewSessionCache(t.Context(), luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url})
+			cache, err := sessioncache.New(t.Context(), luciapg.New(pool), sessioncache.Config{ConnString: url})
 			if err != nil {
 				t.Fatalf("NewSessionCache: %v", err)
 			}

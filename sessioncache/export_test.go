@@ -1,23 +1,25 @@
-package luciapg
+package sessioncache
 
 import (
 	"context"
 	"time"
+
+	"github.com/luciapg/luciapg"
 )
 
-// SessionCacheTestHooks step into a SessionCache's sequence: AfterChange
-// runs once a logged change has been applied, BeforeInsert between a Store
+// TestHooks step into a Cache's sequence: AfterChange
+// runs once a logged change has been applied, BeforeInsert between a luciapg.Store
 // read and the caching of its row, AfterPoll after each successful read of
 // the change log. Non-zero durations replace the change log's timing.
-type SessionCacheTestHooks struct {
+type TestHooks struct {
 	AfterChange             func(payload string)
 	BeforeInsert, AfterPoll func()
 	MaxPollGap              time.Duration
 	Retention, Cleanup      time.Duration
 }
 
-// NewSessionCacheWithHooks is NewSessionCache with hooks.
-func NewSessionCacheWithHooks(ctx context.Context, store *Store, cfg SessionCacheConfig, h SessionCacheTestHooks) (*SessionCache, error) {
+// NewWithHooks is New with hooks.
+func NewWithHooks(ctx context.Context, store *luciapg.Store, cfg Config, h TestHooks) (*Cache, error) {
 	timing := defaultChangeLogTiming
 	if h.MaxPollGap > 0 {
 		timing.maxPollGap = h.MaxPollGap
@@ -28,7 +30,7 @@ func NewSessionCacheWithHooks(ctx context.Context, store *Store, cfg SessionCach
 	if h.Cleanup > 0 {
 		timing.cleanup = h.Cleanup
 	}
-	return newSessionCache(ctx, store, cfg, sessionCacheHooks{
+	return newCache(ctx, store, cfg, cacheHooks{
 		afterChange:  h.AfterChange,
 		beforeInsert: h.BeforeInsert,
 		afterPoll:    h.AfterPoll,

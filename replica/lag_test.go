@@ -1,4 +1,4 @@
-package luciapg
+package replica
 
 import (
 	"testing"
@@ -11,7 +11,7 @@ import (
 // last position it reached, however many checks follow; and dropping
 // samples past maxSamples can only make it look staler.
 func TestReplicaLagRecord(t *testing.T) {
-	var l replicaLag
+	var l standbyLag
 	// An idle primary: the position never moves, every check is fresh.
 	for at := int64(1); at <= 5; at++ {
 		l.record(lsnSample{at: at, lsn: 100}, 100)
@@ -24,7 +24,7 @@ func TestReplicaLagRecord(t *testing.T) {
 		l.record(lsnSample{at: at, lsn: 100 + at}, 100)
 	}
 	if got := l.freshAt.Load(); got != 5 {
-		t.Fatalf("stuck replica: freshAt %d, want 5 (its last position)", got)
+		t.Fatalf("stuck standby: freshAt %d, want 5 (its last position)", got)
 	}
 	if len(l.samples) != maxSamples {
 		t.Fatalf("%d samples kept, want at most %d", len(l.samples), maxSamples)
@@ -47,7 +47,7 @@ func TestReplicaLagRecord(t *testing.T) {
 // TestReplicaLagUsable: unmeasured, stale and resting replicas serve no
 // reads.
 func TestReplicaLagUsable(t *testing.T) {
-	l := replicaLag{base: time.Now().Add(-time.Hour)}
+	l := standbyLag{base: time.Now().Add(-time.Hour)}
 	if l.usable(time.Minute) {
 		t.Error("usable before any measurement")
 	}

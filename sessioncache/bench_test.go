@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // Hot set and concurrency of the target: 8 workers validating
@@ -47,7 +48,7 @@ func BenchmarkSessionCacheValidateSessionUser(b *testing.B) {
 		ids[i] = padX(i + 1)
 	}
 	store := luciapg.New(pool)
-	cache, err := luciapg.NewSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
+	cache, err := sessioncache.New(ctx, store, sessioncache.Config{ConnString: url})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +59,10 @@ func BenchmarkSessionCacheValidateSessionUser(b *testing.B) {
 		adapter luciapg.Adapter
 	}{{"cache", cache}, {"store", store}} {
 		b.Run(bc.name, func(b *testing.B) {
-			a := auth.New(bc.adapter, auth.Config{})
+			a, err := auth.New(bc.adapter, auth.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
 			for _, id := range ids { // warm: every session cached
 				if _, _, err := a.ValidateSessionUser(ctx, id); err != nil {
 					b.Fatal(err)

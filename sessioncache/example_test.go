@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // Sessions are validated from memory; a logout through any other Store
@@ -20,7 +21,7 @@ func ExampleNewSessionCache() {
 	ctx := context.Background()
 	_, pool := openStore(ctx)
 	defer pool.Close()
-	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{
+	cache, err := sessioncache.New(ctx, luciapg.New(pool), sessioncache.Config{
 		// One connection of its own, to read the change log (a pooler is fine).
 		ConnString:   os.Getenv("DATABASE_URL"),
 		MaxEntries:   100_000,               // those not read lately evicted first
@@ -32,7 +33,10 @@ func ExampleNewSessionCache() {
 		log.Fatal(err)
 	}
 	defer cache.Close()
-	a := auth.New(cache, auth.Config{}) // the cache forwards the attempt throttle to the Store
+	a, err := auth.New(cache, auth.Config{}) // the cache forwards the attempt throttle to the Store
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	user, err := a.CreateUser(ctx, auth.CreateUserParams{})
 	if err != nil {
@@ -49,7 +53,10 @@ func ExampleNewSessionCache() {
 	fmt.Println("validated:", validated.State)
 
 	// Another instance, on the Store alone, logs the session out.
-	other := auth.New(luciapg.New(pool), auth.Config{})
+	other, err := auth.New(luciapg.New(pool), auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 	if err := other.InvalidateSession(ctx, session.ID); err != nil {
 		log.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package luciapg
+package sessioncache
 
 import (
 	"context"
@@ -13,9 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/luciapg/luciapg/dbgen"
+
+	"github.com/luciapg/luciapg/internal/connerr"
 )
 
-// changeLogTiming is how a SessionCache reads the change log. Entries are
+// changeLogTiming is how a Cache reads the change log. Entries are
 // served only while a read of the log began within maxPollGap; a read that
 // takes longer than pollTimeout counts as a lost connection. A cache
 // announces itself to the triggers for readerTTL and renews every
@@ -80,10 +82,10 @@ type snapshotSample struct {
 
 // connect opens the connection that reads the log, announces the cache to
 // the triggers, and takes the snapshot the first read starts from.
-func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
+func (c *Cache) connect(ctx context.Context) (*follower, error) {
 	cfg, err := pgx.ParseConfig(c.cfg.ConnString)
 	if err != nil {
-		return nil, ExplainConnectError(err)
+		return nil, connerr.Explain(err)
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		// Lets an operator find it in pg_stat_activity.
@@ -102,7 +104,7 @@ func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, ExplainConnectError(err)
+		return nil, connerr.Explain(err)
 	}
 	f := &follower{conn: conn, q: dbgen.New(conn), timing: c.timing}
 	if err := f.register(ctx); err != nil {
@@ -110,7 +112,7 @@ func (c *SessionCache) connect(ctx context.Context) (*follower, error) {
 		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && (pgErr.Code == "42P01" || pgErr.Code == "42883") {
 			return nil, fmt.Errorf("the database lacks the session cache's change log (%s): apply luciapg's migrations (Migrate, or luciapg migrate up)", pgErr.Message)
 		}
-		return nil, interpretError(err)
+		return nil, err
 	}
 	return f, nil
 }
@@ -133,7 +135,7 @@ func (f *follower) register(ctx context.Context) error {
 
 // run reads the log until ctx ends, reconnecting whenever reading fails.
 // While it fails, the cache bypasses its memory.
-func (c *SessionCache) run(ctx context.Context, f *follower) {
+func (c *Cache) run(ctx context.Context, f *follower) {
 	defer close(c.stopped)
 	for {
 		err := c.follow(ctx, f)
@@ -143,8 +145,8 @@ func (c *SessionCache) run(ctx context.Context, f *follower) {
 			c.cfg.Logger.Info("luciapg session cache: closed")
 			return
 		}
-		c.cfg.Logger.Warn("luciapg session cache: cannot read the change log; reading through to the Store until it can",
-			"error", firstLine(err))
+		c.cfg.Logger.Warn("luciapg session cache: cannot read the change log; reading through to the luciapg.Store until it can",
+			"error", connerr.FirstLine(err))
 		if f = c.reconnect(ctx); f == nil {
 			c.cfg.Logger.Info("luciapg session cache: closed")
 			return
@@ -155,7 +157,7 @@ func (c *SessionCache) run(ctx context.Context, f *follower) {
 }
 
 // follow reads the log every PollInterval until a read fails or ctx ends.
-func (c *SessionCache) follow(ctx context.Context, f *follower) error {
+func (c *Cache) follow(ctx context.Context, f *follower) error {
 	ticker := time.NewTicker(c.cfg.PollInterval)
 	defer ticker.Stop()
 	var last time.Time
@@ -179,7 +181,7 @@ func (c *SessionCache) follow(ctx context.Context, f *follower) error {
 // pollOnce reads and applies what committed since the last read, starts
 // serving once no transaction that may have missed the announcement is
 // left, and renews the announcement and deletes read rows when due.
-func (c *SessionCache) pollOnce(ctx context.Context, f *follower, start time.Time) error {
+func (c *Cache) pollOnce(ctx context.Context, f *follower, start time.Time) error {
 	pollCtx, cancel := context.WithTimeout(ctx, f.timing.pollTimeout)
 	defer cancel()
 	row, err := f.q.PollSessionCacheChanges(pollCtx, dbgen.PollSessionCacheChangesParams{
@@ -247,7 +249,7 @@ func (f *follower) deleteReadRows(ctx context.Context, now time.Time) error {
 
 // reconnect retries connect with backoff until it succeeds (the follower)
 // or ctx ends (nil).
-func (c *SessionCache) reconnect(ctx context.Context) *follower {
+func (c *Cache) reconnect(ctx context.Context) *follower {
 	delay := reconnectFirst
 	for {
 		f, err := c.connect(ctx)
@@ -257,7 +259,7 @@ func (c *SessionCache) reconnect(ctx context.Context) *follower {
 		if ctx.Err() != nil {
 			return nil
 		}
-		c.cfg.Logger.Warn("luciapg session cache: reconnecting failed", "error", firstLine(err), "retry_in", delay)
+		c.cfg.Logger.Warn("luciapg session cache: reconnecting failed", "error", connerr.FirstLine(err), "retry_in", delay)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -269,7 +271,7 @@ func (c *SessionCache) reconnect(ctx context.Context) *follower {
 
 // apply evicts what one logged change names. A payload it does not
 // understand drops everything: better a miss than a stale read.
-func (c *SessionCache) apply(payload string) {
+func (c *Cache) apply(payload string) {
 	kind, hexKey, _ := strings.Cut(payload, ":")
 	var key cacheKey
 	valid := len(hexKey) == hex.EncodedLen(len(key))

@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // cacheEnv is a SessionCache on a fresh database, with a second pool that
@@ -26,7 +27,7 @@ type cacheEnv struct {
 	pool  *pgxpool.Pool // the Store's
 	other *pgxpool.Pool // another writer: a Lucia v1 app, psql, another process
 	store *luciapg.Store
-	cache *luciapg.SessionCache
+	cache *sessioncache.Cache
 	notes *appliedChanges
 }
 
@@ -39,7 +40,7 @@ const testMaxLag = 5 * time.Second
 
 // newCacheEnv starts a cache, with hooks when given (AfterChange is always
 // env.notes.record).
-func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...luciapg.SessionCacheTestHooks) *cacheEnv {
+func newCacheEnv(t *testing.T, cfg sessioncache.Config, hooks ...sessioncache.TestHooks) *cacheEnv {
 	t.Helper()
 	env := &cacheEnv{url: testdb.NewURL(t), notes: newChanges()}
 	env.pool = testdb.Pool(t, env.url, 4)
@@ -49,12 +50,12 @@ func newCacheEnv(t *testing.T, cfg luciapg.SessionCacheConfig, hooks ...luciapg.
 	if cfg.MaxLag == 0 {
 		cfg.MaxLag = testMaxLag
 	}
-	var h luciapg.SessionCacheTestHooks
+	var h sessioncache.TestHooks
 	if len(hooks) > 0 {
 		h = hooks[0]
 	}
 	h.AfterChange = env.notes.record
-	cache, err := luciapg.NewSessionCacheWithHooks(t.Context(), env.store, cfg, h)
+	cache, err := sessioncache.NewWithHooks(t.Context(), env.store, cfg, h)
 	if err != nil {
 		t.Fatalf("NewSessionCache: %v", err)
 	}

@@ -1,13 +1,15 @@
-package luciapg
+package replica
 
 import (
 	"context"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// replicaLag measures how far behind the primary a streaming replica is,
+// standbyLag measures how far behind the primary a streaming replica is,
 // as a point in time: the replica is known to have replayed everything the
 // primary committed before freshAt. Each check reads the primary's WAL
 // insert position P (after noting the time t), then the replica's replay
@@ -18,8 +20,8 @@ import (
 // Measuring positions rather than pg_last_xact_replay_timestamp() keeps an
 // idle primary from looking like a lagging replica, and needs no table of
 // luciapg's own nor any write on the primary.
-type replicaLag struct {
-	primary, replica DB
+type standbyLag struct {
+	primary, standby *pgxpool.Pool
 	base             time.Time // monotonic origin of the nanosecond counts below
 
 	mu      sync.Mutex
@@ -52,17 +54,17 @@ const (
 )
 
 // now returns the time since base, from the monotonic clock.
-func (l *replicaLag) now() int64 { return int64(time.Since(l.base)) }
+func (l *standbyLag) now() int64 { return int64(time.Since(l.base)) }
 
 // check measures once; an error leaves freshAt where it was, so a replica
 // that cannot be measured turns stale by itself.
-func (l *replicaLag) check(ctx context.Context) error {
+func (l *standbyLag) check(ctx context.Context) error {
 	at := l.now()
 	var primaryLSN, replayLSN int64
 	if err := l.primary.QueryRow(ctx, primaryPositionSQL).Scan(&primaryLSN); err != nil {
 		return err
 	}
-	if err := l.replica.QueryRow(ctx, replicaPositionSQL).Scan(&replayLSN); err != nil {
+	if err := l.standby.QueryRow(ctx, replicaPositionSQL).Scan(&replayLSN); err != nil {
 		return err
 	}
 	l.record(lsnSample{at: at, lsn: primaryLSN}, replayLSN)
@@ -71,7 +73,7 @@ func (l *replicaLag) check(ctx context.Context) error {
 
 // record adds sample and advances freshAt to the newest sample the replay
 // position has reached.
-func (l *replicaLag) record(sample lsnSample, replayLSN int64) {
+func (l *standbyLag) record(sample lsnSample, replayLSN int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.samples = append(l.samples, sample)
@@ -95,7 +97,7 @@ func (l *replicaLag) record(sample lsnSample, replayLSN int64) {
 
 // staleness returns how old the newest state known to be on the replica
 // is, or false before the first successful check.
-func (l *replicaLag) staleness() (time.Duration, bool) {
+func (l *standbyLag) staleness() (time.Duration, bool) {
 	fresh := l.freshAt.Load()
 	if fresh == 0 {
 		return 0, false
@@ -105,12 +107,12 @@ func (l *replicaLag) staleness() (time.Duration, bool) {
 
 // usable reports whether the replica may serve a read now: measured, less
 // than maxLag behind, and not resting after a failure.
-func (l *replicaLag) usable(maxLag time.Duration) bool {
+func (l *standbyLag) usable(maxLag time.Duration) bool {
 	stale, ok := l.staleness()
 	return ok && stale < maxLag && l.now() >= l.downUntil.Load()
 }
 
 // markDown rests the replica for d after a failure.
-func (l *replicaLag) markDown(d time.Duration) {
+func (l *standbyLag) markDown(d time.Duration) {
 	l.downUntil.Store(l.now() + int64(d))
 }

@@ -1,6 +1,7 @@
-package luciapg
+package sessioncache
 
 import (
+	"github.com/luciapg/luciapg"
 	"slices"
 	"testing"
 )
@@ -18,7 +19,7 @@ func TestCacheShardGivesReadEntriesASecondChance(t *testing.T) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.addLocked(&cachedSession{
-			session:    Session{ID: id, UserID: "user-" + id},
+			session:    luciapg.Session{ID: id, UserID: "user-" + id},
 			sessionKey: keyOf(id), userKey: keyOf("user-" + id),
 			expiresMono: 1 << 62,
 		})
@@ -86,7 +87,7 @@ func TestCacheShardEvictsWhenEveryEntryWasRead(t *testing.T) {
 		for i := range capacity + 1 {
 			id := string(rune('a' + i))
 			s.mu.Lock()
-			evicted := s.addLocked(&cachedSession{session: Session{ID: id}, sessionKey: keyOf(id), userKey: keyOf("u"), expiresMono: 1 << 62})
+			evicted := s.addLocked(&cachedSession{session: luciapg.Session{ID: id}, sessionKey: keyOf(id), userKey: keyOf("u"), expiresMono: 1 << 62})
 			s.mu.Unlock()
 			if i == capacity && evicted != 1 {
 				t.Fatalf("capacity %d: adding the entry over it evicted %d, want 1", capacity, evicted)

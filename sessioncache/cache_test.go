@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"context"
@@ -17,13 +17,14 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestSessionCacheServesFromMemory: the second read of a session, and of a
 // session with its user, is a hit, and returns what the Store returned.
 func TestSessionCacheServesFromMemory(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	want := env.addSession(t, "u1", sessionID("s1"))
 	ctx := t.Context()
 	for range 2 {
@@ -83,7 +84,7 @@ func TestSessionCacheOtherWritersEvict(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+			env := newCacheEnv(t, sessioncache.Config{})
 			id := sessionID("s1")
 			env.addSession(t, "u1", id)
 			ctx := t.Context()
@@ -123,7 +124,7 @@ func wantInvalid(t *testing.T, session luciapg.Session, _ luciapg.User, err erro
 // logged change can do the evicting.
 func TestSessionCacheLocalWritesEvict(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	ctx := t.Context()
 	env.exec(t, `INSERT INTO auth_user (id) VALUES ('hold')`)
 	release := env.notes.holdAfter(t, userPayload("hold"))
@@ -212,7 +213,7 @@ func TestSessionCacheRefusesAReadThatRacedAChange(t *testing.T) {
 			id := sessionID("s1")
 			var env *cacheEnv
 			var raced atomic.Bool
-			env = newCacheEnv(t, luciapg.SessionCacheConfig{}, luciapg.SessionCacheTestHooks{BeforeInsert: func() {
+			env = newCacheEnv(t, sessioncache.Config{}, sessioncache.TestHooks{BeforeInsert: func() {
 				if raced.CompareAndSwap(false, true) {
 					env.exec(t, tc.sql, id)
 					env.notes.wait(t, tc.payload)
@@ -242,7 +243,7 @@ func TestSessionCacheEntryEndsWithActivePeriodAndStaleness(t *testing.T) {
 	start := time.Now()
 	clock.Store(start.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxStaleness: 10 * time.Minute, Now: now})
+	env := newCacheEnv(t, sessioncache.Config{MaxStaleness: 10 * time.Minute, Now: now})
 	ctx := t.Context()
 
 	short := sessionID("short")
@@ -286,7 +287,7 @@ func TestSessionCacheEntryEndsWithActivePeriodAndStaleness(t *testing.T) {
 // is gone, including one whose delete was made in the gap.
 func TestSessionCacheConnectionLoss(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	ctx := t.Context()
 	deleted, kept := sessionID("deleted"), sessionID("kept")
 	env.addSession(t, "u1", deleted)
@@ -377,7 +378,7 @@ func TestSessionCacheChangeLogHoldsNoSessionID(t *testing.T) {
 			t.Parallel()
 			url := testdb.NewURL(t)
 			if tc.withCache {
-				cache, err := luciapg.NewSessionCache(t.Context(), luciapg.New(testdb.Pool(t, url, 1)), luciapg.SessionCacheConfig{ConnString: url})
+				cache, err := sessioncache.New(t.Context(), luciapg.New(testdb.Pool(t, url, 1)), sessioncache.Config{ConnString: url})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -434,7 +435,7 @@ func changeLivingAndDeadSessions(t *testing.T, writer *pgxpool.Pool, live string
 func TestSessionCacheStress(t *testing.T) {
 	t.Parallel()
 	const users, perUser, readers, updates = 6, 20, 4, 12
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	ctx := t.Context()
 	var ids []string
 	owner := map[string]int{}
@@ -544,7 +545,7 @@ func nickname(v int64) string { return "v" + strconv.FormatInt(v, 10) }
 func TestSessionCacheKeepsReadingTheLog(t *testing.T) {
 	t.Parallel()
 	polls := make(chan struct{}, 100)
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{PollInterval: 5 * time.Millisecond}, luciapg.SessionCacheTestHooks{AfterPoll: func() {
+	env := newCacheEnv(t, sessioncache.Config{PollInterval: 5 * time.Millisecond}, sessioncache.TestHooks{AfterPoll: func() {
 		select {
 		case polls <- struct{}{}:
 		default:
@@ -580,7 +581,7 @@ func TestSessionCacheKeepsReadingTheLog(t *testing.T) {
 // and the cache keeps serving.
 func TestSessionCacheSurvivesForgedChanges(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	id := sessionID("s1")
 	env.addSession(t, "u1", id)
 	ctx := t.Context()
@@ -610,7 +611,7 @@ func TestSessionCacheSurvivesForgedChanges(t *testing.T) {
 // touching the one handed out.
 func TestSessionCacheShareAttributes(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{ShareAttributes: true})
+	env := newCacheEnv(t, sessioncache.Config{ShareAttributes: true})
 	session := env.addSession(t, "u1", sessionID("s1"))
 	ctx := t.Context()
 	read := func() map[string]any {

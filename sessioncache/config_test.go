@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestNewSessionCacheRefusesBadConfig: each mistake is a one-line error,
@@ -31,21 +32,21 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		store *luciapg.Store
-		cfg   luciapg.SessionCacheConfig
+		cfg   sessioncache.Config
 		want  string
 	}{
-		{"nil store", nil, luciapg.SessionCacheConfig{ConnString: "postgres://x"}, "store is nil"},
-		{"store in a transaction", luciapg.New(tx), luciapg.SessionCacheConfig{ConnString: "postgres://x"}, "transaction"},
-		{"no connection string", luciapg.New(pool), luciapg.SessionCacheConfig{}, "ConnString is empty"},
-		{"negative size", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
-		{"negative lag", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", MaxLag: -time.Millisecond}, "must not be negative"},
-		{"lag within one poll", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", PollInterval: 100 * time.Millisecond, MaxLag: 150 * time.Millisecond}, "MaxLag 150ms must be between twice PollInterval (200ms) and 5s"},
-		{"lag over the gap", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://x", MaxLag: 6 * time.Second}, "MaxLag 6s must be between"},
-		{"unparsable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
-		{"unmigrated database", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: testdb.NewEmptyURL(t)}, "apply luciapg's migrations (Migrate, or luciapg migrate up)"},
-		{"unreachable", luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
+		{"nil store", nil, sessioncache.Config{ConnString: "postgres://x"}, "store is nil"},
+		{"store in a transaction", luciapg.New(tx), sessioncache.Config{ConnString: "postgres://x"}, "transaction"},
+		{"no connection string", luciapg.New(pool), sessioncache.Config{}, "ConnString is empty"},
+		{"negative size", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
+		{"negative lag", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: -time.Millisecond}, "must not be negative"},
+		{"lag within one poll", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", PollInterval: 100 * time.Millisecond, MaxLag: 150 * time.Millisecond}, "MaxLag 150ms must be between twice PollInterval (200ms) and 5s"},
+		{"lag over the gap", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: 6 * time.Second}, "MaxLag 6s must be between"},
+		{"unparsable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
+		{"unmigrated database", luciapg.New(pool), sessioncache.Config{ConnString: testdb.NewEmptyURL(t)}, "apply luciapg's migrations (Migrate, or luciapg migrate up)"},
+		{"unreachable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
 	} {
-		cache, err := luciapg.NewSessionCache(ctx, tc.store, tc.cfg)
+		cache, err := sessioncache.New(ctx, tc.store, tc.cfg)
 		if err == nil {
 			_ = cache.Close()
 			t.Errorf("%s: no error", tc.name)
@@ -64,7 +65,7 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 func TestSessionCacheLogsStateWithoutIDs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{Logger: newTextLogger(&logs)})
+	env := newCacheEnv(t, sessioncache.Config{Logger: newTextLogger(&logs)})
 	ctx := t.Context()
 	id := sessionID("logged-session")
 	env.addSession(t, "logged-user", id)
@@ -119,7 +120,7 @@ func TestSessionCacheConnStringForms(t *testing.T) {
 	pool := testdb.Pool(t, url, 2)
 	ctx := t.Context()
 	for i, connString := range []string{url, noSSLMode, keywords} {
-		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: connString, MaxLag: testMaxLag})
+		cache, err := sessioncache.New(ctx, luciapg.New(pool), sessioncache.Config{ConnString: connString, MaxLag: testMaxLag})
 		if err != nil {
 			t.Fatalf("form %d: %v", i, err)
 		}

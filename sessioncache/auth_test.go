@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestSessionCacheUnderAuth: auth.New takes the cache like any adapter.
@@ -19,8 +20,11 @@ func TestSessionCacheUnderAuth(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{Now: now})
-	a := auth.New(env.cache, auth.Config{Now: now, ActivePeriod: time.Hour, IdlePeriod: 24 * time.Hour})
+	env := newCacheEnv(t, sessioncache.Config{Now: now})
+	a, err := auth.New(env.cache, auth.Config{Now: now, ActivePeriod: time.Hour, IdlePeriod: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := t.Context()
 	env.exec(t, `INSERT INTO auth_user (id) VALUES ('u1')`)
 

@@ -1,4 +1,4 @@
-package luciapg
+package migrate
 
 import (
 	"errors"

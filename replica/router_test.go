@@ -1,4 +1,4 @@
-package luciapg_test
+package replica_test
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func newReplicated(t *testing.T) *replicated {
 	t.Helper()
 	cluster := pgcluster.StartReplicated(t)
 	ctx := context.Background()
-	if err := luciapg.Migrate(ctx, cluster.Primary.URL("postgres")); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, cluster.Primary.URL("postgres")); err != nil {
 		t.Fatal(err)
 	}
 	primaryPool := testdb.Pool(t, cluster.Primary.URL("postgres"), 4)
@@ -164,7 +164,10 @@ func TestReplicaRouter(t *testing.T) {
 	t.Run("FreshSessionFallsBackToPrimary", func(t *testing.T) {
 		router := r.router(t, time.Minute) // the paused replica stays "fresh" for a minute
 		r.pauseReplay(t)
-		a := auth.New(router, auth.Config{})
+		a, err := auth.New(router, auth.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		user, err := a.CreateUser(ctx, auth.CreateUserParams{})
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package luciapg_test
+package replica_test
 
 import (
 	"context"
@@ -34,7 +34,10 @@ func ExampleNewReplicaRouter() {
 		log.Fatal(err)
 	}
 	defer router.Close()
-	a := auth.New(router, auth.Config{})
+	a, err := auth.New(router, auth.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// A login writes on the primary; validating the session on later
 	// requests reads from the standby once it has replayed the write.

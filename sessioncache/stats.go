@@ -1,4 +1,4 @@
-package luciapg
+package sessioncache
 
 import (
 	"sync/atomic"
@@ -8,39 +8,39 @@ import (
 // counter is one statistic, updated without the cache's lock.
 type counter = atomic.Uint64
 
-// sessionCacheCounters are a SessionCache's running totals.
-type sessionCacheCounters struct {
+// cacheCounters are a Cache's running totals.
+type cacheCounters struct {
 	bypassed, lagged, insertsRefused, reconnects, polls          counter
 	evictedCapacity, evictedExpired, evictedLogged, evictedLocal counter
 	evictedFlushed                                               counter
 }
 
-// SessionCacheStats is a snapshot of a SessionCache's counters, which only
+// Stats is a snapshot of a Cache's counters, which only
 // grow, and of its state.
-type SessionCacheStats struct {
+type Stats struct {
 	// Hits are reads served from memory.
 	Hits uint64
-	// Misses are reads sent to the Store while serving: not cached,
+	// Misses are reads sent to the next adapter while serving: not cached,
 	// expired, or cached without the user a GetSessionAndUser wants.
 	Misses uint64
-	// Bypassed are reads sent to the Store because the cache was not
+	// Bypassed are reads sent to the next adapter because the cache was not
 	// serving from memory.
 	Bypassed uint64
-	// Lagged are reads sent to the Store because the change log's last
+	// Lagged are reads sent to the next adapter because the change log's last
 	// applied read began more than MaxLag ago.
 	Lagged uint64
-	// InsertsRefused are Store reads not cached because an invalidation
+	// InsertsRefused are next adapter reads not cached because an invalidation
 	// arrived while they ran (or the cache changed state).
 	InsertsRefused uint64
 	// Evictions counts entries dropped, by cause.
-	Evictions SessionCacheEvictions
+	Evictions Evictions
 	// Reconnects counts the times the cache read the change log again
 	// after it could not.
 	Reconnects uint64
 	// Polls counts the successful reads of the change log.
 	Polls uint64
 	// Serving is true while reads may be served from memory, false while
-	// every read goes to the Store (the change log cannot be read or its
+	// every read goes to the next adapter (the change log cannot be read or its
 	// reading lags by more than MaxLag, the cache has just started, or it
 	// is closed).
 	Serving bool
@@ -48,8 +48,8 @@ type SessionCacheStats struct {
 	Entries int
 }
 
-// SessionCacheEvictions counts evicted entries by cause.
-type SessionCacheEvictions struct {
+// Evictions counts evicted entries by cause.
+type Evictions struct {
 	// Capacity: an entry pushed out to stay within MaxEntries, the
 	// oldest not read since its last chance.
 	Capacity uint64
@@ -65,7 +65,7 @@ type SessionCacheEvictions struct {
 }
 
 // Stats returns the counters and the state.
-func (c *SessionCache) Stats() SessionCacheStats {
+func (c *Cache) Stats() Stats {
 	serving := c.serving.Load() && !c.lagging(int64(time.Since(c.start)))
 	entries := c.entries()
 	var hits, misses uint64
@@ -74,13 +74,13 @@ func (c *SessionCache) Stats() SessionCacheStats {
 		misses += c.shards[i].misses.Load()
 	}
 	s := &c.stats
-	return SessionCacheStats{
+	return Stats{
 		Hits:           hits,
 		Misses:         misses,
 		Bypassed:       s.bypassed.Load(),
 		Lagged:         s.lagged.Load(),
 		InsertsRefused: s.insertsRefused.Load(),
-		Evictions: SessionCacheEvictions{
+		Evictions: Evictions{
 			Capacity:   s.evictedCapacity.Load(),
 			Expired:    s.evictedExpired.Load(),
 			Logged:     s.evictedLogged.Load(),

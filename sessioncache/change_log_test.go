@@ -1,4 +1,4 @@
-package luciapg_test
+package sessioncache_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg/dbgen"
 	"github.com/luciapg/luciapg/internal/pgcluster"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestSessionCacheWaitsForTransactionsThatMissedIt: a transaction that
@@ -50,8 +51,8 @@ func TestSessionCacheWaitsForTransactionsThatMissedIt(t *testing.T) {
 	}
 
 	var polls atomic.Int64
-	cache, err := luciapg.NewSessionCacheWithHooks(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url, MaxLag: testMaxLag},
-		luciapg.SessionCacheTestHooks{AfterPoll: func() { polls.Add(1) }})
+	cache, err := sessioncache.NewWithHooks(ctx, luciapg.New(pool), sessioncache.Config{ConnString: url, MaxLag: testMaxLag},
+		sessioncache.TestHooks{AfterPoll: func() { polls.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +82,8 @@ func TestSessionCacheWaitsForTransactionsThatMissedIt(t *testing.T) {
 // across many deletions is still there, and read, when it commits.
 func TestSessionCacheDeletesOnlyReadRows(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{PollInterval: 5 * time.Millisecond},
-		luciapg.SessionCacheTestHooks{Retention: 100 * time.Millisecond, Cleanup: 50 * time.Millisecond})
+	env := newCacheEnv(t, sessioncache.Config{PollInterval: 5 * time.Millisecond},
+		sessioncache.TestHooks{Retention: 100 * time.Millisecond, Cleanup: 50 * time.Millisecond})
 	ctx := t.Context()
 	slow, fast := sessionID("slow"), sessionID("fast")
 	env.addSession(t, "u1", slow)
@@ -133,7 +134,7 @@ func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
 	var stall atomic.Bool
 	resume := make(chan struct{})
 	resumeOnce := sync.OnceFunc(func() { close(resume) })
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{}, luciapg.SessionCacheTestHooks{
+	env := newCacheEnv(t, sessioncache.Config{}, sessioncache.TestHooks{
 		MaxPollGap: 200 * time.Millisecond,
 		AfterPoll: func() {
 			if stall.CompareAndSwap(true, false) {
@@ -173,7 +174,7 @@ func TestSessionCacheStopsServingWhenReadsStall(t *testing.T) {
 // still logged, and its search_path cannot redirect the trigger.
 func TestSessionCacheLogsChangesOfRolesWithoutAccessToTheLog(t *testing.T) {
 	t.Parallel()
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{})
+	env := newCacheEnv(t, sessioncache.Config{})
 	ctx := t.Context()
 	id := sessionID("s1")
 	env.addSession(t, "u1", id)
@@ -228,9 +229,9 @@ func TestSessionCacheThroughPgBouncer(t *testing.T) {
 	url := testdb.NewURL(t)
 	ctx := t.Context()
 	pool := testdb.Pool(t, bouncer.URL(url, "exec"), 2)
-	var caches []*luciapg.SessionCache
+	var caches []*sessioncache.Cache
 	for range 2 {
-		cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: bouncer.URL(url, ""), MaxLag: testMaxLag})
+		cache, err := sessioncache.New(ctx, luciapg.New(pool), sessioncache.Config{ConnString: bouncer.URL(url, ""), MaxLag: testMaxLag})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +274,7 @@ func TestSessionCacheThroughPgBouncer(t *testing.T) {
 func TestSessionCacheStaysWithinMaxEntries(t *testing.T) {
 	t.Parallel()
 	for _, maxEntries := range []int{1, 3, 17, 40} {
-		env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxEntries: maxEntries})
+		env := newCacheEnv(t, sessioncache.Config{MaxEntries: maxEntries})
 		ctx := t.Context()
 		const sessions = 60
 		for i := range sessions {
@@ -302,11 +303,11 @@ func TestSessionCacheAcrossServerRestartAndCrash(t *testing.T) {
 	server := pgcluster.StartServer(t)
 	url := server.URL("postgres")
 	ctx := t.Context()
-	if err := luciapg.Migrate(ctx, url); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
 		t.Fatal(err)
 	}
 	pool := testdb.Pool(t, url, 2)
-	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(pool), luciapg.SessionCacheConfig{ConnString: url, MaxLag: testMaxLag})
+	cache, err := sessioncache.New(ctx, luciapg.New(pool), sessioncache.Config{ConnString: url, MaxLag: testMaxLag})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +396,7 @@ func TestPollReadsTheLogByIndex(t *testing.T) {
 func TestSessionCacheNeverServesPastMaxLag(t *testing.T) {
 	t.Parallel()
 	const maxLag = 100 * time.Millisecond
-	env := newCacheEnv(t, luciapg.SessionCacheConfig{MaxLag: maxLag})
+	env := newCacheEnv(t, sessioncache.Config{MaxLag: maxLag})
 	ctx := t.Context()
 	deleted, kept := sessionID("deleted"), sessionID("kept")
 	env.addSession(t, "u1", deleted)

@@ -1,4 +1,4 @@
-package luciapg
+package sessioncache
 
 import "maps"
 

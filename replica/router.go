@@ -1,0 +1,282 @@
+// Package replica routes a request's hot-path reads to a streaming standby
+// while its lag stays below a bound, and everything else to the primary:
+// see Router.
+package replica
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/luciapg/luciapg"
+)
+
+// Config tunes a Router. The zero value is the defaults.
+type Config struct {
+	// MaxLag is how stale the standby may be and still serve reads
+	// (default 1 s): a read goes to the standby only while it is known to
+	// hold everything committed on the primary more than MaxLag ago. It
+	// bounds how long a deleted session (a logout, a revocation) or a
+	// changed password hash can still be read as it was (plus the time the
+	// read itself takes).
+	MaxLag time.Duration
+	// CheckInterval is how often the standby's lag is measured (default
+	// MaxLag / 4); it must be below MaxLag, or a standby would turn stale
+	// between two measurements.
+	CheckInterval time.Duration
+	// StandbyTimeout bounds a read or a measurement on the standby
+	// (default 1 s): a standby that does not answer in time is treated as
+	// failed, the read goes to the primary.
+	StandbyTimeout time.Duration
+	// RetryAfter is how long a standby that failed is left alone before it
+	// is used again (default 1 s); the lag checks go on meanwhile.
+	RetryAfter time.Duration
+}
+
+// withDefaults fills in zero fields and checks the result.
+func (c Config) withDefaults() (Config, error) {
+	if c.MaxLag < 0 || c.CheckInterval < 0 || c.StandbyTimeout < 0 || c.RetryAfter < 0 {
+		return c, fmt.Errorf("%w: replica: MaxLag, CheckInterval, StandbyTimeout and RetryAfter must not be negative", luciapg.ErrInvalidConfig)
+	}
+	if c.MaxLag == 0 {
+		c.MaxLag = time.Second
+	}
+	if c.CheckInterval == 0 {
+		c.CheckInterval = c.MaxLag / 4
+	}
+	if c.StandbyTimeout == 0 {
+		c.StandbyTimeout = time.Second
+	}
+	if c.RetryAfter == 0 {
+		c.RetryAfter = time.Second
+	}
+	if c.CheckInterval >= c.MaxLag {
+		return c, fmt.Errorf("%w: replica: CheckInterval (%v) must be below MaxLag (%v)", luciapg.ErrInvalidConfig, c.CheckInterval, c.MaxLag)
+	}
+	return c, nil
+}
+
+// Router is a luciapg.ThrottlingAdapter over a primary and a streaming
+// standby of it: it sends the reads of a request's hot path — GetSession,
+// GetSessionAndUser, GetUser, GetKey and GetKeysByUserID — to the standby,
+// and everything else to the primary: writes, ExtendSession, ConsumeKey,
+// the throttle, and GetSessionsByUserID (a list cannot tell a missing row
+// from a late one).
+//
+//   - A read the standby does not find (a session created a moment ago
+//     that has not arrived) is asked of the primary.
+//   - The standby serves reads only while its lag, measured every
+//     CheckInterval by comparing WAL positions, is below MaxLag; otherwise
+//     every read goes to the primary. So a deleted session is accepted for
+//     at most MaxLag after its deletion committed: the Router is a
+//     luciapg.StaleReader whose MaxStaleness is MaxLag, which a session
+//     cache over it takes into account.
+//   - A standby that fails or does not answer within StandbyTimeout is
+//     skipped: the read is answered by the primary with no error, and the
+//     standby is tried again after RetryAfter.
+//
+// auth.New and sessioncache.New work on it as on a Store. New starts its
+// lag checks, Close stops them.
+type Router struct {
+	// primary serves every call the Router does not route itself.
+	primary
+	standby luciapg.Adapter
+	cfg     Config
+	lag     standbyLag
+
+	standbyReads, standbyMisses, fallbacks, primaryReads atomic.Int64
+
+	stop chan struct{}
+	done sync.WaitGroup
+	once sync.Once
+}
+
+// primary is the Store on the primary, embedded under a name of its own
+// so that only the contract's methods are promoted.
+type primary = luciapg.ThrottlingAdapter
+
+var (
+	_ luciapg.ThrottlingAdapter = (*Router)(nil)
+	_ luciapg.StaleReader       = (*Router)(nil)
+)
+
+// New returns a router over the pools of a primary and of a streaming
+// standby of it, and starts measuring the standby's lag; reads go to the
+// primary until the first measurement. Passing the primary's own pool as
+// standby is allowed (its lag is zero). Close it when done; it does not
+// close the pools. An invalid cfg is an error wrapping
+// luciapg.ErrInvalidConfig.
+func New(primaryPool, standbyPool *pgxpool.Pool, cfg Config) (*Router, error) {
+	if primaryPool == nil || standbyPool == nil {
+		return nil, fmt.Errorf("%w: replica: the primary's and the standby's pools must not be nil", luciapg.ErrInvalidConfig)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &Router{
+		primary: luciapg.New(primaryPool),
+		standby: luciapg.New(standbyPool),
+		cfg:     cfg,
+		lag:     standbyLag{primary: primaryPool, standby: standbyPool, base: time.Now()},
+		stop:    make(chan struct{}),
+	}
+	r.done.Add(1)
+	go r.measure()
+	return r, nil
+}
+
+// Close stops the lag checks; reads then all go to the primary. It does
+// not close the pools. It returns nil and is safe to call more than once.
+func (r *Router) Close() error {
+	r.once.Do(func() { close(r.stop) })
+	r.done.Wait()
+	r.lag.markDown(time.Duration(1<<62 - 1))
+	return nil
+}
+
+// MaxStaleness implements luciapg.StaleReader: a read is at most MaxLag
+// behind the primary.
+func (r *Router) MaxStaleness() time.Duration { return r.cfg.MaxLag }
+
+// measure checks the lag every CheckInterval until Close.
+func (r *Router) measure() {
+	defer r.done.Done()
+	ticker := time.NewTicker(r.cfg.CheckInterval)
+	defer ticker.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StandbyTimeout)
+		err := r.lag.check(ctx)
+		cancel()
+		if err != nil {
+			r.lag.markDown(r.cfg.RetryAfter)
+		}
+		select {
+		case <-r.stop:
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// Stats counts where a Router's reads went.
+type Stats struct {
+	// StandbyReads were answered by the standby.
+	StandbyReads int64
+	// StandbyMisses found nothing on the standby and were asked of the
+	// primary.
+	StandbyMisses int64
+	// Fallbacks failed on the standby and were answered by the primary.
+	Fallbacks int64
+	// PrimaryReads went straight to the primary: the standby was too
+	// stale, resting after a failure, or not yet measured.
+	PrimaryReads int64
+	// Usable says whether the standby serves reads now.
+	Usable bool
+	// Staleness is how old the newest state known to be on the standby
+	// is; Measured is false before the first measurement.
+	Staleness time.Duration
+	Measured  bool
+}
+
+// Stats returns the counts so far and the standby's current state.
+func (r *Router) Stats() Stats {
+	stale, measured := r.lag.staleness()
+	return Stats{
+		StandbyReads:  r.standbyReads.Load(),
+		StandbyMisses: r.standbyMisses.Load(),
+		Fallbacks:     r.fallbacks.Load(),
+		PrimaryReads:  r.primaryReads.Load(),
+		Usable:        r.lag.usable(r.cfg.MaxLag),
+		Staleness:     stale,
+		Measured:      measured,
+	}
+}
+
+// routeRead runs read on the standby when it is usable and on the primary
+// when it is not, when the standby's answer is a miss, or when the standby
+// fails. Only the caller's own cancellation ends it with the standby's
+// error.
+func routeRead[T any](ctx context.Context, r *Router, read func(context.Context, luciapg.Adapter) (T, error), miss func(T, error) bool) (T, error) {
+	if !r.lag.usable(r.cfg.MaxLag) {
+		r.primaryReads.Add(1)
+		return read(ctx, r.primary)
+	}
+	standbyCtx, cancel := context.WithTimeout(ctx, r.cfg.StandbyTimeout)
+	v, err := read(standbyCtx, r.standby)
+	cancel()
+	switch {
+	case miss(v, err):
+		r.standbyMisses.Add(1)
+	case err == nil || errors.Is(err, luciapg.ErrInvalidInput):
+		// ErrInvalidInput is refused before any SQL: the primary would
+		// refuse it the same way.
+		r.standbyReads.Add(1)
+		return v, err
+	case ctx.Err() != nil:
+		return v, err
+	default:
+		r.fallbacks.Add(1)
+		r.lag.markDown(r.cfg.RetryAfter)
+	}
+	return read(ctx, r.primary)
+}
+
+// missing returns the miss test of a single-row read, whose miss is
+// notFound.
+func missing[T any](notFound error) func(T, error) bool {
+	return func(_ T, err error) bool { return errors.Is(err, notFound) }
+}
+
+// GetSession implements luciapg.SessionAdapter on the standby, falling back to the
+// primary.
+func (r *Router) GetSession(ctx context.Context, sessionID string) (luciapg.Session, error) {
+	return routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) (luciapg.Session, error) {
+		return s.GetSession(ctx, sessionID)
+	}, missing[luciapg.Session](luciapg.ErrInvalidSessionID))
+}
+
+// sessionAndUser is GetSessionAndUser's two results, for routeRead.
+type sessionAndUser struct {
+	session luciapg.Session
+	user    luciapg.User
+}
+
+// GetSessionAndUser implements luciapg.Adapter on the standby, falling back to the
+// primary.
+func (r *Router) GetSessionAndUser(ctx context.Context, sessionID string) (luciapg.Session, luciapg.User, error) {
+	v, err := routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) (sessionAndUser, error) {
+		session, user, err := s.GetSessionAndUser(ctx, sessionID)
+		return sessionAndUser{session, user}, err
+	}, missing[sessionAndUser](luciapg.ErrInvalidSessionID))
+	return v.session, v.user, err
+}
+
+// GetUser implements luciapg.UserAdapter on the standby, falling back to the
+// primary.
+func (r *Router) GetUser(ctx context.Context, userID string) (luciapg.User, error) {
+	return routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) (luciapg.User, error) {
+		return s.GetUser(ctx, userID)
+	}, missing[luciapg.User](luciapg.ErrInvalidUserID))
+}
+
+// GetKey implements luciapg.UserAdapter on the standby, falling back to the
+// primary.
+func (r *Router) GetKey(ctx context.Context, keyID string) (luciapg.Key, error) {
+	return routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) (luciapg.Key, error) {
+		return s.GetKey(ctx, keyID)
+	}, missing[luciapg.Key](luciapg.ErrInvalidKeyID))
+}
+
+// GetKeysByUserID implements luciapg.UserAdapter on the standby; no keys there (a
+// user created a moment ago) is asked of the primary.
+func (r *Router) GetKeysByUserID(ctx context.Context, userID string) ([]luciapg.Key, error) {
+	return routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) ([]luciapg.Key, error) {
+		return s.GetKeysByUserID(ctx, userID)
+	}, func(keys []luciapg.Key, err error) bool { return err == nil && len(keys) == 0 })
+}
