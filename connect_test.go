@@ -70,7 +70,7 @@ func TestConnectExplainsWhatIsWrong(t *testing.T) {
 // pool Connect opens, and are not sent to the server.
 func TestConnectHonoursPoolParameters(t *testing.T) {
 	t.Parallel()
-	pool, err := luciapg.Connect(callContext(t), withQuery(mustParseURL(t, testdb.ServerURL(t)), "pool_max_conns", "3"))
+	pool, err := luciapg.Connect(callContext(t), testdb.WithQuery(mustParseURL(t, testdb.ServerURL(t)), "pool_max_conns", "3"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,18 +80,9 @@ func TestConnectHonoursPoolParameters(t *testing.T) {
 	}
 }
 
-// TestExplainConnectErrorLeavesOtherErrorsAlone: errors that are not about
-// connecting, and nil, come back unchanged; a cancelled connect still
-// answers errors.Is(err, context.Canceled).
-func TestExplainConnectErrorLeavesOtherErrorsAlone(t *testing.T) {
+// A cancelled connect still answers errors.Is(err, context.Canceled).
+func TestConnectCancelled(t *testing.T) {
 	t.Parallel()
-	if luciapg.ExplainConnectError(nil) != nil {
-		t.Error("ExplainConnectError(nil) is not nil")
-	}
-	other := errors.New("something else")
-	if got := luciapg.ExplainConnectError(other); got != other {
-		t.Errorf("ExplainConnectError changed an unrelated error: %v", got)
-	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := luciapg.Connect(cancelled, testdb.ServerURL(t))

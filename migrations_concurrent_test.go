@@ -298,7 +298,7 @@ func TestMigrationsRunWithTheSessionsLockTimeout(t *testing.T) {
 		"1_in_transaction.sql": {Data: []byte(check("7s"))},
 		"2_alone.sql":          {Data: []byte(strings.Replace(check("7s"), "migrate:up", "migrate:up transaction:false", 1))},
 	}
-	if _, err := luciapg.MigrateConnString(callContext(t), withQuery(mustParseURL(t, luciapg.MigrateOptions{Migrations: url), Table: "lock_timeout", "7s"), migrations, "app_schema_migrations"}); err != nil {
+	if _, err := luciapg.MigrateConnString(callContext(t), testdb.WithQuery(mustParseURL(t, url), "lock_timeout", "7s"), luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {

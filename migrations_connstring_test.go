@@ -20,10 +20,10 @@ func TestMigrateAcceptsEveryConnectionString(t *testing.T) {
 		connString func(t *testing.T, u *url.URL) string
 	}{
 		{"URL without sslmode", func(t *testing.T, u *url.URL) string {
-			return withQuery(u, "sslmode", "")
+			return testdb.WithQuery(u, "sslmode", "")
 		}},
 		{"URL with sslmode=disable", func(t *testing.T, u *url.URL) string {
-			return withQuery(u, "sslmode", "disable")
+			return testdb.WithQuery(u, "sslmode", "disable")
 		}},
 		{"keyword/value", func(t *testing.T, u *url.URL) string {
 			return "host=" + u.Hostname() + " port=" + u.Port() + " user=" + u.User.Username() +
@@ -36,7 +36,7 @@ func TestMigrateAcceptsEveryConnectionString(t *testing.T) {
 			return "postgres://" + u.Path
 		}},
 		{"URL with pool_max_conns", func(t *testing.T, u *url.URL) string {
-			return withQuery(u, "pool_max_conns", "3")
+			return testdb.WithQuery(u, "pool_max_conns", "3")
 		}},
 	}
 	for _, tt := range tests {
@@ -64,17 +64,4 @@ func TestMigrateAcceptsEveryConnectionString(t *testing.T) {
 			}
 		})
 	}
-}
-
-// withQuery returns u with the query parameter name set to value, or
-// removed when value is empty.
-func withQuery(u *url.URL, name, value string) string {
-	q := u.Query()
-	q.Del(name)
-	if value != "" {
-		q.Set(name, value)
-	}
-	out := *u
-	out.RawQuery = q.Encode()
-	return out.String()
 }

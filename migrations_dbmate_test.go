@@ -52,7 +52,7 @@ func dbmateCLI(t *testing.T) string {
 func runDbmate(t *testing.T, url string, args ...string) string {
 	t.Helper()
 	// dbmate's driver is lib/pq, which insists on TLS unless told.
-	u := withQuery(mustParseURL(t, url), "sslmode", "disable")
+	u := testdb.WithQuery(mustParseURL(t, url), "sslmode", "disable")
 	args = append([]string{"--url", u, "--migrations-dir", "db/migrations", "--migrations-table", luciapg.MigrationsTable, "--no-dump-schema"}, args...)
 	out, err := exec.Command(dbmateCLI(t), args...).CombinedOutput()
 	if err != nil {

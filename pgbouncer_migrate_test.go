@@ -47,7 +47,7 @@ func TestConcurrentMigrateThroughPgBouncer(t *testing.T) {
 	errs := make(chan error, callers)
 	for range callers {
 		go func() {
-			errs <- migrateErr(luciapg.MigrateConnString(context.Background(), bouncer.URL(direct, luciapg.MigrateOptions{Migrations: ""), Table: migrations, "app_migrations"}))
+			errs <- migrateErr(luciapg.MigrateConnString(context.Background(), bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"}))
 		}()
 	}
 	for range callers {
@@ -85,7 +85,7 @@ func TestMigrateTransactionFalseThroughPgBouncerRefused(t *testing.T) {
 		"2_index.sql":  {Data: []byte("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY things_name_idx ON things (name);\n-- migrate:down\n")},
 	}
 	ctx := context.Background()
-	_, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, luciapg.MigrateOptions{Migrations: ""), Table: migrations, "app_migrations"})
+	_, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"})
 	if err == nil {
 		t.Fatal("MigrateFS with a transaction:false file through PgBouncer succeeded; want a refusal")
 	}
@@ -102,7 +102,7 @@ func TestMigrateTransactionFalseThroughPgBouncerRefused(t *testing.T) {
 		t.Errorf("tables after the direct call: %s", got)
 	}
 	// Once applied, the file is no obstacle through PgBouncer either.
-	if _, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, luciapg.MigrateOptions{Migrations: ""), Table: migrations, "app_migrations"}); err != nil {
+	if _, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"}); err != nil {
 		t.Errorf("MigrateFS through PgBouncer with nothing pending: %v", err)
 	}
 }

@@ -14,7 +14,15 @@ import (
 )
 
 // deadSessionsNow is the "now" the purge tests measure expiries against.
-const deadSessionsNow int64 = 1_800_000_000_000
+// deadSessionsMillis is deadSessionsNow as the expiry columns store it.
+var deadSessionsNow = time.UnixMilli(deadSessionsMillis)
+
+const deadSessionsMillis int64 = 1_800_000_000_000
+
+// purged is the number of rows a purge deleted, with its error.
+func purged(progress luciapg.PurgeProgress, err error) (int64, error) {
+	return progress.Deleted, err
+}
 
 // seedSessions inserts a user and one session per idle expiry, with ids
 // prefix0, prefix1, ..., all in one statement so that a concurrent purge
@@ -53,7 +61,7 @@ func sessionIDs(t *testing.T, pool *pgxpool.Pool) []string {
 	return ids
 }
 
-func TestDeleteDeadSessions(t *testing.T) {
+func TestPurgeDeadSessionsBatches(t *testing.T) {
 	t.Parallel()
 	for _, batchSize := range []int{1, 2, 3, 1000} {
 		t.Run(fmt.Sprintf("batch=%d", batchSize), func(t *testing.T) {
@@ -62,10 +70,10 @@ func TestDeleteDeadSessions(t *testing.T) {
 			// Seven dead sessions (one expired at the very last millisecond
 			// before now), and sessions alive now, at the boundary included.
 			seedSessions(t, pool, "dead_owner", "dead",
-				0, 1, deadSessionsNow-3_600_000, deadSessionsNow-2, deadSessionsNow-1, deadSessionsNow-1, deadSessionsNow-1)
-			seedSessions(t, pool, "alive_owner", "alive", deadSessionsNow, deadSessionsNow+1, 1<<53)
+				0, 1, deadSessionsMillis-3_600_000, deadSessionsMillis-2, deadSessionsMillis-1, deadSessionsMillis-1, deadSessionsMillis-1)
+			seedSessions(t, pool, "alive_owner", "alive", deadSessionsMillis, deadSessionsMillis+1, 1<<53)
 
-			deleted, err := luciapg.New(pool).DeleteDeadSessions(context.Background(), deadSessionsNow, batchSize)
+			deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,20 +87,20 @@ func TestDeleteDeadSessions(t *testing.T) {
 	}
 }
 
-func TestDeleteDeadSessionsNoneDead(t *testing.T) {
+func TestPurgeDeadSessionsNoneDead(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
-	seedSessions(t, pool, "owner", "alive", deadSessionsNow, deadSessionsNow+1)
-	deleted, err := luciapg.New(pool).DeleteDeadSessions(context.Background(), deadSessionsNow, 10)
+	seedSessions(t, pool, "owner", "alive", deadSessionsMillis, deadSessionsMillis+1)
+	deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10}))
 	if err != nil || deleted != 0 {
-		t.Fatalf("DeleteDeadSessions = %d, %v; want 0, nil", deleted, err)
+		t.Fatalf("PurgeDeadSessions = %d, %v; want 0, nil", deleted, err)
 	}
 	if got := len(sessionIDs(t, pool)); got != 2 {
 		t.Errorf("%d sessions left, want 2", got)
 	}
 }
 
-func TestDeleteDeadSessionsInCallersTransaction(t *testing.T) {
+func TestPurgeDeadSessionsInCallersTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
@@ -101,9 +109,9 @@ func TestDeleteDeadSessionsInCallersTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := luciapg.New(tx).DeleteDeadSessions(ctx, deadSessionsNow, 2)
+	deleted, err := purged(luciapg.New(tx).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 2}))
 	if err != nil || deleted != 3 {
-		t.Fatalf("DeleteDeadSessions = %d, %v; want 3, nil", deleted, err)
+		t.Fatalf("PurgeDeadSessions = %d, %v; want 3, nil", deleted, err)
 	}
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
@@ -114,7 +122,7 @@ func TestDeleteDeadSessionsInCallersTransaction(t *testing.T) {
 }
 
 // A session locked by another transaction is skipped, not waited for.
-func TestDeleteDeadSessionsSkipsLockedRows(t *testing.T) {
+func TestPurgeDeadSessionsSkipsLockedRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.New(t)
@@ -127,9 +135,9 @@ func TestDeleteDeadSessionsSkipsLockedRows(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM auth_session WHERE id = 'dead1' FOR UPDATE"); err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := luciapg.New(pool).DeleteDeadSessions(ctx, deadSessionsNow, 1)
+	deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 1}))
 	if err != nil || deleted != 2 {
-		t.Fatalf("DeleteDeadSessions = %d, %v; want 2, nil", deleted, err)
+		t.Fatalf("PurgeDeadSessions = %d, %v; want 2, nil", deleted, err)
 	}
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
@@ -139,24 +147,31 @@ func TestDeleteDeadSessionsSkipsLockedRows(t *testing.T) {
 	}
 }
 
-func TestDeleteDeadSessionsRefusesBadBatchSize(t *testing.T) {
+// A zero BatchSize is DefaultBatchSize; one that cannot be a batch is
+// refused.
+func TestPurgeDeadSessionsBatchSize(t *testing.T) {
 	t.Parallel()
-	store := luciapg.New(testdb.New(t))
-	for _, batchSize := range []int{0, -1, 1 << 31} {
-		deleted, err := store.DeleteDeadSessions(context.Background(), deadSessionsNow, batchSize)
+	pool := testdb.New(t)
+	store := luciapg.New(pool)
+	seedSessions(t, pool, "owner", "dead", 1, 2, 3)
+	if progress, err := store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{}); err != nil || progress.Deleted != 3 || progress.Batches != 1 {
+		t.Fatalf("PurgeDeadSessions with the zero PurgeOptions = %+v, %v; want 3 deleted in one batch", progress, err)
+	}
+	for _, batchSize := range []int{-1, 1 << 31} {
+		deleted, err := purged(store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize}))
 		if !errors.Is(err, luciapg.ErrInvalidInput) || deleted != 0 {
-			t.Errorf("batch size %d: DeleteDeadSessions = %d, %v; want 0, ErrInvalidInput", batchSize, deleted, err)
+			t.Errorf("batch size %d: PurgeDeadSessions = %d, %v; want 0, ErrInvalidInput", batchSize, deleted, err)
 		}
 	}
 }
 
-func TestDeleteDeadSessionsCancelled(t *testing.T) {
+func TestPurgeDeadSessionsCancelled(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	seedSessions(t, pool, "owner", "dead", 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := luciapg.New(pool).DeleteDeadSessions(ctx, deadSessionsNow, 10); !errors.Is(err, context.Canceled) {
+	if _, err := purged(luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10})); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if got := len(sessionIDs(t, pool)); got != 1 {
@@ -173,7 +188,7 @@ func TestPurgeDeadSessionsReportsEachBatch(t *testing.T) {
 	pool := testdb.New(t)
 	store := luciapg.New(pool)
 	seedSessions(t, pool, "owner", "dead", 5, 1, 4, 2, 3)
-	seedSessions(t, pool, "owner", "alive", deadSessionsNow)
+	seedSessions(t, pool, "owner", "alive", deadSessionsMillis)
 
 	dead, err := store.CountDeadSessions(ctx, deadSessionsNow)
 	if err != nil || dead != 5 {
@@ -231,7 +246,7 @@ func TestPurgeDeadSessionsRefusesBadOptions(t *testing.T) {
 	t.Parallel()
 	store := luciapg.New(testdb.New(t))
 	for name, opts := range map[string]luciapg.PurgeOptions{
-		"zero batch size":        {},
+		"negative batch size":    {BatchSize: -1},
 		"batch size over int32":  {BatchSize: 1 << 31},
 		"negative batch timeout": {BatchSize: 10, BatchTimeout: -time.Second},
 	} {

@@ -15,7 +15,7 @@ import (
 
 // A service purges dead sessions in the background for as long as it
 // runs. (Compiled, not run: it needs a database.)
-func ExampleJanitor_Run() {
+func ExampleNewJanitor() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
@@ -33,22 +33,15 @@ func ExampleJanitor_Run() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	janitorDone := make(chan struct{})
-	go func() {
-		defer close(janitorDone)
-		if err := janitor.Run(ctx); err != nil {
-			log.Print(err)
-		}
-	}()
+	// Closed before the pool: the purge under way stops first.
+	defer janitor.Close()
 
 	// ... serve requests until ctx ends ...
-
 	<-ctx.Done()
-	<-janitorDone // the purge under way has stopped; the pool can close
 }
 
 // A nightly job purges once, in batches of 5,000 sessions.
-func ExampleStore_DeleteDeadSessions() {
+func ExampleStore_PurgeDeadSessions() {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
@@ -56,9 +49,9 @@ func ExampleStore_DeleteDeadSessions() {
 	}
 	defer pool.Close()
 
-	deleted, err := luciapg.New(pool).DeleteDeadSessions(ctx, time.Now().UnixMilli(), 5000)
+	progress, err := luciapg.New(pool).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: 5000})
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("purged %d dead sessions", deleted)
+	log.Printf("purged %d dead sessions", progress.Deleted)
 }

@@ -93,28 +93,25 @@ func purgedAtLeast(n int64) func(slog.Record) bool {
 	}
 }
 
-func fixedNow() time.Time { return time.UnixMilli(deadSessionsNow) }
+func fixedNow() time.Time { return deadSessionsNow }
 
-// runJanitor runs janitor.Run in a goroutine and returns the function that
-// cancels its context and waits for it to return, which the test's cleanup
-// also calls. It fails the test if Run returns an error, or does not return
-// once its context is cancelled.
+// runJanitor returns the function that closes janitor (started by
+// NewJanitor) and waits for it to stop, which the test's cleanup also
+// calls. It fails the test if Close does not return in time.
 func runJanitor(t *testing.T, janitor *luciapg.Janitor) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- janitor.Run(ctx) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
-			cancel()
+			done := make(chan error, 1)
+			go func() { done <- janitor.Close() }()
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Errorf("Run: %v", err)
+					t.Errorf("Close: %v", err)
 				}
 			case <-time.After(waitDeadline):
-				t.Errorf("Run did not return within %v of its context's cancellation", waitDeadline)
+				t.Errorf("Close did not return within %v", waitDeadline)
 			}
 		})
 	}
@@ -126,7 +123,7 @@ func TestJanitorPurgesDeadSessions(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	seedSessions(t, pool, "dead_owner", "dead", 1, 2, 3, 4, 5)
-	seedSessions(t, pool, "alive_owner", "alive", deadSessionsNow, deadSessionsNow+1)
+	seedSessions(t, pool, "alive_owner", "alive", deadSessionsMillis, deadSessionsMillis+1)
 	logs := newRecordingHandler()
 	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{
 		Interval:  time.Hour, // only the purge at start runs
@@ -249,22 +246,31 @@ func waitForNoSessions(t *testing.T, pool *pgxpool.Pool) {
 	}
 }
 
-// Run returns once its context ends, and the same janitor runs again
-// afterwards: a janitor holds no state between runs.
-func TestJanitorRunsAgainAfterItsContextEnds(t *testing.T) {
+// Close stops a janitor and can be called again; a new janitor on the same
+// Store then purges what died since: a janitor holds no state between
+// purges.
+func TestJanitorClosedThenAnotherStarted(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	logs := newRecordingHandler()
-	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, Logger: slog.New(logs), Now: fixedNow})
+	cfg := luciapg.JanitorConfig{Interval: time.Hour, Logger: slog.New(logs), Now: fixedNow}
+	janitor, err := luciapg.NewJanitor(luciapg.New(pool), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	stop := runJanitor(t, janitor)
 	_, next := logs.waitFor(t, 0, purgedAtLeast(0))
 	stop()
+	if err := janitor.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
 
 	seedSessions(t, pool, "owner", "dead", 1)
-	stop = runJanitor(t, janitor)
+	again, err := luciapg.NewJanitor(luciapg.New(pool), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = runJanitor(t, again)
 	logs.waitFor(t, next, purgedAtLeast(1))
 	stop()
 	if ids := sessionIDs(t, pool); len(ids) != 0 {
@@ -277,43 +283,27 @@ func TestJanitorRunsAgainAfterItsContextEnds(t *testing.T) {
 	}
 }
 
-// Two runs of one janitor purge side by side; between them every dead
-// session goes, and neither fails.
-func TestJanitorRunsSideBySide(t *testing.T) {
+// Two janitors purge side by side; between them every dead session goes,
+// and neither fails.
+func TestJanitorsSideBySide(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	seedSessions(t, pool, "owner", "dead", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 	logs := newRecordingHandler()
-	janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, BatchSize: 1, Logger: slog.New(logs), Now: fixedNow})
-	if err != nil {
-		t.Fatal(err)
+	for range 2 {
+		janitor, err := luciapg.NewJanitor(luciapg.New(pool), luciapg.JanitorConfig{Interval: time.Hour, BatchSize: 1, Logger: slog.New(logs), Now: fixedNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runJanitor(t, janitor)
 	}
-	runJanitor(t, janitor)
-	runJanitor(t, janitor)
 	first, next := logs.waitFor(t, 0, purgedAtLeast(0))
 	second, _ := logs.waitFor(t, next, purgedAtLeast(0))
 	if total := attr(first, "deleted").Int64() + attr(second, "deleted").Int64(); total != 10 {
-		t.Errorf("the two runs deleted %d sessions in all, want 10", total)
+		t.Errorf("the two janitors deleted %d sessions in all, want 10", total)
 	}
 	if ids := sessionIDs(t, pool); len(ids) != 0 {
 		t.Errorf("sessions left: %v", ids)
-	}
-}
-
-// A Janitor not made by NewJanitor returns an error from Run instead of
-// panicking.
-func TestZeroJanitorRefusesToRun(t *testing.T) {
-	t.Parallel()
-	var zero luciapg.Janitor
-	if err := zero.Run(context.Background()); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Errorf("zero Janitor: Run = %v, want ErrInvalidInput", err)
-	}
-	var none *luciapg.Janitor
-	if err := none.Run(context.Background()); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Errorf("nil *Janitor: Run = %v, want ErrInvalidInput", err)
-	}
-	if _, err := luciapg.NewJanitor(nil, luciapg.JanitorConfig{}); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Errorf("NewJanitor(nil): %v, want ErrInvalidInput", err)
 	}
 }
 
@@ -321,14 +311,18 @@ func TestNewJanitorRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	store := luciapg.New(testdb.New(t))
 	for name, cfg := range map[string]luciapg.JanitorConfig{
-		"negative interval":      {Interval: -time.Second},
-		"negative batch timeout": {BatchTimeout: -time.Second},
-		"negative batch size":    {BatchSize: -1},
-		"batch size over int32":  {BatchSize: 1 << 31},
+		"negative interval":          {Interval: -time.Second},
+		"negative batch timeout":     {BatchTimeout: -time.Second},
+		"negative attempt retention": {AttemptRetention: -time.Hour},
+		"negative batch size":        {BatchSize: -1},
+		"batch size over int32":      {BatchSize: 1 << 31},
 	} {
-		if _, err := luciapg.NewJanitor(store, cfg); !errors.Is(err, luciapg.ErrInvalidInput) {
-			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
+		if j, err := luciapg.NewJanitor(store, cfg); !errors.Is(err, luciapg.ErrInvalidConfig) || j != nil {
+			t.Errorf("%s: err = %v, want ErrInvalidConfig", name, err)
 		}
+	}
+	if _, err := luciapg.NewJanitor(nil, luciapg.JanitorConfig{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Errorf("NewJanitor(nil): %v, want ErrInvalidConfig", err)
 	}
 }
 

@@ -196,10 +196,10 @@ func TestCountAttemptStoresTheRow(t *testing.T) {
 	}
 }
 
-// TestDeleteStaleAttempts: the purge deletes, batch by batch, the rows
+// TestPurgeStaleAttempts: the purge deletes, batch by batch, the rows
 // whose block and last attempt both ended before the cutoff, and keeps a
 // row still blocked past it and a row counted after it.
-func TestDeleteStaleAttempts(t *testing.T) {
+func TestPurgeStaleAttempts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t, testdb.NewURL(t), 2)
@@ -217,9 +217,9 @@ func TestDeleteStaleAttempts(t *testing.T) {
 	if n, err := store.CountStaleAttempts(ctx, cutoff); err != nil || n != int64(len(stale)) {
 		t.Fatalf("CountStaleAttempts: %d, %v; want %d", n, err, len(stale))
 	}
-	n, err := store.DeleteStaleAttempts(ctx, cutoff, 2)
-	if err != nil || n != int64(len(stale)) {
-		t.Fatalf("DeleteStaleAttempts: %d, %v; want %d", n, err, len(stale))
+	progress, err := store.PurgeStaleAttempts(ctx, cutoff, luciapg.PurgeOptions{BatchSize: 2})
+	if err != nil || progress.Deleted != int64(len(stale)) || progress.Batches != 3 {
+		t.Fatalf("PurgeStaleAttempts: %+v, %v; want %d deleted in 3 batches", progress, err, len(stale))
 	}
 	rows, err := pool.Query(ctx, "SELECT throttle_key FROM luciapg_attempt_throttle ORDER BY throttle_key")
 	if err != nil {
@@ -243,17 +243,17 @@ func TestDeleteStaleAttempts(t *testing.T) {
 	if got := countAttempt(t, store, "addr:blocked", cutoff, p); got != 47*time.Hour {
 		t.Fatalf("the blocked key after the purge: retry after %v, want 47h", got)
 	}
-	for _, bad := range []int{0, -1} {
-		if _, err := store.DeleteStaleAttempts(ctx, cutoff, bad); !errors.Is(err, luciapg.ErrInvalidInput) {
-			t.Fatalf("DeleteStaleAttempts with batch size %d: %v, want ErrInvalidInput", bad, err)
+	for _, bad := range []int{-1, 1 << 31} {
+		if _, err := store.PurgeStaleAttempts(ctx, cutoff, luciapg.PurgeOptions{BatchSize: bad}); !errors.Is(err, luciapg.ErrInvalidInput) {
+			t.Fatalf("PurgeStaleAttempts with batch size %d: %v, want ErrInvalidInput", bad, err)
 		}
 	}
 }
 
-// TestDeleteStaleAttemptsUsesTheIndex: the purge's batch can walk the
+// TestPurgeStaleAttemptsUsesTheIndex: the purge's batch can walk the
 // blocked_until index rather than scan the table, which stays cheap however
 // many rows a flood of distinct keys (client addresses) leaves.
-func TestDeleteStaleAttemptsUsesTheIndex(t *testing.T) {
+func TestPurgeStaleAttemptsUsesTheIndex(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := testdb.Pool(t, testdb.NewURL(t), 1)

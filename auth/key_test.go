@@ -451,7 +451,7 @@ func TestPasswordAndPasswordlessKeysDoNotMix(t *testing.T) {
 func TestSingleUseKeyPasswordChangedMeanwhile(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
-		changing := &passwordChangeBeforeConsume{Adapter: adapter}
+		changing := &passwordChangeBeforeConsume{ThrottlingAdapter: adapter}
 		a, _ := newFastAuth(changing)
 		user := createUser(t, a)
 		_, err := a.CreateKey(t.Context(), user.ID, auth.CreateKeyParams{ProviderID: "magic", ProviderUserID: "a", ExpiresIn: time.Hour})
@@ -479,23 +479,23 @@ func TestSingleUseKeyPasswordChangedMeanwhile(t *testing.T) {
 // passwordChangeBeforeConsume sets the key's password hash to newHash just
 // before ConsumeKey, as a concurrent UpdateKeyPassword would.
 type passwordChangeBeforeConsume struct {
-	luciapg.Adapter
+	luciapg.ThrottlingAdapter
 	newHash *string
 	changes int
 }
 
 func (p *passwordChangeBeforeConsume) CountAttempt(ctx context.Context, key string, now time.Time, policy luciapg.ThrottlePolicy) (time.Duration, error) {
-	return p.Adapter.(luciapg.AttemptThrottle).CountAttempt(ctx, key, now, policy)
+	return p.ThrottlingAdapter.(luciapg.AttemptThrottle).CountAttempt(ctx, key, now, policy)
 }
 
 func (p *passwordChangeBeforeConsume) ResetAttempts(ctx context.Context, key string) error {
-	return p.Adapter.(luciapg.AttemptThrottle).ResetAttempts(ctx, key)
+	return p.ThrottlingAdapter.(luciapg.AttemptThrottle).ResetAttempts(ctx, key)
 }
 
 func (p *passwordChangeBeforeConsume) ConsumeKey(ctx context.Context, keyID string) (luciapg.Key, error) {
-	if _, err := p.Adapter.UpdateKeyPassword(ctx, keyID, p.newHash); err != nil {
+	if _, err := p.ThrottlingAdapter.UpdateKeyPassword(ctx, keyID, p.newHash); err != nil {
 		return luciapg.Key{}, err
 	}
 	p.changes++
-	return p.Adapter.ConsumeKey(ctx, keyID)
+	return p.ThrottlingAdapter.ConsumeKey(ctx, keyID)
 }

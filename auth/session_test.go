@@ -180,7 +180,7 @@ func TestValidateSessionUnknownID(t *testing.T) {
 func TestValidateSessionWrongLengthSkipsAdapter(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
-		counting := &countingAdapter{Adapter: adapter}
+		counting := &countingAdapter{ThrottlingAdapter: adapter}
 		a, _ := newAuth(counting)
 		user := createUser(t, a)
 		session, err := a.CreateSession(t.Context(), user.ID)
@@ -268,7 +268,7 @@ func TestValidateDeadSessionConcurrently(t *testing.T) {
 func TestRenewalReadsNoOtherSessions(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
-		counting := &countingAdapter{Adapter: adapter}
+		counting := &countingAdapter{ThrottlingAdapter: adapter}
 		a, c := newAuth(counting)
 		user := createUser(t, a)
 		old, err := a.CreateSession(t.Context(), user.ID)
@@ -325,7 +325,7 @@ func TestIdleCookieReplayedMintsNoSessions(t *testing.T) {
 func TestRenewalOfASessionDeletedMeanwhile(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
-		deleting := &deleteBeforeExtend{Adapter: adapter}
+		deleting := &deleteBeforeExtend{ThrottlingAdapter: adapter}
 		a, c := newAuth(deleting)
 		user := createUser(t, a)
 		created, err := a.CreateSession(t.Context(), user.ID)

@@ -242,7 +242,10 @@ func (r *recordingThrottle) ResetAttempts(ctx context.Context, key string) error
 func TestThrottleKeys(t *testing.T) {
 	t.Parallel()
 	throttle := &recordingThrottle{AttemptThrottle: memadapter.New()}
-	f := newThrottleFixture(t, memadapter.New(), auth.Config{AttemptThrottle: throttle})
+	f := newThrottleFixture(t, struct {
+		luciapg.Adapter
+		luciapg.AttemptThrottle
+	}{memadapter.New(), throttle}, auth.Config{})
 	ctx := auth.WithClientAddress(t.Context(), "192.0.2.7")
 	const secret = "correct horse battery staple"
 	wantErr(t, "UseKey", f.login(ctx, secret), auth.ErrInvalidPassword)

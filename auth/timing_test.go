@@ -19,7 +19,7 @@ func TestUseKeyRefusalsSpendOneVerification(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err := a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
+		_, err = a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "ada", Password: "right"}})
 		wantNoErr(t, "CreateUser", err)
 		_, err = a.CreateUser(t.Context(), auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "oauth-only"}})
 		wantNoErr(t, "CreateUser", err)

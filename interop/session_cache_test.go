@@ -7,6 +7,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // TestLuciaV1WritesReachTheGoSessionCache: a Go service validating
@@ -18,7 +19,7 @@ func TestLuciaV1WritesReachTheGoSessionCache(t *testing.T) {
 	t.Parallel()
 	db := newSharedDatabase(t)
 	ctx := t.Context()
-	cache, err := luciapg.NewSessionCache(ctx, luciapg.New(db.pool), luciapg.SessionCacheConfig{ConnString: db.url})
+	cache, err := sessioncache.New(ctx, luciapg.New(db.pool), sessioncache.Config{ConnString: db.url})
 	if err != nil {
 		t.Fatal(err)
 	}

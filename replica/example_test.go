@@ -8,28 +8,27 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/replica"
 )
 
 // Reads go to a streaming standby while it is at most a second behind the
 // primary; writes, and reads while it lags, go to the primary. (Compiled,
 // not run: it needs a standby.)
-func ExampleNewReplicaRouter() {
+func ExampleNew() {
 	ctx := context.Background()
 	primaryPool, err := pgxpool.New(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer primaryPool.Close()
-	replicaPool, err := pgxpool.New(ctx, os.Getenv("DATABASE_REPLICA_URL"))
+	standbyPool, err := pgxpool.New(ctx, os.Getenv("DATABASE_STANDBY_URL"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer replicaPool.Close()
+	defer standbyPool.Close()
 
-	router, err := luciapg.NewReplicaRouter(luciapg.New(primaryPool), luciapg.New(replicaPool),
-		luciapg.ReplicaConfig{MaxLag: time.Second})
+	router, err := replica.New(primaryPool, standbyPool, replica.Config{MaxLag: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,54 +13,61 @@ import (
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/pgcluster"
 	"github.com/luciapg/luciapg/internal/testdb"
+	"github.com/luciapg/luciapg/replica"
 )
 
-// TestReplicaRouterConformance runs the conformance suite on a router whose
-// replica is the primary itself: every method reaches the right Store and
+// conformancePoolSize is kept small so the concurrency case makes several
+// times more calls than there are connections.
+const conformancePoolSize = 4
+
+// TestRouterConformance runs the conformance suite on a router whose
+// standby is the primary itself: every method reaches the right Store and
 // returns what a Store returns.
-func TestReplicaRouterConformance(t *testing.T) {
+func TestRouterConformance(t *testing.T) {
 	t.Parallel()
 	adaptertest.Run(t, adaptertest.Harness{
 		New: func(t *testing.T) (luciapg.Adapter, adaptertest.Storage) {
 			pool := testdb.Pool(t, testdb.NewURL(t), conformancePoolSize)
-			store := luciapg.New(pool)
-			router, err := luciapg.NewReplicaRouter(store, store, luciapg.ReplicaConfig{})
+			router, err := replica.New(pool, pool, replica.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(router.Close)
+			t.Cleanup(func() { _ = router.Close() })
 			return router, adaptertest.SQLStorage(pool)
 		},
 		Concurrency: 8 * conformancePoolSize,
 	})
 }
 
-// TestReplicaConfigRefused: a lag check slower than the lag bound would let
-// a replica turn stale between two checks unnoticed.
-func TestReplicaConfigRefused(t *testing.T) {
+// TestConfigRefused: a lag check slower than the lag bound would let a
+// standby turn stale between two checks unnoticed; negative durations mean
+// nothing. Each is refused, never clamped.
+func TestConfigRefused(t *testing.T) {
 	t.Parallel()
-	store := luciapg.New(testdb.New(t))
-	for _, cfg := range []luciapg.ReplicaConfig{
+	pool := testdb.New(t)
+	for _, cfg := range []replica.Config{
 		{MaxLag: time.Second, CheckInterval: 2 * time.Second},
 		{MaxLag: time.Second, CheckInterval: time.Second},
 		{MaxLag: -time.Second},
-		{ReplicaTimeout: -1},
+		{CheckInterval: -time.Second},
+		{StandbyTimeout: -1},
+		{RetryAfter: -1},
 	} {
-		if _, err := luciapg.NewReplicaRouter(store, store, cfg); !errors.Is(err, luciapg.ErrInvalidInput) {
-			t.Errorf("%+v: %v, want ErrInvalidInput", cfg, err)
+		if _, err := replica.New(pool, pool, cfg); !errors.Is(err, luciapg.ErrInvalidConfig) {
+			t.Errorf("%+v: %v, want ErrInvalidConfig", cfg, err)
 		}
 	}
-	if _, err := luciapg.NewReplicaRouter(store, nil, luciapg.ReplicaConfig{}); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Errorf("nil replica: %v, want ErrInvalidInput", err)
+	if _, err := replica.New(pool, nil, replica.Config{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Errorf("nil standby: %v, want ErrInvalidConfig", err)
 	}
 }
 
 // replicated is a primary and a streaming standby with luciapg's tables,
-// and a Store on each.
+// with a pool and a Store on each.
 type replicated struct {
-	cluster          *pgcluster.Replicated
-	primary, replica *luciapg.Store
-	replicaPool      *pgxpool.Pool
+	cluster                  *pgcluster.Replicated
+	primaryPool, standbyPool *pgxpool.Pool
+	primary, standby         *luciapg.Store
 }
 
 func newReplicated(t *testing.T) *replicated {
@@ -71,30 +78,31 @@ func newReplicated(t *testing.T) *replicated {
 		t.Fatal(err)
 	}
 	primaryPool := testdb.Pool(t, cluster.Primary.URL("postgres"), 4)
-	replicaPool := testdb.Pool(t, cluster.Standby.URL("postgres"), 4)
-	r := &replicated{cluster: cluster, primary: luciapg.New(primaryPool), replica: luciapg.New(replicaPool), replicaPool: replicaPool}
+	standbyPool := testdb.Pool(t, cluster.Standby.URL("postgres"), 4)
+	r := &replicated{cluster: cluster, primaryPool: primaryPool, standbyPool: standbyPool,
+		primary: luciapg.New(primaryPool), standby: luciapg.New(standbyPool)}
 	pgcluster.Eventually(t, "the migrations on the standby", func() (bool, error) {
-		_, err := r.replica.GetSession(ctx, "none")
+		_, err := r.standby.GetSession(ctx, "none")
 		return errors.Is(err, luciapg.ErrInvalidSessionID), nil
 	})
 	return r
 }
 
 // router returns a router on r with the given lag bound, checking often,
-// once it has measured the replica as usable.
-func (r *replicated) router(t *testing.T, maxLag time.Duration) *luciapg.ReplicaRouter {
+// once it has measured the standby as usable.
+func (r *replicated) router(t *testing.T, maxLag time.Duration) *replica.Router {
 	t.Helper()
-	// A generous ReplicaTimeout: on a busy test machine a slow lag check
-	// must not rest the replica and send a read the test expects on the
-	// replica to the primary.
-	router, err := luciapg.NewReplicaRouter(r.primary, r.replica, luciapg.ReplicaConfig{
-		MaxLag: maxLag, CheckInterval: 50 * time.Millisecond, ReplicaTimeout: 30 * time.Second,
+	// A generous StandbyTimeout: on a busy test machine a slow lag check
+	// must not rest the standby and send a read the test expects on the
+	// standby to the primary.
+	router, err := replica.New(r.primaryPool, r.standbyPool, replica.Config{
+		MaxLag: maxLag, CheckInterval: 50 * time.Millisecond, StandbyTimeout: 30 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(router.Close)
-	pgcluster.Eventually(t, "the replica to be usable", func() (bool, error) { return router.Stats().Usable, nil })
+	t.Cleanup(func() { _ = router.Close() })
+	pgcluster.Eventually(t, "the standby to be usable", func() (bool, error) { return router.Stats().Usable, nil })
 	return router
 }
 
@@ -102,17 +110,17 @@ func (r *replicated) router(t *testing.T, maxLag time.Duration) *luciapg.Replica
 func (r *replicated) pauseReplay(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := r.replicaPool.Exec(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
+	if _, err := r.standbyPool.Exec(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if _, err := r.replicaPool.Exec(context.Background(), "SELECT pg_wal_replay_resume()"); err != nil {
+		if _, err := r.standbyPool.Exec(context.Background(), "SELECT pg_wal_replay_resume()"); err != nil {
 			t.Errorf("resuming replay: %v", err)
 		}
 	})
 	pgcluster.Eventually(t, "replay to pause", func() (bool, error) {
 		var state string
-		err := r.replicaPool.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state()").Scan(&state)
+		err := r.standbyPool.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state()").Scan(&state)
 		return state == "paused", err
 	})
 }
@@ -130,7 +138,7 @@ func (r *replicated) newSession(t *testing.T, userID, sessionID string) luciapg.
 		t.Fatal(err)
 	}
 	pgcluster.Eventually(t, "the session on the standby", func() (bool, error) {
-		_, err := r.replica.GetSession(ctx, sessionID)
+		_, err := r.standby.GetSession(ctx, sessionID)
 		return err == nil, nil
 	})
 	return session
@@ -153,7 +161,7 @@ func TestReplicaRouter(t *testing.T) {
 		if _, err := router.GetUser(ctx, "u-reads"); err != nil {
 			t.Fatal(err)
 		}
-		if st := router.Stats(); st.ReplicaReads != 2 || st.PrimaryReads+st.ReplicaMisses+st.Fallbacks != 0 {
+		if st := router.Stats(); st.StandbyReads != 2 || st.PrimaryReads+st.StandbyMisses+st.Fallbacks != 0 {
 			t.Errorf("stats %+v, want both reads answered by the replica", st)
 		}
 	})
@@ -180,10 +188,10 @@ func TestReplicaRouter(t *testing.T) {
 		if err != nil || got.ID != session.ID || gotUser.ID != user.ID {
 			t.Fatalf("ValidateSessionUser of a fresh session: %v, %v, %v", got.ID == session.ID, gotUser.ID == user.ID, err)
 		}
-		if _, err := r.replica.GetSession(ctx, session.ID); !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		if _, err := r.standby.GetSession(ctx, session.ID); !errors.Is(err, luciapg.ErrInvalidSessionID) {
 			t.Fatalf("the paused replica has the new session (%v): the test proves nothing", err)
 		}
-		if st := router.Stats(); st.ReplicaMisses == 0 {
+		if st := router.Stats(); st.StandbyMisses == 0 {
 			t.Errorf("stats %+v: no replica miss answered by the primary", st)
 		}
 	})
@@ -232,14 +240,14 @@ func TestReplicaRouter(t *testing.T) {
 				t.Fatalf("read %d with the replica stopped: %q %q %v", i, session.ID, user.ID, err)
 			}
 		}
-		if st := router.Stats(); st.ReplicaReads != 0 || st.Fallbacks+st.PrimaryReads != 20 {
+		if st := router.Stats(); st.StandbyReads != 0 || st.Fallbacks+st.PrimaryReads != 20 {
 			t.Errorf("stats %+v: want every read answered by the primary", st)
 		}
 		r.cluster.Standby.Start(t)
 		pgcluster.Eventually(t, "the router to use the restarted replica", func() (bool, error) {
-			before := router.Stats().ReplicaReads
+			before := router.Stats().StandbyReads
 			_, err := router.GetSession(ctx, "s-stopped")
-			return router.Stats().ReplicaReads > before, err
+			return router.Stats().StandbyReads > before, err
 		})
 	})
 }

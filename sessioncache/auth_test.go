@@ -61,7 +61,7 @@ func TestSessionCacheUnderAuth(t *testing.T) {
 		t.Fatalf("after logout: %v", err)
 	}
 
-	if _, err := a.UseKey(ctx, "username", "nobody", "guess"); errors.Is(err, auth.ErrNoAttemptThrottle) || err == nil {
+	if _, err := a.UseKey(ctx, "username", "nobody", "guess"); !errors.Is(err, luciapg.ErrInvalidKeyID) {
 		t.Fatalf("UseKey on an unknown key: %v; want a refusal, counted by the Store's throttle", err)
 	}
 	var attempts int

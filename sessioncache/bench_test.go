@@ -56,7 +56,7 @@ func BenchmarkSessionCacheValidateSessionUser(b *testing.B) {
 
 	for _, bc := range []struct {
 		name    string
-		adapter luciapg.Adapter
+		adapter luciapg.ThrottlingAdapter
 	}{{"cache", cache}, {"store", store}} {
 		b.Run(bc.name, func(b *testing.B) {
 			a, err := auth.New(bc.adapter, auth.Config{})

@@ -111,7 +111,7 @@ func TestSessionCacheConnStringForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noSSLMode := withQuery(u, "sslmode", "")
+	noSSLMode := testdb.WithQuery(u, "sslmode", "")
 	keywords := fmt.Sprintf("host=%s port=%d user=%s dbname=%s application_name='cache conn string test'",
 		parsed.Host, parsed.Port, parsed.User, parsed.Database)
 	if parsed.Password != "" {

@@ -9,6 +9,10 @@ import (
 	"github.com/luciapg/luciapg/sessioncache"
 )
 
+// conformancePoolSize is kept small so the concurrency case makes several
+// times more calls than there are connections.
+const conformancePoolSize = 4
+
 // TestSessionCacheConformance: the cache is a whole Adapter, passing every
 // case the Store passes, including those that change rows behind its back
 // through Storage.

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/sessioncache"
@@ -17,9 +19,19 @@ import (
 // Sessions are validated from memory; a logout through any other Store
 // (another instance of the service, a Lucia v1 app) reaches the cache
 // through the change log that luciapg's triggers keep.
-func ExampleNewSessionCache() {
+func ExampleNew() {
 	ctx := context.Background()
-	_, pool := openStore(ctx)
+	cfg, err := pgxpool.ParseConfig(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := luciapg.Migrate(ctx, cfg.ConnConfig); err != nil {
+		log.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer pool.Close()
 	cache, err := sessioncache.New(ctx, luciapg.New(pool), sessioncache.Config{
 		// One connection of its own, to read the change log (a pooler is fine).
@@ -33,7 +45,7 @@ func ExampleNewSessionCache() {
 		log.Fatal(err)
 	}
 	defer cache.Close()
-	a, err := auth.New(cache, auth.Config{}) // the cache forwards the attempt throttle to the Store
+	a, err := auth.New(cache, auth.Config{}) // the Store under the cache counts attempts
 	if err != nil {
 		log.Fatal(err)
 	}

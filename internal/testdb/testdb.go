@@ -357,3 +357,17 @@ func randomSuffix() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// WithQuery returns u with the query parameter name set to value, or
+// removed when value is empty: a connection string in another form than
+// the tests' own.
+func WithQuery(u *url.URL, name, value string) string {
+	q := u.Query()
+	q.Del(name)
+	if value != "" {
+		q.Set(name, value)
+	}
+	out := *u
+	out.RawQuery = q.Encode()
+	return out.String()
+}
