@@ -8,6 +8,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // cacheHotSessions and cacheRevoked are the sizes: 8 workers
@@ -77,9 +78,9 @@ func runCache(ctx context.Context, cfg config, m machine) error {
 // cachePollInterval and waits until it serves from memory (it may first
 // wait for transactions that were running when it announced itself), so
 // that what the bench puts in it stays there.
-func startSessionCache(ctx context.Context, store *luciapg.Store, cfg luciapg.SessionCacheConfig) (*luciapg.SessionCache, error) {
+func startSessionCache(ctx context.Context, store *luciapg.Store, cfg sessioncache.Config) (*sessioncache.Cache, error) {
 	cfg.PollInterval = cachePollInterval
-	cache, err := luciapg.NewSessionCache(ctx, store, cfg)
+	cache, err := sessioncache.New(ctx, store, cfg)
 	if err != nil {
 		return nil, err
 	}

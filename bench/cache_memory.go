@@ -9,6 +9,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // memoryResult is the heap a full SessionCache holds.
@@ -30,7 +31,7 @@ func measureMemory(ctx context.Context, url string, store *luciapg.Store) (memor
 		return m.HeapAlloc
 	}
 	before := heap()
-	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, MaxEntries: cacheMemEntries})
+	cache, err := startSessionCache(ctx, store, sessioncache.Config{ConnString: url, MaxEntries: cacheMemEntries})
 	if err != nil {
 		return memoryResult{}, err
 	}

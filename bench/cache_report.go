@@ -69,7 +69,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 
 	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them, on two databases seeded alike at the same time "+
 		"(the bench's, and a second one with the triggers dropped), each with half the workers, so that both runs of a pair see the same machine at the same moment; "+
-		"the purge deletes %s dead sessions in batches of %d (DeleteDeadSessions) on both at once. "+
+		"the purge deletes %s dead sessions in batches of %d (PurgeDeadSessions) on both at once. "+
 		"A SessionCache reads each database's change log every %v throughout: the triggers log only while a cache is registered, "+
 		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged and the cache reads an empty log. "+
 		"\"Logged\" is the rows a run's transactions (its preparation and clean-up included) inserted into the log, the median of the runs with the triggers "+

@@ -16,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // revocationResult is how long a session deleted by another connection
@@ -48,12 +49,15 @@ type revocationResult struct {
 // another connection, as another process would: the cache sees each
 // delete only through the change log.
 func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) (revocationResult, error) {
-	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
+	cache, err := startSessionCache(ctx, store, sessioncache.Config{ConnString: url})
 	if err != nil {
 		return revocationResult{}, err
 	}
 	defer cache.Close()
-	a := auth.New(cache, auth.Config{})
+	a, err := auth.New(cache, auth.Config{})
+	if err != nil {
+		return revocationResult{}, err
+	}
 	ids := make([]string, cacheRevoked)
 	for i := range ids {
 		ids[i] = dataset.SessionID(i, 1) // not among the hot sessions

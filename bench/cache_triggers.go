@@ -11,6 +11,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // The session cache's triggers, as migration 20261203000000 creates them,
@@ -130,7 +131,7 @@ func measureTriggerOverhead(ctx context.Context, cfg config, db *scratchDatabase
 		{triggers: false, url: plain.url, e: &env{pool: plainPool, store: luciapg.New(plainPool), users: users}},
 	}
 	for _, side := range sides {
-		cache, err := startSessionCache(ctx, side.e.store, luciapg.SessionCacheConfig{ConnString: side.url})
+		cache, err := startSessionCache(ctx, side.e.store, sessioncache.Config{ConnString: side.url})
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +189,7 @@ type triggerSide struct {
 	triggers bool
 	url      string
 	e        *env
-	cache    *luciapg.SessionCache
+	cache    *sessioncache.Cache
 }
 
 // bothAtOnce runs fn on each side at the same time and returns their runs
@@ -229,7 +230,7 @@ func checkLogged(run triggerRun, changesLive bool) error {
 	return nil
 }
 
-// purgeOnce seeds cfg.DeadRows dead sessions and times DeleteDeadSessions.
+// purgeOnce seeds cfg.DeadRows dead sessions and times PurgeDeadSessions.
 func purgeOnce(ctx context.Context, cfg config, e *env, users int) (float64, error) {
 	if err := dataset.SeedDeadSessions(ctx, e.pool, cfg.DeadRows, users, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
 		return 0, err
@@ -238,13 +239,14 @@ func purgeOnce(ctx context.Context, cfg config, e *env, users int) (float64, err
 		return 0, err
 	}
 	began := time.Now()
-	deleted, err := e.store.DeleteDeadSessions(ctx, time.Now().UnixMilli(), cfg.PurgeBatch)
+	progress, err := e.store.PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
+	deleted := progress.Deleted
 	took := time.Since(began)
 	if err != nil {
 		return 0, err
 	}
 	if deleted != int64(cfg.DeadRows) {
-		return 0, fmt.Errorf("DeleteDeadSessions deleted %d sessions, want %d", deleted, cfg.DeadRows)
+		return 0, fmt.Errorf("PurgeDeadSessions deleted %d sessions, want %d", deleted, cfg.DeadRows)
 	}
 	return float64(deleted) / took.Seconds(), exec(ctx, e, "VACUUM auth_session")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/bench/dataset"
 	"github.com/luciapg/luciapg/bench/rawpgx"
+	"github.com/luciapg/luciapg/sessioncache"
 )
 
 // The peers of the validation comparison, slowest first.
@@ -66,12 +67,12 @@ func hotSessionIDs(n int) []string {
 // rotates, so that each round's ratios compare runs made moments apart.
 func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) ([]validateRun, error) {
 	ids := hotSessionIDs(cacheHotSessions)
-	cache, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url})
+	cache, err := startSessionCache(ctx, store, sessioncache.Config{ConnString: url})
 	if err != nil {
 		return nil, err
 	}
 	defer cache.Close()
-	shared, err := startSessionCache(ctx, store, luciapg.SessionCacheConfig{ConnString: url, ShareAttributes: true})
+	shared, err := startSessionCache(ctx, store, sessioncache.Config{ConnString: url, ShareAttributes: true})
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +82,15 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 		return nil, err
 	}
 	defer bare.close() //nolint:errcheck // checked below on success
-	onCache, onShared, onStore := auth.New(cache, auth.Config{}), auth.New(shared, auth.Config{}), auth.New(store, auth.Config{})
+	var onCache, onShared, onStore *auth.Auth
+	for _, core := range []struct {
+		a       **auth.Auth
+		adapter luciapg.ThrottlingAdapter
+	}{{&onCache, cache}, {&onShared, shared}, {&onStore, store}} {
+		if *core.a, err = auth.New(core.adapter, auth.Config{}); err != nil {
+			return nil, err
+		}
+	}
 	calls := map[string]func(context.Context, string) error{
 		peerRaw: func(ctx context.Context, id string) error {
 			_, _, err := rawpgx.GetSessionAndUser(ctx, pool, id)
@@ -160,7 +169,7 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 	if err := bare.close(); err != nil {
 		return nil, err
 	}
-	for _, c := range []*luciapg.SessionCache{cache, shared} {
+	for _, c := range []*sessioncache.Cache{cache, shared} {
 		s := c.Stats()
 		if s.Misses > uint64(len(ids)) {
 			// Expected only in runs longer than MaxStaleness (one minute),

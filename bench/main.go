@@ -81,7 +81,7 @@ func parseFlags(args []string) (config, error) {
 	ops := fs.String("ops", "all", "comma-separated operations to run in the load part, or all")
 	scale := fs.String("scale", "10000,100000,1000000", "user counts for the scale part")
 	fs.IntVar(&cfg.DeadRows, "dead", 1_000_000, "dead sessions the purge part deletes")
-	fs.IntVar(&cfg.PurgeBatch, "batch", 1000, "DeleteDeadSessions batch size in the purge part")
+	fs.IntVar(&cfg.PurgeBatch, "batch", 1000, "PurgeDeadSessions batch size in the purge part")
 	parts := fs.String("parts", "load,scale,purge,cache", "parts to run: load, scale, purge, cache, pgbouncer")
 	fs.StringVar(&cfg.LuciaDir, "lucia", "interop/lucia-v1", "directory of lucia.js, whose npm packages are installed, for the cache part's Lucia v1 row; empty leaves the row out")
 	fs.StringVar(&cfg.Out, "out", "bench/results", "directory for results (Markdown, JSON, PNG)")

@@ -39,7 +39,7 @@ type purgeReport struct {
 }
 
 // runPurge measures GetSessionAndUser readers without a purge, then while
-// one connection purges the dead sessions with DeleteDeadSessions, round
+// one connection purges the dead sessions with PurgeDeadSessions, round
 // after round.
 func runPurge(ctx context.Context, cfg config, m machine) error {
 	logf("purge: seeding %d users", cfg.Users)
@@ -94,18 +94,19 @@ func runPurge(ctx context.Context, cfg config, m machine) error {
 			}{m, err}
 		}()
 		began := time.Now()
-		deleted, err := luciapg.New(purger).DeleteDeadSessions(ctx, time.Now().UnixMilli(), cfg.PurgeBatch)
+		progress, err := luciapg.New(purger).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
+		deleted := progress.Deleted
 		took := time.Since(began)
 		close(stop)
 		d := <-during
 		if err != nil {
-			return fmt.Errorf("DeleteDeadSessions: %w", err)
+			return fmt.Errorf("PurgeDeadSessions: %w", err)
 		}
 		if d.err != nil {
 			return fmt.Errorf("readers during purge: %w", d.err)
 		}
 		if deleted != int64(cfg.DeadRows) {
-			return fmt.Errorf("DeleteDeadSessions deleted %d sessions, want %d", deleted, cfg.DeadRows)
+			return fmt.Errorf("PurgeDeadSessions deleted %d sessions, want %d", deleted, cfg.DeadRows)
 		}
 		r := purgeRun{
 			Round: round + 1, Deleted: deleted, PurgeSeconds: took.Seconds(), RowsPerSec: float64(deleted) / took.Seconds(),
@@ -136,7 +137,7 @@ func writePurgeReport(dir string, r purgeReport) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Purge: %s dead sessions under read load\n\n", thousands(float64(r.Config.DeadRows)))
 	fmt.Fprintf(&b, "%s. %d users with %d live sessions each; %d GetSessionAndUser workers on a pool of %d read live sessions "+
-		"for %v without a purge, then for as long as one more connection runs DeleteDeadSessions (batches of %d) "+
+		"for %v without a purge, then for as long as one more connection runs PurgeDeadSessions (batches of %d) "+
 		"over %s dead sessions. Medians of %d rounds; per-round values in purge.json.\n\n",
 		r.Machine, r.Config.Users, 2, r.Config.Workers, r.Config.Pool, r.Config.Duration, r.Config.PurgeBatch,
 		thousands(float64(r.Config.DeadRows)), r.Config.Rounds)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -369,9 +370,9 @@ func BenchmarkStoreDeleteKeysByUserID(b *testing.B) {
 	run(b, func(ctx context.Context, i int) error { return f.store.DeleteKeysByUserID(ctx, id[i]) })
 }
 
-// BenchmarkStoreDeleteDeadSessions purges 1000 dead sessions per operation,
+// BenchmarkStorePurgeDeadSessions purges 1000 dead sessions per operation,
 // in batches of 100; ns/op divided by 1000 is the cost per session.
-func BenchmarkStoreDeleteDeadSessions(b *testing.B) {
+func BenchmarkStorePurgeDeadSessions(b *testing.B) {
 	f := newBenchFixture(b)
 	ctx := context.Background()
 	const perOp, batchSize = 1000, 100
@@ -383,9 +384,10 @@ func BenchmarkStoreDeleteDeadSessions(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		deleted, err := f.store.DeleteDeadSessions(ctx, 2, batchSize)
+		progress, err := f.store.PurgeDeadSessions(ctx, time.UnixMilli(2), luciapg.PurgeOptions{BatchSize: batchSize})
+		deleted := progress.Deleted
 		if err != nil || deleted != perOp {
-			b.Fatalf("DeleteDeadSessions = %d, %v; want %d, nil", deleted, err, perOp)
+			b.Fatalf("PurgeDeadSessions = %d, %v; want %d, nil", deleted, err, perOp)
 		}
 	}
 }
