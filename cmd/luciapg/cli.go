@@ -288,6 +288,10 @@ const (
 // migrations); a unique violation is a taken value, refused like a taken
 // id (exit code 4).
 func explainFailure(err error) error {
+	var duplicate *luciapg.Error
+	if errors.Is(err, luciapg.ErrDuplicateAttribute) && errors.As(err, &duplicate) {
+		return refusedf("the value of column %s is taken by another user", duplicate.Column())
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		return err

@@ -61,22 +61,13 @@ func migrateUpFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string) 
 			return err
 		}
 		defer pool.Close()
-		before, err := migrationStatus(ctx, pool)
+		// The pool's own configuration: what connected it migrates.
+		applied, err := luciapg.Migrate(ctx, pool.Config().ConnConfig)
 		if err != nil {
-			return err
-		}
-		if err := luciapg.Migrate(ctx, c.databaseURL()); err != nil {
 			return migrateError{err}
 		}
-		after, err := migrationStatus(ctx, pool)
-		if err != nil {
-			return err
-		}
-		applied := []string{}
-		for i, m := range after {
-			if m.Applied && !before[i].Applied {
-				applied = append(applied, m.File)
-			}
+		if applied == nil {
+			applied = []string{}
 		}
 		if c.opts.json {
 			return printJSON(c.stdout, map[string]any{"applied": applied})

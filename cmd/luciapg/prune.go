@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -39,7 +40,7 @@ func sessionsPruneFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []s
 			return err
 		}
 		defer pool.Close()
-		summary, err := pruneDeadSessions(ctx, c, pool, c.now().UnixMilli(), *batchSize, *dryRun)
+		summary, err := pruneDeadSessions(ctx, c, pool, c.now(), *batchSize, *dryRun)
 		if err != nil && !summary.Interrupted {
 			return err
 		}
@@ -57,10 +58,10 @@ func sessionsPruneFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []s
 	}
 }
 
-func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, nowMillis int64, batchSize int, dryRun bool) (pruneSummary, error) {
+func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, now time.Time, batchSize int, dryRun bool) (pruneSummary, error) {
 	summary := pruneSummary{DryRun: dryRun}
 	store := luciapg.New(pool)
-	dead, err := store.CountDeadSessions(ctx, nowMillis)
+	dead, err := store.CountDeadSessions(ctx, now)
 	if err != nil {
 		return summary, fmt.Errorf("counting dead sessions: %w", err)
 	}
@@ -70,7 +71,7 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 	}
 	bar := newProgress(c.stderr, c.stderrIsTerminal, "dead sessions deleted", summary.DeadSessions)
 	defer bar.finish()
-	progress, err := store.PurgeDeadSessions(ctx, nowMillis, luciapg.PurgeOptions{
+	progress, err := store.PurgeDeadSessions(ctx, now, luciapg.PurgeOptions{
 		BatchSize:  batchSize,
 		AfterBatch: func(p luciapg.PurgeProgress) { bar.update(p.Deleted) },
 	})

@@ -52,12 +52,18 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 			return err
 		}
 		defer pool.Close()
-		user, err := auth.New(store, auth.Config{}).CreateUser(ctx, params)
+		core, err := auth.New(store, auth.Config{})
+		if err != nil {
+			return err
+		}
+		user, err := core.CreateUser(ctx, params)
 		switch {
 		case errors.Is(err, luciapg.ErrDuplicateUserID):
 			return refusedf("user id %q is taken", *userID)
 		case errors.Is(err, luciapg.ErrDuplicateKeyID):
 			return refusedf("key %q is taken", *keyID)
+		case err != nil && errors.Is(err, luciapg.ErrDuplicateAttribute):
+			return explainFailure(err)
 		case errors.Is(err, luciapg.ErrInvalidInput):
 			return usageErrorf("%v", err)
 		case err != nil:

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // The users list is the CLI's own query, not a Store method: listing and
@@ -158,7 +158,7 @@ func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		}
 		named := maps.Clone(attributes)
 		delete(named, "id") // the one column that is no attribute
-		if err := luciapg.CheckAttributes(named); err != nil {
+		if _, err := input.AttributeNames(named); err != nil {
 			return usageErrorf("--attr: %v", err)
 		}
 		pool, err := c.connect(ctx)

@@ -51,7 +51,9 @@ func run(ctx context.Context, out io.Writer, databaseURL string) error {
 	defer pool.Close()
 	fmt.Fprintf(out, "Database: %s (%s)\n\n", describe(databaseURL), source)
 
-	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+	// Migrations run over a connection made as the pool's are (TLS, a
+	// dialer, a token-based password all carry over).
+	if _, err := luciapg.Migrate(ctx, pool.Config().ConnConfig); err != nil {
 		return err
 	}
 	// An application adds its user attributes as columns of auth_user.

@@ -59,11 +59,10 @@ type app struct {
 	linkBase string
 	// resets issues reset links. Every other use of a link, and every
 	// handler making more than one write, runs in a transaction (inTx),
-	// with a core configured by txAuthConfig, at most cap(txTurns) at
-	// once.
-	resets       *tokens.IDTokens
-	txAuthConfig auth.Config
-	txTurns      chan struct{}
+	// with the app's core over it (auth.Auth.WithAdapter), at most
+	// cap(txTurns) at once.
+	resets  *tokens.IDTokens
+	txTurns chan struct{}
 	// oauth is the "Sign in with ..." flow, nil when not configured, and
 	// oauthName the provider's name on its button.
 	oauth     *oauth.Flow

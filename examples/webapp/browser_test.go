@@ -113,10 +113,10 @@ func loopbackListener(t *testing.T) net.Listener {
 func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth.Config) *runningApp {
 	t.Helper()
 	databaseURL := testdb.NewEmptyURL(t)
-	if err := migrate(context.Background(), databaseURL); err != nil {
+	db := testdb.Pool(t, databaseURL, 4)
+	if err := migrate(context.Background(), db.Config().ConnConfig); err != nil {
 		t.Fatalf("migrating: %v", err)
 	}
-	db := testdb.Pool(t, databaseURL, 4)
 	store := luciapg.New(db)
 	clock := &testClock{}
 	authCfg.Now = clock.Now

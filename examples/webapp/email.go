@@ -74,12 +74,14 @@ func (a *app) userIDByEmail(ctx context.Context, addr string) (string, bool, err
 // countMail counts one mail-sending request against throttleKey and
 // returns how long to wait when there were too many under policy.
 func (a *app) countMail(ctx context.Context, throttleKey string, policy luciapg.ThrottlePolicy) (time.Duration, error) {
-	if err := luciapg.CheckThrottleKey(throttleKey); err != nil {
-		// An over-long key comes from an over-long input, which no
-		// account has: count it under one shared key.
-		throttleKey = "webapp:oversized"
+	retryAfter, err := a.throttle.CountAttempt(ctx, throttleKey, a.now(), policy)
+	if errors.Is(err, luciapg.ErrInvalidInput) {
+		// A key the throttle cannot store comes from an over-long (or
+		// malformed) input, which no account has: count it under one
+		// shared key.
+		return a.throttle.CountAttempt(ctx, "webapp:oversized", a.now(), policy)
 	}
-	return a.throttle.CountAttempt(ctx, throttleKey, a.now(), policy)
+	return retryAfter, err
 }
 
 // link is the absolute URL of path with the token in its query.

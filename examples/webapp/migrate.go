@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -28,7 +29,7 @@ func openDatabase(ctx context.Context, connString string) (*pgxpool.Pool, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, connString); err != nil {
+	if err := migrate(ctx, pool.Config().ConnConfig); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -44,16 +45,17 @@ const appMigrationsTable = "webapp_schema_migrations"
 var appMigrations embed.FS
 
 // migrate applies luciapg's migrations (the Lucia v1 tables), then the
-// example's own (its username column on auth_user).
-func migrate(ctx context.Context, databaseURL string) error {
-	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+// example's own (its username column on auth_user), over connections made
+// as the app's pool makes them.
+func migrate(ctx context.Context, connConfig *pgx.ConnConfig) error {
+	if _, err := luciapg.Migrate(ctx, connConfig); err != nil {
 		return err
 	}
 	migrations, err := fs.Sub(appMigrations, "migrations")
 	if err != nil {
 		return err
 	}
-	if err := luciapg.MigrateFS(ctx, databaseURL, migrations, appMigrationsTable); err != nil {
+	if _, err := luciapg.Migrate(ctx, connConfig, luciapg.MigrateOptions{Migrations: migrations, Table: appMigrationsTable}); err != nil {
 		return fmt.Errorf("webapp migrations: %w", err)
 	}
 	return nil

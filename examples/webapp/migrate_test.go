@@ -22,12 +22,12 @@ func TestMigrateKeepsItsOwnTableAndRunsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := testdb.NewEmptyURL(t)
+	pool := testdb.Pool(t, url, 2)
 	for range 2 {
-		if err := migrate(ctx, url); err != nil {
+		if err := migrate(ctx, pool.Config().ConnConfig); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
 	}
-	pool := testdb.Pool(t, url, 2)
 	var appVersions, luciapgVersions []string
 	for table, dst := range map[string]*[]string{appMigrationsTable: &appVersions, luciapg.MigrationsTable: &luciapgVersions} {
 		rows, err := pool.Query(ctx, "SELECT version FROM "+pgx.Identifier{table}.Sanitize()+" ORDER BY version")

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/memadapter"
 	"github.com/luciapg/luciapg/internal/oauthprovider"
 )
 
@@ -254,7 +255,11 @@ func TestOAuthConfigProvider(t *testing.T) {
 		t.Error("a custom provider without token and user URLs was accepted")
 	}
 	// Plain-http development cookies only for a loopback callback.
-	if _, err := newOAuthFlow(auth.New(nil, auth.Config{}), appConfig{insecureDevCookies: true, publicURL: "http://app.example",
+	core, err := auth.New(memadapter.New(), auth.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newOAuthFlow(core, appConfig{insecureDevCookies: true, publicURL: "http://app.example",
 		oauth: oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "secret"}}); err == nil {
 		t.Error("insecure cookies with a non-loopback callback were accepted")
 	}

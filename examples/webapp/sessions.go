@@ -57,7 +57,10 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		return nil, fmt.Errorf("DATABASE_URL: pool_max_conns=%d; the app needs at least %d", db.Config().MaxConns, minPoolConns)
 	}
 	store := luciapg.New(db)
-	core := auth.New(store, authCfg)
+	core, err := auth.New(store, authCfg)
+	if err != nil {
+		return nil, err
+	}
 	var trusted []string
 	if cfg.origin != "" {
 		trusted = []string{cfg.origin}
@@ -97,13 +100,6 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 	a.oauthName = cmp.Or(cfg.oauth.Name, cfg.oauth.ProviderID)
 	if db != nil {
 		a.throttle = store
-	}
-	// A transaction's core counts attempts where the app's core does,
-	// unless authCfg names another throttle: on the pool, outside the
-	// transaction.
-	a.txAuthConfig = authCfg
-	if a.txAuthConfig.AttemptThrottle == nil {
-		a.txAuthConfig.AttemptThrottle = a.throttle
 	}
 	a.txTurns = make(chan struct{}, txTurnCount(db))
 	if _, a.resets, err = newLinks(core); err != nil {

@@ -28,8 +28,8 @@ type txAuth struct {
 // ended.
 const rollbackTimeout = 5 * time.Second
 
-// inTx runs fn in one transaction, with an auth core configured as the
-// app's (auth.New is cheap: a core holds no state but its settings). It
+// inTx runs fn in one transaction, with the app's auth core working in it
+// (WithAdapter: the same settings, and the same turns at hashing). It
 // commits when fn returns nil; otherwise it rolls back, even when the
 // request's context has ended, and returns fn's error as it is, so the
 // caller tells a refusal from a failure with errors.Is and errors.As.
@@ -57,7 +57,10 @@ func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 		defer cancel()
 		_ = tx.Rollback(rollbackCtx)
 	}()
-	core := auth.New(luciapg.New(tx), a.txAuthConfig)
+	core := a.auth.WithAdapter(struct {
+		luciapg.Adapter
+		luciapg.AttemptThrottle
+	}{luciapg.New(tx), a.throttle})
 	verifications, resets, err := newLinks(core)
 	if err != nil {
 		return err
@@ -69,13 +72,12 @@ func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 }
 
 // takeTxTurn waits for one of the turns at running a transaction, or for
-// ctx to end. A transaction may hash a password (scrypt: 32 MiB and tens
-// of milliseconds) while it holds a connection, and a transaction's core
-// has turns at hashing of its own, so the auth core's
-// MaxConcurrentHashes does not bound these: the turns do. There are
-// fewer than the pool's connections, so the rest of the app (every
-// request checks its session) always finds one, and so does a
-// transaction counting an attempt on the pool.
+// ctx to end. A transaction may hash a password (scrypt: tens of
+// milliseconds, waiting for a turn at hashing shared with every other
+// request) while it holds a connection. There are fewer turns than the
+// pool's connections, so the rest of the app (every request checks its
+// session) always finds one, and so does a transaction counting an
+// attempt on the pool.
 func (a *app) takeTxTurn(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
