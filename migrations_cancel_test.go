@@ -96,7 +96,9 @@ func cancelWhileBlocked(t *testing.T, url string, migrations fstest.MapFS) error
 	migrateCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- migrateErr(luciapg.MigrateConnString(migrateCtx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"})) }()
+	go func() {
+		done <- migrateErr(luciapg.MigrateConnString(migrateCtx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}))
+	}()
 
 	watcher := connect(t, url)
 	for {

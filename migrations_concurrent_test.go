@@ -261,7 +261,9 @@ func TestMigrateFSTransactionFalseConcurrently(t *testing.T) {
 	const calls = 4
 	errs := make(chan error, calls)
 	for range calls {
-		go func() { errs <- migrateErr(luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"})) }()
+		go func() {
+			errs <- migrateErr(luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}))
+		}()
 	}
 	for range calls {
 		if err := <-errs; err != nil {

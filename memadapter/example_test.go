@@ -1,10 +1,10 @@
 package memadapter_test
 
 import (
-	"log"
 	"context"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/luciapg/luciapg/auth"
-	"github.com/luciapg/luciapg/memadapter"
 	"github.com/luciapg/luciapg/internal/oauthprovider"
+	"github.com/luciapg/luciapg/memadapter"
 )
 
 // testClientID and testClientSecret are the app's credentials at the test
