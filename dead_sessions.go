@@ -8,7 +8,7 @@ import (
 )
 
 // PurgeDeadSessions deletes every session whose idle period ended before
-// now, in batches as opts says, and returns what it deleted. Lucia only
+// now, in batches as opts says, and returns how many it deleted. Lucia only
 // deletes a user's dead sessions when that user signs in again; this
 // purges the sessions of users who never come back. The longest-dead
 // sessions go first.
@@ -19,7 +19,7 @@ import (
 // it. On error (ctx's included) what was already deleted is returned with
 // it. Sessions locked by a concurrent transaction are skipped, not waited
 // for, so purges may run side by side.
-func (s *Store) PurgeDeadSessions(ctx context.Context, now time.Time, opts PurgeOptions) (PurgeProgress, error) {
+func (s *Store) PurgeDeadSessions(ctx context.Context, now time.Time, opts PurgeOptions) (int64, error) {
 	nowMillis := now.UnixMilli()
 	return purgeInBatches(ctx, opts, func(ctx context.Context, batchSize int32) (int64, error) {
 		n, err := s.queries.DeleteDeadSessionsBatch(ctx, dbgen.DeleteDeadSessionsBatchParams{

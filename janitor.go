@@ -136,35 +136,37 @@ func (j *Janitor) purge(ctx context.Context) {
 	j.purgeStaleAttempts(ctx)
 }
 
-// options are the PurgeOptions of every purge the janitor runs.
-func (j *Janitor) options() PurgeOptions {
-	return PurgeOptions{BatchSize: j.cfg.BatchSize, BatchTimeout: j.cfg.BatchTimeout}
+// options are the PurgeOptions of every purge the janitor runs, counting
+// its batches for the log.
+func (j *Janitor) options(batches *int) PurgeOptions {
+	return PurgeOptions{BatchSize: j.cfg.BatchSize, BatchTimeout: j.cfg.BatchTimeout,
+		AfterBatch: func(_ int64, n int) { *batches = n }}
 }
 
 func (j *Janitor) purgeDeadSessions(ctx context.Context) {
-	started := time.Now()
-	progress, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now(), j.options())
-	j.logPurge(ctx, "dead sessions", progress, err, time.Since(started))
+	started, batches := time.Now(), 0
+	deleted, err := j.store.PurgeDeadSessions(ctx, j.cfg.Now(), j.options(&batches))
+	j.logPurge(ctx, "dead sessions", deleted, batches, err, time.Since(started))
 }
 
 func (j *Janitor) purgeStaleAttempts(ctx context.Context) {
-	started := time.Now()
-	progress, err := j.store.PurgeStaleAttempts(ctx, j.cfg.Now().Add(-j.cfg.AttemptRetention), j.options())
-	j.logPurge(ctx, "stale attempt throttle rows", progress, err, time.Since(started))
+	started, batches := time.Now(), 0
+	deleted, err := j.store.PurgeStaleAttempts(ctx, j.cfg.Now().Add(-j.cfg.AttemptRetention), j.options(&batches))
+	j.logPurge(ctx, "stale attempt throttle rows", deleted, batches, err, time.Since(started))
 }
 
 // logPurge logs the outcome of one purge of what (such as "dead
 // sessions"): Info when it deleted rows, Debug when there were none or the
 // janitor is stopping, Warn when it failed.
-func (j *Janitor) logPurge(ctx context.Context, what string, progress PurgeProgress, err error, took time.Duration) {
-	attrs := []any{slog.Int64("deleted", progress.Deleted), slog.Int("batches", progress.Batches)}
+func (j *Janitor) logPurge(ctx context.Context, what string, deleted int64, batches int, err error, took time.Duration) {
+	attrs := []any{slog.Int64("deleted", deleted), slog.Int("batches", batches)}
 	switch {
 	case ctx.Err() != nil:
 		// Stopping: not a failure worth a warning.
 		j.logger.DebugContext(ctx, "luciapg: purge of "+what+" stopped", attrs...)
 	case err != nil:
 		j.logger.WarnContext(ctx, "luciapg: purge of "+what+" failed", append(attrs, slog.Any("error", err))...)
-	case progress.Deleted == 0:
+	case deleted == 0:
 		j.logger.DebugContext(ctx, "luciapg: purged "+what, append(attrs, slog.Duration("duration", took))...)
 	default:
 		j.logger.InfoContext(ctx, "luciapg: purged "+what, append(attrs, slog.Duration("duration", took))...)

@@ -32,22 +32,8 @@ func MigrationsFS() fs.FS {
 	return migrations
 }
 
-// MigrateOptions changes what Migrate applies. The zero value applies
-// luciapg's own migrations.
-type MigrateOptions struct {
-	// Migrations, when not nil, are dbmate files to apply instead of
-	// luciapg's: an application's own, adding its user attribute columns,
-	// say. Apply luciapg's first: its tables come before yours.
-	Migrations fs.FS
-	// Table records the versions applied. Empty means MigrationsTable for
-	// luciapg's migrations; with Migrations it is required, and should be
-	// a table of the application's own (dbmate's default is
-	// schema_migrations).
-	Table string
-}
-
-// Migrate applies the pending migrations (luciapg's own, unless opts say
-// otherwise) over one connection made from connConfig, and returns the
+// Migrate applies luciapg's pending migrations over one connection made
+// from connConfig, and returns the
 // names of the files it applied, in order (none when the database was up
 // to date). It creates no database and writes no schema file. Tables that
 // a Lucia v1 app already created are kept as they are.
@@ -67,35 +53,31 @@ type MigrateOptions struct {
 // and is refused, before anything is applied, through a pooler. A
 // cancelled ctx rolls back. Every error is one line that names the file or
 // the problem, never the password. docs/operations.md says more.
-func Migrate(ctx context.Context, connConfig *pgx.ConnConfig, opts ...MigrateOptions) ([]string, error) {
-	var o MigrateOptions
-	switch len(opts) {
-	case 0:
-	case 1:
-		o = opts[0]
-	default:
-		return nil, fmt.Errorf("%w: luciapg: migrate: more than one MigrateOptions", ErrInvalidInput)
-	}
-	migrations, table := o.Migrations, o.Table
-	if migrations == nil {
-		migrations = MigrationsFS()
-		if table == "" {
-			table = MigrationsTable
-		}
-	}
+func Migrate(ctx context.Context, connConfig *pgx.ConnConfig) ([]string, error) {
+	return migrate.Run(ctx, connConfig, MigrationsFS(), MigrationsTable)
+}
+
+// MigrateFS applies an application's own dbmate migration files, those at
+// the root of migrations (adding its user attribute columns, say), with
+// Migrate's runner, recording them in table: a table of the application's
+// own, apart from MigrationsTable (dbmate's default is schema_migrations).
+// Apply luciapg's migrations first: its tables come before yours. It
+// returns the names of the files it applied.
+func MigrateFS(ctx context.Context, connConfig *pgx.ConnConfig, migrations fs.FS, table string) ([]string, error) {
 	return migrate.Run(ctx, connConfig, migrations, table)
 }
 
-// MigrateConnString is Migrate on a connection string: anything
+// MigrateConnString is Migrate on a connection string, for a program that
+// has nothing else to build its connections from: anything
 // pgxpool.ParseConfig accepts (a postgres:// URL with or without sslmode, a
 // keyword/value string such as "host=db dbname=app", PG* environment
 // variables); pgxpool's pool_* parameters are ignored.
-func MigrateConnString(ctx context.Context, connString string, opts ...MigrateOptions) ([]string, error) {
+func MigrateConnString(ctx context.Context, connString string) ([]string, error) {
 	// pgxpool's parser, which drops the pool_* parameters that
 	// pgx.ParseConfig would send to the server.
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("luciapg: migrate: %w", connerr.Explain(err))
 	}
-	return Migrate(ctx, cfg.ConnConfig, opts...)
+	return Migrate(ctx, cfg.ConnConfig)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -38,7 +37,7 @@ func TestMigrateCancelledMidwayLeavesNothingHalfApplied(t *testing.T) {
 	if tableExists(t, url, "created_before_the_wait") {
 		t.Error("the cancelled file's first statement stayed")
 	}
-	if _, err := luciapg.MigrateConnString(callContext(t), url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
+	if _, err := migrateFS(callContext(t), url, migrations, "app_schema_migrations"); err != nil {
 		t.Fatalf("MigrateFS after the cancelled call: %v", err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {
@@ -66,7 +65,7 @@ func TestMigrateCancelledTransactionFalseFile(t *testing.T) {
 	if tableExists(t, url, "created_before_the_wait") {
 		t.Error("the cancelled file's first statement stayed")
 	}
-	if _, err := luciapg.MigrateConnString(callContext(t), url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
+	if _, err := migrateFS(callContext(t), url, migrations, "app_schema_migrations"); err != nil {
 		t.Fatalf("MigrateFS after the cancelled call: %v", err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {
@@ -97,7 +96,7 @@ func cancelWhileBlocked(t *testing.T, url string, migrations fstest.MapFS) error
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- migrateErr(luciapg.MigrateConnString(migrateCtx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}))
+		done <- migrateErr(migrateFS(migrateCtx, url, migrations, "app_schema_migrations"))
 	}()
 
 	watcher := connect(t, url)

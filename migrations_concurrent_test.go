@@ -262,7 +262,7 @@ func TestMigrateFSTransactionFalseConcurrently(t *testing.T) {
 	errs := make(chan error, calls)
 	for range calls {
 		go func() {
-			errs <- migrateErr(luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}))
+			errs <- migrateErr(migrateFS(ctx, url, migrations, "app_schema_migrations"))
 		}()
 	}
 	for range calls {
@@ -300,7 +300,7 @@ func TestMigrationsRunWithTheSessionsLockTimeout(t *testing.T) {
 		"1_in_transaction.sql": {Data: []byte(check("7s"))},
 		"2_alone.sql":          {Data: []byte(strings.Replace(check("7s"), "migrate:up", "migrate:up transaction:false", 1))},
 	}
-	if _, err := luciapg.MigrateConnString(callContext(t), testdb.WithQuery(mustParseURL(t, url), "lock_timeout", "7s"), luciapg.MigrateOptions{Migrations: migrations, Table: "app_schema_migrations"}); err != nil {
+	if _, err := migrateFS(callContext(t), testdb.WithQuery(mustParseURL(t, url), "lock_timeout", "7s"), migrations, "app_schema_migrations"); err != nil {
 		t.Fatal(err)
 	}
 	if got := recordedVersions(t, url, "app_schema_migrations"); len(got) != 2 {

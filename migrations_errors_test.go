@@ -20,8 +20,9 @@ import (
 // fails, that table must not exist.
 const okMigration = "-- migrate:up\nCREATE TABLE created_by_ok (id int);\n-- migrate:down\nDROP TABLE created_by_ok;\n"
 
-// TestMigrateFSErrors: each bad input gives one line naming the file or
-// the problem, never the connection string, and nothing is recorded.
+// TestMigrateFSErrors: each bad input (a file, or the connection string
+// of MigrateConnString) gives one line naming the file or the problem,
+// never the connection string, and nothing is recorded.
 func TestMigrateFSErrors(t *testing.T) {
 	t.Parallel()
 	fresh := testdb.NewEmptyURL(t)
@@ -89,33 +90,35 @@ func TestMigrateFSErrors(t *testing.T) {
 		{
 			name:       "garbage instead of a connection string",
 			connString: "this is not a connection string",
-			migrations: fstest.MapFS{"1_ok.sql": {Data: []byte(okMigration)}},
 			want:       []string{"not a connection string"},
 		},
 		{
 			name:       "a malformed URL with a password",
 			connString: "postgres://admin:hunter2%zz@127.0.0.1/app",
-			migrations: fstest.MapFS{"1_ok.sql": {Data: []byte(okMigration)}},
 			want:       []string{"not a connection string"},
 		},
 		{
 			name:       "unreachable server",
 			connString: "postgres://admin:hunter2@" + closedPort(t) + "/app?connect_timeout=5",
-			migrations: fstest.MapFS{"1_ok.sql": {Data: []byte(okMigration)}},
 			want:       []string{"server not reachable at " + closedPort(t), "start PostgreSQL"},
 		},
 		{
 			name:       "missing database",
 			connString: withDatabaseName(t, fresh, "luciapg_no_such_database"),
-			migrations: fstest.MapFS{"1_ok.sql": {Data: []byte(okMigration)}},
 			want:       []string{"database luciapg_no_such_database does not exist", "createdb luciapg_no_such_database"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := luciapg.MigrateConnString(callContext(t), tt.connString, luciapg.MigrateOptions{Migrations: tt.migrations, Table: table})
+			var err error
+			if tt.migrations == nil {
+				// A bad connection string: MigrateConnString explains it.
+				_, err = luciapg.MigrateConnString(callContext(t), tt.connString)
+			} else {
+				_, err = migrateFS(callContext(t), tt.connString, tt.migrations, table)
+			}
 			if err == nil {
-				t.Fatal("MigrateFS succeeded")
+				t.Fatal("the migration succeeded")
 			}
 			msg := err.Error()
 			if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "luciapg: migrate: ") {

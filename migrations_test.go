@@ -140,7 +140,7 @@ func TestMigrateFSAppliesAnApplicationsMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 { // the second run is a no-op
-		if _, err := luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: app, Table: "app_schema_migrations"}); err != nil {
+		if _, err := migrateFS(ctx, url, app, "app_schema_migrations"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,10 +156,19 @@ func TestMigrateFSAppliesAnApplicationsMigrations(t *testing.T) {
 	if err != nil || user.Attributes["email"] != "a@example.com" {
 		t.Fatalf("SetUser with the migrated column: %+v, %v", user, err)
 	}
-	if _, err := luciapg.MigrateConnString(ctx, url, luciapg.MigrateOptions{Migrations: app, Table: ""}); !errors.Is(err, luciapg.ErrInvalidInput) {
+	if _, err := migrateFS(ctx, url, app, ""); !errors.Is(err, luciapg.ErrInvalidInput) {
 		t.Fatalf("MigrateFS with no table name: %v, want ErrInvalidInput", err)
 	}
 }
 
 // migrateErr is the error of a Migrate call, for a channel of errors.
 func migrateErr(_ []string, err error) error { return err }
+
+// migrateFS is luciapg.MigrateFS on a connection string.
+func migrateFS(ctx context.Context, connString string, migrations fs.FS, table string) ([]string, error) {
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return nil, err
+	}
+	return luciapg.MigrateFS(ctx, cfg, migrations, table)
+}

@@ -47,7 +47,7 @@ func TestConcurrentMigrateThroughPgBouncer(t *testing.T) {
 	errs := make(chan error, callers)
 	for range callers {
 		go func() {
-			errs <- migrateErr(luciapg.MigrateConnString(context.Background(), bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"}))
+			errs <- migrateErr(migrateFS(context.Background(), bouncer.URL(direct, ""), migrations, "app_migrations"))
 		}()
 	}
 	for range callers {
@@ -85,7 +85,7 @@ func TestMigrateTransactionFalseThroughPgBouncerRefused(t *testing.T) {
 		"2_index.sql":  {Data: []byte("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY things_name_idx ON things (name);\n-- migrate:down\n")},
 	}
 	ctx := context.Background()
-	_, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"})
+	_, err := migrateFS(ctx, bouncer.URL(direct, ""), migrations, "app_migrations")
 	if err == nil {
 		t.Fatal("MigrateFS with a transaction:false file through PgBouncer succeeded; want a refusal")
 	}
@@ -95,14 +95,14 @@ func TestMigrateTransactionFalseThroughPgBouncerRefused(t *testing.T) {
 	if got := tablesOf(t, direct); strings.Contains(got, "things") {
 		t.Errorf("the refused call applied something: tables %s", got)
 	}
-	if _, err := luciapg.MigrateConnString(ctx, direct, luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"}); err != nil {
+	if _, err := migrateFS(ctx, direct, migrations, "app_migrations"); err != nil {
 		t.Fatalf("the same migrations on a direct connection: %v", err)
 	}
 	if got := tablesOf(t, direct); !strings.Contains(got, "things") {
 		t.Errorf("tables after the direct call: %s", got)
 	}
 	// Once applied, the file is no obstacle through PgBouncer either.
-	if _, err := luciapg.MigrateConnString(ctx, bouncer.URL(direct, ""), luciapg.MigrateOptions{Migrations: migrations, Table: "app_migrations"}); err != nil {
+	if _, err := migrateFS(ctx, bouncer.URL(direct, ""), migrations, "app_migrations"); err != nil {
 		t.Errorf("MigrateFS through PgBouncer with nothing pending: %v", err)
 	}
 }

@@ -19,10 +19,11 @@ type PurgeOptions struct {
 	// statement that times out ends the purge with its error.
 	BatchTimeout time.Duration
 	// AfterBatch, when not nil, is called after each batch that deleted
-	// rows, with the purge's running totals: a progress report. The purge
-	// checks ctx before the next batch, so cancelling it here stops the
-	// purge between two batches.
-	AfterBatch func(PurgeProgress)
+	// rows, with the purge's running totals (rows deleted, and batches
+	// that deleted any): a progress report. The purge checks ctx before
+	// the next batch, so cancelling it here stops the purge between two
+	// batches.
+	AfterBatch func(deleted int64, batches int)
 }
 
 // DefaultBatchSize is the BatchSize of a purge whose PurgeOptions leave it
@@ -30,42 +31,35 @@ type PurgeOptions struct {
 // enough that a million dead rows take a thousand statements.
 const DefaultBatchSize = 1000
 
-// PurgeProgress is what a purge has deleted so far.
-type PurgeProgress struct {
-	// Deleted is the number of rows deleted.
-	Deleted int64
-	// Batches is the number of statements that deleted at least one row.
-	Batches int
-}
-
 // purgeInBatches is luciapg's one batch loop: the purges, the Janitor and the CLI's sessions prune all purge through it. It calls
 // deleteBatch until a batch deletes fewer than opts.BatchSize rows, ctx is
 // done, or a batch fails, and returns what was deleted with the error. Any
 // other kind of stale row is purged by passing its own deleteBatch.
-func purgeInBatches(ctx context.Context, opts PurgeOptions, deleteBatch func(ctx context.Context, batchSize int32) (int64, error)) (PurgeProgress, error) {
+func purgeInBatches(ctx context.Context, opts PurgeOptions, deleteBatch func(ctx context.Context, batchSize int32) (int64, error)) (int64, error) {
 	if err := checkPurgeOptions(opts); err != nil {
-		return PurgeProgress{}, err
+		return 0, err
 	}
 	if opts.BatchSize == 0 {
 		opts.BatchSize = DefaultBatchSize
 	}
-	var progress PurgeProgress
+	var deleted int64
+	batches := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return progress, err
+			return deleted, err
 		}
 		n, err := runBatch(ctx, opts.BatchTimeout, func(ctx context.Context) (int64, error) {
 			return deleteBatch(ctx, int32(opts.BatchSize))
 		})
 		if n > 0 {
-			progress.Deleted += n
-			progress.Batches++
+			deleted += n
+			batches++
 			if opts.AfterBatch != nil {
-				opts.AfterBatch(progress)
+				opts.AfterBatch(deleted, batches)
 			}
 		}
 		if err != nil || n < int64(opts.BatchSize) {
-			return progress, err
+			return deleted, err
 		}
 	}
 }

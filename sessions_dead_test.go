@@ -19,10 +19,6 @@ var deadSessionsNow = time.UnixMilli(deadSessionsMillis)
 
 const deadSessionsMillis int64 = 1_800_000_000_000
 
-// purged is the number of rows a purge deleted, with its error.
-func purged(progress luciapg.PurgeProgress, err error) (int64, error) {
-	return progress.Deleted, err
-}
 
 // seedSessions inserts a user and one session per idle expiry, with ids
 // prefix0, prefix1, ..., all in one statement so that a concurrent purge
@@ -73,7 +69,7 @@ func TestPurgeDeadSessionsBatches(t *testing.T) {
 				0, 1, deadSessionsMillis-3_600_000, deadSessionsMillis-2, deadSessionsMillis-1, deadSessionsMillis-1, deadSessionsMillis-1)
 			seedSessions(t, pool, "alive_owner", "alive", deadSessionsMillis, deadSessionsMillis+1, 1<<53)
 
-			deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize}))
+			deleted, err := luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +87,7 @@ func TestPurgeDeadSessionsNoneDead(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	seedSessions(t, pool, "owner", "alive", deadSessionsMillis, deadSessionsMillis+1)
-	deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10}))
+	deleted, err := luciapg.New(pool).PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10})
 	if err != nil || deleted != 0 {
 		t.Fatalf("PurgeDeadSessions = %d, %v; want 0, nil", deleted, err)
 	}
@@ -109,7 +105,7 @@ func TestPurgeDeadSessionsInCallersTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := purged(luciapg.New(tx).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 2}))
+	deleted, err := luciapg.New(tx).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 2})
 	if err != nil || deleted != 3 {
 		t.Fatalf("PurgeDeadSessions = %d, %v; want 3, nil", deleted, err)
 	}
@@ -135,7 +131,7 @@ func TestPurgeDeadSessionsSkipsLockedRows(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM auth_session WHERE id = 'dead1' FOR UPDATE"); err != nil {
 		t.Fatal(err)
 	}
-	deleted, err := purged(luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 1}))
+	deleted, err := luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 1})
 	if err != nil || deleted != 2 {
 		t.Fatalf("PurgeDeadSessions = %d, %v; want 2, nil", deleted, err)
 	}
@@ -154,11 +150,12 @@ func TestPurgeDeadSessionsBatchSize(t *testing.T) {
 	pool := testdb.New(t)
 	store := luciapg.New(pool)
 	seedSessions(t, pool, "owner", "dead", 1, 2, 3)
-	if progress, err := store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{}); err != nil || progress.Deleted != 3 || progress.Batches != 1 {
-		t.Fatalf("PurgeDeadSessions with the zero PurgeOptions = %+v, %v; want 3 deleted in one batch", progress, err)
+	batches := 0
+	if deleted, err := store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{AfterBatch: func(_ int64, n int) { batches = n }}); err != nil || deleted != 3 || batches != 1 {
+		t.Fatalf("PurgeDeadSessions with the zero PurgeOptions = %d in %d batches, %v; want 3 deleted in one batch", deleted, batches, err)
 	}
 	for _, batchSize := range []int{-1, 1 << 31} {
-		deleted, err := purged(store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize}))
+		deleted, err := store.PurgeDeadSessions(context.Background(), deadSessionsNow, luciapg.PurgeOptions{BatchSize: batchSize})
 		if !errors.Is(err, luciapg.ErrInvalidInput) || deleted != 0 {
 			t.Errorf("batch size %d: PurgeDeadSessions = %d, %v; want 0, ErrInvalidInput", batchSize, deleted, err)
 		}
@@ -171,7 +168,7 @@ func TestPurgeDeadSessionsCancelled(t *testing.T) {
 	seedSessions(t, pool, "owner", "dead", 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := purged(luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10})); !errors.Is(err, context.Canceled) {
+	if _, err := luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{BatchSize: 10}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if got := len(sessionIDs(t, pool)); got != 1 {
@@ -194,28 +191,28 @@ func TestPurgeDeadSessionsReportsEachBatch(t *testing.T) {
 	if err != nil || dead != 5 {
 		t.Fatalf("CountDeadSessions = %d, %v; want 5", dead, err)
 	}
-	var reports []luciapg.PurgeProgress
-	progress, err := store.PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
+	var reports []string
+	deleted, err := store.PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
 		BatchSize:    2,
 		BatchTimeout: time.Minute,
-		AfterBatch: func(p luciapg.PurgeProgress) {
+		AfterBatch: func(deleted int64, batches int) {
 			if len(reports) == 0 {
 				// The longest dead go first: idle expiries 1 and 2 (dead1, dead3).
 				if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0 dead0 dead2 dead4]" {
 					t.Errorf("after the first batch: %v", got)
 				}
 			}
-			reports = append(reports, p)
+			reports = append(reports, fmt.Sprintf("%d/%d", deleted, batches))
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(reports), "[{2 1} {4 2} {5 3}]"; got != want {
-		t.Errorf("progress reports %s, want %s", got, want)
+	if got, want := fmt.Sprint(reports), "[2/1 4/2 5/3]"; got != want {
+		t.Errorf("progress reports (deleted/batches) %s, want %s", got, want)
 	}
-	if progress != (luciapg.PurgeProgress{Deleted: 5, Batches: 3}) {
-		t.Errorf("PurgeDeadSessions = %+v, want 5 deleted in 3 batches", progress)
+	if deleted != 5 {
+		t.Errorf("PurgeDeadSessions = %d, want 5", deleted)
 	}
 	if got := sessionIDs(t, pool); fmt.Sprint(got) != "[alive0]" {
 		t.Fatalf("left %v, want only the live session", got)
@@ -230,12 +227,13 @@ func TestPurgeDeadSessionsStopsBetweenBatches(t *testing.T) {
 	seedSessions(t, pool, "owner", "dead", 1, 2, 3, 4, 5)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	progress, err := luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
+	reports := 0
+	deleted, err := luciapg.New(pool).PurgeDeadSessions(ctx, deadSessionsNow, luciapg.PurgeOptions{
 		BatchSize:  2,
-		AfterBatch: func(luciapg.PurgeProgress) { cancel() },
+		AfterBatch: func(int64, int) { reports++; cancel() },
 	})
-	if !errors.Is(err, context.Canceled) || progress != (luciapg.PurgeProgress{Deleted: 2, Batches: 1}) {
-		t.Fatalf("PurgeDeadSessions = %+v, %v; want 2 deleted in 1 batch, context.Canceled", progress, err)
+	if !errors.Is(err, context.Canceled) || deleted != 2 || reports != 1 {
+		t.Fatalf("PurgeDeadSessions = %d after %d batches, %v; want 2 deleted in 1 batch, context.Canceled", deleted, reports, err)
 	}
 	if got := len(sessionIDs(t, pool)); got != 3 {
 		t.Errorf("%d sessions left, want 3", got)

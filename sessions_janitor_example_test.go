@@ -49,9 +49,9 @@ func ExampleStore_PurgeDeadSessions() {
 	}
 	defer pool.Close()
 
-	progress, err := luciapg.New(pool).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: 5000})
+	deleted, err := luciapg.New(pool).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: 5000})
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("purged %d dead sessions", progress.Deleted)
+	log.Printf("purged %d dead sessions", deleted)
 }

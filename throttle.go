@@ -118,12 +118,12 @@ func (s *Store) ResetAttempts(ctx context.Context, throttleKey string) error {
 
 // PurgeStaleAttempts deletes the throttle rows whose block and last counted
 // attempt both ended before olderThan, in batches as opts says, and returns
-// what it deleted. Pass a time at least the policy's Window ago: a row
+// how many it deleted. Pass a time at least the policy's Window ago: a row
 // older than that would start again from zero anyway, so deleting it
 // changes no outcome. Like PurgeDeadSessions, each batch commits by itself
 // on a pool, rows being counted right now are skipped rather than waited
 // for, and on error what was already deleted is returned with it.
-func (s *Store) PurgeStaleAttempts(ctx context.Context, olderThan time.Time, opts PurgeOptions) (PurgeProgress, error) {
+func (s *Store) PurgeStaleAttempts(ctx context.Context, olderThan time.Time, opts PurgeOptions) (int64, error) {
 	cutoff := pgtype.Timestamptz{Time: olderThan, Valid: true}
 	return purgeInBatches(ctx, opts, func(ctx context.Context, batchSize int32) (int64, error) {
 		n, err := s.queries.DeleteStaleAttemptsBatch(ctx, dbgen.DeleteStaleAttemptsBatchParams{

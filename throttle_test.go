@@ -217,9 +217,10 @@ func TestPurgeStaleAttempts(t *testing.T) {
 	if n, err := store.CountStaleAttempts(ctx, cutoff); err != nil || n != int64(len(stale)) {
 		t.Fatalf("CountStaleAttempts: %d, %v; want %d", n, err, len(stale))
 	}
-	progress, err := store.PurgeStaleAttempts(ctx, cutoff, luciapg.PurgeOptions{BatchSize: 2})
-	if err != nil || progress.Deleted != int64(len(stale)) || progress.Batches != 3 {
-		t.Fatalf("PurgeStaleAttempts: %+v, %v; want %d deleted in 3 batches", progress, err, len(stale))
+	batches := 0
+	deleted, err := store.PurgeStaleAttempts(ctx, cutoff, luciapg.PurgeOptions{BatchSize: 2, AfterBatch: func(_ int64, n int) { batches = n }})
+	if err != nil || deleted != int64(len(stale)) || batches != 3 {
+		t.Fatalf("PurgeStaleAttempts: %d in %d batches, %v; want %d deleted in 3 batches", deleted, batches, err, len(stale))
 	}
 	rows, err := pool.Query(ctx, "SELECT throttle_key FROM luciapg_attempt_throttle ORDER BY throttle_key")
 	if err != nil {

@@ -239,8 +239,7 @@ func purgeOnce(ctx context.Context, cfg config, e *env, users int) (float64, err
 		return 0, err
 	}
 	began := time.Now()
-	progress, err := e.store.PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
-	deleted := progress.Deleted
+	deleted, err := e.store.PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
 	took := time.Since(began)
 	if err != nil {
 		return 0, err

@@ -94,8 +94,7 @@ func runPurge(ctx context.Context, cfg config, m machine) error {
 			}{m, err}
 		}()
 		began := time.Now()
-		progress, err := luciapg.New(purger).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
-		deleted := progress.Deleted
+		deleted, err := luciapg.New(purger).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: cfg.PurgeBatch})
 		took := time.Since(began)
 		close(stop)
 		d := <-during

@@ -384,8 +384,7 @@ func BenchmarkStorePurgeDeadSessions(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		progress, err := f.store.PurgeDeadSessions(ctx, time.UnixMilli(2), luciapg.PurgeOptions{BatchSize: batchSize})
-		deleted := progress.Deleted
+		deleted, err := f.store.PurgeDeadSessions(ctx, time.UnixMilli(2), luciapg.PurgeOptions{BatchSize: batchSize})
 		if err != nil || deleted != perOp {
 			b.Fatalf("PurgeDeadSessions = %d, %v; want %d, nil", deleted, err, perOp)
 		}

@@ -71,11 +71,14 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 	}
 	bar := newProgress(c.stderr, c.stderrIsTerminal, "dead sessions deleted", summary.DeadSessions)
 	defer bar.finish()
-	progress, err := store.PurgeDeadSessions(ctx, now, luciapg.PurgeOptions{
+	deleted, err := store.PurgeDeadSessions(ctx, now, luciapg.PurgeOptions{
 		BatchSize:  batchSize,
-		AfterBatch: func(p luciapg.PurgeProgress) { bar.update(p.Deleted) },
+		AfterBatch: func(deleted int64, batches int) {
+			summary.Batches = batches
+			bar.update(deleted)
+		},
 	})
-	summary.Deleted, summary.Batches = progress.Deleted, progress.Batches
+	summary.Deleted = deleted
 	if err != nil {
 		// Ctrl-C stops the purge between batches; what was deleted stays
 		// deleted and the summary says so.

@@ -55,7 +55,7 @@ func migrate(ctx context.Context, connConfig *pgx.ConnConfig) error {
 	if err != nil {
 		return err
 	}
-	if _, err := luciapg.Migrate(ctx, connConfig, luciapg.MigrateOptions{Migrations: migrations, Table: appMigrationsTable}); err != nil {
+	if _, err := luciapg.MigrateFS(ctx, connConfig, migrations, appMigrationsTable); err != nil {
 		return fmt.Errorf("webapp migrations: %w", err)
 	}
 	return nil
