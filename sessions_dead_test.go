@@ -19,7 +19,6 @@ var deadSessionsNow = time.UnixMilli(deadSessionsMillis)
 
 const deadSessionsMillis int64 = 1_800_000_000_000
 
-
 // seedSessions inserts a user and one session per idle expiry, with ids
 // prefix0, prefix1, ..., all in one statement so that a concurrent purge
 // sees all of them or none.

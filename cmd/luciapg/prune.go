@@ -72,7 +72,7 @@ func pruneDeadSessions(ctx context.Context, c *cmdContext, pool *pgxpool.Pool, n
 	bar := newProgress(c.stderr, c.stderrIsTerminal, "dead sessions deleted", summary.DeadSessions)
 	defer bar.finish()
 	deleted, err := store.PurgeDeadSessions(ctx, now, luciapg.PurgeOptions{
-		BatchSize:  batchSize,
+		BatchSize: batchSize,
 		AfterBatch: func(deleted int64, batches int) {
 			summary.Batches = batches
 			bar.update(deleted)
