@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // readmeFile is the README. With the pages of docs/ (docFiles), its code
@@ -490,4 +491,126 @@ func demoSteps(out string) string {
 		steps = m.re.ReplaceAllString(steps, m.with)
 	}
 	return steps
+}
+
+// linkedFiles are the files whose relative links TestREADMELinksResolve
+// follows: the README, docs/, and SECURITY.md, which they link to.
+func linkedFiles(t *testing.T) []string {
+	return append(docFiles(t), "SECURITY.md")
+}
+
+// markdownLink matches an inline link or image: its target, up to a space
+// or the closing parenthesis.
+var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)[^)]*\)`)
+
+// TestREADMELinksResolve checks that every relative link of the README, of
+// docs/ and of SECURITY.md names a file or directory of the repository, and
+// that a link to a heading (#anchor, alone or after a Markdown file) names
+// one that exists, as GitHub spells its anchors. Moving a section to
+// another page must not leave links to where it was.
+func TestREADMELinksResolve(t *testing.T) {
+	links := 0
+	for _, file := range linkedFiles(t) {
+		data, err := os.ReadFile(filepath.FromSlash(file))
+		if err != nil {
+			t.Fatalf("reading %s: %v", file, err)
+		}
+		for i, line := range proseLines(string(data)) {
+			for _, m := range markdownLink.FindAllStringSubmatch(line, -1) {
+				target := m[1]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				links++
+				path, anchor, _ := strings.Cut(target, "#")
+				if path == "" {
+					path = file
+				} else {
+					path = filepath.ToSlash(filepath.Join(filepath.Dir(file), path))
+				}
+				if _, err := os.Stat(filepath.FromSlash(path)); err != nil {
+					t.Errorf("%s:%d: the link %s names no file: %v", file, i+1, target, err)
+					continue
+				}
+				if anchor == "" {
+					continue
+				}
+				if !strings.HasSuffix(path, ".md") {
+					t.Errorf("%s:%d: the link %s has an anchor into a file that is not Markdown", file, i+1, target)
+					continue
+				}
+				if !slices.Contains(headingAnchors(t, path), anchor) {
+					t.Errorf("%s:%d: the link %s: %s has no heading whose anchor is #%s", file, i+1, target, path, anchor)
+				}
+			}
+		}
+	}
+	if links < 20 {
+		t.Fatalf("found only %d relative links; the parser lost some", links)
+	}
+}
+
+// proseLines returns a Markdown file's lines with fenced code blocks and
+// inline code spans blanked, so that code is never read as a link or a
+// heading; line numbers stay.
+func proseLines(text string) []string {
+	lines := strings.Split(text, "\n")
+	inFence := false
+	for i, line := range lines {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			lines[i] = ""
+			continue
+		}
+		if inFence {
+			lines[i] = ""
+			continue
+		}
+		lines[i] = codeSpan.ReplaceAllString(line, "``")
+	}
+	return lines
+}
+
+// codeSpan matches an inline code span on one line.
+var codeSpan = regexp.MustCompile("`[^`]*`")
+
+// headingAnchors returns the anchors GitHub gives a Markdown file's
+// headings: lower case, spaces as hyphens, punctuation dropped, and a
+// repeated anchor numbered -1, -2, ...
+func headingAnchors(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.FromSlash(file))
+	if err != nil {
+		t.Fatalf("reading %s: %v", file, err)
+	}
+	var anchors []string
+	count := map[string]int{}
+	inFence := false
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			continue
+		}
+		text, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " ")
+		if inFence || !strings.HasPrefix(line, "#") || !ok {
+			continue
+		}
+		var slug strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(text)) {
+			switch {
+			case r == ' ':
+				slug.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+				slug.WriteRune(r)
+			}
+		}
+		anchor := slug.String()
+		if n := count[anchor]; n > 0 {
+			anchors = append(anchors, fmt.Sprintf("%s-%d", anchor, n))
+		} else {
+			anchors = append(anchors, anchor)
+		}
+		count[anchor]++
+	}
+	return anchors
 }
