@@ -551,8 +551,9 @@ func TestREADMELinksResolve(t *testing.T) {
 }
 
 // proseLines returns a Markdown file's lines with fenced code blocks and
-// inline code spans blanked, so that code is never read as a link or a
-// heading; line numbers stay.
+// inline code spans blanked, so that code is never read as a link; line
+// numbers stay. A code span may run over a line break, never over a blank
+// line.
 func proseLines(text string) []string {
 	lines := strings.Split(text, "\n")
 	inFence := false
@@ -564,15 +565,17 @@ func proseLines(text string) []string {
 		}
 		if inFence {
 			lines[i] = ""
-			continue
 		}
-		lines[i] = codeSpan.ReplaceAllString(line, "``")
 	}
-	return lines
+	prose := codeSpan.ReplaceAllStringFunc(strings.Join(lines, "\n"), func(span string) string {
+		return "``" + strings.Repeat("\n", strings.Count(span, "\n"))
+	})
+	return strings.Split(prose, "\n")
 }
 
-// codeSpan matches an inline code span on one line.
-var codeSpan = regexp.MustCompile("`[^`]*`")
+// codeSpan matches an inline code span: backticks around text with at
+// most single line breaks in it.
+var codeSpan = regexp.MustCompile("`(?:[^`\n]|\n[^`\n])*`")
 
 // headingAnchors returns the anchors GitHub gives a Markdown file's
 // headings: lower case, spaces as hyphens, punctuation dropped, and a
