@@ -3,6 +3,7 @@ package luciapg_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -16,53 +17,106 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
-// readmeFile is the README whose code blocks these tests hold to account:
-// each one is an example test, a command CI runs (or a test runs), or
-// output marked ```text.
+// readmeFile is the README. With the pages of docs/ (docFiles), its code
+// blocks are held to account: each one is an example test, a command CI
+// runs (or a test runs), or output marked ```text.
 const readmeFile = "README.md"
 
-// readmeBlock is one code block of the README.
+// docsGlob matches the pages of docs/, which follow the README's rules.
+const docsGlob = "docs/*.md"
+
+// docFiles returns the files whose code blocks these tests check: the
+// README first, then every page of docs/.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	pages, err := filepath.Glob(docsGlob)
+	if err != nil {
+		t.Fatalf("listing %s: %v", docsGlob, err)
+	}
+	if len(pages) == 0 {
+		t.Fatalf("no file matches %s; the README links to the pages there", docsGlob)
+	}
+	return append([]string{readmeFile}, pages...)
+}
+
+// readmeBlock is one code block of the README or of a page of docs/.
 type readmeBlock struct {
+	file     string // the file it is in, slash-separated
 	line     int    // the line of the opening fence (or first indented line), from 1
 	lang     string // the fence's info string; "" when none
 	indented bool   // an indented (4-space) block, which has no language
 	text     string
-	lead     string // the README's text between the previous block and this one
+	lead     string // the file's text between the previous block and this one
+	heading  string // the last heading above it, as written ("### The admin CLI")
 }
+
+// where is the block's place, file:line, for messages.
+func (b readmeBlock) where() string { return fmt.Sprintf("%s:%d", b.file, b.line) }
+
+// fenceLine matches a line that opens or closes a fenced code block.
+var fenceLine = regexp.MustCompile("(?m)^```")
 
 // readmeBlocks returns the README's code blocks, fenced and indented.
 func readmeBlocks(t *testing.T) []readmeBlock {
 	t.Helper()
-	data, err := os.ReadFile(readmeFile)
+	return fileBlocks(t, readmeFile)
+}
+
+// docBlocks returns the code blocks of the README and of every page of
+// docs/, file by file. Together they hold at least 10 blocks, as the
+// README alone did before it was split.
+func docBlocks(t *testing.T) []readmeBlock {
+	t.Helper()
+	var blocks []readmeBlock
+	for _, file := range docFiles(t) {
+		blocks = append(blocks, fileBlocks(t, file)...)
+	}
+	if len(blocks) < 10 {
+		t.Fatalf("found only %d code blocks in the README and docs/; the parser lost some", len(blocks))
+	}
+	return blocks
+}
+
+// fileBlocks returns one file's code blocks, fenced and indented. Every
+// fence line of the file, counted apart from the parser, must open or
+// close one of them.
+func fileBlocks(t *testing.T, file string) []readmeBlock {
+	t.Helper()
+	data, err := os.ReadFile(filepath.FromSlash(file))
 	if err != nil {
-		t.Fatalf("reading the README: %v", err)
+		t.Fatalf("reading %s: %v", file, err)
 	}
 	lines := strings.Split(string(data), "\n")
 	var blocks []readmeBlock
 	lastEnd := 0 // the line after the previous block, from 0
+	heading := ""
 	lead := func(i int) string { return strings.TrimSpace(strings.Join(lines[lastEnd:i], "\n")) }
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
+		if strings.HasPrefix(line, "#") {
+			heading = line
+		}
 		if strings.HasPrefix(line, "```") {
-			b := readmeBlock{line: i + 1, lang: strings.TrimSpace(strings.TrimLeft(line, "`")), lead: lead(i)}
+			b := readmeBlock{file: file, line: i + 1, lang: strings.TrimSpace(strings.TrimLeft(line, "`")), lead: lead(i), heading: heading}
 			var body []string
 			for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
 				body = append(body, lines[i])
 			}
 			if i == len(lines) {
-				t.Fatalf("README.md:%d: the code block is never closed", b.line)
+				t.Fatalf("%s: the code block is never closed", b.where())
 			}
 			b.text = strings.Join(body, "\n")
 			blocks = append(blocks, b)
 			lastEnd = i + 1
 			continue
 		}
-		// An indented block starts after a blank line (the README's list
-		// items continue with two spaces, never four).
+		// An indented block starts after a blank line (list items continue
+		// with two spaces, never four).
 		if strings.HasPrefix(line, "    ") && strings.TrimSpace(line) != "" && i > 0 && strings.TrimSpace(lines[i-1]) == "" {
-			b := readmeBlock{line: i + 1, indented: true, lead: lead(i)}
+			b := readmeBlock{file: file, line: i + 1, indented: true, lead: lead(i), heading: heading}
 			var body []string
 			for ; i < len(lines) && (strings.HasPrefix(lines[i], "    ") || strings.TrimSpace(lines[i]) == ""); i++ {
 				body = append(body, strings.TrimPrefix(lines[i], "    "))
@@ -73,7 +127,16 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 			i--
 		}
 	}
-	if len(blocks) < 10 {
+	fenced := 0
+	for _, b := range blocks {
+		if !b.indented {
+			fenced++
+		}
+	}
+	if fences := len(fenceLine.FindAllIndex(data, -1)); fences != 2*fenced {
+		t.Fatalf("%s has %d fence lines but the parser found %d fenced blocks; it lost some", file, fences, fenced)
+	}
+	if file == readmeFile && len(blocks) < 5 {
 		t.Fatalf("found only %d code blocks in the README; the parser lost some", len(blocks))
 	}
 	return blocks
@@ -181,44 +244,44 @@ func exampleOutput(body []byte) string {
 }
 
 // TestREADMEGoBlocksAreExamples checks that every Go block in the README
-// is an Example function's body, or a contiguous part of one, so that it
-// compiles, runs under go test and (with // Output:) prints what it says.
-// A Go block that stops before the example's // Output: may be followed by
-// a sentence ending in "prints:" and a ```text block: that must be the
-// example's output.
+// and in docs/ is an Example function's body, or a contiguous part of one,
+// so that it compiles, runs under go test and (with // Output:) prints what
+// it says. A Go block that stops before the example's // Output: may be
+// followed, in the same file, by a sentence ending in "prints:" and a
+// ```text block: that must be the example's output.
 func TestREADMEGoBlocksAreExamples(t *testing.T) {
 	bodies := exampleBodies(t)
-	blocks := readmeBlocks(t)
-	checked := 0
+	blocks := docBlocks(t)
+	checked := map[string]int{}
 	for i, b := range blocks {
 		if b.lang != "go" {
 			continue
 		}
-		checked++
+		checked[b.file]++
 		want := goTokens([]byte(b.text))
 		if len(want) == 0 {
-			t.Errorf("README.md:%d: an empty Go block", b.line)
+			t.Errorf("%s: an empty Go block", b.where())
 			continue
 		}
 		found := false
 		for _, body := range bodies {
 			if containsRun(body.tokens, want) {
 				found = true
-				t.Logf("README.md:%d is in %s", b.line, body.name)
-				if next := i + 1; next < len(blocks) && blocks[next].lang == "text" && strings.HasSuffix(blocks[next].lead, "prints:") {
-					if got := strings.TrimSpace(blocks[i+1].text); got != body.output {
-						t.Errorf("README.md:%d shows the output of %s as:\n%s\nits // Output: says:\n%s", blocks[i+1].line, body.name, got, body.output)
+				t.Logf("%s is in %s", b.where(), body.name)
+				if next := i + 1; next < len(blocks) && blocks[next].file == b.file && blocks[next].lang == "text" && strings.HasSuffix(blocks[next].lead, "prints:") {
+					if got := strings.TrimSpace(blocks[next].text); got != body.output {
+						t.Errorf("%s shows the output of %s as:\n%s\nits // Output: says:\n%s", blocks[next].where(), body.name, got, body.output)
 					}
 				}
 				break
 			}
 		}
 		if !found {
-			t.Errorf("README.md:%d: this Go block is in no Example function's body (compared token by token, comments included); "+
-				"make it an excerpt of an example test or add one", b.line)
+			t.Errorf("%s: this Go block is in no Example function's body (compared token by token, comments included); "+
+				"make it an excerpt of an example test or add one", b.where())
 		}
 	}
-	if checked == 0 {
+	if checked[readmeFile] == 0 {
 		t.Fatal("the README has no Go block; the parser lost them")
 	}
 }
@@ -233,13 +296,15 @@ func containsRun(have, want []string) bool {
 	return false
 }
 
-// evidence is where CI runs, or a test exercises, a README command: a file
-// and a string it must hold (so that the evidence cannot silently go).
+// evidence is where CI runs, or a test exercises, a command of the README
+// or docs/: a file and a string it must hold (so that the evidence cannot
+// silently go).
 type evidence struct {
 	file, holds string
 }
 
-// readmeCommands maps each command the README shows to where CI runs it.
+// readmeCommands maps each command the README or a page of docs/ shows to
+// where CI runs it.
 // .ci/run runs make lint (gofmt, vet, staticcheck, consumer-check,
 // install-check, generate) and make test (every module's tests).
 var readmeCommands = map[string][]evidence{
@@ -269,47 +334,64 @@ var readmeCommands = map[string][]evidence{
 	"go install github.com/luciapg/luciapg/cmd/luciapg@latest": {{".ci/install-check", "go install github.com/luciapg/luciapg/cmd/luciapg@"}},
 }
 
-// adminCLIEvidence covers the README's ```console commands:
-// TestREADMEAdminCLIExample runs each of them and compares its output.
+// adminCLIEvidence covers the README's ```console block, the first in its
+// section "### The admin CLI": TestREADMEAdminCLIExample runs each of its
+// commands and compares its output. It reads that block alone, so no other
+// ```console block may exist, in the README or in docs/.
 var adminCLIEvidence = evidence{"cmd/luciapg/readme_example_test.go", "func TestREADMEAdminCLIExample"}
+
+// adminCLIHeading is the heading whose first console block
+// TestREADMEAdminCLIExample runs.
+const adminCLIHeading = "### The admin CLI"
 
 // commandLangs are the info strings of blocks of shell commands.
 var commandLangs = []string{"sh", "shell", "bash", "console"}
 
-// TestREADMECommandsRunInCI checks that every command in the README's
-// shell blocks is one CI runs or a test runs (readmeCommands, the admin
-// CLI's block; benchmark and fuzzing commands, which CI does not run, live in
-// bench/results/README.md beside their results), and that
+// TestREADMECommandsRunInCI checks that every command in the shell blocks
+// of the README and docs/ is one CI runs or a test runs (readmeCommands,
+// the admin CLI's block; benchmark and fuzzing commands, which CI does not
+// run, live in bench/results/README.md beside their results), and that
 // every block is labelled: a block without a language, or indented, is an
 // error (output is marked ```text).
 func TestREADMECommandsRunInCI(t *testing.T) {
 	seen := map[string]bool{}
-	for _, b := range readmeBlocks(t) {
+	consoleBlocks := 0
+	for _, b := range docBlocks(t) {
 		switch {
 		case b.indented:
-			t.Errorf("README.md:%d: an indented code block; fence it with a language (```sh for commands, ```text for anything else)", b.line)
+			t.Errorf("%s: an indented code block; fence it with a language (```sh for commands, ```text for anything else)", b.where())
 			continue
 		case b.lang == "":
-			t.Errorf("README.md:%d: a code block without a language; mark commands ```sh and output ```text", b.line)
+			t.Errorf("%s: a code block without a language; mark commands ```sh and output ```text", b.where())
 			continue
 		case !slices.Contains(commandLangs, b.lang):
 			continue
+		}
+		if b.lang == "console" {
+			consoleBlocks++
+			if b.file != readmeFile || b.heading != adminCLIHeading || consoleBlocks > 1 {
+				t.Errorf("%s: a ```console block that TestREADMEAdminCLIExample does not run: it runs only the first one "+
+					"under the README's %q; mark this one ```sh (commands CI runs) or ```text", b.where(), adminCLIHeading)
+			}
 		}
 		for _, cmd := range blockCommands(b) {
 			seen[cmd] = true
 			switch {
 			case b.lang == "console":
-				checkEvidence(t, b.line, cmd, []evidence{adminCLIEvidence})
+				checkEvidence(t, b.where(), cmd, []evidence{adminCLIEvidence})
 			case readmeCommands[cmd] != nil:
-				checkEvidence(t, b.line, cmd, readmeCommands[cmd])
+				checkEvidence(t, b.where(), cmd, readmeCommands[cmd])
 			default:
-				t.Errorf("README.md:%d: %q is not a command CI runs: add it to readmeCommands in readme_test.go with where CI runs it, or remove it", b.line, cmd)
+				t.Errorf("%s: %q is not a command CI runs: add it to readmeCommands in readme_test.go with where CI runs it, or remove it", b.where(), cmd)
 			}
 		}
 	}
+	if consoleBlocks == 0 {
+		t.Errorf("the README has no ```console block under %q, which TestREADMEAdminCLIExample runs", adminCLIHeading)
+	}
 	for cmd := range readmeCommands {
 		if !seen[cmd] {
-			t.Errorf("readme_test.go lists %q, which the README no longer shows; remove it", cmd)
+			t.Errorf("readme_test.go lists %q, which neither the README nor docs/ shows any more; remove it", cmd)
 		}
 	}
 }
@@ -338,16 +420,16 @@ func blockCommands(b readmeBlock) []string {
 }
 
 // checkEvidence checks that each evidence file holds its string.
-func checkEvidence(t *testing.T, line int, cmd string, evs []evidence) {
+func checkEvidence(t *testing.T, where, cmd string, evs []evidence) {
 	t.Helper()
 	for _, ev := range evs {
 		data, err := os.ReadFile(filepath.FromSlash(ev.file))
 		if err != nil {
-			t.Errorf("README.md:%d: %q: its evidence is gone: %v", line, cmd, err)
+			t.Errorf("%s: %q: its evidence is gone: %v", where, cmd, err)
 			continue
 		}
 		if !bytes.Contains(data, []byte(ev.holds)) {
-			t.Errorf("README.md:%d: %q: %s no longer holds %q", line, cmd, ev.file, ev.holds)
+			t.Errorf("%s: %q: %s no longer holds %q", where, cmd, ev.file, ev.holds)
 		}
 	}
 }
@@ -409,4 +491,129 @@ func demoSteps(out string) string {
 		steps = m.re.ReplaceAllString(steps, m.with)
 	}
 	return steps
+}
+
+// linkedFiles are the files whose relative links TestREADMELinksResolve
+// follows: the README, docs/, and SECURITY.md, which they link to.
+func linkedFiles(t *testing.T) []string {
+	return append(docFiles(t), "SECURITY.md")
+}
+
+// markdownLink matches an inline link or image: its target, up to a space
+// or the closing parenthesis.
+var markdownLink = regexp.MustCompile(`\]\(([^)\s]+)[^)]*\)`)
+
+// TestREADMELinksResolve checks that every relative link of the README, of
+// docs/ and of SECURITY.md names a file or directory of the repository, and
+// that a link to a heading (#anchor, alone or after a Markdown file) names
+// one that exists, as GitHub spells its anchors. Moving a section to
+// another page must not leave links to where it was.
+func TestREADMELinksResolve(t *testing.T) {
+	links := 0
+	for _, file := range linkedFiles(t) {
+		data, err := os.ReadFile(filepath.FromSlash(file))
+		if err != nil {
+			t.Fatalf("reading %s: %v", file, err)
+		}
+		for i, line := range proseLines(string(data)) {
+			for _, m := range markdownLink.FindAllStringSubmatch(line, -1) {
+				target := m[1]
+				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+					continue
+				}
+				links++
+				path, anchor, _ := strings.Cut(target, "#")
+				if path == "" {
+					path = file
+				} else {
+					path = filepath.ToSlash(filepath.Join(filepath.Dir(file), path))
+				}
+				if _, err := os.Stat(filepath.FromSlash(path)); err != nil {
+					t.Errorf("%s:%d: the link %s names no file: %v", file, i+1, target, err)
+					continue
+				}
+				if anchor == "" {
+					continue
+				}
+				if !strings.HasSuffix(path, ".md") {
+					t.Errorf("%s:%d: the link %s has an anchor into a file that is not Markdown", file, i+1, target)
+					continue
+				}
+				if !slices.Contains(headingAnchors(t, path), anchor) {
+					t.Errorf("%s:%d: the link %s: %s has no heading whose anchor is #%s", file, i+1, target, path, anchor)
+				}
+			}
+		}
+	}
+	if links < 20 {
+		t.Fatalf("found only %d relative links; the parser lost some", links)
+	}
+}
+
+// proseLines returns a Markdown file's lines with fenced code blocks and
+// inline code spans blanked, so that code is never read as a link; line
+// numbers stay. A code span may run over a line break, never over a blank
+// line.
+func proseLines(text string) []string {
+	lines := strings.Split(text, "\n")
+	inFence := false
+	for i, line := range lines {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			lines[i] = ""
+			continue
+		}
+		if inFence {
+			lines[i] = ""
+		}
+	}
+	prose := codeSpan.ReplaceAllStringFunc(strings.Join(lines, "\n"), func(span string) string {
+		return "``" + strings.Repeat("\n", strings.Count(span, "\n"))
+	})
+	return strings.Split(prose, "\n")
+}
+
+// codeSpan matches an inline code span: backticks around text with at
+// most single line breaks in it.
+var codeSpan = regexp.MustCompile("`(?:[^`\n]|\n[^`\n])*`")
+
+// headingAnchors returns the anchors GitHub gives a Markdown file's
+// headings: lower case, spaces as hyphens, punctuation dropped, and a
+// repeated anchor numbered -1, -2, ...
+func headingAnchors(t *testing.T, file string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.FromSlash(file))
+	if err != nil {
+		t.Fatalf("reading %s: %v", file, err)
+	}
+	var anchors []string
+	count := map[string]int{}
+	inFence := false
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inFence = !inFence
+			continue
+		}
+		text, ok := strings.CutPrefix(strings.TrimLeft(line, "#"), " ")
+		if inFence || !strings.HasPrefix(line, "#") || !ok {
+			continue
+		}
+		var slug strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(text)) {
+			switch {
+			case r == ' ':
+				slug.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+				slug.WriteRune(r)
+			}
+		}
+		anchor := slug.String()
+		if n := count[anchor]; n > 0 {
+			anchors = append(anchors, fmt.Sprintf("%s-%d", anchor, n))
+		} else {
+			anchors = append(anchors, anchor)
+		}
+		count[anchor]++
+	}
+	return anchors
 }
