@@ -16,6 +16,9 @@ type Error struct {
 	code string
 	// column is ErrDuplicateAttribute's column; "" for every other code.
 	column string
+	// cause is the database's error behind ErrDuplicateAttribute, so that
+	// errors.As(err, **pgconn.PgError) still finds it; nil otherwise.
+	cause error
 }
 
 // Code returns the error code, such as "AUTH_INVALID_USER_ID".
@@ -36,6 +39,10 @@ func (e *Error) Error() string {
 	}
 	return e.code
 }
+
+// Unwrap returns the database's error behind an ErrDuplicateAttribute
+// returned by the Store, or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Is reports whether target is an *Error with the same code, so that
 // errors.Is(err, ErrDuplicateAttribute) holds whatever the column.
@@ -136,7 +143,7 @@ func interpretError(err error) error {
 		case "auth_session":
 			return ErrDuplicateSessionID
 		case "auth_user":
-			return &Error{code: ErrDuplicateAttribute.code, column: uniqueColumns(pgErr)}
+			return &Error{code: ErrDuplicateAttribute.code, column: uniqueColumns(pgErr), cause: err}
 		}
 	case sqlstateForeignKeyViolation:
 		// PostgreSQL reports a foreign-key violation on the referencing
