@@ -24,12 +24,17 @@ func Example_authCore() {
 	ctx := context.Background()
 	databaseURL := os.Getenv("DATABASE_URL") // postgres://user@host:5432/db
 
-	// Create or update luciapg's tables. Safe to run from every instance
-	// at start-up: concurrent calls are serialized.
-	if err := luciapg.Migrate(ctx, databaseURL); err != nil {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
 		log.Fatal(err)
 	}
-	pool, err := pgxpool.New(ctx, databaseURL)
+	// Create or update luciapg's tables, over a connection made as the
+	// pool's are. Safe to run from every instance at start-up: concurrent
+	// calls are serialized.
+	if _, err := luciapg.Migrate(ctx, cfg.ConnConfig); err != nil {
+		log.Fatal(err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -38,7 +43,10 @@ func Example_authCore() {
 	if _, err := pool.Exec(ctx, `ALTER TABLE auth_user ADD COLUMN IF NOT EXISTS username TEXT UNIQUE`); err != nil {
 		log.Fatal(err)
 	}
-	a := auth.New(luciapg.New(pool), auth.Config{}) // Lucia v1's defaults
+	a, err := auth.New(luciapg.New(pool), auth.Config{}) // Lucia v1's defaults
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// Sign up: a random user id, and the password key hashed as Lucia v1
 	// does, written together in one statement.
