@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,19 @@ import (
 var knownErrors = []error{
 	luciapg.ErrInvalidUserID, luciapg.ErrInvalidSessionID, luciapg.ErrInvalidKeyID,
 	luciapg.ErrDuplicateUserID, luciapg.ErrDuplicateKeyID, luciapg.ErrDuplicateSessionID,
+}
+
+// wantDuplicateAttribute fails unless err is ErrDuplicateAttribute for
+// column, as an *luciapg.Error whose text does not hold value.
+func wantDuplicateAttribute(t *testing.T, op string, err error, column, value string) {
+	t.Helper()
+	var e *luciapg.Error
+	if !errors.Is(err, luciapg.ErrDuplicateAttribute) || !errors.As(err, &e) || e.Column() != column {
+		t.Fatalf("%s: got %v, want ErrDuplicateAttribute naming the column %s", op, err, column)
+	}
+	if strings.Contains(err.Error(), value) {
+		t.Fatalf("%s: the error %q holds the value", op, err)
+	}
 }
 
 // extraCases are the cases Lucia's reference suite never checked.
@@ -129,22 +143,20 @@ var extraCases = []testCase{
 		c.wantStoredSession(t, otherSession)
 		c.wantStoredKey(t, otherKey)
 	}},
-	{"E9", "SetUser refused by an attribute constraint leaves nothing and is not a known error", func(t *testing.T, c *caseEnv) {
+	{"E9", "a taken UNIQUE attribute fails with ErrDuplicateAttribute naming the column, not the value, and writes nothing", func(t *testing.T, c *caseEnv) {
 		taken := c.seedUser(t)
 		u := newFixtureUser()
 		u.Username = taken.Username // username is UNIQUE
 		key := primaryKey(u.ID)
 		_, err := c.adapter.SetUser(c.ctx, u.user(), &key)
-		if err == nil {
-			t.Fatal("SetUser with a taken username: no error")
-		}
-		for _, known := range knownErrors {
-			if errors.Is(err, known) {
-				t.Fatalf("SetUser with a taken username: got %v, want the storage's own error", err)
-			}
-		}
+		wantDuplicateAttribute(t, "SetUser with a taken username", err, "username", taken.Username)
 		c.wantNoUser(t, u.ID)
 		c.wantNoKey(t, key.ID)
+
+		other := c.seedUser(t)
+		_, err = c.adapter.UpdateUserAttributes(c.ctx, other.ID, map[string]any{"username": taken.Username, "nickname": "changed"})
+		wantDuplicateAttribute(t, "UpdateUserAttributes to a taken username", err, "username", taken.Username)
+		c.wantStoredUser(t, other.stored())
 	}},
 	{"E10", "GetSessionAndUser finds a session SetSession stored, and not once it is deleted", func(t *testing.T, c *caseEnv) {
 		u := c.seedUser(t)

@@ -134,7 +134,7 @@ var throttleCases = []testCase{
 		c.wantAttempt(t, th, key, t0.Add(p.BaseDelay), p, 0, "attempt when the block ends")
 		c.wantAttempt(t, th, key, t0.Add(p.BaseDelay), p, 2*time.Second, "attempt after it")
 	}},
-	{"T9", "unstorable keys, bad policies and bad times are refused with ErrInvalidInput and count nothing", func(t *testing.T, c *caseEnv) {
+	{"T9", "unstorable keys and bad times are refused with ErrInvalidInput, bad policies with ErrInvalidConfig, and count nothing", func(t *testing.T, c *caseEnv) {
 		th := c.throttle(t)
 		p := testPolicy()
 		badKeys := map[string]string{
@@ -165,7 +165,7 @@ var throttleCases = []testCase{
 		}
 		for name, bad := range badPolicies {
 			_, err := th.CountAttempt(c.ctx, key, t0, bad)
-			wantErr(t, "CountAttempt with "+name, err, luciapg.ErrInvalidInput)
+			wantErr(t, "CountAttempt with "+name, err, luciapg.ErrInvalidConfig)
 		}
 		for name, now := range map[string]time.Time{
 			"the zero time":     {},
