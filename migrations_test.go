@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/testdb"
@@ -50,12 +53,16 @@ func TestMigrateFreshDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := testdb.NewEmptyURL(t)
-	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
+	applied, err := luciapg.MigrateConnString(ctx, url)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Running again is a no-op.
-	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
-		t.Fatalf("second Migrate: %v", err)
+	if want := migrationFileNames(t); !slices.Equal(applied, want) {
+		t.Fatalf("the first Migrate applied %q, want every file in order: %q", applied, want)
+	}
+	// Running again is a no-op, and says so.
+	if applied, err := luciapg.MigrateConnString(ctx, url); err != nil || len(applied) != 0 {
+		t.Fatalf("second Migrate: applied %q, %v; want nothing", applied, err)
 	}
 	conn := connect(t, url)
 	if got, want := len(appliedMigrations(t, conn)), embeddedMigrationCount(t); got != want {
@@ -171,4 +178,61 @@ func migrateFS(ctx context.Context, connString string, migrations fs.FS, table s
 		return nil, err
 	}
 	return luciapg.MigrateFS(ctx, cfg, migrations, table)
+}
+
+// migrationFileNames lists luciapg's migration files in the order they
+// apply.
+func migrationFileNames(t *testing.T) []string {
+	t.Helper()
+	files, err := fs.Glob(luciapg.MigrationsFS(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	return files
+}
+
+// Migrate connects with the configuration it is given, the one the
+// application's pool was built from, so whatever that carries (a dialer, a
+// TLS config, a password fetched for the occasion) serves the migration
+// too; the caller's configuration is not changed.
+func TestMigrateUsesTheCallersConnConfig(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(testdb.NewEmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dials atomic.Int32
+	dialer := &net.Dialer{}
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return dialer.DialContext(ctx, network, addr)
+	}
+	mode := cfg.ConnConfig.DefaultQueryExecMode
+	applied, err := luciapg.Migrate(ctx, cfg.ConnConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dials.Load() == 0 {
+		t.Fatal("Migrate did not connect through the config's DialFunc")
+	}
+	if len(applied) != embeddedMigrationCount(t) {
+		t.Fatalf("applied %q, want all %d migrations", applied, embeddedMigrationCount(t))
+	}
+	if cfg.ConnConfig.DefaultQueryExecMode != mode {
+		t.Fatal("Migrate changed the caller's ConnConfig")
+	}
+	// The pool built from the same config finds the tables.
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := luciapg.New(pool).SetUser(ctx, luciapg.User{ID: "u1"}, nil); err != nil {
+		t.Fatalf("SetUser after Migrate: %v", err)
+	}
+	if _, err := luciapg.Migrate(ctx, nil); !errors.Is(err, luciapg.ErrInvalidInput) {
+		t.Fatalf("Migrate(nil): %v, want ErrInvalidInput", err)
+	}
 }
