@@ -1,6 +1,6 @@
 // Package replica routes a request's hot-path reads to a streaming standby
 // while its lag stays below a bound, and everything else to the primary:
-// see Router.
+// see Router. New starts its lag checks, Close stops them.
 package replica
 
 import (
