@@ -36,30 +36,46 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
-	insecureDevCookies := flag.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
-	clientAddressHeader := flag.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
-	var o oauthConfig
-	flag.StringVar(&o.ProviderID, "oauth-provider", "github", `"Sign in with ...": the provider id, the first part of its keys ("github:583231"); "github" without the URL flags means GitHub`)
-	flag.StringVar(&o.Name, "oauth-provider-name", "", "the provider's name on the sign-in button (default: the provider id)")
-	flag.StringVar(&o.ClientID, "oauth-client-id", "", `the OAuth client id; set, it turns "Sign in with ..." on (register the redirect URL <origin>/login/callback)`)
-	flag.StringVar(&o.ClientSecret, "oauth-client-secret", "", "the OAuth client secret (default: $OAUTH_CLIENT_SECRET, which ps does not show)")
-	flag.StringVar(&o.AuthURL, "oauth-auth-url", "", "the provider's authorization endpoint")
-	flag.StringVar(&o.TokenURL, "oauth-token-url", "", "the provider's token endpoint")
-	flag.StringVar(&o.UserURL, "oauth-user-url", "", "the provider's user endpoint, answering JSON with the user's id")
-	flag.StringVar(&o.UserIDField, "oauth-user-id-field", "id", "the field of the user endpoint's JSON holding the user's id")
-	flag.Parse()
-	o.ClientSecret = cmp.Or(o.ClientSecret, os.Getenv("OAUTH_CLIENT_SECRET"))
-	if o.Name == "" && o.ProviderID == "github" {
-		o.Name = "GitHub"
+	addr, cfg, err := parseFlags(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		// The flag package has printed the error and the usage.
+		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg := appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}
-	if err := serve(*addr, cfg, log); err != nil {
+	if err := serve(addr, cfg, log); err != nil {
 		log.Error("webapp stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// parseFlags reads the command line: the address to listen on and how to
+// serve. getenv reads $OAUTH_CLIENT_SECRET.
+func parseFlags(args []string, getenv func(string) string) (string, appConfig, error) {
+	fs := flag.NewFlagSet("webapp", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	origin := fs.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
+	insecureDevCookies := fs.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
+	clientAddressHeader := fs.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
+	var o oauthConfig
+	fs.StringVar(&o.ProviderID, "oauth-provider", "github", `"Sign in with ...": the provider id, the first part of its keys ("github:583231"); "github" without the URL flags means GitHub`)
+	fs.StringVar(&o.Name, "oauth-provider-name", "", "the provider's name on the sign-in button (default: the provider id)")
+	fs.StringVar(&o.ClientID, "oauth-client-id", "", `the OAuth client id; set, it turns "Sign in with ..." on (register the redirect URL <origin>/login/callback)`)
+	fs.StringVar(&o.ClientSecret, "oauth-client-secret", "", "the OAuth client secret (default: $OAUTH_CLIENT_SECRET, which ps does not show)")
+	fs.StringVar(&o.AuthURL, "oauth-auth-url", "", "the provider's authorization endpoint")
+	fs.StringVar(&o.TokenURL, "oauth-token-url", "", "the provider's token endpoint")
+	fs.StringVar(&o.UserURL, "oauth-user-url", "", "the provider's user endpoint, answering JSON with the user's id")
+	fs.StringVar(&o.UserIDField, "oauth-user-id-field", "id", "the field of the user endpoint's JSON holding the user's id")
+	if err := fs.Parse(args); err != nil {
+		return "", appConfig{}, err
+	}
+	o.ClientSecret = cmp.Or(o.ClientSecret, getenv("OAUTH_CLIENT_SECRET"))
+	if o.Name == "" && o.ProviderID == "github" {
+		o.Name = "GitHub"
+	}
+	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}, nil
 }
 
 func serve(addr string, cfg appConfig, log *slog.Logger) error {
