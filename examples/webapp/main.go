@@ -13,6 +13,8 @@
 // Without -insecure-dev-cookies (development over plain HTTP only) session
 // cookies are Secure, as behind a TLS proxy.
 //
+// Without DATABASE_URL it uses the local server's postgres database
+// (postgres://postgres@127.0.0.1:5432/postgres) and logs that it does.
 // It migrates the database on start: luciapg's Lucia v1 tables, then its
 // own migrations adding username and email columns to auth_user and the
 // outbox table (recorded in webapp_schema_migrations, apart from luciapg's
@@ -82,7 +84,7 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"))
+	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"), log)
 	if err != nil {
 		return err
 	}
