@@ -11,7 +11,10 @@
 //	DATABASE_URL=postgres://... go run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies
 //
 // Without -insecure-dev-cookies (development over plain HTTP only) session
-// cookies are Secure, as behind a TLS proxy.
+// cookies are Secure, as behind a TLS proxy. Ctrl-C (SIGINT) or SIGTERM
+// stops it gracefully, with exit status 0. (go run itself exits 1 after
+// Ctrl-C whatever the program returned, golang/go#40467, so `make webapp`
+// builds the program and runs it.)
 //
 // Without DATABASE_URL it uses the local server's postgres database
 // (postgres://postgres@127.0.0.1:5432/postgres) and logs that it does.
@@ -26,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -80,11 +84,28 @@ func parseFlags(args []string, getenv func(string) string) (string, appConfig, e
 	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}, nil
 }
 
+// shutdownGrace is how long a stop waits for requests in progress.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the app on addr until SIGINT (Ctrl-C) or SIGTERM, then shuts
+// down gracefully: no new connections, requests in progress finish (for
+// up to shutdownGrace), mail being sent is sent, and it returns nil, so
+// the process exits 0. A second signal during the shutdown kills the
+// process at once.
 func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"), log)
+	if ctx.Err() != nil {
+		// Stopped while connecting or migrating (each migration is a
+		// transaction of its own): nothing was served, nothing is wrong.
+		if pool != nil {
+			pool.Close()
+		}
+		log.Info("webapp stopped before it started")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -106,6 +127,7 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	}
 	a, err := newApp(pool, auth.Config{}, log, cfg)
 	if err != nil {
+		_ = listener.Close()
 		return err
 	}
 	server := &http.Server{
@@ -115,17 +137,26 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       time.Minute,
 	}
+	shutdown := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		stop() // from here on a signal has its default effect
+		log.Info("shutting down: finishing requests in progress (Ctrl-C again to stop at once)")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		_ = server.Shutdown(shutdownCtx)
+		shutdown <- server.Shutdown(shutdownCtx)
 	}()
 	log.Info("webapp listening", "url", "http://"+listener.Addr().String())
-	err = server.Serve(listener)
-	a.background.Wait() // mail still being sent
-	if !errors.Is(err, http.ErrServerClosed) {
+	// Serve returns as soon as Shutdown starts; Shutdown returns once the
+	// requests in progress are done.
+	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := <-shutdown; err != nil {
+		_ = server.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
+	}
+	a.background.Wait() // mail still being sent
+	log.Info("webapp stopped")
 	return nil
 }
