@@ -28,7 +28,11 @@
 //	sessions prune [--batch-size N] [--dry-run]
 //
 // The database is --database-url, else the DATABASE_URL environment
-// variable. Flags may come before, between or after the words and
+// variable, else the local server's postgres database
+// (postgres://postgres@127.0.0.1:5432/postgres, the example web app's
+// default too), which a command names on standard error before using it
+// ("luciapg: neither --database-url nor DATABASE_URL is set: using the
+// default database 127.0.0.1:5432/postgres"). Flags may come before, between or after the words and
 // arguments; after "--" everything is an argument. Tables are aligned for
 // people; --json prints one JSON document for scripts instead. "luciapg
 // help", "luciapg users --help" and "luciapg users create --help" print

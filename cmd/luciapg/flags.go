@@ -13,7 +13,7 @@ import (
 func newFlagSet(name string, opts *options) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "connect to the database at `URL`, a postgres:// URL or host=... dbname=... (default $DATABASE_URL)")
+	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "connect to the database at `URL`, a postgres:// URL or host=... dbname=... (default $DATABASE_URL, else "+localDatabaseURL+")")
 	fs.BoolVar(&opts.json, "json", opts.json, "print one JSON document instead of a table")
 	return fs
 }
