@@ -22,7 +22,7 @@
 //	                                    read the new password from standard input;
 //	                                    end the user's sessions unless --keep-sessions
 //	keys delete KEY_ID                  (never a primary key)
-//	sessions list [--show-ids] USER_ID
+//	sessions list [--limit N] [--show-ids] USER_ID
 //	sessions revoke (SESSION_ID | --user USER_ID LABEL)
 //	sessions revoke-all USER_ID
 //	sessions prune [--batch-size N] [--dry-run]

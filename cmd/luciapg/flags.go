@@ -67,6 +67,13 @@ func flagUsageError(err error, args []string) error {
 		sub := flagInMessage.FindStringSubmatch(m)
 		return sub[1] + typedSpelling(sub[2], args)
 	})
+	// The flag package's words for a value its type cannot read.
+	switch {
+	case strings.HasPrefix(msg, "invalid boolean value"):
+		msg = strings.Replace(msg, ": parse error", ": want true or false", 1)
+	case strings.HasPrefix(msg, "invalid value"):
+		msg = strings.Replace(msg, ": parse error", ": want a whole number", 1)
+	}
 	return usageErrorf("%s", msg)
 }
 

@@ -13,7 +13,11 @@ import (
 
 func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
 	showIDs := showIDsFlag(fs)
+	limit := limitFlag(fs, "sessions, the longest-lived")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
+		if err := checkLimit(*limit); err != nil {
+			return err
+		}
 		store, pool, err := c.storeForUser(ctx, args)
 		if err != nil {
 			return err
@@ -24,11 +28,23 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 			return err
 		}
 		views := viewSessions(sessions, c.now(), *showIDs)
+		total := len(views)
+		views = views[:min(*limit, total)]
 		if c.opts.json {
-			return printJSON(c.stdout, map[string]any{"sessions": views})
+			return printJSON(c.stdout, map[string]any{"sessions": views, "total_sessions": total})
 		}
 		header, rows := sessionTable(views, *showIDs)
-		return printTable(c.stdout, header, rows)
+		if err := printTable(c.stdout, header, rows); err != nil {
+			return err
+		}
+		if total > len(views) {
+			more := "; raise --limit to see more"
+			if *limit == maxListLimit {
+				more = fmt.Sprintf("; %d is the most --limit shows", maxListLimit)
+			}
+			_, err = fmt.Fprintf(c.stdout, "(%d of %d sessions, the longest-lived%s)\n", len(views), total, more)
+		}
+		return err
 	}
 }
 

@@ -27,6 +27,19 @@ const (
 	maxListLimit     = 1000
 )
 
+// limitFlag declares --limit on a listing of what.
+func limitFlag(fs *flag.FlagSet, what string) *int {
+	return fs.Int("limit", defaultListLimit, fmt.Sprintf("list at most `N` %s (1 to %d)", what, maxListLimit))
+}
+
+// checkLimit refuses a --limit outside 1 to maxListLimit.
+func checkLimit(limit int) error {
+	if limit < 1 || limit > maxListLimit {
+		return usageErrorf("--limit must be between 1 and %d, not %d", maxListLimit, limit)
+	}
+	return nil
+}
+
 // createdAtIndexSQL is the index that lets users list walk a large
 // auth_user newest first by created_at instead of sorting it.
 const createdAtIndexSQL = `CREATE INDEX auth_user_created_at_id_idx ON auth_user (created_at, id)`
@@ -144,7 +157,7 @@ FROM (SELECT u.* FROM auth_user AS u`)
 }
 
 func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
-	limit := fs.Int("limit", defaultListLimit, "list at most `N` users")
+	limit := limitFlag(fs, "users")
 	after := fs.String("after", "", "start after the user `USER_ID`, the last of the previous page")
 	keyPrefix := fs.String("key-prefix", "", "keep users with a key starting with `PREFIX`, such as email:")
 	attributes := attributeFlags{}
@@ -153,8 +166,8 @@ func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		if err := wantArgs(args); err != nil {
 			return err
 		}
-		if *limit < 1 || *limit > maxListLimit {
-			return usageErrorf("--limit must be between 1 and %d", maxListLimit)
+		if err := checkLimit(*limit); err != nil {
+			return err
 		}
 		named := maps.Clone(attributes)
 		delete(named, "id") // the one column that is no attribute
