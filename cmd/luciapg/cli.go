@@ -208,7 +208,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return printCommandHelp(e.stdout, cmd)
 	}
 	if err != nil {
-		return topicError(cmd.group+" "+cmd.name, err)
+		return topicError(cmd.group+" "+cmd.name, unknownUserFlag(err, cmd))
 	}
 	c := &cmdContext{env: e, opts: opts}
 	if c.databaseURL() == "" {

@@ -65,7 +65,7 @@ func sessionsRevokeFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []
 		// A session id is a bearer secret: messages never repeat it.
 		session, err := store.GetSession(ctx, args[0])
 		if errors.Is(err, luciapg.ErrInvalidSessionID) {
-			return notFoundf("no such session")
+			return sessionNotFound(ctx, store, args[0])
 		}
 		if err != nil {
 			return err
@@ -105,7 +105,7 @@ func revokeByLabel(ctx context.Context, c *cmdContext, userID string, args []str
 	}
 	switch len(match) {
 	case 0:
-		return notFoundf("no session labelled %s of user %s", label, userID)
+		return notFoundf("user %s has no session labelled %s (luciapg sessions list %s shows their sessions' labels)", userID, label, userID)
 	case 1:
 		return revoked(ctx, c, store, match[0])
 	default:
