@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/luciapg/luciapg"
 )
@@ -128,21 +127,4 @@ func usersDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string
 		fmt.Fprintf(c.stdout, "Deleted user %s with their keys and sessions.\n", args[0])
 		return nil
 	}
-}
-
-// attributeFlags collects repeated --attr NAME=VALUE flags.
-type attributeFlags map[string]any
-
-func (a attributeFlags) String() string { return "" }
-
-func (a attributeFlags) Set(s string) error {
-	name, value, ok := strings.Cut(s, "=")
-	if !ok || name == "" {
-		return errors.New("want NAME=VALUE")
-	}
-	if _, dup := a[name]; dup {
-		return fmt.Errorf("attribute %q given twice", name)
-	}
-	a[name] = value
-	return nil
 }

@@ -11,10 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/luciapg/luciapg"
 )
 
 // The users list is the CLI's own query, not a Store method: listing and
@@ -94,9 +91,6 @@ type listQuery struct {
 	args []any
 }
 
-// sqlstateUndefinedColumn is PostgreSQL's "column does not exist".
-const sqlstateUndefinedColumn = "42703"
-
 // listExtraColumns come before the auth_user row in each result row.
 const listExtraColumns = 2
 
@@ -160,8 +154,8 @@ func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 	limit := limitFlag(fs, "users")
 	after := fs.String("after", "", "start after the user `USER_ID`, the last of the previous page")
 	keyPrefix := fs.String("key-prefix", "", "keep users with a key starting with `PREFIX`, such as email:")
-	attributes := attributeFlags{}
-	fs.Var(attributes, "attr", "keep users whose column NAME equals VALUE (`NAME=VALUE`, repeatable)")
+	attributeArgs := &attributeFlags{}
+	fs.Var(attributeArgs, "attr", "keep users whose column NAME equals VALUE (`NAME=VALUE`, repeatable)")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args); err != nil {
 			return err
@@ -169,28 +163,26 @@ func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		if err := checkLimit(*limit); err != nil {
 			return err
 		}
-		named := maps.Clone(attributes)
-		delete(named, "id") // the one column that is no attribute
-		if err := luciapg.CheckAttributes(named); err != nil {
-			return usageErrorf("--attr: %v", err)
+		attributes, err := attributeArgs.parse(true)
+		if err != nil {
+			return err
 		}
 		pool, err := c.connect(ctx)
 		if err != nil {
 			return err
 		}
 		defer pool.Close()
+		if err := checkAttributeColumns(ctx, pool, attributes); err != nil {
+			return err
+		}
 		order, err := userListOrder(ctx, pool, *after)
 		if err != nil {
 			return err
 		}
 		q := usersListQuery(order, userFilter{keyPrefix: *keyPrefix, attributes: attributes}, *limit, c.now().UnixMilli())
 		users, attributeNames, err := queryUserList(ctx, pool, q)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == sqlstateUndefinedColumn && len(attributes) > 0 {
-			return fmt.Errorf("--attr: %s (auth_user's columns are the attributes users show prints)", pgErr.Message)
-		}
 		if err != nil {
-			return err
+			return explainAttributeError(ctx, pool, attributes, probeEquals, err)
 		}
 		var next *string
 		if len(users) > *limit {
