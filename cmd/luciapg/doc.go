@@ -73,5 +73,8 @@
 //	130  interrupted (Ctrl-C); a prune stops between batches
 //
 // Errors are printed as one line on standard error, never with a password,
-// a password hash or a session id in it.
+// a password hash, a session id or an --attr VALUE in it. An argument that
+// names nothing says what it is when the database knows (a username or key
+// id where a user id goes, a user id or label where a session id goes:
+// sessions revoke --user USER_ID LABEL) and what to run instead.
 package main
