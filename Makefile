@@ -142,6 +142,13 @@ chaos-ha: ## The failover test with 60 s of load per phase and pg_auto_failover'
 demo: ## Run examples/quickstart against DATABASE_URL, else the local server, else PostgreSQL in Docker.
 	$(PGSERVER) -env DATABASE_URL -- $(GO) run ./examples/quickstart
 
+# The web app is built, then run by exec, not by go run: after Ctrl-C go
+# run exits 1 whatever the program returned (golang/go#40467), and make
+# reports the recipe's failure. It gets DATABASE_URL only when the caller
+# set it; else it uses the local server and says so.
+WEBAPP_BIN    ?= $(or $(TMPDIR),/tmp)/luciapg-webapp
+
 .PHONY: webapp
-webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL (migrates on start).
-	DATABASE_URL="$(DATABASE_URL)" $(GO) run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies
+webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL, else the local server (migrates on start; Ctrl-C stops it).
+	$(GO) build -o "$(WEBAPP_BIN)" ./examples/webapp
+	exec "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +41,10 @@ type env struct {
 	// readTerminalPassword reads a password without echo from a terminal
 	// on standard input.
 	readTerminalPassword func() (string, error)
+	// defaultDatabaseURL is the database used when neither --database-url
+	// nor DATABASE_URL names one (localDatabaseURL; tests name their
+	// own); empty, a command refuses to guess.
+	defaultDatabaseURL string
 }
 
 // options are the flags every command accepts.
@@ -87,8 +93,12 @@ type cmdContext struct {
 }
 
 // connect opens the database. Commands call it after checking their
-// arguments, so a usage error never waits on the network.
+// arguments, so a usage error never waits on the network. On the default
+// database it first says which one it is, on standard error.
 func (c *cmdContext) connect(ctx context.Context) (*pgxpool.Pool, error) {
+	if c.usingDefaultDatabase() {
+		fmt.Fprintf(c.stderr, "luciapg: neither --database-url nor DATABASE_URL is set: using the default database %s\n", databaseName(c.defaultDatabaseURL))
+	}
 	return connect(ctx, c.databaseURL())
 }
 
@@ -198,7 +208,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return printCommandHelp(e.stdout, cmd)
 	}
 	if err != nil {
-		return topicError(cmd.group+" "+cmd.name, err)
+		return topicError(cmd.group+" "+cmd.name, unknownUserFlag(err, cmd))
 	}
 	c := &cmdContext{env: e, opts: opts}
 	if c.databaseURL() == "" {
@@ -266,11 +276,36 @@ func connect(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// localDatabaseURL is the database commands use when neither
+// --database-url nor DATABASE_URL names one: the local server's postgres
+// database, which the example web app (and so `make webapp`) also uses
+// by default.
+const localDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+// databaseURL is the database the command works on: --database-url, else
+// DATABASE_URL, else the default.
 func (c *cmdContext) databaseURL() string {
 	if c.opts.databaseURL != "" {
 		return c.opts.databaseURL
 	}
-	return c.getenv("DATABASE_URL")
+	if url := c.getenv("DATABASE_URL"); url != "" {
+		return url
+	}
+	return c.defaultDatabaseURL
+}
+
+func (c *cmdContext) usingDefaultDatabase() bool {
+	return c.opts.databaseURL == "" && c.getenv("DATABASE_URL") == "" && c.defaultDatabaseURL != ""
+}
+
+// databaseName is HOST:PORT/DATABASE for a connection string: never its
+// user or password.
+func databaseName(connString string) string {
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return "(unreadable connection string)"
+	}
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))) + "/" + cfg.Database
 }
 
 // SQLSTATE codes the commands explain.

@@ -148,7 +148,7 @@ func TestUsageErrorsEchoTheFlagAsTyped(t *testing.T) {
 		{[]string{"sessions", "prune", "--batch-size"}, "flag needs an argument: --batch-size"},
 		{[]string{"sessions", "prune", "--batch-size=x"}, `invalid value "x" for flag --batch-size`},
 		{[]string{"sessions", "prune", "-batch-size", "x"}, `invalid value "x" for flag -batch-size`},
-		{[]string{"users", "create", "--attr", "novalue"}, `invalid value "novalue" for flag --attr: want NAME=VALUE`},
+		{[]string{"users", "create", "--attr", "novalue"}, `--attr has no "=": want --attr NAME=VALUE`},
 		{[]string{"users", "show", "--json=maybe", "u1"}, `invalid boolean value "maybe" for --json`},
 		{[]string{"users", "--key", "username:alice", "show"}, "flag provided but not defined: --key (a subcommand's own flags come after it)"},
 	}

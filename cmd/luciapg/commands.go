@@ -67,9 +67,10 @@ var commands = []command{
 		keysDeleteFlags},
 	{"sessions", "list", "USER_ID", "list a user's sessions",
 		"List a user's sessions, longest-lived first, each active, idle (it would be " +
-			"renewed on use) or dead. A session is shown by a label, a short hash of its id " +
-			"as the example web app shows it, since the id is the secret a cookie carries; " +
-			"--show-ids adds the ids.",
+			"renewed on use) or dead: the first --limit of them (50 unless given), and how " +
+			"many there are when there are more. A session is shown by a label, a short " +
+			"hash of its id as the example web app shows it, since the id is the secret a " +
+			"cookie carries; --show-ids adds the ids.",
 		sessionsListFlags},
 	{"sessions", "revoke", "(SESSION_ID | --user USER_ID LABEL)", "delete one session",
 		"Delete one session, named by its id or, with --user, by the label that listings " +

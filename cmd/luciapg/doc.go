@@ -22,13 +22,17 @@
 //	                                    read the new password from standard input;
 //	                                    end the user's sessions unless --keep-sessions
 //	keys delete KEY_ID                  (never a primary key)
-//	sessions list [--show-ids] USER_ID
+//	sessions list [--limit N] [--show-ids] USER_ID
 //	sessions revoke (SESSION_ID | --user USER_ID LABEL)
 //	sessions revoke-all USER_ID
 //	sessions prune [--batch-size N] [--dry-run]
 //
 // The database is --database-url, else the DATABASE_URL environment
-// variable. Flags may come before, between or after the words and
+// variable, else the local server's postgres database
+// (postgres://postgres@127.0.0.1:5432/postgres, the example web app's
+// default too), which a command names on standard error before using it
+// ("luciapg: neither --database-url nor DATABASE_URL is set: using the
+// default database 127.0.0.1:5432/postgres"). Flags may come before, between or after the words and
 // arguments; after "--" everything is an argument. Tables are aligned for
 // people; --json prints one JSON document for scripts instead. "luciapg
 // help", "luciapg users --help" and "luciapg users create --help" print
@@ -69,5 +73,8 @@
 //	130  interrupted (Ctrl-C); a prune stops between batches
 //
 // Errors are printed as one line on standard error, never with a password,
-// a password hash or a session id in it.
+// a password hash, a session id or an --attr VALUE in it. An argument that
+// names nothing says what it is when the database knows (a username or key
+// id where a user id goes, a user id or label where a session id goes:
+// sessions revoke --user USER_ID LABEL) and what to run instead.
 package main

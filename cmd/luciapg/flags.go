@@ -13,7 +13,7 @@ import (
 func newFlagSet(name string, opts *options) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "connect to the database at `URL`, a postgres:// URL or host=... dbname=... (default $DATABASE_URL)")
+	fs.StringVar(&opts.databaseURL, "database-url", opts.databaseURL, "connect to the database at `URL`, a postgres:// URL or host=... dbname=... (default $DATABASE_URL, else "+localDatabaseURL+")")
 	fs.BoolVar(&opts.json, "json", opts.json, "print one JSON document instead of a table")
 	return fs
 }
@@ -67,6 +67,13 @@ func flagUsageError(err error, args []string) error {
 		sub := flagInMessage.FindStringSubmatch(m)
 		return sub[1] + typedSpelling(sub[2], args)
 	})
+	// The flag package's words for a value its type cannot read.
+	switch {
+	case strings.HasPrefix(msg, "invalid boolean value"):
+		msg = strings.Replace(msg, ": parse error", ": want true or false", 1)
+	case strings.HasPrefix(msg, "invalid value"):
+		msg = strings.Replace(msg, ": parse error", ": want a whole number", 1)
+	}
 	return usageErrorf("%s", msg)
 }
 

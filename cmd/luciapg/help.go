@@ -51,7 +51,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Flags, accepted before or after any argument:")
 	printColumns(w, [][2]string{
-		{"--database-url URL", "PostgreSQL connection string (default $DATABASE_URL)"},
+		{"--database-url URL", "PostgreSQL connection string (default $DATABASE_URL, else " + localDatabaseURL + ", which luciapg names on stderr)"},
 		{"--json", "print one JSON document instead of a table"},
 		{"--version", "print luciapg's version"},
 		{"-h, --help", "print help; 'luciapg <command> [<subcommand>] --help' for one command"},

@@ -55,7 +55,7 @@ func keysSetPasswordFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, [
 		defer pool.Close()
 		key, err := store.UpdateKeyPassword(ctx, args[0], &hash)
 		if errors.Is(err, luciapg.ErrInvalidKeyID) {
-			return notFoundf("no key %q", args[0])
+			return keyNotFound(ctx, store, args[0], "luciapg keys list %s shows their keys")
 		} else if err != nil {
 			return err
 		}
@@ -96,7 +96,7 @@ func keysDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string)
 		defer pool.Close()
 		key, err := store.GetKey(ctx, args[0])
 		if errors.Is(err, luciapg.ErrInvalidKeyID) {
-			return notFoundf("no key %q", args[0])
+			return keyNotFound(ctx, store, args[0], "luciapg keys list %s shows their keys")
 		}
 		if err != nil {
 			return err
@@ -113,14 +113,4 @@ func keysDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string)
 		fmt.Fprintf(c.stdout, "Deleted key %s.\n", key.ID)
 		return nil
 	}
-}
-
-// requireUser turns an unknown user id into a not-found error, for
-// commands whose empty answer would otherwise hide a typo.
-func requireUser(ctx context.Context, store *luciapg.Store, userID string) error {
-	_, err := store.GetUser(ctx, userID)
-	if errors.Is(err, luciapg.ErrInvalidUserID) {
-		return notFoundf("no user %q", userID)
-	}
-	return err
 }

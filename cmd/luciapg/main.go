@@ -18,6 +18,7 @@ func main() {
 		stdinIsTerminal:      isTerminal(os.Stdin),
 		stderrIsTerminal:     isTerminal(os.Stderr),
 		readTerminalPassword: readTerminalPassword,
+		defaultDatabaseURL:   localDatabaseURL,
 	})
 	stop()
 	os.Exit(code)

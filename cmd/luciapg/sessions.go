@@ -13,7 +13,11 @@ import (
 
 func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
 	showIDs := showIDsFlag(fs)
+	limit := limitFlag(fs, "sessions, the longest-lived")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
+		if err := checkLimit(*limit); err != nil {
+			return err
+		}
 		store, pool, err := c.storeForUser(ctx, args)
 		if err != nil {
 			return err
@@ -24,11 +28,23 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 			return err
 		}
 		views := viewSessions(sessions, c.now(), *showIDs)
+		total := len(views)
+		views = views[:min(*limit, total)]
 		if c.opts.json {
-			return printJSON(c.stdout, map[string]any{"sessions": views})
+			return printJSON(c.stdout, map[string]any{"sessions": views, "total_sessions": total})
 		}
 		header, rows := sessionTable(views, *showIDs)
-		return printTable(c.stdout, header, rows)
+		if err := printTable(c.stdout, header, rows); err != nil {
+			return err
+		}
+		if total > len(views) {
+			more := "; raise --limit to see more"
+			if *limit == maxListLimit {
+				more = fmt.Sprintf("; %d is the most --limit shows", maxListLimit)
+			}
+			_, err = fmt.Fprintf(c.stdout, "(%d of %d sessions, the longest-lived%s)\n", len(views), total, more)
+		}
+		return err
 	}
 }
 
@@ -49,7 +65,7 @@ func sessionsRevokeFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []
 		// A session id is a bearer secret: messages never repeat it.
 		session, err := store.GetSession(ctx, args[0])
 		if errors.Is(err, luciapg.ErrInvalidSessionID) {
-			return notFoundf("no such session")
+			return sessionNotFound(ctx, store, args[0])
 		}
 		if err != nil {
 			return err
@@ -89,7 +105,7 @@ func revokeByLabel(ctx context.Context, c *cmdContext, userID string, args []str
 	}
 	switch len(match) {
 	case 0:
-		return notFoundf("no session labelled %s of user %s", label, userID)
+		return notFoundf("user %s has no session labelled %s (luciapg sessions list %s shows their sessions' labels)", userID, label, userID)
 	case 1:
 		return revoked(ctx, c, store, match[0])
 	default:

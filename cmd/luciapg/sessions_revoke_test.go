@@ -37,7 +37,7 @@ func TestRevokeBySessionLabel(t *testing.T) {
 	}
 	// Another user's label names no session of user1.
 	r = runCLI(t, url, now, "", "sessions", "revoke", "--user", "user1", auth.SessionLabel("bobsessionone")).wantCode(t, exitNotFound)
-	if !strings.Contains(r.stderr, "no session labelled "+auth.SessionLabel("bobsessionone")+" of user user1") {
+	if !strings.Contains(r.stderr, "user user1 has no session labelled "+auth.SessionLabel("bobsessionone")+" (luciapg sessions list user1 shows") {
 		t.Errorf("another user's label: %q", r.stderr)
 	}
 	if _, err := store.GetSession(ctx, "bobsessionone"); err != nil {

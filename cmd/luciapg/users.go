@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/luciapg/luciapg"
 )
@@ -39,7 +38,7 @@ func usersShowFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 		if *keyID != "" {
 			key, err := store.GetKey(ctx, *keyID)
 			if errors.Is(err, luciapg.ErrInvalidKeyID) {
-				return notFoundf("no key %q", *keyID)
+				return keyNotFound(ctx, store, *keyID, "luciapg users show %s shows that user")
 			}
 			if err != nil {
 				return err
@@ -62,7 +61,7 @@ func usersShowFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []strin
 func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID string, showIDs bool) (userView, error) {
 	user, err := store.GetUser(ctx, userID)
 	if errors.Is(err, luciapg.ErrInvalidUserID) {
-		return userView{}, notFoundf("no user %q", userID)
+		return userView{}, userNotFound(ctx, store, userID)
 	}
 	if err != nil {
 		return userView{}, err
@@ -116,9 +115,7 @@ func usersDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string
 		defer pool.Close()
 		// DeleteUser treats an unknown id as done; an admin who mistyped
 		// the id should hear about it.
-		if _, err := store.GetUser(ctx, args[0]); errors.Is(err, luciapg.ErrInvalidUserID) {
-			return notFoundf("no user %q", args[0])
-		} else if err != nil {
+		if err := requireUser(ctx, store, args[0]); err != nil {
 			return err
 		}
 		if err := store.DeleteUser(ctx, args[0]); err != nil {
@@ -130,21 +127,4 @@ func usersDeleteFlags(*flag.FlagSet) func(context.Context, *cmdContext, []string
 		fmt.Fprintf(c.stdout, "Deleted user %s with their keys and sessions.\n", args[0])
 		return nil
 	}
-}
-
-// attributeFlags collects repeated --attr NAME=VALUE flags.
-type attributeFlags map[string]any
-
-func (a attributeFlags) String() string { return "" }
-
-func (a attributeFlags) Set(s string) error {
-	name, value, ok := strings.Cut(s, "=")
-	if !ok || name == "" {
-		return errors.New("want NAME=VALUE")
-	}
-	if _, dup := a[name]; dup {
-		return fmt.Errorf("attribute %q given twice", name)
-	}
-	a[name] = value
-	return nil
 }

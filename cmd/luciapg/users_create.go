@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
@@ -15,10 +17,14 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 	userID := fs.String("id", "", "the user's `ID` (default: 15 random characters, as Lucia makes them)")
 	keyID := fs.String("key", "", "create a primary key `PROVIDER:USER` with the user, such as username:alice")
 	passwordStdin := fs.Bool("password-stdin", false, "give the key a password, read from standard input")
-	attributes := attributeFlags{}
-	fs.Var(attributes, "attr", "set the auth_user column NAME to VALUE, as PostgreSQL reads the text for the column's type (`NAME=VALUE`, repeatable)")
+	attributeArgs := &attributeFlags{}
+	fs.Var(attributeArgs, "attr", "set the auth_user column NAME to VALUE, as PostgreSQL reads the text for the column's type (`NAME=VALUE`, repeatable)")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args); err != nil {
+			return err
+		}
+		attributes, err := attributeArgs.parse(false)
+		if err != nil {
 			return err
 		}
 		params := auth.CreateUserParams{UserID: *userID, Attributes: attributes}
@@ -52,11 +58,15 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 			return err
 		}
 		defer pool.Close()
+		if err := checkAttributeColumns(ctx, pool, attributes); err != nil {
+			return err
+		}
 		core, err := auth.New(store, auth.Config{})
 		if err != nil {
 			return err
 		}
 		user, err := core.CreateUser(ctx, params)
+		var pgErr *pgconn.PgError
 		switch {
 		case errors.Is(err, luciapg.ErrDuplicateUserID):
 			return refusedf("user id %q is taken", *userID)
@@ -66,8 +76,10 @@ func usersCreateFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []str
 			return explainFailure(err)
 		case errors.Is(err, luciapg.ErrInvalidInput):
 			return usageErrorf("%v", err)
+		case errors.As(err, &pgErr) && pgErr.Code == sqlstateNotNullViolation && pgErr.ColumnName != "":
+			return fmt.Errorf("auth_user's column %s needs a value (NOT NULL, no default): give it with --attr %s=VALUE", shownName(pgErr.ColumnName), shownName(pgErr.ColumnName))
 		case err != nil:
-			return err
+			return explainAttributeError(ctx, pool, attributes, probeAssign, err)
 		}
 		view, err := loadUser(ctx, c, store, user.ID, false)
 		if err != nil {

@@ -11,10 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/luciapg/luciapg/internal/input"
 )
 
 // The users list is the CLI's own query, not a Store method: listing and
@@ -26,6 +23,19 @@ const (
 	defaultListLimit = 50
 	maxListLimit     = 1000
 )
+
+// limitFlag declares --limit on a listing of what.
+func limitFlag(fs *flag.FlagSet, what string) *int {
+	return fs.Int("limit", defaultListLimit, fmt.Sprintf("list at most `N` %s (1 to %d)", what, maxListLimit))
+}
+
+// checkLimit refuses a --limit outside 1 to maxListLimit.
+func checkLimit(limit int) error {
+	if limit < 1 || limit > maxListLimit {
+		return usageErrorf("--limit must be between 1 and %d, not %d", maxListLimit, limit)
+	}
+	return nil
+}
 
 // createdAtIndexSQL is the index that lets users list walk a large
 // auth_user newest first by created_at instead of sorting it.
@@ -80,9 +90,6 @@ type listQuery struct {
 	sql  string
 	args []any
 }
-
-// sqlstateUndefinedColumn is PostgreSQL's "column does not exist".
-const sqlstateUndefinedColumn = "42703"
 
 // listExtraColumns come before the auth_user row in each result row.
 const listExtraColumns = 2
@@ -144,40 +151,38 @@ FROM (SELECT u.* FROM auth_user AS u`)
 }
 
 func usersListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string) error {
-	limit := fs.Int("limit", defaultListLimit, "list at most `N` users")
+	limit := limitFlag(fs, "users")
 	after := fs.String("after", "", "start after the user `USER_ID`, the last of the previous page")
 	keyPrefix := fs.String("key-prefix", "", "keep users with a key starting with `PREFIX`, such as email:")
-	attributes := attributeFlags{}
-	fs.Var(attributes, "attr", "keep users whose column NAME equals VALUE (`NAME=VALUE`, repeatable)")
+	attributeArgs := &attributeFlags{}
+	fs.Var(attributeArgs, "attr", "keep users whose column NAME equals VALUE (`NAME=VALUE`, repeatable)")
 	return func(ctx context.Context, c *cmdContext, args []string) error {
 		if err := wantArgs(args); err != nil {
 			return err
 		}
-		if *limit < 1 || *limit > maxListLimit {
-			return usageErrorf("--limit must be between 1 and %d", maxListLimit)
+		if err := checkLimit(*limit); err != nil {
+			return err
 		}
-		named := maps.Clone(attributes)
-		delete(named, "id") // the one column that is no attribute
-		if _, err := input.AttributeNames(named); err != nil {
-			return usageErrorf("--attr: %v", err)
+		attributes, err := attributeArgs.parse(true)
+		if err != nil {
+			return err
 		}
 		pool, err := c.connect(ctx)
 		if err != nil {
 			return err
 		}
 		defer pool.Close()
+		if err := checkAttributeColumns(ctx, pool, attributes); err != nil {
+			return err
+		}
 		order, err := userListOrder(ctx, pool, *after)
 		if err != nil {
 			return err
 		}
 		q := usersListQuery(order, userFilter{keyPrefix: *keyPrefix, attributes: attributes}, *limit, c.now().UnixMilli())
 		users, attributeNames, err := queryUserList(ctx, pool, q)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == sqlstateUndefinedColumn && len(attributes) > 0 {
-			return fmt.Errorf("--attr: %s (auth_user's columns are the attributes users show prints)", pgErr.Message)
-		}
 		if err != nil {
-			return err
+			return explainAttributeError(ctx, pool, attributes, probeEquals, err)
 		}
 		var next *string
 		if len(users) > *limit {

@@ -11,8 +11,13 @@
 //	DATABASE_URL=postgres://... go run ./examples/webapp -addr 127.0.0.1:8080 -insecure-dev-cookies
 //
 // Without -insecure-dev-cookies (development over plain HTTP only) session
-// cookies are Secure, as behind a TLS proxy.
+// cookies are Secure, as behind a TLS proxy. Ctrl-C (SIGINT) or SIGTERM
+// stops it gracefully, with exit status 0. (go run itself exits 1 after
+// Ctrl-C whatever the program returned, golang/go#40467, so `make webapp`
+// builds the program and runs it.)
 //
+// Without DATABASE_URL it uses the local server's postgres database
+// (postgres://postgres@127.0.0.1:5432/postgres) and logs that it does.
 // It migrates the database on start: luciapg's Lucia v1 tables, then its
 // own migrations adding username and email columns to auth_user and the
 // outbox table (recorded in webapp_schema_migrations, apart from luciapg's
@@ -24,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,37 +42,70 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	origin := flag.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
-	insecureDevCookies := flag.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
-	clientAddressHeader := flag.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
-	var o oauthConfig
-	flag.StringVar(&o.ProviderID, "oauth-provider", "github", `"Sign in with ...": the provider id, the first part of its keys ("github:583231"); "github" without the URL flags means GitHub`)
-	flag.StringVar(&o.Name, "oauth-provider-name", "", "the provider's name on the sign-in button (default: the provider id)")
-	flag.StringVar(&o.ClientID, "oauth-client-id", "", `the OAuth client id; set, it turns "Sign in with ..." on (register the redirect URL <origin>/login/callback)`)
-	flag.StringVar(&o.ClientSecret, "oauth-client-secret", "", "the OAuth client secret (default: $OAUTH_CLIENT_SECRET, which ps does not show)")
-	flag.StringVar(&o.AuthURL, "oauth-auth-url", "", "the provider's authorization endpoint")
-	flag.StringVar(&o.TokenURL, "oauth-token-url", "", "the provider's token endpoint")
-	flag.StringVar(&o.UserURL, "oauth-user-url", "", "the provider's user endpoint, answering JSON with the user's id")
-	flag.StringVar(&o.UserIDField, "oauth-user-id-field", "id", "the field of the user endpoint's JSON holding the user's id")
-	flag.Parse()
-	o.ClientSecret = cmp.Or(o.ClientSecret, os.Getenv("OAUTH_CLIENT_SECRET"))
-	if o.Name == "" && o.ProviderID == "github" {
-		o.Name = "GitHub"
+	addr, cfg, err := parseFlags(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		// The flag package has printed the error and the usage.
+		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	cfg := appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}
-	if err := serve(*addr, cfg, log); err != nil {
+	if err := serve(addr, cfg, log); err != nil {
 		log.Error("webapp stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
+// parseFlags reads the command line: the address to listen on and how to
+// serve. getenv reads $OAUTH_CLIENT_SECRET.
+func parseFlags(args []string, getenv func(string) string) (string, appConfig, error) {
+	fs := flag.NewFlagSet("webapp", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	origin := fs.String("origin", "", "public origin when behind a proxy, such as https://example.com (form posts must come from it)")
+	insecureDevCookies := fs.Bool("insecure-dev-cookies", false, "development over plain HTTP only: session cookies without Secure, http:// form posts accepted")
+	clientAddressHeader := fs.String("client-address-header", "", "header a trusted reverse proxy sets to the client's address, such as X-Forwarded-For (default: the direct peer)")
+	var o oauthConfig
+	fs.StringVar(&o.ProviderID, "oauth-provider", "github", `"Sign in with ...": the provider id, the first part of its keys ("github:583231"); "github" without the URL flags means GitHub`)
+	fs.StringVar(&o.Name, "oauth-provider-name", "", "the provider's name on the sign-in button (default: the provider id)")
+	fs.StringVar(&o.ClientID, "oauth-client-id", "", `the OAuth client id; set, it turns "Sign in with ..." on (register the redirect URL <origin>/login/callback)`)
+	fs.StringVar(&o.ClientSecret, "oauth-client-secret", "", "the OAuth client secret (default: $OAUTH_CLIENT_SECRET, which ps does not show)")
+	fs.StringVar(&o.AuthURL, "oauth-auth-url", "", "the provider's authorization endpoint")
+	fs.StringVar(&o.TokenURL, "oauth-token-url", "", "the provider's token endpoint")
+	fs.StringVar(&o.UserURL, "oauth-user-url", "", "the provider's user endpoint, answering JSON with the user's id")
+	fs.StringVar(&o.UserIDField, "oauth-user-id-field", "id", "the field of the user endpoint's JSON holding the user's id")
+	if err := fs.Parse(args); err != nil {
+		return "", appConfig{}, err
+	}
+	o.ClientSecret = cmp.Or(o.ClientSecret, getenv("OAUTH_CLIENT_SECRET"))
+	if o.Name == "" && o.ProviderID == "github" {
+		o.Name = "GitHub"
+	}
+	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}, nil
+}
+
+// shutdownGrace is how long a stop waits for requests in progress.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the app on addr until SIGINT (Ctrl-C) or SIGTERM, then shuts
+// down gracefully: no new connections, requests in progress finish (for
+// up to shutdownGrace), mail being sent is sent, and it returns nil, so
+// the process exits 0. A second signal during the shutdown kills the
+// process at once.
 func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"))
+	pool, err := openDatabase(ctx, os.Getenv("DATABASE_URL"), log)
+	if ctx.Err() != nil {
+		// Stopped while connecting or migrating (each migration is a
+		// transaction of its own): nothing was served, nothing is wrong.
+		if pool != nil {
+			pool.Close()
+		}
+		log.Info("webapp stopped before it started")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -88,6 +127,7 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 	}
 	a, err := newApp(pool, auth.Config{}, log, cfg)
 	if err != nil {
+		_ = listener.Close()
 		return err
 	}
 	server := &http.Server{
@@ -97,17 +137,26 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		WriteTimeout:      10 * time.Second,
 		IdleTimeout:       time.Minute,
 	}
+	shutdown := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		stop() // from here on a signal has its default effect
+		log.Info("shutting down: finishing requests in progress (Ctrl-C again to stop at once)")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		_ = server.Shutdown(shutdownCtx)
+		shutdown <- server.Shutdown(shutdownCtx)
 	}()
 	log.Info("webapp listening", "url", "http://"+listener.Addr().String())
-	err = server.Serve(listener)
-	a.background.Wait() // mail still being sent
-	if !errors.Is(err, http.ErrServerClosed) {
+	// Serve returns as soon as Shutdown starts; Shutdown returns once the
+	// requests in progress are done.
+	if err := server.Serve(listener); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	if err := <-shutdown; err != nil {
+		_ = server.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
+	}
+	a.background.Wait() // mail still being sent
+	log.Info("webapp stopped")
 	return nil
 }

@@ -5,8 +5,12 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"net"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -18,13 +22,12 @@ import (
 const localDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 // openDatabase connects to the database at connString (any connection
-// string pgx accepts; localDatabaseURL when empty), migrates it, and
-// returns a pool on it. A database that cannot be reached fails with one
-// line saying what to do (luciapg.Connect), never with the string itself.
-func openDatabase(ctx context.Context, connString string) (*pgxpool.Pool, error) {
-	if connString == "" {
-		connString = localDatabaseURL
-	}
+// string pgx accepts; localDatabaseURL when empty, which it logs),
+// migrates it, and returns a pool on it. A database that cannot be
+// reached fails with one line saying what to do (luciapg.Connect), never
+// with the string itself.
+func openDatabase(ctx context.Context, connString string, log *slog.Logger) (*pgxpool.Pool, error) {
+	connString = orDefaultDatabase(connString, localDatabaseURL, log)
 	pool, err := luciapg.Connect(ctx, connString)
 	if err != nil {
 		return nil, err
@@ -34,6 +37,27 @@ func openDatabase(ctx context.Context, connString string) (*pgxpool.Pool, error)
 		return nil, err
 	}
 	return pool, nil
+}
+
+// orDefaultDatabase returns connString, or fallback when it is empty,
+// saying so in one log line that names the server and database, never
+// the user or a password: someone who forgot DATABASE_URL learns where
+// the app writes before it migrates that database.
+func orDefaultDatabase(connString, fallback string, log *slog.Logger) string {
+	if connString != "" {
+		return connString
+	}
+	log.Info("DATABASE_URL is not set: using the default database; set DATABASE_URL to use another", "database", databaseName(fallback))
+	return fallback
+}
+
+// databaseName is HOST:PORT/DATABASE for a connection string.
+func databaseName(connString string) string {
+	cfg, err := pgconn.ParseConfig(connString)
+	if err != nil {
+		return "(unreadable connection string)"
+	}
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))) + "/" + cfg.Database
 }
 
 // appMigrationsTable records the example's own migrations, apart from

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -96,7 +97,7 @@ func TestOpenDatabaseSaysWhatIsWrong(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			pool, err := openDatabase(context.Background(), tt.databaseURL)
+			pool, err := openDatabase(context.Background(), tt.databaseURL, slog.New(slog.DiscardHandler))
 			if err == nil {
 				pool.Close()
 				t.Fatal("openDatabase succeeded")
@@ -123,12 +124,39 @@ func TestOpenDatabaseWithoutSSLMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.RawQuery = ""
-	pool, err := openDatabase(context.Background(), u.String())
+	pool, err := openDatabase(context.Background(), u.String(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openDatabase(%s): %v", u.Redacted(), err)
 	}
 	defer pool.Close()
 	if _, err := luciapg.New(pool).SetUser(context.Background(), luciapg.User{ID: "u1", Attributes: map[string]any{"username": "ada"}}, nil); err != nil {
 		t.Fatalf("SetUser with the example's username column: %v", err)
+	}
+}
+
+// Without DATABASE_URL the app says, in one log line, which database it
+// uses: host, port and database, never the user or password; with it, it
+// says nothing.
+func TestDefaultDatabaseIsNamedInTheLog(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	const fallback = "postgres://admin:hunter2@db.example:6543/appdb?sslmode=disable"
+	if got := orDefaultDatabase("", fallback, log); got != fallback {
+		t.Errorf("without DATABASE_URL: %q, want the default", got)
+	}
+	line := logs.String()
+	if strings.Count(line, "\n") != 1 || !strings.Contains(line, "DATABASE_URL is not set") || !strings.Contains(line, "database=db.example:6543/appdb") {
+		t.Errorf("the log does not name the default database in one line: %q", line)
+	}
+	if strings.Contains(line, "hunter2") || strings.Contains(line, "admin") {
+		t.Errorf("the log names the user or password: %q", line)
+	}
+	logs.Reset()
+	if got := orDefaultDatabase("postgres://x@h/d", fallback, log); got != "postgres://x@h/d" || logs.Len() != 0 {
+		t.Errorf("with DATABASE_URL: %q, logged %q", got, logs.String())
+	}
+	if got := databaseName(localDatabaseURL); got != "127.0.0.1:5432/postgres" {
+		t.Errorf("the built-in default is named %q", got)
 	}
 }

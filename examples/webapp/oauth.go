@@ -62,10 +62,15 @@ func (c oauthConfig) provider(publicURL string) (oauth.Provider, error) {
 }
 
 // newOAuthFlow returns the sign-in flow cfg.oauth configures, or nil when
-// it configures none.
+// it configures none: without a client id there is no provider to sign in
+// with, whatever the other -oauth-* flags say (their defaults name GitHub).
 func newOAuthFlow(core *auth.Auth, cfg appConfig) (*oauth.Flow, error) {
 	if cfg.oauth.ClientID == "" {
 		return nil, nil
+	}
+	if cfg.oauth.ClientSecret == "" {
+		// The provider would refuse every sign-in at the token exchange.
+		return nil, errors.New("-oauth-client-id is set but the client secret is not: set $OAUTH_CLIENT_SECRET (or -oauth-client-secret) to the secret the provider gave with the client id")
 	}
 	provider, err := cfg.oauth.provider(cfg.publicURL)
 	if err != nil {

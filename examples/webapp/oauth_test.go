@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -225,17 +227,56 @@ func TestOAuthRefusals(t *testing.T) {
 	}
 }
 
-// Without -oauth-client-id there is no button and no OAuth route.
+// Without -oauth-client-id there is no button and no OAuth route, though
+// the flags' defaults name GitHub: not on the login page, nor as a link
+// on the account page.
 func TestNoOAuthWithoutAClientID(t *testing.T) {
 	t.Parallel()
-	app := startApp(t)
-	if got := app.request(t, "GET", "/login", "", nil); strings.Contains(got.body, "Sign in with") {
-		t.Error("the login page offers a sign-in with no provider configured")
+	_, cfg, err := parseFlags([]string{"-insecure-dev-cookies"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.oauth.ProviderID != "github" || cfg.oauth.Name != "GitHub" {
+		t.Fatalf("the flags' defaults: provider %q named %q; the test wants GitHub's", cfg.oauth.ProviderID, cfg.oauth.Name)
+	}
+	app := startAppWith(t, cfg, auth.Config{})
+	if got := app.request(t, "GET", "/login", "", nil); strings.Contains(got.body, "Sign in with") || strings.Contains(got.body, "/login/oauth") {
+		t.Errorf("the login page offers a sign-in with no provider configured:\n%s", got.body)
+	}
+	cookie := app.signUp(t, "ivan", "correct horse")
+	if got := app.request(t, "GET", "/account", "", nil, cookie); got.StatusCode != http.StatusOK || strings.Contains(got.body, "/login/oauth") || strings.Contains(got.body, "GitHub") {
+		t.Errorf("the account page: status %d, or it offers to link an account with no provider configured:\n%s", got.StatusCode, got.body)
 	}
 	for _, path := range []string{"/login/oauth", oauthCallbackPath + "?code=x&state=y"} {
 		if got := app.request(t, "GET", path, "", nil); got.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", path, got.StatusCode)
 		}
+	}
+}
+
+// A client id without its secret is refused at start, saying what to
+// set; other -oauth-* flags without a client id turn nothing on, and the
+// log says so. No message repeats the secret.
+func TestOAuthHalfConfigured(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	_, err := newApp(nil, auth.Config{}, log, appConfig{publicURL: "https://app.example",
+		oauth: oauthConfig{ProviderID: "github", ClientID: "id"}})
+	if err == nil || !strings.Contains(err.Error(), "OAUTH_CLIENT_SECRET") {
+		t.Errorf("a client id without a secret: %v", err)
+	}
+
+	var logs strings.Builder
+	a, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(&logs, nil)), appConfig{publicURL: "https://app.example",
+		oauth: oauthConfig{ProviderID: "github", ClientSecret: "hunter2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.oauth != nil || a.oauthName != "" {
+		t.Errorf("a secret without a client id turned sign-in with %q on", a.oauthName)
+	}
+	if !strings.Contains(logs.String(), "no -oauth-client-id") || strings.Contains(logs.String(), "hunter2") {
+		t.Errorf("the log: %q", logs.String())
 	}
 }
 

@@ -97,7 +97,13 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 	if a.oauth, err = newOAuthFlow(core, cfg); err != nil {
 		return nil, err
 	}
-	a.oauthName = cmp.Or(cfg.oauth.Name, cfg.oauth.ProviderID)
+	// The button only for a provider one can sign in with: -oauth-provider
+	// defaults to github, with no client id.
+	if a.oauth != nil {
+		a.oauthName = cmp.Or(cfg.oauth.Name, cfg.oauth.ProviderID)
+	} else if o := cfg.oauth; o.ClientSecret != "" || o.AuthURL != "" || o.TokenURL != "" || o.UserURL != "" {
+		log.Warn("no -oauth-client-id: signing in with another site is off, whatever the other -oauth-* flags or $OAUTH_CLIENT_SECRET say")
+	}
 	if db != nil {
 		a.throttle = store
 	}
