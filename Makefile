@@ -16,7 +16,7 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 
 .DEFAULT_GOAL := help
 
-# Modules (README, Development): the library at the root needs only pgx,
+# Modules (docs/development.md): the library at the root needs only pgx,
 # golang.org/x and golang-lru; cmd/luciapg, examples, bench,
 # internal/pgserver, internal/oauthprovider and auth/oauth/e2e are modules
 # of their own, tied together by go.work, so that what only the CLI, the

@@ -8,7 +8,7 @@ import (
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
-// pgbouncerExecMode is the pgx mode the README recommends behind PgBouncer
+// pgbouncerExecMode is the pgx mode docs/operations.md recommends behind PgBouncer
 // in transaction pooling mode.
 const pgbouncerExecMode = "exec"
 

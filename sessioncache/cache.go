@@ -58,7 +58,7 @@ type Config struct {
 	// has handed out). Set it only if nothing modifies the Attributes of
 	// a user it is given: a write would be a data race, and would reach
 	// every later request for that user. The copy is most of a hit's cost
-	// (see the README's "luciapg.Session cache").
+	// (see docs/performance.md, "Session cache").
 	ShareAttributes bool
 	// Logger, when not nil, receives state changes (serving, bypassing,
 	// reconnects) and errors. Nothing logged holds an id.

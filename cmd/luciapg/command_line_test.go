@@ -11,7 +11,7 @@ import (
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
-// The README promises that flags may come before or after arguments: any
+// docs/webapp-and-cli.md promises that flags may come before or after arguments: any
 // global or command flag is accepted anywhere after "luciapg", including
 // between the command and its subcommand.
 func TestFlagsBeforeBetweenAndAfterArguments(t *testing.T) {

@@ -19,7 +19,7 @@ type Message struct {
 }
 
 // Mailer sends the app's mail. The default writes it to the outbox table
-// (outboxMailer); README's "Plugging a real mailer" shows one on net/smtp.
+// (outboxMailer); docs/webapp-and-cli.md's "Plugging a real mailer" shows one on net/smtp.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
