@@ -52,6 +52,19 @@ func wantDatabaseError(t *testing.T, op string, err error, code string) {
 	}
 }
 
+// wantDuplicateAttribute fails unless err is ErrDuplicateAttribute naming
+// column, with PostgreSQL's unique violation in its chain, and is not a
+// duplicate user id.
+func wantDuplicateAttribute(t *testing.T, op string, err error, column string) {
+	t.Helper()
+	var e *luciapg.Error
+	var pgErr *pgconn.PgError
+	if !errors.Is(err, luciapg.ErrDuplicateAttribute) || !errors.As(err, &e) || e.Column() != column ||
+		!errors.As(err, &pgErr) || pgErr.Code != "23505" || errors.Is(err, luciapg.ErrDuplicateUserID) {
+		t.Errorf("%s: got %v, want ErrDuplicateAttribute for %s wrapping PostgreSQL's 23505", op, err, column)
+	}
+}
+
 func TestAdoptedConstraintNames(t *testing.T) {
 	t.Parallel()
 	pool := adoptedDatabase(t)
@@ -91,20 +104,20 @@ func TestAdoptedConstraintNames(t *testing.T) {
 		wantErr(t, "SetSession", err, luciapg.ErrInvalidUserID)
 		wantErr(t, "SetKey", store.SetKey(ctx, luciapg.Key{ID: "email:orphan", UserID: "nobody"}), luciapg.ErrInvalidUserID)
 	})
-	t.Run("unique attribute columns are the application's errors", func(t *testing.T) {
+	t.Run("unique attribute columns are ErrDuplicateAttribute, never a duplicate id", func(t *testing.T) {
 		// username's constraint is called auth_user_pkey; nickname has a
 		// unique index. Neither is a duplicate user id.
 		for name, value := range map[string]string{"username": "owner_name", "nickname": "owl"} {
 			_, err := store.SetUser(ctx, luciapg.User{ID: "copycat_" + name, Attributes: map[string]any{name: value}}, nil)
-			wantDatabaseError(t, "SetUser with a taken "+name, err, "23505")
+			wantDuplicateAttribute(t, "SetUser with a taken "+name, err, name)
 			_, err = store.SetUser(ctx, luciapg.User{ID: "copycat_" + name, Attributes: map[string]any{name: value}},
 				&luciapg.Key{ID: "email:copycat_" + name, PrimaryKey: true})
-			wantDatabaseError(t, "SetUser with a key and a taken "+name, err, "23505")
+			wantDuplicateAttribute(t, "SetUser with a key and a taken "+name, err, name)
 			if _, err := store.SetUser(ctx, luciapg.User{ID: "copycat_" + name}, nil); err != nil {
 				t.Fatal(err)
 			}
 			_, err = store.UpdateUserAttributes(ctx, "copycat_"+name, map[string]any{name: value})
-			wantDatabaseError(t, "UpdateUserAttributes to a taken "+name, err, "23505")
+			wantDuplicateAttribute(t, "UpdateUserAttributes to a taken "+name, err, name)
 		}
 	})
 	t.Run("deleting a user an application's table references", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,8 +41,6 @@ func TestInterpretError(t *testing.T) {
 		{"session for unknown user, constraint renamed", pgErr("23503", "auth_session", "session_owner"), ErrInvalidUserID},
 		{"key for unknown user", pgErr("23503", "auth_key", "auth_key_user_id_fkey"), ErrInvalidUserID},
 		{"key for unknown user, constraint renamed", pgErr("23503", "auth_key", "key_owner"), ErrInvalidUserID},
-		{"unique attribute column passes through", attributeUnique, attributeUnique},
-		{"unique attribute named like the primary key passes through", attributeNamedLikePkey, attributeNamedLikePkey},
 		{"delete of a user an application's table references passes through", appTableReferences, appTableReferences},
 		{"attribute column referencing another table passes through", attributeReferences, attributeReferences},
 		{"other SQLSTATE passes through", unknownColumn, unknownColumn},
@@ -56,6 +55,52 @@ func TestInterpretError(t *testing.T) {
 				t.Fatalf("interpretError(%v) = %v, want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+
+	// A unique violation on auth_user is a UNIQUE attribute column's,
+	// whatever its constraint is called: ErrDuplicateAttribute, naming the
+	// column from DETAIL's "(columns)=(values)" part, which PostgreSQL
+	// never translates, or the constraint when DETAIL is absent; never the
+	// value. The database's error stays in the chain.
+	withDetail := pgErr("23505", "auth_user", "auth_user_username_key")
+	withDetail.Detail = "Schlüssel »(username)=(ada)« existiert bereits." // a German server
+	twoColumns := pgErr("23505", "auth_user", "auth_user_org_email")
+	twoColumns.Detail = "Key (org_id, email)=(7, ada@example.com) already exists."
+	for _, tt := range []struct {
+		name       string
+		in         *pgconn.PgError
+		wantColumn string
+	}{
+		{"column from a translated DETAIL", withDetail, "username"},
+		{"two columns", twoColumns, "org_id, email"},
+		{"no DETAIL: the constraint", attributeUnique, "auth_user_username_key"},
+		{"named like the primary key, no DETAIL", attributeNamedLikePkey, "auth_user_pkey"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := interpretError(tt.in)
+			var e *Error
+			var pg *pgconn.PgError
+			if !errors.Is(got, ErrDuplicateAttribute) || !errors.As(got, &e) || e.Column() != tt.wantColumn || !errors.As(got, &pg) {
+				t.Fatalf("interpretError = %v, want ErrDuplicateAttribute for %q wrapping the PgError", got, tt.wantColumn)
+			}
+			if errors.Is(got, ErrDuplicateUserID) {
+				t.Fatal("a UNIQUE attribute read as a duplicate user id")
+			}
+		})
+	}
+
+	// A missing table or function is a database never migrated.
+	missing := pgErr("42P01", "", "")
+	missing.Message = `relation "auth_session" does not exist`
+	localised := pgErr("42P01", "", "")
+	localised.Message = "Relation »auth_session« existiert nicht"
+	for in, want := range map[*pgconn.PgError]string{missing: "auth_session does not exist", localised: "a table or function luciapg needs does not exist"} {
+		got := interpretError(in)
+		var pg *pgconn.PgError
+		if !errors.Is(got, ErrNotMigrated) || !errors.As(got, &pg) || !strings.Contains(got.Error(), want) || !strings.Contains(got.Error(), "luciapg migrate up") {
+			t.Errorf("interpretError(%q) = %v, want ErrNotMigrated saying %q and what to run", in.Message, got, want)
+		}
 	}
 }
 

@@ -159,8 +159,8 @@ func TestCountAttemptIsOneStatement(t *testing.T) {
 			t.Fatalf("ResetAttempts with a bad key: %v, want ErrInvalidInput", err)
 		}
 	}
-	if _, err := store.CountAttempt(context.Background(), "key:x", throttleT0, luciapg.ThrottlePolicy{}); !errors.Is(err, luciapg.ErrInvalidInput) {
-		t.Fatalf("CountAttempt with the zero policy: %v, want ErrInvalidInput", err)
+	if _, err := store.CountAttempt(context.Background(), "key:x", throttleT0, luciapg.ThrottlePolicy{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Fatalf("CountAttempt with the zero policy: %v, want ErrInvalidConfig", err)
 	}
 	if sent := counter.n.Load() - before; sent != 0 {
 		t.Fatalf("refused calls sent %d statements, want none", sent)
@@ -339,8 +339,8 @@ func TestThrottlePolicyValidate(t *testing.T) {
 		"Window":       {FreeAttempts: 5, BaseDelay: time.Second, MaxDelay: time.Hour, Window: time.Hour - 1},
 	} {
 		err := bad.Validate()
-		if !errors.Is(err, luciapg.ErrInvalidInput) || !strings.Contains(err.Error(), field) {
-			t.Errorf("a bad %s: %v, want ErrInvalidInput naming it", field, err)
+		if !errors.Is(err, luciapg.ErrInvalidConfig) || !strings.Contains(err.Error(), field) {
+			t.Errorf("a bad %s: %v, want ErrInvalidConfig naming it", field, err)
 		}
 	}
 }
