@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"time"
 
@@ -133,7 +134,7 @@ type shared struct {
 // that luciapg.ThrottlePolicy.Validate refuses, is an error wrapping
 // luciapg.ErrInvalidConfig, never silently replaced.
 func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
-	if adapter == nil {
+	if v := reflect.ValueOf(adapter); adapter == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, fmt.Errorf("%w: auth: the adapter is nil", luciapg.ErrInvalidConfig)
 	}
 	for _, f := range []struct {

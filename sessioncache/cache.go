@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -232,7 +233,7 @@ func New(ctx context.Context, next luciapg.ThrottlingAdapter, cfg Config) (*Cach
 }
 
 func newCache(ctx context.Context, next luciapg.ThrottlingAdapter, cfg Config, hooks cacheHooks) (*Cache, error) {
-	if next == nil {
+	if v := reflect.ValueOf(next); next == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, fmt.Errorf("%w: sessioncache: the next adapter is nil", luciapg.ErrInvalidConfig)
 	}
 	if cfg.ConnString == "" {

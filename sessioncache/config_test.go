@@ -1,7 +1,6 @@
 package sessioncache_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	neturl "net/url"
@@ -18,35 +17,34 @@ import (
 )
 
 // TestNewSessionCacheRefusesBadConfig: each mistake is a one-line error,
-// and one naming a connection string never shows its password.
+// a bad configuration one wrapping luciapg.ErrInvalidConfig (never
+// clamped), and one naming a connection string never shows its password.
 func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 	t.Parallel()
 	pool := testdb.New(t)
 	ctx := t.Context()
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback(context.Background())
 	const password = "hunter2-secret"
+	var nilStore *luciapg.Store
 	for _, tc := range []struct {
-		name  string
-		store *luciapg.Store
-		cfg   sessioncache.Config
-		want  string
+		name    string
+		next    luciapg.ThrottlingAdapter
+		cfg     sessioncache.Config
+		want    string
+		invalid bool // wraps ErrInvalidConfig
 	}{
-		{"nil store", nil, sessioncache.Config{ConnString: "postgres://x"}, "store is nil"},
-		{"store in a transaction", luciapg.New(tx), sessioncache.Config{ConnString: "postgres://x"}, "transaction"},
-		{"no connection string", luciapg.New(pool), sessioncache.Config{}, "ConnString is empty"},
-		{"negative size", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative"},
-		{"negative lag", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: -time.Millisecond}, "must not be negative"},
-		{"lag within one poll", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", PollInterval: 100 * time.Millisecond, MaxLag: 150 * time.Millisecond}, "MaxLag 150ms must be between twice PollInterval (200ms) and 5s"},
-		{"lag over the gap", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: 6 * time.Second}, "MaxLag 6s must be between"},
-		{"unparsable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "NewSessionCache"},
-		{"unmigrated database", luciapg.New(pool), sessioncache.Config{ConnString: testdb.NewEmptyURL(t)}, "apply luciapg's migrations (Migrate, or luciapg migrate up)"},
-		{"unreachable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "NewSessionCache"},
+		{"nil adapter", nil, sessioncache.Config{ConnString: "postgres://x"}, "next adapter is nil", true},
+		{"nil *Store", nilStore, sessioncache.Config{ConnString: "postgres://x"}, "next adapter is nil", true},
+		{"no connection string", luciapg.New(pool), sessioncache.Config{}, "ConnString is empty", true},
+		{"negative size", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxEntries: -1}, "must not be negative", true},
+		{"negative lag", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: -time.Millisecond}, "must not be negative", true},
+		{"lag within one poll", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", PollInterval: 100 * time.Millisecond, MaxLag: 150 * time.Millisecond}, "MaxLag 150ms must be between twice PollInterval (200ms) and 5s", true},
+		{"lag over the gap", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", MaxLag: 6 * time.Second}, "MaxLag 6s must be between", true},
+		{"poll interval over its limit", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://x", PollInterval: 2 * time.Second}, "PollInterval 2s is over the 1s limit", true},
+		{"unparsable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:5432/x?sslmode=bogus"}, "sessioncache: not a connection string", false},
+		{"unmigrated database", luciapg.New(pool), sessioncache.Config{ConnString: testdb.NewEmptyURL(t)}, "apply luciapg's migrations (Migrate, or luciapg migrate up)", false},
+		{"unreachable", luciapg.New(pool), sessioncache.Config{ConnString: "postgres://u:" + password + "@127.0.0.1:1/x?sslmode=disable&connect_timeout=5"}, "sessioncache: server not reachable", false},
 	} {
-		cache, err := sessioncache.New(ctx, tc.store, tc.cfg)
+		cache, err := sessioncache.New(ctx, tc.next, tc.cfg)
 		if err == nil {
 			_ = cache.Close()
 			t.Errorf("%s: no error", tc.name)
@@ -55,6 +53,9 @@ func TestNewSessionCacheRefusesBadConfig(t *testing.T) {
 		msg := err.Error()
 		if !strings.Contains(msg, tc.want) || strings.Contains(msg, password) || strings.Contains(msg, "\n") {
 			t.Errorf("%s: %q; want one line with %q and no password", tc.name, msg, tc.want)
+		}
+		if errors.Is(err, luciapg.ErrInvalidConfig) != tc.invalid {
+			t.Errorf("%s: errors.Is(%v, ErrInvalidConfig) = %v, want %v", tc.name, err, !tc.invalid, tc.invalid)
 		}
 	}
 }
