@@ -3,6 +3,7 @@ package authhttp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -66,9 +67,12 @@ type Sessions struct {
 // cfg.TrustedOrigins that is not an origin: a mistyped origin would
 // otherwise leave the front end it names refused, with nothing saying why.
 func New(a *auth.Auth, cfg Config) (*Sessions, error) {
+	if a == nil {
+		return nil, fmt.Errorf("%w: authhttp: nil *auth.Auth", luciapg.ErrInvalidConfig)
+	}
 	crossOrigin, err := newCrossOriginProtection(cfg.TrustedOrigins)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", luciapg.ErrInvalidConfig, err)
 	}
 	s := &Sessions{
 		auth:         a,

@@ -1,9 +1,11 @@
 package authhttp_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
 	"github.com/luciapg/luciapg/memadapter"
@@ -32,7 +34,7 @@ func TestNewRefusesInvalidTrustedOrigins(t *testing.T) {
 		"https://app.example.com:notaport",
 	} {
 		s, err := authhttp.New(a, authhttp.Config{TrustedOrigins: []string{"https://ok.example", origin}})
-		if err == nil || s != nil {
+		if !errors.Is(err, luciapg.ErrInvalidConfig) || s != nil {
 			t.Errorf("New with trusted origin %q = %v, %v; want nil and an error", origin, s, err)
 			continue
 		}

@@ -51,15 +51,18 @@ type Flow struct {
 // wrong with the provider or the configuration.
 func New(a *auth.Auth, provider Provider, cfg Config) (*Flow, error) {
 	if a == nil {
-		return nil, errors.New("oauth: nil *auth.Auth")
+		return nil, fmt.Errorf("%w: oauth: nil *auth.Auth", luciapg.ErrInvalidConfig)
 	}
 	if err := provider.check(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", luciapg.ErrInvalidConfig, err)
 	}
 	if cfg.InsecureCookie && !loopbackURL(provider.OAuth2.RedirectURL) {
-		return nil, errors.New("oauth: InsecureCookie is for development: the redirect URL must be on localhost or a loopback address")
+		return nil, fmt.Errorf("%w: oauth: InsecureCookie is for development: the redirect URL must be on localhost or a loopback address", luciapg.ErrInvalidConfig)
 	}
-	if cfg.StateTTL <= 0 {
+	if cfg.StateTTL < 0 {
+		return nil, fmt.Errorf("%w: oauth: StateTTL %v is negative", luciapg.ErrInvalidConfig, cfg.StateTTL)
+	}
+	if cfg.StateTTL == 0 {
 		cfg.StateTTL = DefaultStateTTL
 	}
 	if cfg.Now == nil {

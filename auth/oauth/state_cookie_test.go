@@ -1,12 +1,15 @@
 package oauth_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/oauth"
 	"github.com/luciapg/luciapg/memadapter"
@@ -60,9 +63,12 @@ func TestInsecureCookieOnlyOnLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"https://app.example/callback", "http://app.example/callback", "http://localhost.evil.example/cb", "http://10.0.0.1/cb"} {
-		if _, err := oauth.New(a, testProvider(u), oauth.Config{InsecureCookie: true}); err == nil {
-			t.Errorf("InsecureCookie with redirect %s: accepted", u)
+		if _, err := oauth.New(a, testProvider(u), oauth.Config{InsecureCookie: true}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+			t.Errorf("InsecureCookie with redirect %s: %v, want ErrInvalidConfig", u, err)
 		}
+	}
+	if _, err := oauth.New(a, testProvider("https://app.example/callback"), oauth.Config{StateTTL: -time.Minute}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Errorf("a negative StateTTL: %v, want ErrInvalidConfig, never replaced by the default", err)
 	}
 	for _, u := range []string{"http://localhost:8080/cb", "http://127.0.0.1:8080/cb", "http://[::1]:8080/cb"} {
 		f, err := oauth.New(a, testProvider(u), oauth.Config{InsecureCookie: true})

@@ -1,7 +1,6 @@
 package tokens
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,7 +70,7 @@ var defaultUserThrottle = luciapg.ThrottlePolicy{
 // checkName refuses a token name that cannot be a provider id.
 func checkName(name string) error {
 	if name == "" || strings.Contains(name, ":") {
-		return errors.New("tokens: the token name is empty or contains ':' (it is the keys' provider id)")
+		return fmt.Errorf("%w: tokens: the token name is empty or contains ':' (it is the keys' provider id)", luciapg.ErrInvalidConfig)
 	}
 	return nil
 }
@@ -79,7 +78,7 @@ func checkName(name string) error {
 // checkLifetime refuses an expiry that would not make a single-use key.
 func checkLifetime(expiresIn time.Duration) error {
 	if expiresIn < time.Millisecond {
-		return fmt.Errorf("tokens: ExpiresIn %v is under a millisecond; tokens need an expiry", expiresIn)
+		return fmt.Errorf("%w: tokens: ExpiresIn %v is under a millisecond; tokens need an expiry", luciapg.ErrInvalidConfig, expiresIn)
 	}
 	return nil
 }
@@ -88,7 +87,7 @@ func checkLifetime(expiresIn time.Duration) error {
 // extraBytes is what the key id holds besides the name and the token.
 func checkLength(name string, length, extraBytes int) error {
 	if len(name)+1+extraBytes+length > luciapg.MaxIDBytes {
-		return fmt.Errorf("tokens: Length %d makes key ids longer than %d bytes", length, luciapg.MaxIDBytes)
+		return fmt.Errorf("%w: tokens: Length %d makes key ids longer than %d bytes", luciapg.ErrInvalidConfig, length, luciapg.MaxIDBytes)
 	}
 	return nil
 }
@@ -101,11 +100,15 @@ func positiveOr[T time.Duration | int](v, fallback T) T {
 }
 
 // withDefaults fills the zero fields of p from def, so that setting one
-// field never leaves another at a zero that would switch throttling off.
-func withDefaults(p, def luciapg.ThrottlePolicy) luciapg.ThrottlePolicy {
+// field never leaves another at a zero that would switch throttling off. A
+// negative field is refused, not replaced.
+func withDefaults(p, def luciapg.ThrottlePolicy) (luciapg.ThrottlePolicy, error) {
+	if p.FreeAttempts < 0 || p.BaseDelay < 0 || p.MaxDelay < 0 || p.Window < 0 {
+		return p, fmt.Errorf("%w: tokens: UserThrottle: a field is negative", luciapg.ErrInvalidConfig)
+	}
 	p.FreeAttempts = positiveOr(p.FreeAttempts, def.FreeAttempts)
 	p.BaseDelay = positiveOr(p.BaseDelay, def.BaseDelay)
 	p.MaxDelay = positiveOr(p.MaxDelay, def.MaxDelay)
 	p.Window = positiveOr(p.Window, def.Window)
-	return p
+	return p, p.Validate()
 }

@@ -242,8 +242,8 @@ func TestNewIDTokensRefusesBadConfig(t *testing.T) {
 		{"a negative expiry", "reset", tokens.IDTokenConfig{ExpiresIn: -time.Hour}},
 		{"a length too long to store", "reset", tokens.IDTokenConfig{ExpiresIn: time.Hour, Length: luciapg.MaxIDBytes}},
 	} {
-		if _, err := tokens.NewIDTokens(core, c.name, c.cfg); err == nil {
-			t.Errorf("NewIDTokens with %s: no error", c.what)
+		if _, err := tokens.NewIDTokens(core, c.name, c.cfg); !errors.Is(err, luciapg.ErrInvalidConfig) {
+			t.Errorf("NewIDTokens with %s: %v, want ErrInvalidConfig", c.what, err)
 		}
 	}
 }

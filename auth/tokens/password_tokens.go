@@ -3,6 +3,7 @@ package tokens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -43,10 +44,10 @@ func NewPasswordTokens(core *auth.Auth, name string, cfg PasswordTokenConfig) (*
 		return nil, err
 	}
 	if cfg.AttemptThrottle == nil {
-		return nil, errors.New("tokens: PasswordTokenConfig.AttemptThrottle is nil; pass the adapter the Auth uses (the Store or memadapter)")
+		return nil, fmt.Errorf("%w: tokens: PasswordTokenConfig.AttemptThrottle is nil; pass the adapter the Auth uses (the Store or memadapter)", luciapg.ErrInvalidConfig)
 	}
-	policy := withDefaults(cfg.UserThrottle, defaultUserThrottle)
-	if err := policy.Validate(); err != nil {
+	policy, err := withDefaults(cfg.UserThrottle, defaultUserThrottle)
+	if err != nil {
 		return nil, err
 	}
 	generate := cfg.Generate

@@ -1,6 +1,7 @@
 package tokens_test
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -155,11 +156,14 @@ func TestNewPasswordTokensRefusesBadConfig(t *testing.T) {
 		{"a throttle window shorter than its delay", "code", func(c *tokens.PasswordTokenConfig) {
 			c.UserThrottle = luciapg.ThrottlePolicy{MaxDelay: time.Hour, Window: time.Minute}
 		}},
+		{"a negative throttle delay", "code", func(c *tokens.PasswordTokenConfig) {
+			c.UserThrottle = luciapg.ThrottlePolicy{BaseDelay: -time.Second}
+		}},
 	} {
 		cfg := good
 		c.edit(&cfg)
-		if _, err := tokens.NewPasswordTokens(core, c.name, cfg); err == nil {
-			t.Errorf("NewPasswordTokens with %s: no error", c.what)
+		if _, err := tokens.NewPasswordTokens(core, c.name, cfg); !errors.Is(err, luciapg.ErrInvalidConfig) {
+			t.Errorf("NewPasswordTokens with %s: %v, want ErrInvalidConfig", c.what, err)
 		}
 	}
 	if _, err := tokens.NewPasswordTokens(core, "code", good); err != nil {
