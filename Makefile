@@ -117,6 +117,10 @@ install-check: ## go install .../cmd/luciapg@VERSION works outside the repositor
 api-check: ## The library's API against the last release tag v* (apidiff): fails on an incompatible change CHANGELOG.md does not own up to.
 	.ci/api-check
 
+.PHONY: release-check
+release-check: ## Rehearse RELEASING.md in a throwaway clone of HEAD: tag, raise the submodules to the tag, build each without go.work, go install cmd/luciapg@tag.
+	.ci/release-check
+
 .PHONY: bench
 bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).
 	$(GO) run ./bench -url "$(DATABASE_URL)" $(BENCH_FLAGS)
