@@ -96,6 +96,7 @@ lint: ## gofmt; vet, staticcheck and go mod tidy -diff in every module; a consum
 	$(MODULES) tidy-check
 	$(MAKE) --no-print-directory consumer-check
 	$(MAKE) --no-print-directory install-check
+	$(MAKE) --no-print-directory api-check
 	$(MAKE) --no-print-directory generate
 	@if [ -n "$$(git status --porcelain -- dbgen db)" ]; then \
 		echo "make generate changed these files; commit its output:"; git status --porcelain -- dbgen db; git diff -- dbgen db | head -50; exit 1; fi
@@ -111,6 +112,14 @@ consumer-check: ## A module importing luciapg, auth and authhttp gets a go.sum o
 .PHONY: install-check
 install-check: ## go install .../cmd/luciapg@VERSION works outside the repository (from a local module proxy of this tree).
 	.ci/install-check
+
+.PHONY: api-check
+api-check: ## The library's API against the last release tag v* (apidiff): fails on an incompatible change CHANGELOG.md does not own up to.
+	.ci/api-check
+
+.PHONY: release-check
+release-check: ## Rehearse RELEASING.md in a throwaway clone of HEAD: tag, raise the submodules to the tag, build each without go.work, go install cmd/luciapg@tag.
+	.ci/release-check
 
 .PHONY: bench
 bench: ## Run the load, scale and purge benchmarks against DATABASE_URL and write bench/results/ (long; BENCH_FLAGS=-h lists options).
