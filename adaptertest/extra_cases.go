@@ -15,12 +15,6 @@ import (
 	"github.com/luciapg/luciapg"
 )
 
-// knownErrors are the contract's sentinel errors.
-var knownErrors = []error{
-	luciapg.ErrInvalidUserID, luciapg.ErrInvalidSessionID, luciapg.ErrInvalidKeyID,
-	luciapg.ErrDuplicateUserID, luciapg.ErrDuplicateKeyID, luciapg.ErrDuplicateSessionID,
-}
-
 // wantDuplicateAttribute fails unless err is ErrDuplicateAttribute for
 // column, as an *luciapg.Error whose text does not hold value.
 func wantDuplicateAttribute(t *testing.T, op string, err error, column, value string) {
