@@ -28,15 +28,22 @@ func TestRouterConformance(t *testing.T) {
 	adaptertest.Run(t, adaptertest.Harness{
 		New: func(t *testing.T) (luciapg.Adapter, adaptertest.Storage) {
 			pool := testdb.Pool(t, testdb.NewURL(t), conformancePoolSize)
-			router, err := replica.New(pool, pool, replica.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = router.Close() })
-			return router, adaptertest.SQLStorage(pool)
+			return newRouter(t, pool, pool, replica.Config{}), adaptertest.SQLStorage(pool)
 		},
 		Concurrency: 8 * conformancePoolSize,
 	})
+}
+
+// newRouter is replica.New, failing t on an error and closing the router
+// when the test ends.
+func newRouter(t *testing.T, primary, standby *pgxpool.Pool, cfg replica.Config) *replica.Router {
+	t.Helper()
+	router, err := replica.New(primary, standby, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = router.Close() })
+	return router
 }
 
 // TestConfigRefused: a lag check slower than the lag bound would let a
@@ -95,13 +102,9 @@ func (r *replicated) router(t *testing.T, maxLag time.Duration) *replica.Router 
 	// A generous StandbyTimeout: on a busy test machine a slow lag check
 	// must not rest the standby and send a read the test expects on the
 	// standby to the primary.
-	router, err := replica.New(r.primaryPool, r.standbyPool, replica.Config{
+	router := newRouter(t, r.primaryPool, r.standbyPool, replica.Config{
 		MaxLag: maxLag, CheckInterval: 50 * time.Millisecond, StandbyTimeout: 30 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = router.Close() })
 	pgcluster.Eventually(t, "the standby to be usable", func() (bool, error) { return router.Stats().Usable, nil })
 	return router
 }

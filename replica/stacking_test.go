@@ -26,11 +26,7 @@ func TestCacheOverRouterConformance(t *testing.T) {
 		New: func(t *testing.T) (luciapg.Adapter, adaptertest.Storage) {
 			url := testdb.NewURL(t)
 			pool := testdb.Pool(t, url, conformancePoolSize)
-			router, err := replica.New(pool, pool, replica.Config{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = router.Close() })
+			router := newRouter(t, pool, pool, replica.Config{})
 			cache, err := sessioncache.New(t.Context(), router, sessioncache.Config{ConnString: url, MaxLag: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
