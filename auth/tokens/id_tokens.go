@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // IDTokens issues and validates tokens that identify their user by
@@ -45,7 +46,7 @@ func NewIDTokens(core *auth.Auth, name string, cfg IDTokenConfig) (*IDTokens, er
 // Issue makes a new token for the user, valid for ExpiresIn. An unknown
 // user is ErrInvalidUserID.
 func (t *IDTokens) Issue(ctx context.Context, userID string) (Token, error) {
-	if !storableID(userID) {
+	if !input.Findable(userID) {
 		return Token{}, ErrInvalidUserID
 	}
 	value, err := t.generate(t.length)
@@ -74,7 +75,7 @@ func (t *IDTokens) Issue(ctx context.Context, userID string) (Token, error) {
 // so the per-key count cannot stop them, but their address can. Once
 // throttled, the result is a *auth.TooManyAttemptsError.
 func (t *IDTokens) Validate(ctx context.Context, token string) (Token, error) {
-	if token == "" || !storableID(t.name+":"+token) {
+	if token == "" || !input.Findable(t.name+":"+token) {
 		return Token{}, ErrInvalidToken // no such key can exist: nothing to count or read
 	}
 	key, err := t.core.UsePasswordlessKey(ctx, t.name, token)
@@ -105,7 +106,7 @@ func (t *IDTokens) UserTokens(ctx context.Context, userID string) ([]Token, erro
 
 // Invalidate deletes the token. An unknown token is not an error.
 func (t *IDTokens) Invalidate(ctx context.Context, token string) error {
-	if token == "" || !storableID(t.name+":"+token) {
+	if token == "" || !input.Findable(t.name+":"+token) {
 		return nil
 	}
 	return t.core.DeleteKey(ctx, t.name, token)

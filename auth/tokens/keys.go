@@ -6,6 +6,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // What both kinds of token do alike with their keys: list and delete a
@@ -14,7 +15,7 @@ import (
 // userKeys returns the user's keys, with ErrInvalidUserID for an unknown
 // user.
 func userKeys(ctx context.Context, core *auth.Auth, userID string) ([]auth.Key, error) {
-	if !storableID(userID) {
+	if !input.Findable(userID) {
 		return nil, ErrInvalidUserID
 	}
 	keys, err := core.GetAllUserKeys(ctx, userID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // PasswordTokens issues and validates one-time codes that are checked
@@ -79,7 +80,7 @@ func keyUserID(userID, code string) string {
 // user is ErrInvalidUserID; a code the user already holds is
 // ErrDuplicateToken (issue again).
 func (t *PasswordTokens) Issue(ctx context.Context, userID string) (Token, error) {
-	if !storableID(userID) {
+	if !input.Findable(userID) {
 		return Token{}, ErrInvalidUserID
 	}
 	code, err := t.generate(t.length)
@@ -111,7 +112,7 @@ func (t *PasswordTokens) Issue(ctx context.Context, userID string) (Token, error
 // a *auth.TooManyAttemptsError and no code is checked; a success forgets
 // the user's count.
 func (t *PasswordTokens) Validate(ctx context.Context, userID, code string) (Token, error) {
-	if !storableID(userID) || code == "" || !storableID(t.name+":"+keyUserID(userID, code)) {
+	if !input.Findable(userID) || code == "" || !input.Findable(t.name+":"+keyUserID(userID, code)) {
 		return Token{}, ErrInvalidToken // no such key can exist: nothing to count or read
 	}
 	if err := t.countUserAttempt(ctx, userID); err != nil {
