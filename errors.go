@@ -143,7 +143,7 @@ func interpretError(err error) error {
 		case "auth_session":
 			return ErrDuplicateSessionID
 		case "auth_user":
-			return &Error{code: ErrDuplicateAttribute.code, column: uniqueColumns(pgErr), cause: err}
+			return duplicateAttribute(uniqueColumns(pgErr), err)
 		}
 	case sqlstateForeignKeyViolation:
 		// PostgreSQL reports a foreign-key violation on the referencing
@@ -233,8 +233,12 @@ func asPgError(err error) *pgconn.PgError {
 	return nil
 }
 
+// duplicateAttribute is ErrDuplicateAttribute for column, wrapping cause
+// (the database's error; nil from memadapter).
+func duplicateAttribute(column string, cause error) *Error {
+	return &Error{code: ErrDuplicateAttribute.code, column: column, cause: cause}
+}
+
 func init() {
-	input.DuplicateAttribute = func(column string) error {
-		return &Error{code: ErrDuplicateAttribute.code, column: column}
-	}
+	input.DuplicateAttribute = func(column string) error { return duplicateAttribute(column, nil) }
 }
