@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/throttlepolicy"
 )
 
 // Lucia v1's defaults, which the zero Config gives, and luciapg's bounds on
@@ -158,15 +159,14 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		hasher:           cfg.PasswordHasher,
 		maxPasswordBytes: positiveOr(cfg.MaxPasswordBytes, DefaultMaxPasswordBytes),
 		hashTurns:        make(chan struct{}, positiveOr(cfg.MaxConcurrentHashes, runtime.GOMAXPROCS(0))),
-		keyThrottle:      withDefaults(cfg.KeyThrottle, defaultKeyThrottle),
-		addressThrottle:  withDefaults(cfg.AddressThrottle, defaultAddressThrottle),
 		dummyLock:        make(chan struct{}, 1),
 	}
-	if err := s.keyThrottle.Validate(); err != nil {
-		return nil, fmt.Errorf("auth: KeyThrottle: %w", err)
+	var err error
+	if s.keyThrottle, err = throttlepolicy.WithDefaults("auth: KeyThrottle", cfg.KeyThrottle, defaultKeyThrottle); err != nil {
+		return nil, err
 	}
-	if err := s.addressThrottle.Validate(); err != nil {
-		return nil, fmt.Errorf("auth: AddressThrottle: %w", err)
+	if s.addressThrottle, err = throttlepolicy.WithDefaults("auth: AddressThrottle", cfg.AddressThrottle, defaultAddressThrottle); err != nil {
+		return nil, err
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -32,16 +32,6 @@ var (
 	}
 )
 
-// withDefaults fills the zero fields of p from def, so that setting one
-// field never leaves another at a zero that would switch throttling off.
-func withDefaults(p, def luciapg.ThrottlePolicy) luciapg.ThrottlePolicy {
-	p.FreeAttempts = positiveOr(p.FreeAttempts, def.FreeAttempts)
-	p.BaseDelay = positiveOr(p.BaseDelay, def.BaseDelay)
-	p.MaxDelay = positiveOr(p.MaxDelay, def.MaxDelay)
-	p.Window = positiveOr(p.Window, def.Window)
-	return p
-}
-
 // countAttempt counts an attempt on keyID, and from the client address in
 // ctx if any, before anything secret is checked. When either is blocked it
 // returns a *TooManyAttemptsError and the attempt must stop there, without

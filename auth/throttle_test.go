@@ -319,6 +319,8 @@ func TestNewRefusesInvalidConfig(t *testing.T) {
 		"negative MaxConcurrentHashes":          {MaxConcurrentHashes: -2},
 		"KeyThrottle MaxDelay below BaseDelay":  {KeyThrottle: luciapg.ThrottlePolicy{BaseDelay: time.Minute, MaxDelay: time.Second}},
 		"AddressThrottle Window below MaxDelay": {AddressThrottle: luciapg.ThrottlePolicy{MaxDelay: time.Hour, Window: time.Minute}},
+		"negative KeyThrottle BaseDelay":        {KeyThrottle: luciapg.ThrottlePolicy{BaseDelay: -time.Second}},
+		"negative AddressThrottle FreeAttempts": {AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: -1}},
 	} {
 		if a, err := auth.New(memadapter.New(), cfg); !errors.Is(err, luciapg.ErrInvalidConfig) || a != nil {
 			t.Errorf("%s: auth.New = %v, %v; want ErrInvalidConfig", name, a, err)

@@ -92,23 +92,14 @@ func checkLength(name string, length, extraBytes int) error {
 	return nil
 }
 
-func positiveOr[T time.Duration | int](v, fallback T) T {
-	if v > 0 {
-		return v
+// lengthOr is length, or fallback when it is zero; a negative length is
+// refused, never replaced.
+func lengthOr(length, fallback int) (int, error) {
+	switch {
+	case length < 0:
+		return 0, fmt.Errorf("%w: tokens: Length %d is negative", luciapg.ErrInvalidConfig, length)
+	case length == 0:
+		return fallback, nil
 	}
-	return fallback
-}
-
-// withDefaults fills the zero fields of p from def, so that setting one
-// field never leaves another at a zero that would switch throttling off. A
-// negative field is refused, not replaced.
-func withDefaults(p, def luciapg.ThrottlePolicy) (luciapg.ThrottlePolicy, error) {
-	if p.FreeAttempts < 0 || p.BaseDelay < 0 || p.MaxDelay < 0 || p.Window < 0 {
-		return p, fmt.Errorf("%w: tokens: UserThrottle: a field is negative", luciapg.ErrInvalidConfig)
-	}
-	p.FreeAttempts = positiveOr(p.FreeAttempts, def.FreeAttempts)
-	p.BaseDelay = positiveOr(p.BaseDelay, def.BaseDelay)
-	p.MaxDelay = positiveOr(p.MaxDelay, def.MaxDelay)
-	p.Window = positiveOr(p.Window, def.Window)
-	return p, p.Validate()
+	return length, nil
 }

@@ -32,7 +32,10 @@ func NewIDTokens(core *auth.Auth, name string, cfg IDTokenConfig) (*IDTokens, er
 	if err := checkLifetime(cfg.ExpiresIn); err != nil {
 		return nil, err
 	}
-	length := positiveOr(cfg.Length, DefaultIDTokenLength)
+	length, err := lengthOr(cfg.Length, DefaultIDTokenLength)
+	if err != nil {
+		return nil, err
+	}
 	if err := checkLength(name, length, 0); err != nil {
 		return nil, err
 	}

@@ -241,6 +241,7 @@ func TestNewIDTokensRefusesBadConfig(t *testing.T) {
 		{"no expiry", "reset", tokens.IDTokenConfig{}},
 		{"a negative expiry", "reset", tokens.IDTokenConfig{ExpiresIn: -time.Hour}},
 		{"a length too long to store", "reset", tokens.IDTokenConfig{ExpiresIn: time.Hour, Length: luciapg.MaxIDBytes}},
+		{"a negative length", "reset", tokens.IDTokenConfig{ExpiresIn: time.Hour, Length: -1}},
 	} {
 		if _, err := tokens.NewIDTokens(core, c.name, c.cfg); !errors.Is(err, luciapg.ErrInvalidConfig) {
 			t.Errorf("NewIDTokens with %s: %v, want ErrInvalidConfig", c.what, err)

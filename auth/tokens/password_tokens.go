@@ -10,6 +10,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/internal/input"
+	"github.com/luciapg/luciapg/internal/throttlepolicy"
 )
 
 // PasswordTokens issues and validates one-time codes that are checked
@@ -47,7 +48,7 @@ func NewPasswordTokens(core *auth.Auth, name string, cfg PasswordTokenConfig) (*
 	if cfg.AttemptThrottle == nil {
 		return nil, fmt.Errorf("%w: tokens: PasswordTokenConfig.AttemptThrottle is nil; pass the adapter the Auth uses (the Store or memadapter)", luciapg.ErrInvalidConfig)
 	}
-	policy, err := withDefaults(cfg.UserThrottle, defaultUserThrottle)
+	policy, err := throttlepolicy.WithDefaults("tokens: UserThrottle", cfg.UserThrottle, defaultUserThrottle)
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +60,15 @@ func NewPasswordTokens(core *auth.Auth, name string, cfg PasswordTokenConfig) (*
 	if now == nil {
 		now = time.Now
 	}
+	length, err := lengthOr(cfg.Length, DefaultPasswordTokenLength)
+	if err != nil {
+		return nil, err
+	}
 	return &PasswordTokens{
 		core:      core,
 		name:      name,
 		expiresIn: cfg.ExpiresIn,
-		length:    positiveOr(cfg.Length, DefaultPasswordTokenLength),
+		length:    length,
 		generate:  generate,
 		throttle:  cfg.AttemptThrottle,
 		policy:    policy,

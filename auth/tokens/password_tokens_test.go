@@ -156,6 +156,7 @@ func TestNewPasswordTokensRefusesBadConfig(t *testing.T) {
 		{"a throttle window shorter than its delay", "code", func(c *tokens.PasswordTokenConfig) {
 			c.UserThrottle = luciapg.ThrottlePolicy{MaxDelay: time.Hour, Window: time.Minute}
 		}},
+		{"a negative length", "code", func(c *tokens.PasswordTokenConfig) { c.Length = -6 }},
 		{"a negative throttle delay", "code", func(c *tokens.PasswordTokenConfig) {
 			c.UserThrottle = luciapg.ThrottlePolicy{BaseDelay: -time.Second}
 		}},
