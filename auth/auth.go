@@ -2,11 +2,11 @@ package auth
 
 import (
 	"fmt"
-	"reflect"
 	"runtime"
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 	"github.com/luciapg/luciapg/internal/throttlepolicy"
 )
 
@@ -135,7 +135,7 @@ type shared struct {
 // that luciapg.ThrottlePolicy.Validate refuses, is an error wrapping
 // luciapg.ErrInvalidConfig, never silently replaced.
 func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
-	if v := reflect.ValueOf(adapter); adapter == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+	if input.IsNil(adapter) {
 		return nil, fmt.Errorf("%w: auth: the adapter is nil", luciapg.ErrInvalidConfig)
 	}
 	for _, f := range []struct {

@@ -329,6 +329,10 @@ func TestNewRefusesInvalidConfig(t *testing.T) {
 	if _, err := auth.New(nil, auth.Config{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
 		t.Errorf("nil adapter: %v, want ErrInvalidConfig", err)
 	}
+	var nilStore *luciapg.Store
+	if _, err := auth.New(nilStore, auth.Config{}); !errors.Is(err, luciapg.ErrInvalidConfig) {
+		t.Errorf("nil *Store: %v, want ErrInvalidConfig", err)
+	}
 }
 
 // UsePasswordlessKey is throttled like UseKey: a guessed one-time token is

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/internal/input"
 )
 
 // Defaults and bounds of Config.
@@ -233,7 +233,7 @@ func New(ctx context.Context, next luciapg.ThrottlingAdapter, cfg Config) (*Cach
 }
 
 func newCache(ctx context.Context, next luciapg.ThrottlingAdapter, cfg Config, hooks cacheHooks) (*Cache, error) {
-	if v := reflect.ValueOf(next); next == nil || v.Kind() == reflect.Pointer && v.IsNil() {
+	if input.IsNil(next) {
 		return nil, fmt.Errorf("%w: sessioncache: the next adapter is nil", luciapg.ErrInvalidConfig)
 	}
 	if cfg.ConnString == "" {

@@ -7,6 +7,7 @@ package input
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -171,3 +172,10 @@ func attributeValue(name string, value any) error {
 // UNIQUE attribute column, for memadapter. The root package, which owns
 // the error type, sets it when it is loaded.
 var DuplicateAttribute func(column string) error
+
+// IsNil reports whether v, an interface a constructor was given, is nil or
+// holds a nil pointer (a nil *luciapg.Store is a non-nil adapter).
+func IsNil(v any) bool {
+	r := reflect.ValueOf(v)
+	return v == nil || r.Kind() == reflect.Pointer && r.IsNil()
+}
