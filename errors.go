@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/luciapg/luciapg/internal/connerr"
 	"github.com/luciapg/luciapg/internal/input"
 )
 
@@ -129,6 +130,14 @@ const (
 // A missing table or function is a database luciapg never migrated:
 // ErrNotMigrated, naming it.
 func interpretError(err error) error {
+	// A pool connects at its first query: pgx's message for a failed
+	// connection quotes the host, which can hold part of a password that
+	// was not percent-encoded. Explained, it says what to do and quotes
+	// nothing of the kind.
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return connerr.Explain(err)
+	}
 	pgErr := asPgError(err)
 	if pgErr == nil {
 		return err

@@ -50,6 +50,12 @@ func Explain(err error) error {
 		return err
 	}
 	cfg := connErr.Config
+	if !plausibleHosts(cfg) {
+		// pgx splits "postgres://bob:pass@word@host" at the first '@', so
+		// the host is "word@host": naming it, or the user, could quote the
+		// password.
+		return &connectError{msg: "the connection string's host is not a host name — percent-encode any '@', '/', ':', '#' or '?' in the user or password (%40, %2F, %3A, %23, %3F)", err: errWithoutText{err}}
+	}
 	where := serverAddress(cfg)
 	explain := func(format string, args ...any) error {
 		return &connectError{msg: fmt.Sprintf(format, args...), err: err}
@@ -130,5 +136,44 @@ func firstLine(err error) string {
 	return line
 }
 
-// FirstLine is the first line of err's message, for a log record.
-func FirstLine(err error) string { return firstLine(err) }
+// FirstLine is the first line of err's message, explained first (see
+// Explain), for a log record: pgx's own messages quote the connection
+// string or the host, either of which can hold part of a password.
+func FirstLine(err error) string { return firstLine(Explain(err)) }
+
+// plausibleHosts reports whether every host cfg would try looks like a host
+// name, an IP address or a socket directory. A host holding an '@' or a
+// space is most often the tail of a password that was not percent-encoded.
+func plausibleHosts(cfg *pgconn.Config) bool {
+	if !plausibleHost(cfg.Host) {
+		return false
+	}
+	for _, fb := range cfg.Fallbacks {
+		if !plausibleHost(fb.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+func plausibleHost(host string) bool {
+	if strings.HasPrefix(host, "/") {
+		return !strings.ContainsAny(host, "@\x00")
+	}
+	for _, r := range host {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
+			r == '.', r == '-', r == '_', r == ':', r == '%', r == '[', r == ']':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// errWithoutText wraps an error for errors.Is and errors.As while hiding
+// its text, which quotes what should not be repeated.
+type errWithoutText struct{ err error }
+
+func (e errWithoutText) Error() string { return "connection failed" }
+func (e errWithoutText) Unwrap() error { return e.err }
