@@ -100,6 +100,18 @@ type SessionAdapter interface {
 	// how the auth core renews an idle session without minting a new id
 	// (Lucia v3's choice): a luciapg addition to Lucia v1's contract.
 	ExtendSession(ctx context.Context, sessionID string, activeExpires, idleExpires int64) (Session, error)
+	// SetSessionForKey inserts a session opened by a password login, only
+	// while the key keyID still holds checkedHash, the hash the login
+	// verified the password against. When rehash is not nil it first
+	// replaces that hash with rehash (the same password, hashed with
+	// current parameters). Check, rehash and insert are one transaction,
+	// and the check waits for a change of the key in progress: if the key
+	// is gone or holds another hash, nothing is written and the error is
+	// ErrKeyChanged. So a login whose password was checked just before a
+	// reset never leaves a session behind it, as long as the reset changes
+	// the key before it ends the sessions (Lucia v1's documented reset
+	// does, and so do luciapg's). A luciapg addition to the contract.
+	SetSessionForKey(ctx context.Context, session Session, keyID, checkedHash string, rehash *string) error
 }
 
 // Adapter is Lucia's whole adapter contract: users, keys, sessions, and the

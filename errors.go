@@ -77,6 +77,11 @@ var (
 	// value is never in the error. A luciapg addition: Lucia v1 passes the
 	// database's error through.
 	ErrDuplicateAttribute = &Error{code: "LUCIAPG_DUPLICATE_ATTRIBUTE"}
+	// ErrKeyChanged: SetSessionForKey found the key gone, or holding
+	// another password hash than the one the login checked: a password
+	// change or reset came in between, and no session was written. A
+	// luciapg addition.
+	ErrKeyChanged = &Error{code: "LUCIAPG_KEY_CHANGED"}
 )
 
 // ErrInvalidInput reports a value refused before it reaches the database:

@@ -216,6 +216,59 @@ func (s *Store) SetSession(ctx context.Context, session Session) error {
 	return interpretError(s.queries.InsertSession(ctx, insertSessionParams(session)))
 }
 
+// errSessionNotKeyUser is SetSessionForKey's refusal of a session for
+// another user than the key's.
+var errSessionNotKeyUser = fmt.Errorf("%w: session.UserID is not the key's user", ErrInvalidInput)
+
+// SetSessionForKey implements SessionAdapter in one transaction: it locks
+// the user's row (as the insert's foreign key check would, but first) and
+// the key's, compares the key's hash with checkedHash, rehashes, and
+// inserts the session. The lock (FOR SHARE, or FOR NO KEY UPDATE to rehash) waits
+// for a transaction changing the key and then reads what it committed, so
+// a reset that changed the key first is always seen: either before the
+// insert (ErrKeyChanged) or after it, when its delete of the user's
+// sessions comes after the insert's commit.
+func (s *Store) SetSessionForKey(ctx context.Context, session Session, keyID, checkedHash string, rehash *string) error {
+	if err := input.Session(session.ID, session.UserID); err != nil {
+		return err
+	}
+	if err := input.HashedPassword(rehash); err != nil {
+		return err
+	}
+	if !findable(keyID) {
+		return ErrKeyChanged
+	}
+	return s.inTx(ctx, func(q *dbgen.Queries) error {
+		if _, err := q.LockUserForSession(ctx, session.UserID); err != nil {
+			return rowError(err, ErrKeyChanged)
+		}
+		var key dbgen.LockKeyPasswordRow
+		var err error
+		if rehash == nil {
+			key, err = q.LockKeyPassword(ctx, keyID)
+		} else {
+			var row dbgen.LockKeyPasswordForRehashRow
+			row, err = q.LockKeyPasswordForRehash(ctx, keyID)
+			key = dbgen.LockKeyPasswordRow(row)
+		}
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && (key.HashedPassword == nil || *key.HashedPassword != checkedHash) {
+			return ErrKeyChanged
+		}
+		if err != nil {
+			return err
+		}
+		if key.UserID != session.UserID {
+			return errSessionNotKeyUser
+		}
+		if rehash != nil {
+			if _, err := q.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: rehash}); err != nil {
+				return err
+			}
+		}
+		return q.InsertSession(ctx, insertSessionParams(session))
+	})
+}
+
 // ExtendSession implements SessionAdapter with one UPDATE ... RETURNING
 // that changes only the two expiry columns.
 func (s *Store) ExtendSession(ctx context.Context, sessionID string, activeExpires, idleExpires int64) (Session, error) {

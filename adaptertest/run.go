@@ -44,7 +44,7 @@ func Run(t *testing.T, h Harness) {
 	if h.Concurrency <= 0 {
 		h.Concurrency = 64
 	}
-	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, throttleCases, inputCases} {
+	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, keySessionCases, throttleCases, inputCases} {
 		for _, tc := range group {
 			t.Run(tc.id+"_"+tc.name, func(t *testing.T) {
 				t.Parallel()

@@ -97,6 +97,10 @@ func (ScryptHasher) Verify(hash, password string) (bool, error) {
 	return VerifyPassword(hash, password)
 }
 
+// NeedsRehash implements Rehasher: a legacy Lucia v1 hash ("<salt>:<key>",
+// scrypt with r=8) needs one; an "s2" hash does not.
+func (ScryptHasher) NeedsRehash(hash string) bool { return isLegacyHash(hash) }
+
 // Auth is Lucia v1's core on top of an adapter. It holds no state of its
 // own besides its configuration, its turns at hashing and a dummy hash,
 // and is safe for concurrent use when its adapter is.

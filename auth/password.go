@@ -96,13 +96,21 @@ func verifyPassword(hash, password string) (bool, error) {
 	case len(parts) == 3 && parts[0] == hashVersionS2:
 		return verifyScrypt(parts[1], parts[2], norm.NFKC.String(password), scryptR)
 	case len(parts) == 2:
+		// Always two r=8 derivations, the password normalized and as
+		// given (the same twice when NFKC leaves it alone): together they
+		// cost what one r=16 "s2" check costs, so a refusal takes as long
+		// for a legacy hash as for a current one or for an unknown user
+		// (the dummy check), and its time tells a guesser nothing.
 		salt, key := parts[0], parts[1]
-		normalized := norm.NFKC.String(password)
-		ok, err := verifyScrypt(salt, key, normalized, scryptRLegacy)
-		if ok || err != nil || normalized == password {
-			return ok, err
+		okNormalized, err := verifyScrypt(salt, key, norm.NFKC.String(password), scryptRLegacy)
+		if err != nil {
+			return false, err
 		}
-		return verifyScrypt(salt, key, password, scryptRLegacy)
+		okAsGiven, err := verifyScrypt(salt, key, password, scryptRLegacy)
+		if err != nil {
+			return false, err
+		}
+		return okNormalized || okAsGiven, nil
 	default:
 		return false, ErrMalformedHash
 	}
@@ -132,8 +140,19 @@ func (scryptHasher) Verify(hash, password string) (bool, error) {
 	return verifyPassword(hash, password)
 }
 
+func (scryptHasher) NeedsRehash(hash string) bool { return isLegacyHash(hash) }
+
+// isLegacyHash reports a Lucia v1 hash from before "s2": scrypt with r=8,
+// half the work of the hashes made now.
+func isLegacyHash(hash string) bool {
+	return !strings.HasPrefix(hash, hashVersionS2+":") && strings.Count(hash, ":") == 1
+}
+
+// deriveKey is scrypt.Key; tests count the work it is asked for.
+var deriveKey = scrypt.Key
+
 func scryptKey(password, salt string, r int) ([]byte, error) {
-	key, err := scrypt.Key([]byte(password), []byte(salt), scryptN, r, scryptP, scryptKeyLength)
+	key, err := deriveKey([]byte(password), []byte(salt), scryptN, r, scryptP, scryptKeyLength)
 	if err != nil {
 		return nil, fmt.Errorf("auth: scrypt: %w", err)
 	}

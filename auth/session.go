@@ -78,21 +78,29 @@ func sessionFromRow(s luciapg.Session, state SessionState, fresh bool) Session {
 // Config.SessionIDLength characters, active for Config.ActivePeriod and then
 // idle for Config.IdlePeriod. An unknown user is luciapg.ErrInvalidUserID.
 func (a *Auth) CreateSession(ctx context.Context, userID string) (Session, error) {
-	id, err := randomString(a.sessionIDLength)
+	row, err := a.newSessionRow(userID)
 	if err != nil {
 		return Session{}, err
-	}
-	activeExpires := a.nowMillis() + a.activePeriod.Milliseconds()
-	row := luciapg.Session{
-		ID:            id,
-		UserID:        userID,
-		ActiveExpires: activeExpires,
-		IdleExpires:   activeExpires + a.idlePeriod.Milliseconds(),
 	}
 	if err := a.adapter.SetSession(ctx, row); err != nil {
 		return Session{}, err
 	}
 	return sessionFromRow(row, SessionActive, true), nil
+}
+
+// newSessionRow is a new session of the user: a random id, active from now.
+func (a *Auth) newSessionRow(userID string) (luciapg.Session, error) {
+	id, err := randomString(a.sessionIDLength)
+	if err != nil {
+		return luciapg.Session{}, err
+	}
+	activeExpires := a.nowMillis() + a.activePeriod.Milliseconds()
+	return luciapg.Session{
+		ID:            id,
+		UserID:        userID,
+		ActiveExpires: activeExpires,
+		IdleExpires:   activeExpires + a.idlePeriod.Milliseconds(),
+	}, nil
 }
 
 // ValidateSession returns the session if it is alive. An active session is

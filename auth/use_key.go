@@ -37,50 +37,61 @@ import (
 //
 // A stored hash in no known format is an error wrapping ErrMalformedHash.
 func (a *Auth) UseKey(ctx context.Context, providerID, providerUserID, password string) (Key, error) {
+	key, _, err := a.useKey(ctx, providerID, providerUserID, password)
+	return key, err
+}
+
+// useKey is UseKey, also returning the hash the password was verified
+// against.
+func (a *Auth) useKey(ctx context.Context, providerID, providerUserID, password string) (Key, string, error) {
 	keyID, err := makeKeyID(providerID, providerUserID)
 	if err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	if err := a.checkPasswordLength(password); err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	if err := a.countAttempt(ctx, keyThrottleKey(keyID)); err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	row, err := a.adapter.GetKey(ctx, keyID)
 	switch {
 	case errors.Is(err, luciapg.ErrInvalidKeyID):
-		return Key{}, a.refuse(ctx, password, err)
+		return Key{}, "", a.refuse(ctx, password, err)
 	case err != nil:
-		return Key{}, err
+		return Key{}, "", err
 	case row.HashedPassword == nil || password == "":
-		return Key{}, a.refuse(ctx, password, ErrInvalidPassword)
+		return Key{}, "", a.refuse(ctx, password, ErrInvalidPassword)
 	}
 	if err := a.checkPassword(ctx, *row.HashedPassword, password); err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	if err := a.resetKeyAttempts(ctx, keyThrottleKey(keyID)); err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	if row.Expires == nil {
-		return a.keyFromRow(row), nil
+		return a.keyFromRow(row), *row.HashedPassword, nil
 	}
 	consumed, err := a.adapter.ConsumeKey(ctx, keyID)
 	if err != nil {
-		return Key{}, err
+		return Key{}, "", err
 	}
 	if !samePointee(consumed.HashedPassword, row.HashedPassword) {
 		// The password changed between the read and the delete: the key
 		// is gone either way, but only the password it had when deleted
 		// may open it.
 		if consumed.HashedPassword == nil {
-			return Key{}, ErrInvalidPassword
+			return Key{}, "", ErrInvalidPassword
 		}
 		if err := a.checkPassword(ctx, *consumed.HashedPassword, password); err != nil {
-			return Key{}, err
+			return Key{}, "", err
 		}
 	}
-	return a.consumedKey(consumed)
+	key, err := a.consumedKey(consumed)
+	if err != nil {
+		return Key{}, "", err
+	}
+	return key, *consumed.HashedPassword, nil
 }
 
 // UsePasswordlessKey authenticates with a key that by design has no

@@ -126,6 +126,65 @@ func (q *Queries) InsertKey(ctx context.Context, arg InsertKeyParams) error {
 	return err
 }
 
+const LockKeyPassword = `-- name: LockKeyPassword :one
+SELECT user_id, hashed_password
+FROM auth_key
+WHERE id = $1
+FOR SHARE
+`
+
+type LockKeyPasswordRow struct {
+	UserID         string
+	HashedPassword *string
+}
+
+// The key's password hash, locked against a change (FOR SHARE) until the
+// transaction ends; waits for a change in progress and reads its result.
+func (q *Queries) LockKeyPassword(ctx context.Context, id string) (LockKeyPasswordRow, error) {
+	row := q.db.QueryRow(ctx, LockKeyPassword, id)
+	var i LockKeyPasswordRow
+	err := row.Scan(&i.UserID, &i.HashedPassword)
+	return i, err
+}
+
+const LockKeyPasswordForRehash = `-- name: LockKeyPasswordForRehash :one
+SELECT user_id, hashed_password
+FROM auth_key
+WHERE id = $1
+FOR NO KEY UPDATE
+`
+
+type LockKeyPasswordForRehashRow struct {
+	UserID         string
+	HashedPassword *string
+}
+
+// LockKeyPassword for a transaction that will update the hash: two logins
+// sharing a lock and both upgrading it would deadlock.
+func (q *Queries) LockKeyPasswordForRehash(ctx context.Context, id string) (LockKeyPasswordForRehashRow, error) {
+	row := q.db.QueryRow(ctx, LockKeyPasswordForRehash, id)
+	var i LockKeyPasswordForRehashRow
+	err := row.Scan(&i.UserID, &i.HashedPassword)
+	return i, err
+}
+
+const LockUserForSession = `-- name: LockUserForSession :one
+SELECT id
+FROM auth_user
+WHERE id = $1
+FOR KEY SHARE
+`
+
+// Locks the user as the session insert's foreign key check would, but
+// before the key: a change that locks the user first (FOR UPDATE) and then
+// the key then waits for the login, or the login for it, never both.
+func (q *Queries) LockUserForSession(ctx context.Context, id string) (string, error) {
+	row := q.db.QueryRow(ctx, LockUserForSession, id)
+	var id_2 string
+	err := row.Scan(&id_2)
+	return id_2, err
+}
+
 const UpdateKeyPassword = `-- name: UpdateKeyPassword :one
 UPDATE auth_key
 SET hashed_password = $2

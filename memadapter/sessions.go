@@ -2,6 +2,7 @@ package memadapter
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -46,6 +47,36 @@ func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
 	}
 	if _, ok := a.users[session.UserID]; !ok {
 		return luciapg.ErrInvalidUserID
+	}
+	a.sessions[session.ID] = session
+	return nil
+}
+
+// SetSessionForKey implements luciapg.SessionAdapter: the check, the
+// rehash and the insert happen under one hold of the adapter's lock.
+func (a *Adapter) SetSessionForKey(_ context.Context, session luciapg.Session, keyID, checkedHash string, rehash *string) error {
+	if err := input.Session(session.ID, session.UserID); err != nil {
+		return err
+	}
+	if err := input.HashedPassword(rehash); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	key, ok := a.keys[keyID]
+	if !ok || key.HashedPassword == nil || *key.HashedPassword != checkedHash {
+		return luciapg.ErrKeyChanged
+	}
+	if key.UserID != session.UserID {
+		return fmt.Errorf("%w: session.UserID is not the key's user", luciapg.ErrInvalidInput)
+	}
+	if _, taken := a.sessions[session.ID]; taken {
+		return luciapg.ErrDuplicateSessionID
+	}
+	if rehash != nil {
+		updated := *rehash
+		key.HashedPassword = &updated
+		a.keys[keyID] = key
 	}
 	a.sessions[session.ID] = session
 	return nil

@@ -34,6 +34,13 @@ func (c *Cache) SetSession(ctx context.Context, session luciapg.Session) error {
 	return c.next.SetSession(ctx, session)
 }
 
+// SetSessionForKey implements luciapg.SessionAdapter through the next
+// adapter, evicting as SetSession does.
+func (c *Cache) SetSessionForKey(ctx context.Context, session luciapg.Session, keyID, checkedHash string, rehash *string) error {
+	defer c.evictSession(keyOf(session.ID), &c.stats.evictedLocal)
+	return c.next.SetSessionForKey(ctx, session, keyID, checkedHash, rehash)
+}
+
 // ExtendSession implements luciapg.SessionAdapter through the next adapter
 // and evicts the session; the next read caches the new expiries.
 func (c *Cache) ExtendSession(ctx context.Context, sessionID string, activeExpires, idleExpires int64) (luciapg.Session, error) {

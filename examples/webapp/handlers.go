@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -101,12 +99,10 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		refuse()
 		return
 	}
-	checked, err := a.passwordHash(r.Context(), username, false)
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	key, err := a.auth.UseKey(r.Context(), usernameProvider, username, password)
+	// Login writes the session only while the key still holds the hash
+	// the password was checked against: a reset or a password change that
+	// commits meanwhile ends this login too, instead of missing its session.
+	session, err := a.auth.Login(r.Context(), usernameProvider, username, password)
 	if msg, ok := throttled(w, err); ok {
 		data.Error = msg
 		a.render(w, r, http.StatusTooManyRequests, "login", data)
@@ -121,49 +117,8 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
-	session, err := a.auth.CreateSession(r.Context(), key.UserID)
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
-	// A reset or a password change may have committed while the password
-	// was checked, ending every session before this one was written: then
-	// this session must go too, or whoever knew the old password stays in.
-	// Read after the session was written, waiting for any change of the
-	// key in progress (each ends the sessions before it commits), the
-	// hash is the one checked unless such a change came in between. The
-	// cookie is set only after this check: a session whose id never left
-	// the server opens nothing, even should ending it fail.
-	current, err := a.passwordHash(r.Context(), username, true)
-	if err == nil && current != checked {
-		err = a.auth.InvalidateSession(r.Context(), session.ID)
-		if err == nil {
-			refuse()
-			return
-		}
-	}
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
 	a.setSessionCookie(w, session)
 	redirect(w, r, "/account")
-}
-
-// passwordHash returns the password hash of the username key ("" when
-// there is no such key, or no password). With waitForChanges it waits
-// for a transaction changing the key to end first (FOR SHARE).
-func (a *app) passwordHash(ctx context.Context, username string, waitForChanges bool) (string, error) {
-	query := `SELECT coalesce(hashed_password, '') FROM auth_key WHERE id = $1`
-	if waitForChanges {
-		query += ` FOR SHARE`
-	}
-	var hash string
-	err := a.db.QueryRow(ctx, query, usernameProvider+":"+username).Scan(&hash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	return hash, err
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
