@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
