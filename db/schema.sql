@@ -21,8 +21,10 @@ CREATE FUNCTION public.luciapg_session_cache_log() RETURNS trigger
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 BEGIN
-    IF coalesce(pg_sequence_last_value('luciapg_session_cache_readers_until'), 0)
-        < (extract(epoch FROM clock_timestamp()) * 1000)::bigint THEN
+    IF coalesce(pg_sequence_last_value('luciapg_session_cache_readers_xid'), 0)
+            <= pg_current_xact_id()::text::bigint
+        AND coalesce(pg_sequence_last_value('luciapg_session_cache_readers_until'), 0)
+            < (extract(epoch FROM clock_timestamp()) * 1000)::bigint THEN
         RETURN NULL;
     END IF;
     IF TG_LEVEL = 'STATEMENT' THEN
@@ -125,6 +127,18 @@ CREATE SEQUENCE public.luciapg_session_cache_readers_until
 
 
 --
+-- Name: luciapg_session_cache_readers_xid; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.luciapg_session_cache_readers_xid
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+--
 -- Name: auth_key auth_key_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -205,12 +219,16 @@ CREATE INDEX luciapg_session_cache_change_xid_idx ON public.luciapg_session_cach
 
 CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= ((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint)) EXECUTE FUNCTION public.luciapg_session_cache_log();
 
+ALTER TABLE public.auth_session ENABLE ALWAYS TRIGGER luciapg_session_cache_session;
+
 
 --
 -- Name: auth_session luciapg_session_cache_session_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON public.auth_session FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_log();
+
+ALTER TABLE public.auth_session ENABLE ALWAYS TRIGGER luciapg_session_cache_session_truncate;
 
 
 --
@@ -219,12 +237,16 @@ CREATE TRIGGER luciapg_session_cache_session_truncate AFTER TRUNCATE ON public.a
 
 CREATE TRIGGER luciapg_session_cache_user AFTER DELETE OR UPDATE ON public.auth_user FOR EACH ROW EXECUTE FUNCTION public.luciapg_session_cache_log();
 
+ALTER TABLE public.auth_user ENABLE ALWAYS TRIGGER luciapg_session_cache_user;
+
 
 --
 -- Name: auth_user luciapg_session_cache_user_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER luciapg_session_cache_user_truncate AFTER TRUNCATE ON public.auth_user FOR EACH STATEMENT EXECUTE FUNCTION public.luciapg_session_cache_log();
+
+ALTER TABLE public.auth_user ENABLE ALWAYS TRIGGER luciapg_session_cache_user_truncate;
 
 
 --
@@ -258,4 +280,5 @@ INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261126000000'),
     ('20261201000000'),
     ('20261202000000'),
-    ('20261203000000');
+    ('20261203000000'),
+    ('20261206000000');

@@ -76,11 +76,37 @@ SELECT setval('luciapg_session_cache_readers_until',
         (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $1::bigint))
 `
 
-// Tells the triggers that a cache reads the log for ttl_ms from now
-// (never moving the mark back: other caches may need it further ahead).
+// Tells the triggers that a cache reads the log for ttl_ms from now, by
+// the server's wall clock (never moving the mark back: other caches may
+// need it further ahead). Caches of earlier releases set this mark, and
+// the triggers still honour it; this release's caches set the
+// transaction-id mark (RenewSessionCacheLease), which no clock step can
+// move past.
 func (q *Queries) RegisterSessionCacheReader(ctx context.Context, ttlMs int64) error {
 	_, err := q.db.Exec(ctx, RegisterSessionCacheReader, ttlMs)
 	return err
+}
+
+const RenewSessionCacheLease = `-- name: RenewSessionCacheLease :one
+WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(7813836902534308211))
+SELECT setval('luciapg_session_cache_readers_xid',
+    greatest(coalesce(pg_sequence_last_value('luciapg_session_cache_readers_xid'), 0),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint + $1::bigint))::bigint AS until_xid
+FROM turn
+`
+
+// Tells the triggers to log every transaction whose id is below this
+// statement's snapshot's xmax plus lease_xids (never moving the mark back:
+// other caches may need it further ahead), and returns the mark. Ids never
+// step as a clock may. The transaction-scoped advisory lock makes
+// renewals take turns: two that read the mark and then set it, interleaved,
+// could move it back below what one of them returned. Its key is
+// luciapg's own (0x6c7053436c656173, "lpSCleas" in ASCII).
+func (q *Queries) RenewSessionCacheLease(ctx context.Context, leaseXids int64) (int64, error) {
+	row := q.db.QueryRow(ctx, RenewSessionCacheLease, leaseXids)
+	var until_xid int64
+	err := row.Scan(&until_xid)
+	return until_xid, err
 }
 
 const SessionCacheSnapshot = `-- name: SessionCacheSnapshot :one

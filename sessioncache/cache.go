@@ -94,6 +94,9 @@ type Config struct {
 //   - a cache that has just started serves nothing until the transactions
 //     running when it announced itself have ended (they may have changed
 //     a session without logging it);
+//   - the triggers learn that a cache reads the log from a lease counted
+//     in transaction ids, which no step of the server's clock moves, and a
+//     cache that sees ids outrun its lease between two reads starts over;
 //   - an entry ends with its session's active period, so an idle session
 //     reaches the next adapter and is renewed, and after MaxStaleness.
 //

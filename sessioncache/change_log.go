@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,26 +21,34 @@ import (
 // changeLogTiming is how a Cache reads the change log. Entries are
 // served only while a read of the log began within maxPollGap; a read that
 // takes longer than pollTimeout counts as a lost connection. A cache
-// announces itself to the triggers for readerTTL and renews every
-// readerRenewal, well before the mark runs out and long after maxPollGap
-// would have stopped it serving. Rows are deleted once retention has
-// passed since a snapshot that saw them committed: every cache still
-// serving has read them by then (retention > maxPollGap), and one that
-// has not starts over.
+// announces itself to the triggers for leaseXids transaction ids past the
+// newest it has seen, and renews once half of that is used. Rows are
+// deleted once retention has passed since a snapshot that saw them
+// committed: every cache still serving has read them by then (retention >
+// maxPollGap), and one that has not starts over. All durations are on the
+// cache's monotonic clock; nothing depends on the server's wall clock.
 type changeLogTiming struct {
-	maxPollGap, pollTimeout  time.Duration
-	readerTTL, readerRenewal time.Duration
-	retention, cleanup       time.Duration
+	maxPollGap, pollTimeout time.Duration
+	retention, cleanup      time.Duration
+	leaseXids               int64
 }
 
 var defaultChangeLogTiming = changeLogTiming{
-	maxPollGap:    maxPollGap,
-	pollTimeout:   2 * time.Second,
-	readerTTL:     time.Minute,
-	readerRenewal: 10 * time.Second,
-	retention:     30 * time.Second,
-	cleanup:       10 * time.Second,
+	maxPollGap:  maxPollGap,
+	pollTimeout: 2 * time.Second,
+	retention:   30 * time.Second,
+	cleanup:     10 * time.Second,
+	leaseXids:   defaultLeaseXids,
 }
+
+// defaultLeaseXids is how many transaction ids a lease covers. Transaction
+// ids, unlike the server's clock, never step; the cost is that once every
+// cache is gone the triggers go on logging for up to this many
+// transactions (server-wide), rows no cache deletes until one starts
+// again. Half of it (524,288 ids) between two reads of the log, at most
+// maxPollGap apart, would take over 100,000 writing transactions a second;
+// a cache that sees that many starts over rather than miss a change.
+const defaultLeaseXids = 1 << 20
 
 // maxPollGap is the default: PollInterval's limit is checked against it.
 const maxPollGap = 5 * time.Second
@@ -61,6 +70,11 @@ const (
 // logging.
 var errPollGap = errors.New("the change log was not read for too long (the process stalled?)")
 
+// errLeaseLapsed ends a connection's reads when transaction ids went past
+// the cache's lease between two reads: the triggers of those transactions
+// may not have logged their changes.
+var errLeaseLapsed = errors.New("more transactions ran between two reads of the change log than its lease covers; starting over")
+
 // follower is one connection's reading of the change log.
 type follower struct {
 	conn   *pgx.Conn
@@ -69,7 +83,11 @@ type follower struct {
 	// registered is the snapshot taken just after the cache announced
 	// itself; since, the snapshot of the last read.
 	registered, since string
-	renewed           time.Time
+	// leased is a lease (a transaction id) set before since was taken: a
+	// transaction given its id after since logs its changes if that id is
+	// below it. A read whose snapshot's xmax is above it may have missed
+	// changes.
+	leased int64
 	// snapshots are (time, snapshot) samples for deleting read rows.
 	snapshots []snapshotSample
 	cleaned   time.Time
@@ -121,16 +139,29 @@ func (c *Cache) connect(ctx context.Context) (*follower, error) {
 // that missed the announcement was running when the snapshot was taken,
 // and the cache waits for it.
 func (f *follower) register(ctx context.Context) error {
-	now := time.Now()
-	if err := f.q.RegisterSessionCacheReader(ctx, f.timing.readerTTL.Milliseconds()); err != nil {
+	leased, err := f.q.RenewSessionCacheLease(ctx, f.timing.leaseXids)
+	if err != nil {
 		return err
 	}
 	snapshot, err := f.q.SessionCacheSnapshot(ctx)
 	if err != nil {
 		return err
 	}
-	f.registered, f.since, f.renewed = snapshot, snapshot, now
+	f.registered, f.since, f.leased = snapshot, snapshot, leased
 	return nil
+}
+
+// snapshotXmax is the xmax of a snapshot in pg_snapshot's text form
+// (xmin:xmax:xip,...): the first transaction id not yet assigned when it
+// was taken.
+func snapshotXmax(snapshot string) (int64, error) {
+	_, rest, _ := strings.Cut(snapshot, ":")
+	xmax, _, ok := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(xmax, 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("the server returned a snapshot %q this cache cannot read", snapshot)
+	}
+	return n, nil
 }
 
 // run reads the log until ctx ends, reconnecting whenever reading fails.
@@ -184,11 +215,32 @@ func (c *Cache) follow(ctx context.Context, f *follower) error {
 func (c *Cache) pollOnce(ctx context.Context, f *follower, start time.Time) error {
 	pollCtx, cancel := context.WithTimeout(ctx, f.timing.pollTimeout)
 	defer cancel()
+	sinceXmax, err := snapshotXmax(f.since)
+	if err != nil {
+		return err
+	}
+	// Renewed before this read's snapshot, so the next read may count on
+	// it; this read counts on the lease set before the last one.
+	leased := f.leased
+	if sinceXmax+f.timing.leaseXids/2 >= f.leased {
+		if leased, err = f.q.RenewSessionCacheLease(pollCtx, f.timing.leaseXids); err != nil {
+			return err
+		}
+	}
 	row, err := f.q.PollSessionCacheChanges(pollCtx, dbgen.PollSessionCacheChangesParams{
 		Since: f.since, MaxRows: maxPollChanges + 1, Registered: f.registered,
 	})
 	if err != nil {
 		return err
+	}
+	xmax, err := snapshotXmax(row.Snapshot)
+	if err != nil {
+		return err
+	}
+	if xmax > f.leased {
+		// A transaction that began after the last read may have an id
+		// at or past the lease it saw, and logged nothing.
+		return errLeaseLapsed
 	}
 	if len(row.Payloads) > maxPollChanges {
 		// A mass change: dropping everything is cheaper and as correct.
@@ -198,18 +250,12 @@ func (c *Cache) pollOnce(ctx context.Context, f *follower, start time.Time) erro
 			c.apply(payload)
 		}
 	}
-	f.since = row.Snapshot
+	f.since, f.leased = row.Snapshot, leased
 	c.stats.polls.Add(1)
 	c.markPolled(start)
 	if !row.Waiting && !c.serving.Load() {
 		c.setServing(true)
 		c.cfg.Logger.Info("luciapg session cache: serving from memory")
-	}
-	if start.Sub(f.renewed) >= f.timing.readerRenewal {
-		if err := f.q.RegisterSessionCacheReader(pollCtx, f.timing.readerTTL.Milliseconds()); err != nil {
-			return err
-		}
-		f.renewed = start
 	}
 	if err := f.deleteReadRows(pollCtx, start); err != nil {
 		return err

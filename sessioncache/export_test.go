@@ -10,12 +10,14 @@ import (
 // TestHooks step into a Cache's sequence: AfterChange
 // runs once a logged change has been applied, BeforeInsert between a luciapg.Store
 // read and the caching of its row, AfterPoll after each successful read of
-// the change log. Non-zero durations replace the change log's timing.
+// the change log. Non-zero durations, and LeaseXids, replace the change
+// log's timing.
 type TestHooks struct {
 	AfterChange             func(payload string)
 	BeforeInsert, AfterPoll func()
 	MaxPollGap              time.Duration
 	Retention, Cleanup      time.Duration
+	LeaseXids               int64
 }
 
 // NewWithHooks is New with hooks.
@@ -29,6 +31,9 @@ func NewWithHooks(ctx context.Context, store *luciapg.Store, cfg Config, h TestH
 	}
 	if h.Cleanup > 0 {
 		timing.cleanup = h.Cleanup
+	}
+	if h.LeaseXids > 0 {
+		timing.leaseXids = h.LeaseXids
 	}
 	return newCache(ctx, store, cfg, cacheHooks{
 		afterChange:  h.AfterChange,

@@ -1,6 +1,10 @@
 -- name: RegisterSessionCacheReader :exec
--- Tells the triggers that a cache reads the log for ttl_ms from now
--- (never moving the mark back: other caches may need it further ahead).
+-- Tells the triggers that a cache reads the log for ttl_ms from now, by
+-- the server's wall clock (never moving the mark back: other caches may
+-- need it further ahead). Caches of earlier releases set this mark, and
+-- the triggers still honour it; this release's caches set the
+-- transaction-id mark (RenewSessionCacheLease), which no clock step can
+-- move past.
 SELECT setval('luciapg_session_cache_readers_until',
     greatest(coalesce(pg_sequence_last_value('luciapg_session_cache_readers_until'), 0),
         (extract(epoch FROM clock_timestamp()) * 1000)::bigint + sqlc.arg(ttl_ms)::bigint));
@@ -40,3 +44,17 @@ SELECT
 -- taken.
 DELETE FROM luciapg_session_cache_change
 WHERE xid < pg_snapshot_xmin(sqlc.arg(snapshot)::text::pg_snapshot);
+
+-- name: RenewSessionCacheLease :one
+-- Tells the triggers to log every transaction whose id is below this
+-- statement's snapshot's xmax plus lease_xids (never moving the mark back:
+-- other caches may need it further ahead), and returns the mark. Ids never
+-- step as a clock may. The transaction-scoped advisory lock makes
+-- renewals take turns: two that read the mark and then set it, interleaved,
+-- could move it back below what one of them returned. Its key is
+-- luciapg's own (0x6c7053436c656173, "lpSCleas" in ASCII).
+WITH turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(7813836902534308211))
+SELECT setval('luciapg_session_cache_readers_xid',
+    greatest(coalesce(pg_sequence_last_value('luciapg_session_cache_readers_xid'), 0),
+        pg_snapshot_xmax(pg_current_snapshot())::text::bigint + sqlc.arg(lease_xids)::bigint))::bigint AS until_xid
+FROM turn;
