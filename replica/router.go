@@ -254,20 +254,29 @@ func routeRead[T any](ctx context.Context, r *Router, read func(context.Context,
 }
 
 // readStandby acquires a connection of the standby pool and runs read on
-// it if verify lets it serve. served is false when it did not run read:
-// the connection did not qualify (err nil) or failed (err).
+// it, the connection's state checked in the read's first round trip
+// (checkedDB). served is false when read's answer was not used: the
+// connection did not qualify (err nil) or failed before the read (err).
 func readStandby[T any](ctx context.Context, r *Router, read func(context.Context, luciapg.Adapter) (T, error)) (v T, served bool, err error) {
 	conn, err := r.standbyPool.Acquire(ctx)
 	if err != nil {
 		return v, false, err
 	}
-	verdict, err := r.lag.verify(ctx, conn)
-	defer verdict.release(conn)
-	if err != nil || !verdict.fresh {
+	pos, verdict, settled, err := r.lag.identify(ctx, conn)
+	if err != nil || (settled && !verdict.fresh) {
+		verdict.release(conn)
 		return v, false, err
 	}
-	v, err = read(ctx, luciapg.New(conn))
-	return v, true, err
+	db := &checkedDB{conn: conn, lag: &r.lag, pos: pos, checked: settled}
+	got, err := read(ctx, luciapg.New(db))
+	if !settled {
+		verdict = db.verdict
+	}
+	verdict.release(conn)
+	if errors.Is(err, errNotFresh) {
+		return v, false, nil
+	}
+	return got, true, err
 }
 
 // missing returns the miss test of a single-row read, whose miss is

@@ -90,34 +90,13 @@ func (v verdict) release(conn *pgxpool.Conn) {
 //     independently and started within the same microsecond would share
 //     both.
 //
-// An error is the connection or the server failing.
+// An error is the connection or the server failing. A read does the same
+// as identify, then judge on the state read in the read's own round trip
+// (checkedDB).
 func (l *standbyLag) verify(ctx context.Context, conn *pgxpool.Conn) (verdict, error) {
-	no := verdict{freshAs: -1}
-	pos := l.last.Load()
-	if pos == nil {
-		return no, nil // the primary not sampled yet
-	}
-	data := conn.Conn().PgConn().CustomData()
-	facts, _ := data[factsKey].(*serverFacts)
-	if facts == nil {
-		facts = new(serverFacts)
-		if err := conn.QueryRow(ctx, identifySQL).Scan(&facts.id.sysid, &facts.id.started, &facts.recovery, &facts.id.tli); err != nil {
-			return no, err
-		}
-		data[factsKey] = facts
-	}
-	if facts.id.sysid != pos.id.sysid {
-		no.foreign = true
-		return no, nil
-	}
-	if !facts.recovery {
-		if !facts.id.started.Equal(pos.id.started) || facts.id.tli != pos.id.tli {
-			no.foreign = true
-			return no, nil
-		}
-		// The primary itself: it holds everything, now.
-		now := l.now()
-		return verdict{replaying: true, fresh: true, freshAs: now}, nil
+	pos, v, settled, err := l.identify(ctx, conn)
+	if err != nil || settled {
+		return v, err
 	}
 	var (
 		recovery bool
@@ -125,20 +104,59 @@ func (l *standbyLag) verify(ctx context.Context, conn *pgxpool.Conn) (verdict, e
 		tli      int32
 	)
 	if err := conn.QueryRow(ctx, stateSQL).Scan(&recovery, &replay, &tli); err != nil {
-		return no, err
+		return verdict{freshAs: -1}, err
 	}
+	return l.judge(pos, recovery, replay, tli), nil
+}
+
+// identify returns the primary's positions and conn's server's verdict
+// when its serverFacts settle it (another cluster, the primary itself, a
+// promoted copy, the primary not sampled yet); unsettled, the verdict
+// depends on the standby's state now, for judge. The facts are read on
+// conn's first use and kept with it.
+func (l *standbyLag) identify(ctx context.Context, conn *pgxpool.Conn) (pos *positions, v verdict, settled bool, err error) {
+	no := verdict{freshAs: -1}
+	pos = l.last.Load()
+	if pos == nil {
+		return nil, no, true, nil
+	}
+	data := conn.Conn().PgConn().CustomData()
+	facts, _ := data[factsKey].(*serverFacts)
+	if facts == nil {
+		facts = new(serverFacts)
+		if err := conn.QueryRow(ctx, identifySQL).Scan(&facts.id.sysid, &facts.id.started, &facts.recovery, &facts.id.tli); err != nil {
+			return pos, no, true, err
+		}
+		data[factsKey] = facts
+	}
+	switch {
+	case facts.id.sysid != pos.id.sysid:
+		no.foreign = true
+		return pos, no, true, nil
+	case facts.recovery:
+		return pos, no, false, nil
+	case !facts.id.started.Equal(pos.id.started) || facts.id.tli != pos.id.tli:
+		no.foreign = true
+		return pos, no, true, nil
+	}
+	// The primary itself: it holds everything, now.
+	return pos, verdict{replaying: true, fresh: true, freshAs: l.now()}, true, nil
+}
+
+// judge returns the verdict on a standby connection (in recovery when
+// identified) from its state, read just now with stateSQL.
+func (l *standbyLag) judge(pos *positions, recovery bool, replay int64, tli int32) verdict {
 	if !recovery {
-		no.foreign = true // promoted since the connection was identified
-		return no, nil
+		return verdict{freshAs: -1, foreign: true} // promoted since it was identified
 	}
 	if tli != pos.id.tli || replay < 0 {
-		return no, nil // another timeline's history, or not streaming
+		return verdict{freshAs: -1} // another timeline's history, or not streaming
 	}
-	// pos may be a little older than conn's state; a newer sample could
-	// only show conn fresher.
+	// pos may be a little older than the state; a newer sample could only
+	// show the standby fresher.
 	return verdict{
 		replaying: true,
 		fresh:     pos.fresh(replay, l.now()-l.maxLag),
 		freshAs:   pos.reached(replay),
-	}, nil
+	}
 }
