@@ -178,6 +178,7 @@ func TestAttackRouterReadsFromPromotedStandby(t *testing.T) {
 	if st := router.Stats(); st.Usable {
 		t.Errorf("stats %+v: the promoted copy is still usable", st)
 	}
+	t.Logf("%d rounds of reads, none stale; stats %+v", reads, router.Stats())
 }
 
 // TestAttackRouterBehindLoadBalancer: the standby pool's endpoint is a
@@ -257,6 +258,8 @@ func TestAttackRouterBehindLoadBalancer(t *testing.T) {
 	if len(stale) > 0 {
 		t.Errorf("%d rounds of reads; stale or foreign reads: %v (stats %+v)", rounds.Load(), stale, router.Stats())
 	}
+	t.Logf("%d rounds of reads; connections to the standby %d, to the copy %d; stats %+v",
+		rounds.Load(), lb.accepted[0].Load(), lb.accepted[1].Load(), router.Stats())
 }
 
 // roundRobin is a TCP balancer on loopback that hands each new connection
@@ -326,4 +329,49 @@ func startRoundRobin(t *testing.T, ports ...int) *roundRobin {
 		}
 	}()
 	return rr
+}
+
+// TestRouterStandbyRoleNeedsReadAllStats: pg_stat_wal_receiver shows the
+// timeline a standby streams only to a role with the privileges of
+// pg_read_all_stats. Without them the router cannot tell that the standby
+// replays the primary's timeline, and reads nothing from it; granted, it
+// does.
+func TestRouterStandbyRoleNeedsReadAllStats(t *testing.T) {
+	t.Parallel()
+	r := newReplicated(t)
+	ctx := context.Background()
+	for _, sql := range []string{
+		"CREATE ROLE luciapg_reader LOGIN",
+		"GRANT SELECT ON ALL TABLES IN SCHEMA public TO luciapg_reader",
+	} {
+		if _, err := r.primaryPool.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.newSession(t, "u-reader", "s-reader")
+	readerPool := testdb.Pool(t, fmt.Sprintf("postgres://luciapg_reader@127.0.0.1:%d/postgres?sslmode=disable", r.cluster.Standby.Port), 2)
+	pgcluster.Eventually(t, "the reader's grants on the standby", func() (bool, error) {
+		_, err := luciapg.New(readerPool).GetSession(ctx, "s-reader")
+		return err == nil, nil
+	})
+	router := newRouter(t, r.primaryPool, readerPool, attackConfig)
+
+	checks := router.Stats().Checks
+	pgcluster.Eventually(t, "10 lag checks", func() (bool, error) {
+		if _, err := router.GetSession(ctx, "s-reader"); err != nil {
+			return false, err
+		}
+		return router.Stats().Checks >= checks+10, nil
+	})
+	if st := router.Stats(); st.Usable || st.StandbyReads != 0 {
+		t.Fatalf("stats %+v: the standby was used without pg_read_all_stats", st)
+	}
+
+	if _, err := r.primaryPool.Exec(ctx, "GRANT pg_read_all_stats TO luciapg_reader"); err != nil {
+		t.Fatal(err)
+	}
+	pgcluster.Eventually(t, "a read from the standby once granted", func() (bool, error) {
+		_, err := router.GetSession(ctx, "s-reader")
+		return router.Stats().StandbyReads > 0, err
+	})
 }

@@ -24,7 +24,8 @@ type checkedDB struct {
 	conn    *pgxpool.Conn
 	lag     *standbyLag
 	pos     *positions
-	checked bool    // the state was read (or identify settled it)
+	facts   *serverFacts
+	checked bool    // the state was read
 	verdict verdict // judge's, once checked
 }
 
@@ -36,16 +37,12 @@ func (c *checkedDB) first(ctx context.Context, sql string, args []any) (pgx.Rows
 	batch.Queue(stateSQL)
 	batch.Queue(sql, args...)
 	results := c.conn.SendBatch(ctx, batch)
-	var (
-		recovery bool
-		replay   int64
-		tli      int32
-	)
-	if err := results.QueryRow().Scan(&recovery, &replay, &tli); err != nil {
+	var st connState
+	if err := st.scan(results.QueryRow()); err != nil {
 		_ = results.Close()
 		return nil, err
 	}
-	if c.verdict = c.lag.judge(c.pos, recovery, replay, tli); !c.verdict.fresh {
+	if c.verdict = c.lag.judge(c.pos, c.facts, st); !c.verdict.fresh {
 		_ = results.Close()
 		return nil, errNotFresh
 	}
@@ -61,15 +58,11 @@ func (c *checkedDB) first(ctx context.Context, sql string, args []any) (pgx.Rows
 // that are not pipelined (no read of the Store's uses them).
 func (c *checkedDB) check(ctx context.Context) error {
 	c.checked = true
-	var (
-		recovery bool
-		replay   int64
-		tli      int32
-	)
-	if err := c.conn.QueryRow(ctx, stateSQL).Scan(&recovery, &replay, &tli); err != nil {
+	var st connState
+	if err := st.scan(c.conn.QueryRow(ctx, stateSQL)); err != nil {
 		return err
 	}
-	if c.verdict = c.lag.judge(c.pos, recovery, replay, tli); !c.verdict.fresh {
+	if c.verdict = c.lag.judge(c.pos, c.facts, st); !c.verdict.fresh {
 		return errNotFresh
 	}
 	return nil

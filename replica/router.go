@@ -262,17 +262,14 @@ func readStandby[T any](ctx context.Context, r *Router, read func(context.Contex
 	if err != nil {
 		return v, false, err
 	}
-	pos, verdict, settled, err := r.lag.identify(ctx, conn)
-	if err != nil || (settled && !verdict.fresh) {
-		verdict.release(conn)
+	pos, facts, refusal, settled, err := r.lag.identify(ctx, conn)
+	if err != nil || settled {
+		refusal.release(conn)
 		return v, false, err
 	}
-	db := &checkedDB{conn: conn, lag: &r.lag, pos: pos, checked: settled}
+	db := &checkedDB{conn: conn, lag: &r.lag, pos: pos, facts: facts}
 	got, err := read(ctx, luciapg.New(db))
-	if !settled {
-		verdict = db.verdict
-	}
-	verdict.release(conn)
+	db.verdict.release(conn)
 	if errors.Is(err, errNotFresh) {
 		return v, false, nil
 	}
