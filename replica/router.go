@@ -25,9 +25,9 @@ type Config struct {
 	// changed password hash can still be read as it was (plus the time the
 	// read itself takes).
 	MaxLag time.Duration
-	// CheckInterval is how often the standby's lag is measured (default
-	// MaxLag / 4); it must be below MaxLag, or a standby would turn stale
-	// between two measurements.
+	// CheckInterval is how often the primary's WAL position is sampled
+	// and a standby connection checked (default MaxLag / 4); it must be
+	// below MaxLag, or a standby would turn stale between two samples.
 	CheckInterval time.Duration
 	// StandbyTimeout bounds a read or a measurement on the standby
 	// (default 1 s): a standby that does not answer in time is treated as
@@ -71,16 +71,18 @@ func (c Config) withDefaults() (Config, error) {
 //   - A read the standby does not find (a session created a moment ago
 //     that has not arrived) is asked of the primary.
 //   - A read is served by a connection of the standby pool only when that
-//     connection, checked just before the read, is a standby of this
-//     primary (same system identifier, in recovery, streaming the
-//     primary's current timeline) that has replayed a WAL position the
-//     primary had less than MaxLag ago (sampled every CheckInterval), or
-//     the primary itself; otherwise the read goes to the primary. So a
-//     promoted copy of the primary never serves a read, nor does a member
-//     of a load-balanced endpoint other than the one measured, and a
-//     deleted session is accepted for at most MaxLag after its deletion
-//     committed: the Router is a luciapg.StaleReader whose MaxStaleness is
-//     MaxLag, which a session cache over it takes into account.
+//     connection, checked in the read's own round trip just before the
+//     read's statement, is a standby of this primary (same system
+//     identifier, in recovery, streaming the primary's current timeline)
+//     that has replayed a WAL position the primary had less than MaxLag
+//     ago (sampled every CheckInterval), or the primary itself; otherwise
+//     the read goes to the primary. So a promoted copy of the primary
+//     never serves a read, nor does a member of a load-balanced endpoint
+//     that is not itself a fresh standby, whichever member the lag check
+//     reached; and a deleted session is accepted for at most MaxLag after
+//     its deletion committed: the Router is a luciapg.StaleReader whose
+//     MaxStaleness is MaxLag, which a session cache over it takes into
+//     account.
 //   - The standby's role needs the privileges of pg_read_all_stats (for
 //     pg_stat_wal_receiver's timeline), or no standby qualifies.
 //   - A standby that fails or does not answer within StandbyTimeout is
