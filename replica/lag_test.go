@@ -6,60 +6,98 @@ import (
 )
 
 // TestReplicaLagRecord checks the lag arithmetic on made-up positions: a
-// replica at the primary's position is fresh as of the check, however long
-// the primary has been idle; a replica stuck behind stays as fresh as the
-// last position it reached, however many checks follow; and dropping
-// samples past maxSamples can only make it look staler.
+// standby at the primary's position is fresh as of the newest sample,
+// however long the primary has been idle; a standby stuck behind stays as
+// fresh as the last position it reached, and turns stale once that sample
+// is older than MaxLag; dropping samples past maxSamples can only make it
+// look staler.
 func TestReplicaLagRecord(t *testing.T) {
-	var l standbyLag
-	// An idle primary: the position never moves, every check is fresh.
+	id := primaryID{sysid: 1, tli: 1}
+	l := standbyLag{maxLag: 1 << 40}
+	// An idle primary: the position never moves, every sample is reached.
 	for at := int64(1); at <= 5; at++ {
-		l.record(lsnSample{at: at, lsn: 100}, 100)
-		if got := l.freshAt.Load(); got != at {
-			t.Fatalf("idle primary, check %d: freshAt %d", at, got)
+		l.add(id, lsnSample{at: at, lsn: 100})
+		if got := l.last.Load().reached(100); got != at {
+			t.Fatalf("idle primary, sample %d: reached %d", at, got)
 		}
 	}
-	// The replica stops at 100 while the primary moves on.
+	// The standby stops at 100 while the primary moves on.
 	for at := int64(6); at <= 6+2*maxSamples; at++ {
-		l.record(lsnSample{at: at, lsn: 100 + at}, 100)
+		l.add(id, lsnSample{at: at, lsn: 100 + at})
 	}
-	if got := l.freshAt.Load(); got != 5 {
-		t.Fatalf("stuck standby: freshAt %d, want 5 (its last position)", got)
+	pos := l.last.Load()
+	if len(pos.samples) != maxSamples {
+		t.Fatalf("%d samples kept, want %d", len(pos.samples), maxSamples)
 	}
-	if len(l.samples) != maxSamples {
-		t.Fatalf("%d samples kept, want at most %d", len(l.samples), maxSamples)
+	if got := pos.reached(100); got != -1 {
+		t.Fatalf("stuck standby: reached the sample at %d, which was dropped", got)
 	}
-	// It catches up part of the way: to a position whose sample was
-	// dropped. Fresh as of the newest kept sample it has reached, which is
-	// never later than the truth.
-	l.record(lsnSample{at: 7 + 2*maxSamples, lsn: 107 + 2*maxSamples}, 100+2*maxSamples)
-	if got := l.freshAt.Load(); got != 2*maxSamples {
-		t.Fatalf("caught up to the sample at %d: freshAt %d", 2*maxSamples, got)
+	if pos.fresh(100, 0) {
+		t.Fatal("stuck standby fresh")
 	}
-	// A replica position that goes backwards (a lost measurement order)
-	// never moves freshAt back.
-	l.record(lsnSample{at: 8 + 2*maxSamples, lsn: 50}, 50)
-	if got := l.freshAt.Load(); got < 2*maxSamples {
-		t.Fatalf("freshAt went back to %d", got)
+	// It catches up part of the way: fresh as of the newest kept sample it
+	// has reached, never later than the truth.
+	at := int64(2 * maxSamples)
+	if got := pos.reached(100 + at); got != at {
+		t.Fatalf("caught up to the sample at %d: reached %d", at, got)
+	}
+	if !pos.fresh(100+at, at-1) || pos.fresh(100+at, at) {
+		t.Fatalf("caught up to the sample at %d: fresh since %d, or since %d", at, at-1, at)
+	}
+	// Samples older than MaxLag are dropped; a new identity (a failover)
+	// starts afresh.
+	l.maxLag = 10
+	l.add(id, lsnSample{at: 20 + 2*maxSamples, lsn: 200 + 2*maxSamples})
+	if n := len(l.last.Load().samples); n != 1 {
+		t.Fatalf("%d samples kept within MaxLag, want 1", n)
+	}
+	l.add(primaryID{sysid: 1, tli: 2}, lsnSample{at: 21 + 2*maxSamples, lsn: 1})
+	if pos := l.last.Load(); len(pos.samples) != 1 || pos.id.tli != 2 {
+		t.Fatalf("after a failover: %+v", pos)
 	}
 }
 
-// TestReplicaLagUsable: unmeasured, stale and resting replicas serve no
-// reads.
+// TestReplicaLagReachable: an insert position just past a page header
+// (after pg_switch_wal() on an idle primary, the next segment's) counts as
+// the page's start, which a caught-up standby reports; any other position
+// stays as it is.
+func TestReplicaLagReachable(t *testing.T) {
+	const blk, seg = 8192, 16 << 20
+	for _, c := range []struct{ lsn, want int64 }{
+		{seg + 40, seg},          // after a segment's long header
+		{3*blk + 24, 3 * blk},    // after a page's short header
+		{3 * blk, 3 * blk},       // a page boundary itself
+		{3*blk + 48, 3*blk + 48}, // a record on the page
+		{3*blk - 8, 3*blk - 8},
+	} {
+		if got := reachable(c.lsn, blk); got != c.want {
+			t.Errorf("reachable(%d) = %d, want %d", c.lsn, got, c.want)
+		}
+	}
+}
+
+// TestReplicaLagUsable: unmeasured, stale, unqualified and resting
+// standbys serve no reads.
 func TestReplicaLagUsable(t *testing.T) {
 	l := standbyLag{base: time.Now().Add(-time.Hour)}
 	if l.usable(time.Minute) {
 		t.Error("usable before any measurement")
 	}
-	l.record(lsnSample{at: l.now(), lsn: 1}, 1)
+	l.freshAt.Store(l.now())
+	l.qualified.Store(true)
 	if !l.usable(time.Minute) {
 		t.Error("not usable just after a fresh measurement")
 	}
+	l.qualified.Store(false)
+	if l.usable(time.Minute) {
+		t.Error("usable when the last check found no standby of this primary")
+	}
+	l.qualified.Store(true)
 	l.freshAt.Store(l.now() - int64(2*time.Minute))
 	if l.usable(time.Minute) {
 		t.Error("usable two minutes stale with a one-minute bound")
 	}
-	l.record(lsnSample{at: l.now(), lsn: 2}, 2)
+	l.freshAt.Store(l.now())
 	l.markDown(time.Hour)
 	if l.usable(time.Minute) {
 		t.Error("usable while resting after a failure")

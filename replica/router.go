@@ -25,9 +25,9 @@ type Config struct {
 	// changed password hash can still be read as it was (plus the time the
 	// read itself takes).
 	MaxLag time.Duration
-	// CheckInterval is how often the standby's lag is measured (default
-	// MaxLag / 4); it must be below MaxLag, or a standby would turn stale
-	// between two measurements.
+	// CheckInterval is how often the primary's WAL position is sampled
+	// and a standby connection checked (default MaxLag / 4); it must be
+	// below MaxLag, or a standby would turn stale between two samples.
 	CheckInterval time.Duration
 	// StandbyTimeout bounds a read or a measurement on the standby
 	// (default 1 s): a standby that does not answer in time is treated as
@@ -70,12 +70,21 @@ func (c Config) withDefaults() (Config, error) {
 //
 //   - A read the standby does not find (a session created a moment ago
 //     that has not arrived) is asked of the primary.
-//   - The standby serves reads only while its lag, measured every
-//     CheckInterval by comparing WAL positions, is below MaxLag; otherwise
-//     every read goes to the primary. So a deleted session is accepted for
-//     at most MaxLag after its deletion committed: the Router is a
-//     luciapg.StaleReader whose MaxStaleness is MaxLag, which a session
-//     cache over it takes into account.
+//   - A read is served by a connection of the standby pool only when that
+//     connection, checked in the read's own round trip just before the
+//     read's statement, is a standby of this primary (same system
+//     identifier, in recovery, streaming the primary's current timeline)
+//     that has replayed a WAL position the primary had less than MaxLag
+//     ago (sampled every CheckInterval), or the primary itself; otherwise
+//     the read goes to the primary. So a promoted copy of the primary
+//     never serves a read, nor does a member of a load-balanced endpoint
+//     that is not itself a fresh standby, whichever member the lag check
+//     reached; and a deleted session is accepted for at most MaxLag after
+//     its deletion committed: the Router is a luciapg.StaleReader whose
+//     MaxStaleness is MaxLag, which a session cache over it takes into
+//     account.
+//   - The standby's role needs the privileges of pg_read_all_stats (for
+//     pg_stat_wal_receiver's timeline), or no standby qualifies.
 //   - A standby that fails or does not answer within StandbyTimeout is
 //     skipped: the read is answered by the primary with no error, and the
 //     standby is tried again after RetryAfter.
@@ -85,11 +94,11 @@ func (c Config) withDefaults() (Config, error) {
 type Router struct {
 	// primary serves every call the Router does not route itself.
 	primary
-	standby luciapg.Adapter
-	cfg     Config
-	lag     standbyLag
+	standbyPool *pgxpool.Pool
+	cfg         Config
+	lag         standbyLag
 
-	standbyReads, standbyMisses, fallbacks, primaryReads atomic.Int64
+	standbyReads, standbyMisses, fallbacks, primaryReads, refused, checks atomic.Int64
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -107,8 +116,9 @@ var (
 
 // New returns a router over the pools of a primary and of a streaming
 // standby of it, and starts measuring the standby's lag; reads go to the
-// primary until the first measurement. Passing the primary's own pool as
-// standby is allowed (its lag is zero). Close it when done; it does not
+// primary until the first measurement. Passing the primary's own pool (or
+// another pool on the primary server) as standby is allowed: its lag is
+// zero. Close it when done; it does not
 // close the pools. An invalid cfg is an error wrapping
 // luciapg.ErrInvalidConfig.
 func New(primaryPool, standbyPool *pgxpool.Pool, cfg Config) (*Router, error) {
@@ -120,11 +130,11 @@ func New(primaryPool, standbyPool *pgxpool.Pool, cfg Config) (*Router, error) {
 		return nil, err
 	}
 	r := &Router{
-		primary: luciapg.New(primaryPool),
-		standby: luciapg.New(standbyPool),
-		cfg:     cfg,
-		lag:     standbyLag{primary: primaryPool, standby: standbyPool, base: time.Now()},
-		stop:    make(chan struct{}),
+		primary:     luciapg.New(primaryPool),
+		standbyPool: standbyPool,
+		cfg:         cfg,
+		lag:         standbyLag{primary: primaryPool, standby: standbyPool, base: time.Now(), maxLag: int64(cfg.MaxLag)},
+		stop:        make(chan struct{}),
 	}
 	r.done.Add(1)
 	go r.measure()
@@ -153,6 +163,7 @@ func (r *Router) measure() {
 		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.StandbyTimeout)
 		err := r.lag.check(ctx)
 		cancel()
+		r.checks.Add(1)
 		if err != nil {
 			r.lag.markDown(r.cfg.RetryAfter)
 		}
@@ -174,9 +185,20 @@ type Stats struct {
 	// Fallbacks failed on the standby and were answered by the primary.
 	Fallbacks int64
 	// PrimaryReads went straight to the primary: the standby was too
-	// stale, resting after a failure, or not yet measured.
+	// stale, not a standby of this primary, resting after a failure, or
+	// not yet measured.
 	PrimaryReads int64
-	// Usable says whether the standby serves reads now.
+	// Refused were answered by the primary because the standby connection
+	// that would have served them, checked just before, was not a fresh
+	// standby of this primary (behind a load balancer, another member
+	// than the one the last check measured).
+	Refused int64
+	// Checks counts the lag checks done, failed ones included.
+	Checks int64
+	// Usable says whether the standby serves reads now: the last check
+	// found a standby of this primary (or the primary itself) within
+	// MaxLag, and it is not resting after a failure. Each read checks its
+	// own connection again.
 	Usable bool
 	// Staleness is how old the newest state known to be on the standby
 	// is; Measured is false before the first measurement.
@@ -192,28 +214,34 @@ func (r *Router) Stats() Stats {
 		StandbyMisses: r.standbyMisses.Load(),
 		Fallbacks:     r.fallbacks.Load(),
 		PrimaryReads:  r.primaryReads.Load(),
+		Refused:       r.refused.Load(),
+		Checks:        r.checks.Load(),
 		Usable:        r.lag.usable(r.cfg.MaxLag),
 		Staleness:     stale,
 		Measured:      measured,
 	}
 }
 
-// routeRead runs read on the standby when it is usable and on the primary
-// when it is not, when the standby's answer is a miss, or when the standby
-// fails. Only the caller's own cancellation ends it with the standby's
-// error.
+// routeRead runs read on a connection of the standby pool when the
+// standby is usable and that connection, checked just before, is a fresh
+// standby of this primary; on the primary when it is not, when the
+// standby's answer is a miss, or when the standby fails. Only the caller's
+// own cancellation ends it with the standby's error.
 func routeRead[T any](ctx context.Context, r *Router, read func(context.Context, luciapg.Adapter) (T, error), miss func(T, error) bool) (T, error) {
 	if !r.lag.usable(r.cfg.MaxLag) {
 		r.primaryReads.Add(1)
 		return read(ctx, r.primary)
 	}
 	standbyCtx, cancel := context.WithTimeout(ctx, r.cfg.StandbyTimeout)
-	v, err := read(standbyCtx, r.standby)
+	v, served, err := readStandby(standbyCtx, r, read)
 	cancel()
 	switch {
-	case miss(v, err):
+	case !served && err == nil:
+		r.refused.Add(1)
+		return read(ctx, r.primary)
+	case served && miss(v, err):
 		r.standbyMisses.Add(1)
-	case err == nil || errors.Is(err, luciapg.ErrInvalidInput):
+	case served && (err == nil || errors.Is(err, luciapg.ErrInvalidInput)):
 		// ErrInvalidInput is refused before any SQL: the primary would
 		// refuse it the same way.
 		r.standbyReads.Add(1)
@@ -225,6 +253,29 @@ func routeRead[T any](ctx context.Context, r *Router, read func(context.Context,
 		r.lag.markDown(r.cfg.RetryAfter)
 	}
 	return read(ctx, r.primary)
+}
+
+// readStandby acquires a connection of the standby pool and runs read on
+// it, the connection's state checked in the read's first round trip
+// (checkedDB). served is false when read's answer was not used: the
+// connection did not qualify (err nil) or failed before the read (err).
+func readStandby[T any](ctx context.Context, r *Router, read func(context.Context, luciapg.Adapter) (T, error)) (v T, served bool, err error) {
+	conn, err := r.standbyPool.Acquire(ctx)
+	if err != nil {
+		return v, false, err
+	}
+	pos, facts, refusal, settled, err := r.lag.identify(ctx, conn)
+	if err != nil || settled {
+		refusal.release(conn)
+		return v, false, err
+	}
+	db := &checkedDB{conn: conn, lag: &r.lag, pos: pos, facts: facts}
+	got, err := read(ctx, luciapg.New(db))
+	db.verdict.release(conn)
+	if errors.Is(err, errNotFresh) {
+		return v, false, nil
+	}
+	return got, true, err
 }
 
 // missing returns the miss test of a single-row read, whose miss is
