@@ -17,8 +17,9 @@ var (
 	// sent no state cookie (it expired, or the sign-in was not started
 	// here).
 	ErrMissingState = errors.New("oauth: no state to check (start the sign-in again)")
-	// ErrStateMismatch: the callback's state is not the one in the cookie:
-	// a forged or crossed request.
+	// ErrStateMismatch: the callback's state is not the one in the
+	// cookie, or the cookie's signature is not this Flow's
+	// (Config.StateKey): a forged or crossed request.
 	ErrStateMismatch = errors.New("oauth: state does not match")
 	// ErrStateExpired: the state cookie is older than Config.StateTTL.
 	ErrStateExpired = errors.New("oauth: state expired (start the sign-in again)")

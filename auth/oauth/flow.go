@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -28,6 +30,13 @@ type Config struct {
 	// StateTTL bounds the time from Start to Callback; zero means
 	// DefaultStateTTL.
 	StateTTL time.Duration
+	// StateKey signs the state cookie (HMAC-SHA256), so Callback refuses
+	// a cookie it did not make before remembering anything of it: at
+	// least 32 random bytes. Nil means a random key made by New, which
+	// only that Flow knows: several instances behind one domain (or one
+	// restarting) must share a key, or a sign-in started on one and
+	// finished on another is refused as ErrStateMismatch.
+	StateKey []byte
 	// HTTPClient talks to the provider; nil means a client with a 30 s
 	// timeout.
 	HTTPClient *http.Client
@@ -44,7 +53,8 @@ type Flow struct {
 	provider Provider
 	cfg      Config
 	client   *http.Client
-	used     usedStates
+	stateKey []byte
+	used     *usedStates
 }
 
 // New returns a Flow for provider over a, or an error saying what is
@@ -65,6 +75,18 @@ func New(a *auth.Auth, provider Provider, cfg Config) (*Flow, error) {
 	if cfg.StateTTL == 0 {
 		cfg.StateTTL = DefaultStateTTL
 	}
+	// Not required: the zero Config stays right for one process, and a
+	// key made here is as strong as any. Copied, so the caller cannot
+	// change it under the Flow; never quoted in an error.
+	stateKey := bytes.Clone(cfg.StateKey)
+	switch {
+	case stateKey == nil:
+		stateKey = make([]byte, minStateKeyLength)
+		_, _ = rand.Read(stateKey) // crypto/rand.Read never fails (Go 1.24+)
+	case len(stateKey) < minStateKeyLength:
+		return nil, fmt.Errorf("%w: oauth: StateKey has %d bytes; it needs at least %d", luciapg.ErrInvalidConfig, len(stateKey), minStateKeyLength)
+	}
+	cfg.StateKey = nil
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -72,7 +94,7 @@ func New(a *auth.Auth, provider Provider, cfg Config) (*Flow, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Flow{auth: a, provider: provider, cfg: cfg, client: client}, nil
+	return &Flow{auth: a, provider: provider, cfg: cfg, client: client, stateKey: stateKey, used: newUsedStates(maxUsedStates)}, nil
 }
 
 func loopbackURL(raw string) bool {
@@ -95,7 +117,7 @@ func (f *Flow) ProviderID() string { return f.provider.ID }
 // authorization URL to redirect the browser to.
 func (f *Flow) Start(w http.ResponseWriter) string {
 	c := stateCookie{state: randomState(), verifier: oauth2.GenerateVerifier(), issued: f.cfg.Now()}
-	http.SetCookie(w, f.newCookie(c.encode(), int(f.cfg.StateTTL/time.Second)))
+	http.SetCookie(w, f.newCookie(f.encode(c), int(f.cfg.StateTTL/time.Second)))
 	return f.provider.OAuth2.AuthCodeURL(c.state, oauth2.S256ChallengeOption(c.verifier))
 }
 
@@ -162,16 +184,21 @@ func (f *Flow) Callback(w http.ResponseWriter, r *http.Request, signedInUserID s
 	return f.signIn(r.Context(), providerUserID)
 }
 
-// checkState compares the callback's state with the cookie's, in constant
-// time, and spends it; it returns the cookie's PKCE verifier.
+// checkState verifies the cookie's MAC, compares the callback's state
+// with the cookie's, in constant time, and spends it; it returns the
+// cookie's PKCE verifier. Only a cookie this Flow made reaches the
+// used-state set: a flood of forged ones cannot grow it.
 func (f *Flow) checkState(r *http.Request, state string) (verifier string, err error) {
 	ck, err := r.Cookie(f.cookieName())
 	if err != nil || state == "" {
 		return "", ErrMissingState
 	}
-	c, ok := decodeStateCookie(ck.Value)
+	c, ok, verified := f.decode(ck.Value)
 	if !ok {
 		return "", ErrMissingState
+	}
+	if !verified {
+		return "", ErrStateMismatch
 	}
 	if subtle.ConstantTimeCompare([]byte(c.state), []byte(state)) != 1 {
 		return "", ErrStateMismatch

@@ -1,7 +1,9 @@
 package oauth
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -19,21 +21,54 @@ type stateCookie struct {
 	issued   time.Time
 }
 
-// Both are base64url, so '.' cannot occur in them.
-func (c stateCookie) encode() string {
-	return strconv.FormatInt(c.issued.Unix(), 10) + "." + c.state + "." + c.verifier
+// minStateKeyLength is the shortest Config.StateKey: HMAC-SHA256's own
+// output size, so the key is no weaker than the MAC.
+const minStateKeyLength = 32
+
+// stateMAC is HMAC-SHA256 under the Flow's key of the provider id and the
+// cookie's payload: a cookie made by anyone but a Flow holding the key, or
+// made for another provider, does not verify.
+func (f *Flow) stateMAC(payload string) []byte {
+	m := hmac.New(sha256.New, f.stateKey)
+	m.Write([]byte(f.provider.ID))
+	m.Write([]byte{0})
+	m.Write([]byte(payload))
+	return m.Sum(nil)
 }
 
-func decodeStateCookie(v string) (stateCookie, bool) {
-	parts := strings.Split(v, ".")
+// encode is "issued.state.verifier.mac", the MAC over the first three.
+// State and verifier are base64url, so '.' cannot occur in them.
+func (f *Flow) encode(c stateCookie) string {
+	payload := strconv.FormatInt(c.issued.Unix(), 10) + "." + c.state + "." + c.verifier
+	return payload + "." + base64.RawURLEncoding.EncodeToString(f.stateMAC(payload))
+}
+
+// decode returns the cookie's content; ok is false for a value that is
+// not "payload.mac", and verified false for one whose MAC is not this
+// Flow's. The MAC is checked (hmac.Equal, in constant time) before any of
+// the payload is looked at, so a forged cookie goes no further.
+func (f *Flow) decode(v string) (c stateCookie, ok, verified bool) {
+	dot := strings.LastIndexByte(v, '.')
+	if dot < 0 {
+		return stateCookie{}, false, false
+	}
+	payload := v[:dot]
+	mac, err := base64.RawURLEncoding.DecodeString(v[dot+1:])
+	if err != nil || len(mac) != sha256.Size {
+		return stateCookie{}, false, false
+	}
+	if !hmac.Equal(mac, f.stateMAC(payload)) {
+		return stateCookie{}, true, false
+	}
+	parts := strings.Split(payload, ".")
 	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
-		return stateCookie{}, false
+		return stateCookie{}, false, false
 	}
 	secs, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil {
-		return stateCookie{}, false
+		return stateCookie{}, false, false
 	}
-	return stateCookie{state: parts[1], verifier: parts[2], issued: time.Unix(secs, 0)}, true
+	return stateCookie{state: parts[1], verifier: parts[2], issued: time.Unix(secs, 0)}, true, true
 }
 
 // randomState is 32 bytes from crypto/rand, base64url: unguessable.

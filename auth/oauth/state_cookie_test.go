@@ -94,7 +94,7 @@ func TestAuthorizationURL(t *testing.T) {
 	_, u2 := startCookie(t, f)
 	q := u1.Query()
 	parts := strings.Split(c1.Value, ".")
-	if len(parts) != 3 {
+	if len(parts) != 4 {
 		t.Fatalf("cookie value has %d parts", len(parts))
 	}
 	state, verifier := parts[1], parts[2]
@@ -144,4 +144,60 @@ func newAuth(t *testing.T) *auth.Auth {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// StateKey: shorter than 32 bytes is refused, without quoting it; two
+// Flows sharing a key (two instances behind one domain) accept each
+// other's cookies; with their own random keys they do not; and a cookie
+// whose verifier or issue time was changed no longer verifies.
+func TestStateKey(t *testing.T) {
+	a := newAuth(t)
+	p := testProvider("https://app.example/callback")
+	short := []byte("0123456789abcdef0123456789abcde") // 31 bytes
+	_, err := oauth.New(a, p, oauth.Config{StateKey: short})
+	if !errors.Is(err, luciapg.ErrInvalidConfig) || strings.Contains(err.Error(), string(short)) {
+		t.Errorf("a 31-byte StateKey: %v, want ErrInvalidConfig not quoting the key", err)
+	}
+
+	key := []byte(strings.Repeat("k", 32))
+	flow := func(cfg oauth.Config) *oauth.Flow {
+		f, err := oauth.New(a, p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	one, two := flow(oauth.Config{StateKey: key}), flow(oauth.Config{StateKey: key})
+	key[0] = 'x' // the Flows kept their own copy
+	callback := func(f *oauth.Flow, cookie *http.Cookie, state string) error {
+		req := httptest.NewRequest(http.MethodGet, "https://app.example/callback?"+url.Values{"state": {state}}.Encode(), nil)
+		req.AddCookie(cookie)
+		_, err := f.Callback(httptest.NewRecorder(), req, "")
+		return err
+	}
+	c, u := startCookie(t, one)
+	state := u.Query().Get("state")
+	if err := callback(two, c, state); !errors.Is(err, oauth.ErrMissingCode) {
+		t.Errorf("another Flow with the same key: %v, want the state accepted (ErrMissingCode)", err)
+	}
+	c, u = startCookie(t, flow(oauth.Config{}))
+	if err := callback(flow(oauth.Config{}), c, u.Query().Get("state")); !errors.Is(err, oauth.ErrStateMismatch) {
+		t.Errorf("another Flow with its own random key: %v, want ErrStateMismatch", err)
+	}
+
+	c, u = startCookie(t, one)
+	parts := strings.Split(c.Value, ".")
+	for name, value := range map[string]string{
+		"verifier": parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2])) + "." + parts[3],
+		"issued":   "9" + parts[0] + "." + parts[1] + "." + parts[2] + "." + parts[3],
+	} {
+		tampered := *c
+		tampered.Value = value
+		if err := callback(one, &tampered, u.Query().Get("state")); !errors.Is(err, oauth.ErrStateMismatch) {
+			t.Errorf("a cookie with its %s changed: %v, want ErrStateMismatch", name, err)
+		}
+	}
+	if err := callback(one, c, u.Query().Get("state")); !errors.Is(err, oauth.ErrMissingCode) {
+		t.Errorf("the untouched cookie after the tampered ones: %v, want it accepted", err)
+	}
 }

@@ -67,6 +67,9 @@ type app struct {
 	// oauthName the provider's name on its button.
 	oauth     *oauth.Flow
 	oauthName string
+	// oauthOrigin is the provider's authorization origin, where the link
+	// button's form goes on to (the policy's form-action allows it).
+	oauthOrigin string
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
@@ -138,8 +141,9 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /reset-password", a.resetPasswordForm)
 	mux.HandleFunc("POST /reset-password", a.resetPassword)
 	mux.HandleFunc("GET /login/oauth", a.oauthStart)
+	mux.HandleFunc("POST "+oauthLinkPath, a.oauthLink)
 	mux.HandleFunc("GET "+oauthCallbackPath, a.oauthCallback)
-	return securityHeaders(a.secure, limitBody(a.withSessions(mux)))
+	return securityHeaders(a.secure, a.oauthOrigin, limitBody(a.withSessions(mux)))
 }
 
 // maxFormBytes bounds a request body: the forms here are a few fields.

@@ -43,9 +43,11 @@ var notices = map[string]string{
 	"verification-sent":     "We sent a new link to your email address.",
 	"email-verified":        "Thank you: your email address is confirmed.",
 	"password-reset":        "Your password was reset and every device was signed out. Log in with the new password.",
-	"welcome-oauth":         "Welcome! Your account is ready.",
-	"oauth-linked":          "Linked: you can sign in with that account too.",
-	"password-set":          "You can now also log in with your username and password.",
+	// After a reset that removed keys the resetter did not prove.
+	"password-reset-unlinked": "Your password was reset and every device was signed out. Sign-in with other sites was also unlinked from this account, as it may not have been yours: link your account again from the account page. Log in with the new password.",
+	"welcome-oauth":           "Welcome! Your account is ready.",
+	"oauth-linked":            "Linked: you can sign in with that account too.",
+	"password-set":            "You can now also log in with your username and password.",
 }
 
 var errorMessages = map[string]string{

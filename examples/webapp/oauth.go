@@ -1,12 +1,19 @@
 package main
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/oauth"
 )
@@ -64,49 +71,130 @@ func (c oauthConfig) provider(publicURL string) (oauth.Provider, error) {
 // newOAuthFlow returns the sign-in flow cfg.oauth configures, or nil when
 // it configures none: without a client id there is no provider to sign in
 // with, whatever the other -oauth-* flags say (their defaults name GitHub).
-func newOAuthFlow(core *auth.Auth, cfg appConfig) (*oauth.Flow, error) {
+// authOrigin is the origin of the provider's authorization URL, which the
+// link button's form is sent on to.
+func newOAuthFlow(core *auth.Auth, cfg appConfig) (flow *oauth.Flow, authOrigin string, err error) {
 	if cfg.oauth.ClientID == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	if cfg.oauth.ClientSecret == "" {
 		// The provider would refuse every sign-in at the token exchange.
-		return nil, errors.New("-oauth-client-id is set but the client secret is not: set $OAUTH_CLIENT_SECRET (or -oauth-client-secret) to the secret the provider gave with the client id")
+		return nil, "", errors.New("-oauth-client-id is set but the client secret is not: set $OAUTH_CLIENT_SECRET (or -oauth-client-secret) to the secret the provider gave with the client id")
 	}
 	provider, err := cfg.oauth.provider(cfg.publicURL)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	flow, err := oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now})
+	authOrigin, ok := sourceOrigin(provider.OAuth2.Endpoint.AuthURL)
+	if !ok {
+		return nil, "", errors.New("-oauth-auth-url: not an http or https URL")
+	}
+	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now})
 	if err != nil {
-		return nil, fmt.Errorf("-oauth-*: %w", err)
+		return nil, "", fmt.Errorf("-oauth-*: %w", err)
 	}
-	return flow, nil
+	return flow, authOrigin, nil
 }
 
-// oauthStart sends the browser to the provider. A visitor signs in (or
-// up) there; a signed-in user links the provider account to theirs (the
-// callback tells the two apart by the session). It is a GET, a link: a
-// form posting here could not follow the redirect to another origin under
-// the Content-Security-Policy's form-action 'self'.
+// cspHost is what a host[:port] in a Content-Security-Policy source may
+// hold: nothing that could end the source (a space, ';' or ',').
+var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]+)?$|^\[[0-9A-Fa-f:.]+\](:[0-9]+)?$`)
+
+// sourceOrigin returns "scheme://host[:port]" of an http or https URL, as
+// a Content-Security-Policy source.
+func sourceOrigin(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !cspHost.MatchString(u.Host) {
+		return "", false
+	}
+	return u.Scheme + "://" + u.Host, true
+}
+
+// oauthStart sends a visitor to the provider to sign in (or up). It is a
+// GET, a link on the login page, which any site can also send a browser
+// to: so it never starts a link. A signed-in visitor goes to the account
+// page, whose button (oauthLink, a POST) is the only way to link.
 func (a *app) oauthStart(w http.ResponseWriter, r *http.Request) {
 	if a.oauth == nil {
 		http.NotFound(w, r)
 		return
 	}
+	if _, _, ok := currentSession(r); ok {
+		redirect(w, r, "/account")
+		return
+	}
 	a.oauth.Redirect(w, r)
 }
 
+// oauthLinkPath is where the account page's "Link your ... account"
+// button posts.
+const oauthLinkPath = "/account/oauth-link"
+
+// oauthLink starts linking the provider account to the signed-in user's:
+// a form post, so the session middleware's cross-origin check refuses one
+// another site makes the browser send, as for every other form. It marks
+// the browser with the link intent (oauthIntentCookie) and sends it to the
+// provider; the Content-Security-Policy's form-action allows that one
+// origin besides the app's own.
+func (a *app) oauthLink(w http.ResponseWriter, r *http.Request) {
+	if a.oauth == nil {
+		http.NotFound(w, r)
+		return
+	}
+	_, user, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	http.SetCookie(w, a.oauthIntentCookie(linkIntent(user.ID), int(oauth.DefaultStateTTL/time.Second)))
+	http.Redirect(w, r, a.oauth.Start(w), http.StatusSeeOther)
+}
+
+// oauthIntentCookie carries the link intent from oauthLink to the
+// callback, which links only for the user it names: a sign-in started by
+// a GET (the login page's link, or another site) never links, even should
+// the browser be signed in by the time it comes back. HttpOnly, and
+// __Host- prefixed when Secure, like the state cookie, so neither a script
+// nor a sibling subdomain can set it.
+func (a *app) oauthIntentCookie(value string, maxAge int) *http.Cookie {
+	name := "oauth_link"
+	if a.secure {
+		name = "__Host-oauth_link"
+	}
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode}
+}
+
+// linkIntent is the intent cookie's value for a user: bound to the user,
+// so an intent left in a shared browser links nothing to the next one.
+func linkIntent(userID string) string {
+	sum := sha256.Sum256([]byte("webapp-oauth-link\x00" + userID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// linkIntended reports whether the browser's intent cookie names userID.
+func (a *app) linkIntended(r *http.Request, userID string) bool {
+	c, err := r.Cookie(a.oauthIntentCookie("", 0).Name)
+	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(linkIntent(userID))) == 1
+}
+
 // oauthCallback finishes the sign-in: the provider account's user gets a
-// session (created on the first sign-in), or, for a signed-in user, the
-// provider account is linked to theirs. The flow checks the state cookie,
-// so another site cannot sign a browser in or link an account by sending
-// it here.
+// session (created on the first sign-in), or, for a signed-in user who
+// pressed the link button, the provider account is linked to theirs. The
+// flow checks the state cookie, so another site cannot sign a browser in
+// or link an account by sending it here.
 func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	if a.oauth == nil {
 		http.NotFound(w, r)
 		return
 	}
 	session, user, signedIn := currentSession(r)
+	intended := signedIn && a.linkIntended(r, user.ID)
+	http.SetCookie(w, a.oauthIntentCookie("", -1))
+	if signedIn && !intended {
+		// A sign-in started by a GET, finished signed in: not a link the
+		// user asked for. Nothing is written.
+		a.showAccount(w, r, http.StatusForbidden, session, user, pageData{Error: "To link your " + a.oauthName + " account, use the button on this page."})
+		return
+	}
 	var signedInUserID string
 	if signedIn {
 		signedInUserID = user.ID
@@ -126,6 +214,17 @@ func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if signedIn {
+		if res.Linked {
+			if err := a.checkLinkSurvived(r, session.ID, res.Key); err != nil {
+				if errors.Is(err, luciapg.ErrInvalidSessionID) {
+					a.clearSessionCookie(w)
+					redirect(w, r, "/login?m=expired")
+					return
+				}
+				a.serverError(w, r, err)
+				return
+			}
+		}
 		redirect(w, r, "/account?m=oauth-linked")
 		return
 	}
@@ -143,6 +242,23 @@ func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/account")
+}
+
+// checkLinkSurvived undoes a link whose session a password reset ended
+// while it was made, and then returns luciapg.ErrInvalidSessionID: the
+// reset removes the user's keys and locks the user's row until it
+// commits, so a key written after that waited for the commit, and the
+// session is seen ended here. The key is deleted before the error is
+// returned; should that fail, the error says so (a 500, logged).
+func (a *app) checkLinkSurvived(r *http.Request, sessionID string, key auth.Key) error {
+	_, err := a.auth.ValidateSession(r.Context(), sessionID)
+	if !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		return err
+	}
+	if delErr := a.auth.DeleteKey(r.Context(), key.ProviderID, key.ProviderUserID); delErr != nil {
+		return delErr
+	}
+	return err
 }
 
 // oauthFailure returns the status and sentence for a refused callback

@@ -68,6 +68,18 @@ func (a *runningApp) oauthSignIn(t *testing.T, providerUserID string, cookies ..
 	return a.request(t, "GET", strings.TrimPrefix(callback, a.url), "", nil, append(cookies, start.Cookies()...)...)
 }
 
+// oauthLink is a signed-in user (session) linking providerUserID's
+// provider account from the account page; it returns the callback's
+// answer.
+func (a *runningApp) oauthLink(t *testing.T, provider *oauthprovider.Provider, providerUserID string, session *http.Cookie) answer {
+	t.Helper()
+	start := a.request(t, "POST", oauthLinkPath, a.origin(), url.Values{}, session)
+	if start.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the link button: status %d\n%s", start.StatusCode, start.body)
+	}
+	return a.throughProvider(t, provider, start, providerUserID, session)
+}
+
 // keyIDs lists the user's key ids.
 func (a *runningApp) keyIDs(t *testing.T, userID string) []string {
 	t.Helper()
@@ -152,14 +164,14 @@ func TestOAuthSignInCreatesThenFindsTheUser(t *testing.T) {
 // sign in with it; an account linked to another user cannot be linked.
 func TestOAuthLinkToTheSignedInUser(t *testing.T) {
 	t.Parallel()
-	app, _ := startAppWithProvider(t)
+	app, provider := startAppWithProvider(t)
 	cookie := app.signUp(t, "uma", "correct horse")
 	uma := app.userIDOf(t, "uma")
 	if got := app.request(t, "GET", "/account", "", nil, cookie); !strings.Contains(got.body, "Link your Test Provider account") {
 		t.Fatalf("the account page offers no link:\n%s", got.body)
 	}
 
-	got := app.oauthSignIn(t, "777", cookie)
+	got := app.oauthLink(t, provider, "777", cookie)
 	if got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/account?m=oauth-linked" {
 		t.Fatalf("linking: status %d, location %q\n%s", got.StatusCode, got.Header.Get("Location"), got.body)
 	}
@@ -175,7 +187,7 @@ func TestOAuthLinkToTheSignedInUser(t *testing.T) {
 	}
 
 	other := app.signUp(t, "vera", "correct horse")
-	got = app.oauthSignIn(t, "777", other)
+	got = app.oauthLink(t, provider, "777", other)
 	if got.StatusCode != http.StatusConflict || !strings.Contains(errorMessage(got.body), "already linked to another user") {
 		t.Errorf("linking uma's provider account to vera: status %d, error %q", got.StatusCode, errorMessage(got.body))
 	}
@@ -300,7 +312,7 @@ func TestOAuthConfigProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newOAuthFlow(core, appConfig{insecureDevCookies: true, publicURL: "http://app.example",
+	if _, _, err := newOAuthFlow(core, appConfig{insecureDevCookies: true, publicURL: "http://app.example",
 		oauth: oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "secret"}}); err == nil {
 		t.Error("insecure cookies with a non-loopback callback were accepted")
 	}

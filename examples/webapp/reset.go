@@ -160,9 +160,14 @@ var errNoPassword = errors.New("the account has no password")
 
 // resetPassword uses up the reset token, sets the new password, and ends
 // every session of the user: whoever had the old password, or a session,
-// is out. The browser is sent to the login page rather than signed in,
-// so the password manager sees the new password typed into a login form
-// and a reset link alone never opens a session.
+// is out. It also removes every other key of the user (a provider account
+// linked with "Link your ... account"): the resetter proved the address,
+// not those, which whoever held the account before may have linked — an
+// attacker who signed up with someone else's address first would keep a
+// way in (account pre-hijacking). The login page then says so. The
+// browser is sent to the login page rather than signed in, so the
+// password manager sees the new password typed into a login form and a
+// reset link alone never opens a session.
 func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tokenValue := r.PostFormValue("token")
@@ -185,6 +190,7 @@ func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 	// attempt count, which the throttle keeps on the pool, outlasts a
 	// rollback. The new password is hashed inside (scrypt), holding the
 	// transaction's connection meanwhile: see takeTxTurn.
+	unlinked := false
 	err := a.inTx(ctx, func(tx txAuth) error {
 		token, err := tx.resets.Validate(ctx, tokenValue)
 		if err != nil {
@@ -198,7 +204,17 @@ func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 		if username == "" {
 			return errNoPassword
 		}
+		// The user's row locked until commit: a link in progress
+		// (CreateKey checks the row) waits for the reset, then finds its
+		// session ended (oauthCallback checks again) instead of slipping
+		// a key in after the keys below were removed.
+		if _, err := tx.tx.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, user.ID); err != nil {
+			return err
+		}
 		if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, username, password); err != nil {
+			return err
+		}
+		if unlinked, err = removeUnprovenKeys(ctx, tx, user.ID, username); err != nil {
 			return err
 		}
 		if err := tx.InvalidateAllUserSessions(ctx, user.ID); err != nil {
@@ -229,5 +245,37 @@ func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.clearSessionCookie(w)
+	if unlinked {
+		redirect(w, r, "/login?m=password-reset-unlinked")
+		return
+	}
 	redirect(w, r, "/login?m=password-reset")
+}
+
+// removeUnprovenKeys deletes the user's sign-in keys other than the
+// username key whose password a reset link just set, and reports whether
+// there were any. Left alone: the links' tokens (@lucia-auth/tokens keeps
+// them as keys too; they open no session, and the reset deals with its
+// own), and a primary key (the user's first, made by "Sign in with
+// ..."), which goes only with its user: such a user signed up through
+// that provider account, so it is the owner's (DeleteKey leaves it too).
+func removeUnprovenKeys(ctx context.Context, tx txAuth, userID, username string) (bool, error) {
+	keys, err := tx.GetAllUserKeys(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	removed := false
+	for _, k := range keys {
+		switch {
+		case k.Primary,
+			k.ProviderID == usernameProvider && k.ProviderUserID == username,
+			k.ProviderID == resetTokenName, k.ProviderID == verificationTokenName:
+			continue
+		}
+		if err := tx.DeleteKey(ctx, k.ProviderID, k.ProviderUserID); err != nil {
+			return false, err
+		}
+		removed = true
+	}
+	return removed, nil
 }

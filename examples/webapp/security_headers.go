@@ -8,9 +8,18 @@ import (
 // contentSecurityPolicy allows the app's own style sheet and forms posting
 // to itself, and nothing else: no script, no plugin, no <base>, and no
 // page on any origin may frame these pages (frame-ancestors), so the "sign
-// out of all devices" button cannot be clickjacked.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; form-action 'self'; " +
-	"frame-ancestors 'none'; base-uri 'none'"
+// out of all devices" button cannot be clickjacked. formOrigin, when not
+// empty, is one more origin a form may lead to: the OAuth provider's, for
+// the link button, whose post the app answers with a redirect there (the
+// browser checks form-action on every redirect of a form's navigation).
+func contentSecurityPolicy(formOrigin string) string {
+	formAction := "'self'"
+	if formOrigin != "" {
+		formAction += " " + formOrigin
+	}
+	return "default-src 'none'; style-src 'self'; form-action " + formAction + "; " +
+		"frame-ancestors 'none'; base-uri 'none'"
+}
 
 // strictTransportSecurity keeps browsers on HTTPS for a year once they
 // have seen it over HTTPS. Not includeSubDomains: other sites may share
@@ -20,10 +29,12 @@ const strictTransportSecurity = "max-age=31536000"
 // securityHeaders sets the browser's security headers on every answer,
 // errors and redirects included. HSTS only when the app serves Secure
 // cookies: over plain HTTP in development it would be ignored at best.
-func securityHeaders(hsts bool, next http.Handler) http.Handler {
+// formOrigin is contentSecurityPolicy's.
+func securityHeaders(hsts bool, formOrigin string, next http.Handler) http.Handler {
+	csp := contentSecurityPolicy(formOrigin)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		// For browsers that predate frame-ancestors.
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")

@@ -44,3 +44,27 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A form may lead to the app itself and, with "Sign in with ..." on, to
+// the provider's authorization origin (the link button's post is
+// answered with a redirect there): no other origin.
+func TestFormActionAllowsTheProviderOnly(t *testing.T) {
+	t.Parallel()
+	if got := contentSecurityPolicy(""); !strings.Contains(got, "form-action 'self';") {
+		t.Errorf("without a provider: %q, want form-action 'self' alone", got)
+	}
+	app, provider := startAppWithProvider(t)
+	origin, ok := sourceOrigin(provider.AuthURL())
+	if !ok {
+		t.Fatalf("the provider's authorization URL %q has no origin", provider.AuthURL())
+	}
+	csp := app.request(t, "GET", "/login", "", nil).Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "form-action 'self' "+origin+";") {
+		t.Errorf("with a provider at %s: %q", origin, csp)
+	}
+	for _, bad := range []string{"ftp://id.example/authorize", "https://id.example;script-src */a", "https://id .example/a", "/relative"} {
+		if got, ok := sourceOrigin(bad); ok {
+			t.Errorf("sourceOrigin(%q) = %q, want refused", bad, got)
+		}
+	}
+}

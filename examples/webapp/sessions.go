@@ -94,7 +94,7 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		a.now = time.Now
 	}
 	cfg.publicURL, cfg.now = a.linkBase, a.now
-	if a.oauth, err = newOAuthFlow(core, cfg); err != nil {
+	if a.oauth, a.oauthOrigin, err = newOAuthFlow(core, cfg); err != nil {
 		return nil, err
 	}
 	// The button only for a provider one can sign in with: -oauth-provider

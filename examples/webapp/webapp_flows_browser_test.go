@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -133,5 +136,44 @@ func TestBrowserOAuthSignIn(t *testing.T) {
 	}
 	if n := app.sessionCount(t, key.UserID); n != 1 {
 		t.Fatalf("the user has %d sessions, want 1 (the first ended at sign-out)", n)
+	}
+}
+
+// TestBrowserOAuthLink links a provider account in headless Chromium:
+// another site's link to the sign-in URL leads a signed-in user to the
+// account page and links nothing (finding 6 of issue 21); the account
+// page's button, a form post, goes on to the provider (the
+// Content-Security-Policy's form-action allows it) and links.
+func TestBrowserOAuthLink(t *testing.T) {
+	t.Parallel()
+	app, _ := startAppWithProvider(t)
+	p := &page{t: t, ctx: newBrowser(t), app: app}
+	p.open("/signup")
+	p.submit(map[string]string{"#username": "Lena", "#email": "lena@example.com", "#password": "correct horse"}, "#submit")
+	p.wantLocation("/account?m=welcome")
+	lena := app.userIDOf(t, "lena")
+
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Win a prize</title><a id="go" href="%s/login/oauth">Claim</a>`, app.url)
+	}))
+	t.Cleanup(evil.Close)
+	if err := p.navigateAway(evil.URL); err != nil {
+		t.Fatal(err)
+	}
+	p.submit(nil, "#go")
+	p.wantLocation("/account")
+	if app.hasProviderKey(t, lena) {
+		t.Fatal("another site's link to /login/oauth linked a provider account")
+	}
+
+	p.submit(nil, "#oauth-link")
+	p.wantText("body", "Allow") // the provider's page, on its own origin
+	p.submit(map[string]string{"#login": "2024"}, "#allow")
+	p.wantLocation("/account?m=oauth-linked")
+	p.wantText("#oauth-linked", "You can sign in with Test Provider.")
+	p.screenshot("16-account-oauth-linked")
+	if ids := app.keyIDs(t, lena); !slices.Contains(ids, "testprovider:2024") {
+		t.Fatalf("lena's keys: %v, want testprovider:2024 among them", ids)
 	}
 }

@@ -197,7 +197,7 @@ func secretsOf(location string, cookie *http.Cookie) []string {
 		out = append(out, u.Query().Get("code"), u.Query().Get("state"))
 	}
 	if cookie != nil {
-		if parts := strings.Split(cookie.Value, "."); len(parts) == 3 {
+		if parts := strings.Split(cookie.Value, "."); len(parts) == 4 {
 			out = append(out, parts[1], parts[2])
 		}
 	}
