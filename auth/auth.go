@@ -74,6 +74,25 @@ type Config struct {
 	// attempt from the address counts, so a guesser cannot interleave a
 	// login of their own.
 	AddressThrottle luciapg.ThrottlePolicy
+	// SignUpThrottle limits CreateUser calls from one client address (see
+	// WithClientAddress), so that a flood of sign-ups cannot spend the
+	// hashing every login needs. It is counted before anything else and
+	// never reset. Zero fields take the defaults: 20 free sign-ups, then a
+	// wait of 10 s, doubling up to 15 min, forgotten after 24 h without
+	// one.
+	SignUpThrottle luciapg.ThrottlePolicy
+	// MaxConcurrentSignUpHashes bounds the hashes CreateUser runs at once,
+	// within MaxConcurrentHashes, so that sign-ups never hold every turn
+	// and logins always have some. Zero means half of MaxConcurrentHashes,
+	// at least 1; more than MaxConcurrentHashes is an error.
+	MaxConcurrentSignUpHashes int
+	// IPv6PrefixLength is how many leading bits of an IPv6 client address
+	// the throttles count it by (AddressThrottle, SignUpThrottle, and
+	// AddressKey for an application's own): one subscriber is usually
+	// given a whole /64, so counting single addresses would let one
+	// machine use 2^64 of them. Zero means 64; 128 counts each address
+	// alone. IPv4 addresses are counted one by one.
+	IPv6PrefixLength int
 }
 
 // PasswordHasher makes and checks password hashes, like Lucia v1's
@@ -121,9 +140,14 @@ type shared struct {
 	hasher           PasswordHasher
 	maxPasswordBytes int
 	// hashTurns holds one token per hash in progress (MaxConcurrentHashes).
-	hashTurns       chan struct{}
-	keyThrottle     luciapg.ThrottlePolicy
-	addressThrottle luciapg.ThrottlePolicy
+	hashTurns chan struct{}
+	// signUpTurns holds one token per CreateUser hash in progress
+	// (MaxConcurrentSignUpHashes), taken before a hashTurns token.
+	signUpTurns      chan struct{}
+	keyThrottle      luciapg.ThrottlePolicy
+	addressThrottle  luciapg.ThrottlePolicy
+	signUpThrottle   luciapg.ThrottlePolicy
+	ipv6PrefixLength int
 
 	// dummyHash is what a refused UseKey verifies against (see
 	// spendVerification); made on first use by a custom hasher, under
@@ -149,10 +173,19 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		{"ActivePeriod", int64(cfg.ActivePeriod)}, {"IdlePeriod", int64(cfg.IdlePeriod)},
 		{"UserIDLength", int64(cfg.UserIDLength)}, {"SessionIDLength", int64(cfg.SessionIDLength)},
 		{"MaxPasswordBytes", int64(cfg.MaxPasswordBytes)}, {"MaxConcurrentHashes", int64(cfg.MaxConcurrentHashes)},
+		{"MaxConcurrentSignUpHashes", int64(cfg.MaxConcurrentSignUpHashes)}, {"IPv6PrefixLength", int64(cfg.IPv6PrefixLength)},
 	} {
 		if f.value < 0 {
 			return nil, fmt.Errorf("%w: auth: %s is negative", luciapg.ErrInvalidConfig, f.name)
 		}
+	}
+	hashTurns := positiveOr(cfg.MaxConcurrentHashes, runtime.GOMAXPROCS(0))
+	signUpTurns := positiveOr(cfg.MaxConcurrentSignUpHashes, max(1, hashTurns/2))
+	if signUpTurns > hashTurns {
+		return nil, fmt.Errorf("%w: auth: MaxConcurrentSignUpHashes (%d) is above MaxConcurrentHashes (%d)", luciapg.ErrInvalidConfig, signUpTurns, hashTurns)
+	}
+	if cfg.IPv6PrefixLength > 128 {
+		return nil, fmt.Errorf("%w: auth: IPv6PrefixLength (%d) is above 128", luciapg.ErrInvalidConfig, cfg.IPv6PrefixLength)
 	}
 	s := &shared{
 		activePeriod:     positiveOr(cfg.ActivePeriod, DefaultActivePeriod),
@@ -162,7 +195,9 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		now:              cfg.Now,
 		hasher:           cfg.PasswordHasher,
 		maxPasswordBytes: positiveOr(cfg.MaxPasswordBytes, DefaultMaxPasswordBytes),
-		hashTurns:        make(chan struct{}, positiveOr(cfg.MaxConcurrentHashes, runtime.GOMAXPROCS(0))),
+		hashTurns:        make(chan struct{}, hashTurns),
+		signUpTurns:      make(chan struct{}, signUpTurns),
+		ipv6PrefixLength: positiveOr(cfg.IPv6PrefixLength, 64),
 		dummyLock:        make(chan struct{}, 1),
 	}
 	var err error
@@ -170,6 +205,9 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		return nil, err
 	}
 	if s.addressThrottle, err = throttlepolicy.WithDefaults("auth: AddressThrottle", cfg.AddressThrottle, defaultAddressThrottle); err != nil {
+		return nil, err
+	}
+	if s.signUpThrottle, err = throttlepolicy.WithDefaults("auth: SignUpThrottle", cfg.SignUpThrottle, defaultSignUpThrottle); err != nil {
 		return nil, err
 	}
 	if s.now == nil {

@@ -44,6 +44,22 @@ func (a *Auth) hash(ctx context.Context, password string) (string, error) {
 	return a.hasher.Hash(password)
 }
 
+// hashSignUp is hash for CreateUser: it first takes one of the
+// MaxConcurrentSignUpHashes turns, so that sign-ups never hold every turn
+// at hashing and a login always finds one free soon.
+func (a *Auth) hashSignUp(ctx context.Context, password string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	select {
+	case a.signUpTurns <- struct{}{}:
+		defer func() { <-a.signUpTurns }()
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	return a.hash(ctx, password)
+}
+
 // hashOptional hashes password, or returns nil for an empty one (a key
 // without a password).
 func (a *Auth) hashOptional(ctx context.Context, password string) (*string, error) {

@@ -30,6 +30,14 @@ var (
 		MaxDelay:     15 * time.Minute,
 		Window:       24 * time.Hour,
 	}
+	// Twenty sign-ups a day from one address leave room for a household
+	// or an office; a flood waits.
+	defaultSignUpThrottle = luciapg.ThrottlePolicy{
+		FreeAttempts: 20,
+		BaseDelay:    10 * time.Second,
+		MaxDelay:     15 * time.Minute,
+		Window:       24 * time.Hour,
+	}
 )
 
 // countAttempt counts an attempt on keyID, and from the client address in
@@ -40,7 +48,7 @@ var (
 // key's owner out on the guesser's behalf.
 func (a *Auth) countAttempt(ctx context.Context, keyThrottleKey string) error {
 	if addr, ok := ClientAddress(ctx); ok {
-		if err := a.countOn(ctx, addressThrottleKey(addr), a.addressThrottle); err != nil {
+		if err := a.countOn(ctx, throttleKey("addr", a.AddressKey(addr)), a.addressThrottle); err != nil {
 			return err
 		}
 	}
@@ -77,21 +85,34 @@ func keyThrottleKey(keyID string) string {
 	return "key#sha256:" + hex.EncodeToString(sum[:])
 }
 
-// addressThrottleKey is the throttle key of a client address: "addr:" and
-// the address. An IPv6 address counts as its /64, the block one
-// subscriber is usually given: counting single addresses would let one
-// machine use 2^64 of them. An IPv4-mapped IPv6 address is its IPv4
-// address. Anything that is not an IP address is used as it is.
-func addressThrottleKey(addr string) string {
-	if ip, err := netip.ParseAddr(addr); err == nil {
-		ip = ip.Unmap().WithZone("")
-		if ip.Is6() {
-			prefix, _ := ip.Prefix(64)
-			return throttleKey("addr", prefix.String())
-		}
-		return throttleKey("addr", ip.String())
+// countSignUp counts a sign-up from the client address in ctx, if any
+// (Config.SignUpThrottle).
+func (a *Auth) countSignUp(ctx context.Context) error {
+	if addr, ok := ClientAddress(ctx); ok {
+		return a.countOn(ctx, throttleKey("signup", a.AddressKey(addr)), a.signUpThrottle)
 	}
-	return throttleKey("addr", addr)
+	return nil
+}
+
+// AddressKey is what the throttles count a client address by, for an
+// application that throttles something of its own per client (a mail
+// sent, a form posted) the way the auth core does: an IPv4 address as it
+// is ("192.0.2.1"), an IPv6 address as its network of
+// Config.IPv6PrefixLength bits ("2001:db8:1:2::/64"), an IPv4-mapped IPv6
+// address as its IPv4 address. Keying by the raw IPv6 address would let
+// one subscriber rotate through the 2^64 addresses of their /64. Anything
+// that is not an IP address is returned as it is.
+func (a *Auth) AddressKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		prefix, _ := ip.Prefix(a.ipv6PrefixLength)
+		return prefix.String()
+	}
+	return ip.String()
 }
 
 // throttleKey returns kind + ":" + value, or, when that could not be

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 
 	"github.com/luciapg/luciapg"
 )
@@ -35,7 +36,20 @@ type PrimaryKeyParams struct {
 // before the adapter is called, so no connection is held while scrypt
 // runs; one longer than Config.MaxPasswordBytes is ErrPasswordTooLong. A taken key id is luciapg.ErrDuplicateKeyID, a taken user id
 // luciapg.ErrDuplicateUserID.
+//
+// It is a sign-up, and guarded as one, since anyone may call it through
+// an application's form:
+//   - when ctx carries a client address (WithClientAddress), the call is
+//     first counted against it (Config.SignUpThrottle): past the free
+//     ones it is a *TooManyAttemptsError, before anything is hashed;
+//   - a key id that is taken is ErrDuplicateKeyID before the password is
+//     hashed (the insert still refuses a key taken meanwhile);
+//   - its hashing takes one of Config.MaxConcurrentSignUpHashes turns, so
+//     a flood of sign-ups leaves logins turns of their own.
 func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg.User, error) {
+	if err := a.countSignUp(ctx); err != nil {
+		return luciapg.User{}, err
+	}
 	userID := params.UserID
 	if userID == "" {
 		var err error
@@ -51,9 +65,22 @@ func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg
 	if err != nil {
 		return luciapg.User{}, err
 	}
-	hashedPassword, err := a.hashOptional(ctx, params.Key.Password)
-	if err != nil {
-		return luciapg.User{}, err
+	var hashedPassword *string
+	if params.Key.Password != "" {
+		if err := a.checkPasswordLength(params.Key.Password); err != nil {
+			return luciapg.User{}, err
+		}
+		switch _, err := a.adapter.GetKey(ctx, keyID); {
+		case err == nil:
+			return luciapg.User{}, luciapg.ErrDuplicateKeyID
+		case !errors.Is(err, luciapg.ErrInvalidKeyID):
+			return luciapg.User{}, err
+		}
+		hash, err := a.hashSignUp(ctx, params.Key.Password)
+		if err != nil {
+			return luciapg.User{}, err
+		}
+		hashedPassword = &hash
 	}
 	return a.adapter.SetUser(ctx, user, &luciapg.Key{
 		ID:             keyID,

@@ -43,10 +43,17 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, "signup", data)
 		return
 	}
+	// CreateUser counts the sign-up against the client's address and
+	// refuses a taken name before it hashes the password.
 	user, err := a.auth.CreateUser(r.Context(), auth.CreateUserParams{
 		Key:        &auth.PrimaryKeyParams{ProviderID: usernameProvider, ProviderUserID: username, Password: password},
 		Attributes: map[string]any{"username": username, "email": email},
 	})
+	if msg, ok := throttled(w, err); ok {
+		data.Error = msg
+		a.render(w, r, http.StatusTooManyRequests, "signup", data)
+		return
+	}
 	switch {
 	case errors.Is(err, luciapg.ErrDuplicateKeyID):
 		data.Error = "The username “" + username + "” is taken. Please choose another."

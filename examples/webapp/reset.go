@@ -43,7 +43,9 @@ func (a *app) forgotPassword(w http.ResponseWriter, r *http.Request) {
 	// throttled exactly like a known one.
 	throttleKeys := map[string]luciapg.ThrottlePolicy{"webapp:forgot:" + strings.ToLower(login): mailPolicy}
 	if addr, ok := auth.ClientAddress(ctx); ok {
-		throttleKeys["webapp:forgot-from:"+addr] = addressMailPolicy
+		// By the client's network, as the auth core counts it (an IPv6
+		// client by its /64), or one client could rotate addresses.
+		throttleKeys["webapp:forgot-from:"+a.auth.AddressKey(addr)] = addressMailPolicy
 	}
 	for key, policy := range throttleKeys {
 		wait, err := a.countMail(ctx, key, policy)
