@@ -64,18 +64,15 @@ func Example_authCore() {
 	}
 	mux := http.NewServeMux()
 	// Log in: check the password (throttled per key and per client
-	// address), then open a session and set its cookie.
+	// address), then open a session and set its cookie; a password reset
+	// in between ends it.
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		key, err := a.UseKey(r.Context(), "username", r.FormValue("username"), r.FormValue("password"))
+		_, err := sessions.LoginWithPassword(r.Context(), w, "username", r.FormValue("username"), r.FormValue("password"))
 		if authhttp.TooManyAttempts(w, err) { // 429 with Retry-After
 			return
 		}
 		if err != nil {
 			http.Error(w, "wrong username or password", http.StatusUnauthorized)
-			return
-		}
-		if _, err := sessions.Login(r.Context(), w, key.UserID); err != nil {
-			http.Error(w, "try again", http.StatusInternalServerError)
 		}
 	})
 	// Validate: the middleware read the cookie's session (renewing an idle

@@ -36,14 +36,9 @@ func Example() {
 	}
 
 	// Log in: check the password, then open a session.
-	_, err = a.UseKey(ctx, "username", "ada", "wrong horse")
+	_, err = a.Login(ctx, "username", "ada", "wrong horse")
 	fmt.Println("wrong password:", errors.Is(err, auth.ErrInvalidPassword))
-	key, err := a.UseKey(ctx, "username", "ada", "correct horse")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	session, err := a.CreateSession(ctx, key.UserID)
+	session, err := a.Login(ctx, "username", "ada", "correct horse")
 	if err != nil {
 		fmt.Println(err)
 		return

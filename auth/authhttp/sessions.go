@@ -145,8 +145,25 @@ func (s *Sessions) RequireSession(next http.Handler) http.Handler {
 	})
 }
 
+// LoginWithPassword is a password login (auth.Auth.Login: throttled, and
+// the session written only while the key still holds the password just
+// checked, so a reset in between ends it) that then sets the session's
+// cookie. It returns auth.Login's errors: answer ErrTooManyAttempts with
+// TooManyAttempts, and every other refusal alike, so that the answer does
+// not tell which accounts exist.
+func (s *Sessions) LoginWithPassword(ctx context.Context, w http.ResponseWriter, providerID, providerUserID, password string) (auth.Session, error) {
+	session, err := s.auth.Login(ctx, providerID, providerUserID, password)
+	if err != nil {
+		return auth.Session{}, err
+	}
+	http.SetCookie(w, s.Cookie(session))
+	return session, nil
+}
+
 // Login creates a session for the user and sets its cookie. Call it once
-// the user has proved who they are (auth.UseKey).
+// the user has proved who they are by other means than a password (an
+// OAuth account, a mailed link); for a password, LoginWithPassword does
+// both steps without racing a password reset.
 func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID string) (auth.Session, error) {
 	session, err := s.auth.CreateSession(ctx, userID)
 	if err != nil {
