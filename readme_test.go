@@ -617,3 +617,48 @@ func headingAnchors(t *testing.T, file string) []string {
 	}
 	return anchors
 }
+
+// namedTest matches a test, benchmark or fuzzer named in code quotes.
+var namedTest = regexp.MustCompile("`((?:Test|Benchmark|Fuzz)[A-Z][A-Za-z0-9_]*)`")
+
+// TestDocumentedTestsExist checks that every test, benchmark and fuzzer
+// the README, docs/ and SECURITY.md name as proof of something is defined
+// in some module of the repository: a test renamed or removed must not
+// leave a claim behind that nothing proves any more.
+func TestDocumentedTestsExist(t *testing.T) {
+	t.Parallel()
+	defined := map[string]bool{}
+	funcDecl := regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Fuzz)[A-Za-z0-9_]*)\(`)
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != ".":
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(path, "_test.go"):
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range funcDecl.FindAllSubmatch(src, -1) {
+			defined[string(m[1])] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range linkedFiles(t) {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range namedTest.FindAllSubmatch(text, -1) {
+			if name := string(m[1]); !defined[name] {
+				t.Errorf("%s names %s, which no _test.go file defines", file, name)
+			}
+		}
+	}
+}
