@@ -41,18 +41,9 @@ func (a *runningApp) throughProvider(t *testing.T, provider *oauthprovider.Provi
 	if (start.StatusCode != http.StatusFound && start.StatusCode != http.StatusSeeOther) || !strings.HasPrefix(loc, provider.AuthURL()) {
 		return start
 	}
-	authURL := loc + "&" + url.Values{oauthprovider.LoginParam: {providerUserID}}.Encode()
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	callback := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(callback, a.url+oauthCallbackPath) {
-		t.Fatalf("the provider answered %d, to %q", resp.StatusCode, callback)
-	}
+	callback := a.providerCallback(t, loc, providerUserID)
 	// The provider's redirect back is a cross-site navigation too.
-	return a.requestWith(t, crossSite(""), "GET", strings.TrimPrefix(callback, a.url), nil, append(cookies, start.Cookies()...)...)
+	return a.requestWith(t, crossSite(""), "GET", callback, nil, append(cookies, start.Cookies()...)...)
 }
 
 // hasProviderKey reports whether the user has a key of the test provider.

@@ -55,7 +55,16 @@ func (a *runningApp) oauthSignIn(t *testing.T, providerUserID string, cookies ..
 	if start.StatusCode != http.StatusFound {
 		t.Fatalf("starting: status %d\n%s", start.StatusCode, start.body)
 	}
-	authURL := start.Header.Get("Location") + "&" + url.Values{oauthprovider.LoginParam: {providerUserID}}.Encode()
+	callback := a.providerCallback(t, start.Header.Get("Location"), providerUserID)
+	return a.request(t, "GET", callback, "", nil, append(cookies, start.Cookies()...)...)
+}
+
+// providerCallback follows authURL, the app's redirect to the provider,
+// which approves at once as providerUserID, and returns the path of the
+// app's callback the provider sends the browser back to.
+func (a *runningApp) providerCallback(t *testing.T, authURL, providerUserID string) string {
+	t.Helper()
+	authURL += "&" + url.Values{oauthprovider.LoginParam: {providerUserID}}.Encode()
 	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +74,7 @@ func (a *runningApp) oauthSignIn(t *testing.T, providerUserID string, cookies ..
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(callback, a.url+oauthCallbackPath) {
 		t.Fatalf("the provider answered %d, to %q", resp.StatusCode, callback)
 	}
-	return a.request(t, "GET", strings.TrimPrefix(callback, a.url), "", nil, append(cookies, start.Cookies()...)...)
+	return strings.TrimPrefix(callback, a.url)
 }
 
 // oauthLink is a signed-in user (session) linking providerUserID's
