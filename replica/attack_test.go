@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -333,9 +334,10 @@ func startRoundRobin(t *testing.T, ports ...int) *roundRobin {
 
 // TestRouterStandbyRoleNeedsReadAllStats: pg_stat_wal_receiver shows the
 // timeline a standby streams only to a role with the privileges of
-// pg_read_all_stats. Without them the router cannot tell that the standby
-// replays the primary's timeline, and reads nothing from it; granted, it
-// does.
+// pg_read_all_stats. Without them the router could not tell that the
+// standby replays the primary's timeline and would read nothing from it,
+// so replica.New refuses such a standby, saying what to grant; granted, the
+// router reads from it.
 func TestRouterStandbyRoleNeedsReadAllStats(t *testing.T) {
 	t.Parallel()
 	r := newReplicated(t)
@@ -354,22 +356,20 @@ func TestRouterStandbyRoleNeedsReadAllStats(t *testing.T) {
 		_, err := luciapg.New(readerPool).GetSession(ctx, "s-reader")
 		return err == nil, nil
 	})
-	router := newRouter(t, r.primaryPool, readerPool, attackConfig)
-
-	checks := router.Stats().Checks
-	pgcluster.Eventually(t, "10 lag checks", func() (bool, error) {
-		if _, err := router.GetSession(ctx, "s-reader"); err != nil {
-			return false, err
-		}
-		return router.Stats().Checks >= checks+10, nil
-	})
-	if st := router.Stats(); st.Usable || st.StandbyReads != 0 {
-		t.Fatalf("stats %+v: the standby was used without pg_read_all_stats", st)
+	_, err := replica.New(r.primaryPool, readerPool, attackConfig)
+	if !errors.Is(err, luciapg.ErrInvalidConfig) || !strings.Contains(err.Error(), "GRANT pg_read_all_stats TO luciapg_reader") {
+		t.Fatalf("replica.New over a standby role without pg_read_all_stats: %v, want ErrInvalidConfig saying what to grant", err)
 	}
 
 	if _, err := r.primaryPool.Exec(ctx, "GRANT pg_read_all_stats TO luciapg_reader"); err != nil {
 		t.Fatal(err)
 	}
+	pgcluster.Eventually(t, "the grant on the standby", func() (bool, error) {
+		var granted bool
+		err := readerPool.QueryRow(ctx, `SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')`).Scan(&granted)
+		return granted, err
+	})
+	router := newRouter(t, r.primaryPool, readerPool, attackConfig)
 	pgcluster.Eventually(t, "a read from the standby once granted", func() (bool, error) {
 		_, err := router.GetSession(ctx, "s-reader")
 		return router.Stats().StandbyReads > 0, err

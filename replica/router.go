@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -84,7 +85,8 @@ func (c Config) withDefaults() (Config, error) {
 //     MaxStaleness is MaxLag, which a session cache over it takes into
 //     account.
 //   - The standby's role needs the privileges of pg_read_all_stats (for
-//     pg_stat_wal_receiver's timeline), or no standby qualifies.
+//     pg_stat_wal_receiver's timeline), or no standby qualifies: New
+//     refuses a standby that answers without them.
 //   - A standby that fails or does not answer within StandbyTimeout is
 //     skipped: the read is answered by the primary with no error, and the
 //     standby is tried again after RetryAfter.
@@ -127,6 +129,9 @@ func New(primaryPool, standbyPool *pgxpool.Pool, cfg Config) (*Router, error) {
 	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
+		return nil, err
+	}
+	if err := checkStandbyRole(standbyPool, cfg.StandbyTimeout); err != nil {
 		return nil, err
 	}
 	r := &Router{
@@ -330,4 +335,36 @@ func (r *Router) GetKeysByUserID(ctx context.Context, userID string) ([]luciapg.
 	return routeRead(ctx, r, func(ctx context.Context, s luciapg.Adapter) ([]luciapg.Key, error) {
 		return s.GetKeysByUserID(ctx, userID)
 	}, func(keys []luciapg.Key, err error) bool { return err == nil && len(keys) == 0 })
+}
+
+// checkStandbyRole refuses a standby whose role cannot see which timeline
+// it replays (pg_stat_wal_receiver shows it only to roles with the
+// privileges of pg_read_all_stats): no read would ever go to it, and
+// nothing would say why. A standby that does not answer within timeout is
+// not checked here: each read checks its connection anyway.
+func checkStandbyRole(standbyPool *pgxpool.Pool, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var blind bool
+	var role string
+	err := standbyPool.QueryRow(ctx, `SELECT pg_is_in_recovery() AND NOT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), current_user`).Scan(&blind, &role)
+	if err != nil || !blind {
+		return nil
+	}
+	name := role
+	if !plainIdentifier(role) {
+		name = pgx.Identifier{role}.Sanitize()
+	}
+	return fmt.Errorf("%w: replica: the standby's role %s cannot see which timeline the standby replays, so no read would go to it; run GRANT pg_read_all_stats TO %s on the primary",
+		luciapg.ErrInvalidConfig, name, name)
+}
+
+// plainIdentifier reports a name SQL takes unquoted, as it is.
+func plainIdentifier(name string) bool {
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
