@@ -322,7 +322,7 @@ var readmeCommands = map[string][]evidence{
 	"go get github.com/luciapg/luciapg": {{".ci/consumer-check", "go mod tidy"}, {"Makefile", "lint:"}},
 
 	// The example web app.
-	"make webapp": {{"Makefile", `exec "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies`},
+	"make webapp": {{"Makefile", `-env DATABASE_URL -- "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies`},
 		{"examples/webapp/cookies_test.go", "insecure-dev-cookies"}},
 	"mkdir -p /tmp/webapp-shots": {{"examples/webapp/browser_test.go", "-artifacts -outputdir"}},
 	"go test -run TestBrowserJourney -artifacts -outputdir /tmp/webapp-shots ./examples/webapp": {
