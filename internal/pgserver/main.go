@@ -104,6 +104,10 @@ func run(opts options, command []string) int {
 	if err := cmd.Wait(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
+			// A command a signal ended exits as a shell reports it.
+			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
 			return exit.ExitCode()
 		}
 		fmt.Fprintln(os.Stderr, "pgserver:", err)

@@ -9,6 +9,15 @@ import (
 	"testing"
 )
 
+// TestMain lets the test binary be the embedded server's helper, as
+// pgserver is (startEmbedded runs its own executable).
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(helperEnv); spec != "" {
+		os.Exit(serveEmbedded(spec))
+	}
+	os.Exit(m.Run())
+}
+
 // closedPort returns an address on which nothing listens.
 func closedPort(t *testing.T) string {
 	t.Helper()
