@@ -418,6 +418,17 @@ func serveEmbedded(spec string) int {
 	// The library writes its log to a temporary file: keep it in the run.
 	_ = os.Setenv("TMPDIR", run)
 
+	// Trust on loopback, as the local server the tests and docs assume
+	// (user postgres, trust authentication): the library's password is a
+	// constant anyway, and the tests that build connection strings
+	// without one (keyword/value, PGHOST..., PgBouncer) work unchanged.
+	hba := filepath.Join(run, "pg_hba.conf")
+	if err := os.WriteFile(hba, []byte("host all all 127.0.0.1/32 trust\n"), 0o600); err != nil {
+		reply(helperReply{Error: err.Error()})
+		_ = os.RemoveAll(run)
+		return 1
+	}
+
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	db := embeddedpostgres.NewDatabase(embeddedpostgres.DefaultConfig().
@@ -436,6 +447,7 @@ func serveEmbedded(spec string) int {
 		// no waiting on the disk.
 		StartParameters(map[string]string{
 			"listen_addresses":        "127.0.0.1",
+			"hba_file":                hba,
 			"unix_socket_directories": "",
 			"fsync":                   "off",
 			"synchronous_commit":      "off",
@@ -456,7 +468,7 @@ func serveEmbedded(spec string) int {
 		return 1
 	}
 	reply(helperReply{
-		URL: fmt.Sprintf("postgres://postgres:postgres@127.0.0.1:%d/postgres?sslmode=disable", plan.Port),
+		URL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", plan.Port),
 		Dir: run,
 	})
 
