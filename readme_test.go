@@ -315,6 +315,8 @@ var readmeCommands = map[string][]evidence{
 		{"Makefile", "$(GO) run ./examples/quickstart"},
 		{"examples/quickstart/main_test.go", "func TestQuickstartOnAFreshDatabase"},
 		{"readme_test.go", "func TestREADMEDemoOutput"},
+		// With Go alone: no server, no Docker, the embedded PostgreSQL.
+		{".ci/embedded-fallback", "make --no-print-directory demo"},
 	},
 	"make test": {{".ci/run", "\nmake test\n"}},
 
