@@ -59,10 +59,19 @@ func postmaster(t *testing.T, url string) (string, int) {
 // refuses connections.
 func checkGone(t *testing.T, dataDir string, pid int, url string) {
 	t.Helper()
-	if err := syscall.Kill(pid, 0); err == nil {
+	// pg_ctl stop returns once the postmaster has removed its pid file,
+	// its last act before it exits: poll for the exit itself.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) { // a hang, not a measure
+		if syscall.Kill(pid, 0) != nil {
+			break
+		}
 		stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if fields := strings.Fields(string(stat)); len(fields) < 3 || fields[2] != "Z" {
+		if fields := strings.Fields(string(stat)); len(fields) >= 3 && fields[2] == "Z" {
+			break
+		}
+		if time.Now().After(deadline) {
 			t.Errorf("the postmaster (pid %d) is still running: %s", pid, stat)
+			break
 		}
 	}
 	if _, err := os.Stat(filepath.Dir(dataDir)); !errors.Is(err, os.ErrNotExist) {
@@ -113,10 +122,12 @@ func TestEmbeddedServerStartsAndStops(t *testing.T) {
 	})
 }
 
-// A SIGINT to pgserver (no terminal) reaches the command; when it has
-// ended, the server stops and its data goes. pgserver exits as a shell
-// reports a command a signal ended.
-func TestSIGINTLeavesNothingRunning(t *testing.T) {
+// pgserverWithCommand builds pgserver and runs it, with nothing but the
+// embedded server to find, on a command that writes the server's URL and
+// sleeps; it returns the process (in a process group of its own, with its
+// command), its exit, its stderr and the URL.
+func pgserverWithCommand(t *testing.T) (*exec.Cmd, <-chan error, *strings.Builder, string, options) {
+	t.Helper()
 	tmp := t.TempDir()
 	exe := filepath.Join(tmp, "pgserver")
 	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
@@ -126,11 +137,13 @@ func TestSIGINTLeavesNothingRunning(t *testing.T) {
 	opts := noServer(t)
 	cmd := exec.Command(exe, "-docker=false", "-local", opts.local, "-env", opts.env, "--",
 		"sh", "-c", `printf %s "$PGSERVER_TEST_URL" >"$0.new" && mv "$0.new" "$0" && exec sleep 600`, urlFile)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stderr := new(strings.Builder)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	var url []byte
@@ -142,7 +155,15 @@ func TestSIGINTLeavesNothingRunning(t *testing.T) {
 			url, _ = os.ReadFile(urlFile)
 		}
 	}
-	dir, pid := postmaster(t, string(url))
+	return cmd, exited, stderr, string(url), opts
+}
+
+// A SIGINT to pgserver (no terminal) reaches the command; when it has
+// ended, the server stops and its data goes. pgserver exits as a shell
+// reports a command a signal ended.
+func TestSIGINTLeavesNothingRunning(t *testing.T) {
+	cmd, exited, stderr, url, opts := pgserverWithCommand(t)
+	dir, pid := postmaster(t, url)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -153,10 +174,9 @@ func TestSIGINTLeavesNothingRunning(t *testing.T) {
 			t.Errorf("pgserver ended with %v, want exit status 130 (the command's SIGINT)", err)
 		}
 	case <-time.After(2 * time.Minute): // a hang, not a measure
-		_ = cmd.Process.Kill()
 		t.Fatalf("pgserver still running 2 minutes after SIGINT\n%s", stderr.String())
 	}
-	checkGone(t, dir, pid, string(url))
+	checkGone(t, dir, pid, url)
 
 	first, _, _ := strings.Cut(stderr.String(), "\n")
 	for _, want := range []string{"no PGSERVER_TEST_URL, no server at " + hostOf(opts.local), "starting PostgreSQL " + string(embeddedVersion), "on 127.0.0.1:"} {
@@ -167,6 +187,30 @@ func TestSIGINTLeavesNothingRunning(t *testing.T) {
 	if os.Geteuid() == 0 && !strings.Contains(first, "as user ") {
 		t.Errorf("first line %q does not name the user the server runs as", first)
 	}
+}
+
+// When pgserver is killed outright (with its command), its helper still
+// stops the server and removes the data: its stdin closes.
+func TestSIGKILLOfPgserverLeavesNothingRunning(t *testing.T) {
+	cmd, exited, _, url, _ := pgserverWithCommand(t)
+	dir, pid := postmaster(t, url)
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	// The helper stops the server after pgserver is gone: poll until the
+	// run directory (removed last) is gone.
+	deadline := time.Now().Add(2 * time.Minute) // a hang, not a measure
+	for {
+		if _, err := os.Stat(filepath.Dir(dir)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run directory %s is still there 2 minutes after pgserver was killed", filepath.Dir(dir))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	checkGone(t, dir, pid, url)
 }
 
 // A failed download names the URL it tried and the variable that names
