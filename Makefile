@@ -40,7 +40,10 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 #   tag, and runs `make tidy`.
 MODULES       := .ci/modules
 # Runs a command with TEST_DATABASE_URL (or -env NAME) set to the server it
-# names, else the local server, else a testcontainers PostgreSQL in Docker.
+# names, else the local server (PGSERVER_LOCAL names another), else a
+# testcontainers PostgreSQL in Docker, else an embedded PostgreSQL it
+# starts itself (LUCIAPG_PG_BINARIES: binaries on disk instead of a
+# download; docs/development.md).
 PGSERVER      := $(GO) run ./internal/pgserver
 
 .PHONY: help
@@ -66,9 +69,13 @@ new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migrati
 	@test -n "$(name)" || { echo "usage: make new-migration name=<what_it_does>"; exit 2; }
 	$(DBMATE) new $(name)
 
+# TESTS='go test arguments' runs only those, in the root module, with the
+# same server: `make test TESTS="-run 'TestMigrate' ."`.
+TESTS         ?=
+
 .PHONY: test
-test: interop/lucia-v1/node_modules ## Run every module's tests with the race detector (PostgreSQL: TEST_DATABASE_URL, the local server, or Docker).
-	$(PGSERVER) -- $(MAKE) --no-print-directory test-modules
+test: interop/lucia-v1/node_modules ## Run every module's tests with the race detector (PostgreSQL: TEST_DATABASE_URL, the local server, Docker, or an embedded one).
+	$(PGSERVER) -- $(if $(TESTS),$(GO) test -count=1 $(TESTS),$(MAKE) --no-print-directory test-modules)
 
 # The tests of every module, against whatever TEST_DATABASE_URL names (the
 # library's tests alone need nothing else: TEST_DATABASE_URL or the local
@@ -148,16 +155,20 @@ chaos-ha: ## The failover test with 60 s of load per phase and pg_auto_failover'
 	LUCIAPG_HA_SOAK=$${LUCIAPG_HA_SOAK:-60s} LUCIAPG_HA_MONITOR_DEFAULTS=1 $(HA_TEST) -timeout 30m
 
 .PHONY: demo
-demo: ## Run examples/quickstart against DATABASE_URL, else the local server, else PostgreSQL in Docker.
+demo: ## Run examples/quickstart against DATABASE_URL, else the local server, else PostgreSQL in Docker, else an embedded one.
 	$(PGSERVER) -env DATABASE_URL -- $(GO) run ./examples/quickstart
 
-# The web app is built, then run by exec, not by go run: after Ctrl-C go
-# run exits 1 whatever the program returned (golang/go#40467), and make
-# reports the recipe's failure. It gets DATABASE_URL only when the caller
-# set it; else it uses the local server and says so.
+# The web app and pgserver are built, then run by exec, not by go run:
+# after Ctrl-C go run exits 1 whatever the program returned
+# (golang/go#40467), and make reports the recipe's failure. pgserver sets
+# DATABASE_URL as for make demo (the variable's default above is not
+# passed on). On Ctrl-C the web app shuts down, then pgserver stops the
+# server it started, if any.
 WEBAPP_BIN    ?= $(or $(TMPDIR),/tmp)/luciapg-webapp
+PGSERVER_BIN  ?= $(or $(TMPDIR),/tmp)/luciapg-pgserver
 
 .PHONY: webapp
-webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL, else the local server (migrates on start; Ctrl-C stops it).
+webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL, else the local server, Docker or an embedded one (migrates on start; Ctrl-C stops it).
 	$(GO) build -o "$(WEBAPP_BIN)" ./examples/webapp
-	exec "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies
+	$(GO) build -o "$(PGSERVER_BIN)" ./internal/pgserver
+	exec "$(PGSERVER_BIN)" -env DATABASE_URL -- "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies

@@ -315,6 +315,8 @@ var readmeCommands = map[string][]evidence{
 		{"Makefile", "$(GO) run ./examples/quickstart"},
 		{"examples/quickstart/main_test.go", "func TestQuickstartOnAFreshDatabase"},
 		{"readme_test.go", "func TestREADMEDemoOutput"},
+		// With Go alone: no server, no Docker, the embedded PostgreSQL.
+		{".ci/embedded-fallback", "make --no-print-directory demo"},
 	},
 	"make test": {{".ci/run", "\nmake test\n"}},
 
@@ -322,7 +324,7 @@ var readmeCommands = map[string][]evidence{
 	"go get github.com/luciapg/luciapg": {{".ci/consumer-check", "go mod tidy"}, {"Makefile", "lint:"}},
 
 	// The example web app.
-	"make webapp": {{"Makefile", `exec "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies`},
+	"make webapp": {{"Makefile", `-env DATABASE_URL -- "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies`},
 		{"examples/webapp/cookies_test.go", "insecure-dev-cookies"}},
 	"mkdir -p /tmp/webapp-shots": {{"examples/webapp/browser_test.go", "-artifacts -outputdir"}},
 	"go test -run TestBrowserJourney -artifacts -outputdir /tmp/webapp-shots ./examples/webapp": {

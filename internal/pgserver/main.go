@@ -1,16 +1,20 @@
 // Command pgserver runs a command with a PostgreSQL server to talk to: the
 // one named by the environment variable -env when it is set, else the
-// local server (127.0.0.1:5432, trust authentication), else a throwaway
-// testcontainers PostgreSQL when only a Docker engine answers. It sets -env
-// to the server's URL for the command, stops the container afterwards, and
-// exits with the command's status:
+// local server (127.0.0.1:5432, trust authentication; PGSERVER_LOCAL names
+// another), else a throwaway testcontainers PostgreSQL when a Docker engine
+// answers, else a private PostgreSQL of its own (embedded.go: binaries
+// downloaded once into the user's cache directory, or named by
+// LUCIAPG_PG_BINARIES). It sets -env to the server's URL for the command,
+// stops the container or the private server afterwards, and exits with
+// the command's status:
 //
 //	go run ./internal/pgserver -env TEST_DATABASE_URL -- go test ./...
 //
-// `make test` and `make demo` use it. It is a module of its own so that
-// testcontainers and the Docker client it brings never enter the library's
-// module graph: the library's tests take TEST_DATABASE_URL or the local
-// server, and fail with what to run when there is neither.
+// `make test`, `make demo` and `make webapp` use it. It is a module of its
+// own so that testcontainers, the Docker client and embedded-postgres (and
+// the lib/pq it brings) never enter the library's module graph: the
+// library's tests take TEST_DATABASE_URL or the local server, and fail
+// with what to run when there is neither.
 package main
 
 import (
@@ -26,6 +30,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/postgres"
+	"golang.org/x/sys/unix"
 
 	"github.com/luciapg/luciapg"
 )
@@ -36,9 +41,21 @@ const localURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 // containerImage is the PostgreSQL started when only Docker is available.
 const containerImage = "postgres:15-alpine"
 
+// localEnv, when set, replaces localURL as -local's default: CI points it
+// at a port where nothing listens to see the fallbacks at work.
+const localEnv = "PGSERVER_LOCAL"
+
 func main() {
+	if spec := os.Getenv(helperEnv); spec != "" {
+		os.Exit(serveEmbedded(spec))
+	}
+	defaultLocal := localURL
+	if v := os.Getenv(localEnv); v != "" {
+		defaultLocal = v
+	}
 	env := flag.String("env", "TEST_DATABASE_URL", "variable that names the server, read when set and set for the command")
-	local := flag.String("local", localURL, "the local server to try when -env is unset")
+	local := flag.String("local", defaultLocal, "the local server to try when -env is unset (default from $"+localEnv+" when set)")
+	docker := flag.Bool("docker", true, "try a Docker engine when no server answers, before the embedded PostgreSQL")
 	flag.Usage = func() {
 		fmt.Fprintln(flag.CommandLine.Output(), "usage: pgserver [-env NAME] -- command [args...]")
 		flag.PrintDefaults()
@@ -48,35 +65,86 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	os.Exit(run(*env, *local, flag.Args()))
+	os.Exit(run(options{env: *env, local: *local, docker: *docker}, flag.Args()))
 }
 
-func run(env, local string, command []string) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	server, err := find(ctx, env, os.Getenv(env), local)
-	cancel()
+// options are pgserver's flags.
+type options struct {
+	env    string // the variable naming the server
+	local  string // the local server's URL
+	docker bool   // whether to try a Docker engine
+}
+
+func run(opts options, command []string) int {
+	// A signal while the server is being found or started cancels that;
+	// once the command runs, it is passed on to the command (forward).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, stopCtx := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	server, err := find(ctx, opts, os.Getenv(opts.env))
+	stopCtx()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pgserver:", err)
 		return 1
 	}
 	defer server.stop()
-	fmt.Fprintf(os.Stderr, "pgserver: %s: %s\n", env, server.source)
+	fmt.Fprintf(os.Stderr, "pgserver: %s: %s\n", opts.env, server.source)
 
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), env+"="+server.url)
-	// An interrupt reaches the command through the terminal; pgserver waits
-	// for it to end, then removes the container.
-	signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	if err := cmd.Run(); err != nil {
+	cmd.Env = append(os.Environ(), opts.env+"="+server.url)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "pgserver:", err)
+		return 1
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go forward(sigs, done, cmd.Process)
+	if err := cmd.Wait(); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
+			// A command a signal ended exits as a shell reports it.
+			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
 			return exit.ExitCode()
 		}
 		fmt.Fprintln(os.Stderr, "pgserver:", err)
 		return 1
 	}
 	return 0
+}
+
+// forward passes the signals pgserver receives on to the command until
+// done, so that `kill <pgserver>` ends the command, then the server. A
+// Ctrl-C is the exception: the terminal sends it to its whole foreground
+// process group, the command included, and a second SIGINT would cut
+// short a program that shuts down cleanly on the first.
+func forward(sigs <-chan os.Signal, done <-chan struct{}, p *os.Process) {
+	for {
+		select {
+		case <-done:
+			return
+		case sig := <-sigs:
+			if sig == os.Interrupt && inForeground() {
+				continue
+			}
+			_ = p.Signal(sig)
+		}
+	}
+}
+
+// inForeground reports whether pgserver is in its terminal's foreground
+// process group, where a Ctrl-C reaches every process.
+func inForeground() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false // no controlling terminal
+	}
+	defer tty.Close()
+	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == syscall.Getpgrp()
 }
 
 // server is a reachable PostgreSQL server.
@@ -89,22 +157,41 @@ type server struct {
 // find returns explicitURL's server when it is set (and fails if it does
 // not answer: an explicit choice is never silently replaced), else the
 // local server when it answers, else a testcontainers PostgreSQL when a
-// Docker engine answers.
-func find(ctx context.Context, env, explicitURL, localURL string) (*server, error) {
+// Docker engine answers, else the embedded PostgreSQL.
+func find(ctx context.Context, opts options, explicitURL string) (*server, error) {
 	if explicitURL != "" {
 		if err := ping(ctx, explicitURL); err != nil {
-			return nil, fmt.Errorf("%s: %w", env, err)
+			return nil, fmt.Errorf("%s: %w", opts.env, err)
 		}
 		return &server{url: explicitURL, source: "as set", stop: func() {}}, nil
 	}
-	localErr := ping(ctx, localURL)
+	localErr := ping(ctx, opts.local)
 	if localErr == nil {
-		return &server{url: localURL, source: "the local server", stop: func() {}}, nil
+		return &server{url: opts.local, source: "the local server", stop: func() {}}, nil
 	}
-	if dockerErr := dockerAnswers(ctx); dockerErr != nil {
-		return nil, fmt.Errorf("no PostgreSQL server found: set %s to a connection string, start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth), or start a Docker engine (local server: %v; Docker: %v)",
-			env, localErr, dockerErr)
+	dockerErr := errors.New("not tried (-docker=false)")
+	if opts.docker {
+		dockerErr = dockerAnswers(ctx)
 	}
+	if dockerErr != nil {
+		why := fmt.Sprintf("no %s, no server at %s, no Docker engine", opts.env, hostOf(opts.local))
+		a, err := serverAccount(serverUsers)
+		if err != nil {
+			return nil, fmt.Errorf("%s; %w; or set %s to a connection string", why, err, opts.env)
+		}
+		base, err := embeddedBase(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s; preparing the embedded PostgreSQL's directory: %w", why, err)
+		}
+		s, err := startEmbedded(ctx, why, base, a, mavenURL)
+		if err != nil {
+			return nil, fmt.Errorf("%w\n(local server: %v; Docker: %v; set %s to a connection string to use a server of your own)",
+				err, localErr, dockerErr, opts.env)
+		}
+		return s, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
 	container, err := postgres.Run(ctx, containerImage,
 		postgres.WithUsername("postgres"),
 		postgres.WithPassword("postgres"),

@@ -9,6 +9,15 @@ import (
 	"testing"
 )
 
+// TestMain lets the test binary be the embedded server's helper, as
+// pgserver is (startEmbedded runs its own executable).
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(helperEnv); spec != "" {
+		os.Exit(serveEmbedded(spec))
+	}
+	os.Exit(m.Run())
+}
+
 // closedPort returns an address on which nothing listens.
 func closedPort(t *testing.T) string {
 	t.Helper()
@@ -27,7 +36,7 @@ func closedPort(t *testing.T) string {
 // replaced by the local server or a container, and without its password.
 func TestExplicitURLIsNeverReplaced(t *testing.T) {
 	url := "postgres://admin:hunter2@" + closedPort(t) + "/app?connect_timeout=5"
-	s, err := find(context.Background(), "TEST_DATABASE_URL", url, localURL)
+	s, err := find(context.Background(), options{env: "TEST_DATABASE_URL", local: localURL}, url)
 	if err == nil {
 		s.stop()
 		t.Fatalf("found %s (%s), want an error", s.url, s.source)
@@ -49,7 +58,7 @@ func TestRunPassesTheURLAndTheExitStatus(t *testing.T) {
 	}
 	t.Setenv("TEST_DATABASE_URL", want)
 	out := filepath.Join(t.TempDir(), "url")
-	if code := run("TEST_DATABASE_URL", localURL, []string{"sh", "-c", `printf %s "$TEST_DATABASE_URL" >"$0"`, out}); code != 0 {
+	if code := run(options{env: "TEST_DATABASE_URL", local: localURL}, []string{"sh", "-c", `printf %s "$TEST_DATABASE_URL" >"$0"`, out}); code != 0 {
 		t.Fatalf("exit status %d, want 0", code)
 	}
 	got, err := os.ReadFile(out)
@@ -59,7 +68,7 @@ func TestRunPassesTheURLAndTheExitStatus(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("the command saw %q, want %q", got, want)
 	}
-	if code := run("TEST_DATABASE_URL", localURL, []string{"sh", "-c", "exit 3"}); code != 3 {
+	if code := run(options{env: "TEST_DATABASE_URL", local: localURL}, []string{"sh", "-c", "exit 3"}); code != 3 {
 		t.Errorf("exit status %d, want the command's 3", code)
 	}
 }
