@@ -58,7 +58,7 @@ func main() {
 }
 
 // parseFlags reads the command line: the address to listen on and how to
-// serve. getenv reads $OAUTH_CLIENT_SECRET.
+// serve. getenv reads $OAUTH_CLIENT_SECRET and $OAUTH_STATE_KEY.
 func parseFlags(args []string, getenv func(string) string) (string, appConfig, error) {
 	fs := flag.NewFlagSet("webapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -78,6 +78,7 @@ func parseFlags(args []string, getenv func(string) string) (string, appConfig, e
 		return "", appConfig{}, err
 	}
 	o.ClientSecret = cmp.Or(o.ClientSecret, getenv("OAUTH_CLIENT_SECRET"))
+	o.StateKey = getenv("OAUTH_STATE_KEY")
 	if o.Name == "" && o.ProviderID == "github" {
 		o.Name = "GitHub"
 	}

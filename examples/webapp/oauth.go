@@ -35,7 +35,14 @@ type oauthConfig struct {
 	// UserIDField is the field of the user endpoint's JSON holding the
 	// user's id ("id" for GitHub, "sub" for OpenID Connect providers).
 	UserIDField string
+	// StateKey signs the state cookie ($OAUTH_STATE_KEY, at least 32
+	// bytes); empty means a random key made at start. Instances behind one
+	// domain must share one, or a sign-in begun on one fails on another.
+	StateKey string
 }
+
+// minStateKeyBytes is auth/oauth's shortest Config.StateKey.
+const minStateKeyBytes = 32
 
 // oauthCallbackPath is where the provider sends the browser back: the
 // redirect URL to register with the provider is the public origin
@@ -89,7 +96,11 @@ func newOAuthFlow(core *auth.Auth, cfg appConfig) (flow *oauth.Flow, authOrigin 
 	if !ok {
 		return nil, "", errors.New("-oauth-auth-url: not an http or https URL")
 	}
-	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now})
+	if key := cfg.oauth.StateKey; key != "" && len(key) < minStateKeyBytes {
+		// Its length only: the key is a secret.
+		return nil, "", fmt.Errorf("$OAUTH_STATE_KEY has %d bytes; it needs at least %d (for example the output of: openssl rand -base64 32)", len(key), minStateKeyBytes)
+	}
+	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now, StateKey: []byte(cfg.oauth.StateKey)})
 	if err != nil {
 		return nil, "", fmt.Errorf("-oauth-*: %w", err)
 	}

@@ -286,6 +286,12 @@ func TestOAuthHalfConfigured(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "OAUTH_CLIENT_SECRET") {
 		t.Errorf("a client id without a secret: %v", err)
 	}
+	shortKey := "0123456789abcdef0123456789abcde" // 31 bytes
+	_, err = newApp(nil, auth.Config{}, log, appConfig{publicURL: "https://app.example",
+		oauth: oauthConfig{ProviderID: "github", ClientID: "id", ClientSecret: "hunter2", StateKey: shortKey}})
+	if err == nil || !strings.Contains(err.Error(), "OAUTH_STATE_KEY") || strings.Contains(err.Error(), shortKey) {
+		t.Errorf("a 31-byte $OAUTH_STATE_KEY: %v, want an error naming the variable and not the key", err)
+	}
 
 	var logs strings.Builder
 	a, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(&logs, nil)), appConfig{publicURL: "https://app.example",
@@ -364,5 +370,27 @@ func TestOAuthUserSetsAPassword(t *testing.T) {
 	}
 	if got := app.request(t, "GET", "/account", "", nil, login); !strings.Contains(got.body, "Hello, xavier") || !strings.Contains(got.body, `id="change-password"`) {
 		t.Errorf("the account page after setting a password:\n%s", got.body)
+	}
+}
+
+// $OAUTH_STATE_KEY reaches the OAuth flow's Config.StateKey, so that the
+// instances behind one domain, given the same key, accept each other's
+// state cookies (auth/oauth's TestStateKey); it is read from the
+// environment only, which ps does not show.
+func TestOAuthStateKeyFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	key := "k0123456789abcdef0123456789abcdef"
+	_, cfg, err := parseFlags([]string{"-oauth-client-id", "id"}, func(name string) string {
+		return map[string]string{"OAUTH_STATE_KEY": key, "OAUTH_CLIENT_SECRET": "hunter2"}[name]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.oauth.StateKey != key {
+		t.Fatalf("StateKey %q, want $OAUTH_STATE_KEY's", cfg.oauth.StateKey)
+	}
+	cfg.publicURL = "https://app.example"
+	if _, err := newApp(nil, auth.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg); err != nil {
+		t.Fatalf("a 33-byte $OAUTH_STATE_KEY: %v", err)
 	}
 }
