@@ -74,7 +74,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 		"so with them every change to a live session or user inserts a row into the log; without them nothing is logged and the cache reads an empty log. "+
 		"\"Logged\" is the rows a run's transactions (its preparation and clean-up included) inserted into the log, the median of the runs with the triggers "+
 		"and the most of any run without them. SetSession inserts, which the triggers ignore (its logged rows are its clean-up's deletes); "+
-		"DeleteSession's clean-up deletes the live sessions prepared for it and not used; dead sessions are not logged.\n\n",
+		"DeleteSession's clean-up deletes the live sessions prepared for it and not used; the purge's dead sessions are not logged.\n\n",
 		thousands(float64(r.Config.DeadRows)), r.Config.PurgeBatch, cachePollInterval)
 	b.WriteString("| write | with triggers | without | with ÷ without (per round) | logged with / without | target |\n|---|---:|---:|---:|---:|---|\n")
 	for _, s := range r.Writes {

@@ -217,7 +217,7 @@ CREATE INDEX luciapg_session_cache_change_xid_idx ON public.luciapg_session_cach
 -- Name: auth_session luciapg_session_cache_session; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= ((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint)) EXECUTE FUNCTION public.luciapg_session_cache_log();
+CREATE TRIGGER luciapg_session_cache_session AFTER DELETE OR UPDATE ON public.auth_session FOR EACH ROW WHEN ((old.idle_expires >= COALESCE((NULLIF(current_setting('luciapg.purging_before'::text, true), ''::text))::bigint, '-9223372036854775808'::bigint))) EXECUTE FUNCTION public.luciapg_session_cache_log();
 
 ALTER TABLE public.auth_session ENABLE ALWAYS TRIGGER luciapg_session_cache_session;
 
@@ -281,4 +281,5 @@ INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261201000000'),
     ('20261202000000'),
     ('20261203000000'),
-    ('20261206000000');
+    ('20261206000000'),
+    ('20261206100000');

@@ -9,6 +9,17 @@ import (
 	"context"
 )
 
+const ClearPurgingBefore = `-- name: ClearPurgingBefore :exec
+SELECT set_config('luciapg.purging_before', '', true)
+`
+
+// Ends SetPurgingBefore before the transaction does: a purge run inside a
+// caller's transaction leaves every later delete of it logged.
+func (q *Queries) ClearPurgingBefore(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, ClearPurgingBefore)
+	return err
+}
+
 const CountDeadSessions = `-- name: CountDeadSessions :one
 SELECT count(*)
 FROM auth_session
@@ -175,5 +186,19 @@ func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) er
 		arg.ActiveExpires,
 		arg.IdleExpires,
 	)
+	return err
+}
+
+const SetPurgingBefore = `-- name: SetPurgingBefore :exec
+SELECT set_config('luciapg.purging_before', ($1::bigint)::text, true)
+`
+
+// Tells the session cache's delete trigger, for the rest of this
+// transaction, that the purge deletes the sessions whose idle period ended
+// before @before_millis: their deletes are not logged (migration
+// 20261206100000). Outside a purge every delete is logged, whatever the
+// server's clock.
+func (q *Queries) SetPurgingBefore(ctx context.Context, beforeMillis int64) error {
+	_, err := q.db.Exec(ctx, SetPurgingBefore, beforeMillis)
 	return err
 }

@@ -59,6 +59,44 @@ func TestAttackServerClockStepHidesRevocation(t *testing.T) {
 	}
 }
 
+// TestAttackServerClockAheadHidesRevocationOfLiveSession: the database
+// server's wall clock runs an hour ahead of the application's, more than
+// a session's idle period. A session alive by the application's clock
+// (active and idle for another minute) is cached, and a Lucia v1 app then
+// revokes it with a plain DELETE. By the server's clock the session is
+// already dead, but the cache must stop serving it: what the triggers log
+// cannot depend on the server's clock.
+func TestAttackServerClockAheadHidesRevocationOfLiveSession(t *testing.T) {
+	t.Parallel()
+	server, clock := pgcluster.StartServerWith(t, pgcluster.ServerOptions{FakeClock: true})
+	url := server.URL("postgres")
+	ctx := t.Context()
+	if _, err := luciapg.MigrateConnString(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	const ahead = time.Hour
+	clock.Set(t, ahead)
+	app := testdb.Pool(t, url, 2) // the Lucia v1 app
+	var serverNow time.Time
+	if err := app.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&serverNow); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(serverNow); d < ahead-time.Minute || d > ahead+time.Minute {
+		t.Fatalf("the server's clock is %v from ours; want about %v (is libfaketime working?)", d.Round(time.Second), ahead)
+	}
+	cache := cacheOnServer(t, url)
+	if _, err := app.Exec(ctx, `INSERT INTO auth_user (id) VALUES ('u1')`); err != nil {
+		t.Fatal(err)
+	}
+	id := sessionID("server-clock-ahead")
+	expires := time.Now().Add(time.Minute).UnixMilli() // both periods, by our clock
+	if _, err := app.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, id, expires); err != nil {
+		t.Fatal(err)
+	}
+	requireCached(t, cache, id)
+	revokeAndRequireMiss(t, cache, app, id, func() {})
+}
+
 // TestAttackLogicalReplicationHidesRevocation: a subscriber of a logical
 // replication of auth_user, auth_session and auth_key (the change log
 // itself is unlogged and luciapg's own, never published) runs a cache;

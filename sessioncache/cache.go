@@ -96,7 +96,9 @@ type Config struct {
 //     a session without logging it);
 //   - the triggers learn that a cache reads the log from a lease counted
 //     in transaction ids, which no step of the server's clock moves, and a
-//     cache that sees ids outrun its lease between two reads starts over;
+//     cache that sees ids outrun its lease between two reads starts over,
+//     and they log every change to a session but the Store's purge of
+//     sessions dead by its own clock, whatever the server's clock says;
 //   - an entry ends with its session's active period, so an idle session
 //     reaches the next adapter and is renewed, and after MaxStaleness.
 //

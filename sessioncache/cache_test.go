@@ -360,18 +360,20 @@ func TestSessionCacheConnectionLoss(t *testing.T) {
 }
 
 // TestSessionCacheChangeLogHoldsNoSessionID: the log names a changed
-// session by the SHA-256 of its id, never the id (a bearer secret); a dead
-// session's change is not logged, even when a purge deletes ten thousand
-// of them; and with no cache running nothing is logged at all.
+// session by the SHA-256 of its id, never the id (a bearer secret); the
+// Store's purge of ten thousand dead sessions logs nothing, while any other
+// delete is logged, a dead session's included (whether it is dead is not
+// the server's clock's to say); and with no cache running nothing is logged
+// at all.
 func TestSessionCacheChangeLogHoldsNoSessionID(t *testing.T) {
 	t.Parallel()
-	live := sessionID("live")
+	live, deadID := sessionID("live"), sessionID("dead")
 	for _, tc := range []struct {
 		name      string
 		withCache bool
 		want      []string
 	}{
-		{"a cache reads the log", true, []string{sessionPayload(live)}},
+		{"a cache reads the log", true, []string{sessionPayload(deadID), sessionPayload(live)}},
 		{"no cache", false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -390,8 +392,10 @@ func TestSessionCacheChangeLogHoldsNoSessionID(t *testing.T) {
 			if err := writer.QueryRow(t.Context(), `SELECT coalesce(array_agg(payload), '{}') FROM luciapg_session_cache_change`).Scan(&logged); err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(logged, tc.want) {
-				t.Fatalf("logged %q; want %q", logged, tc.want)
+			slices.Sort(logged)
+			want := slices.Sorted(slices.Values(tc.want))
+			if !slices.Equal(logged, want) {
+				t.Fatalf("logged %d rows, %.3q...; want %q", len(logged), logged, want)
 			}
 			for _, payload := range logged {
 				if strings.Contains(payload, strings.TrimSpace(live)) {
@@ -403,7 +407,8 @@ func TestSessionCacheChangeLogHoldsNoSessionID(t *testing.T) {
 }
 
 // changeLivingAndDeadSessions makes one live and 10,001 dead sessions,
-// deletes a dead one, purges the dead ones and deletes the live one.
+// deletes a dead one with plain SQL, purges the dead ones with
+// Store.PurgeDeadSessions and deletes the live one.
 func changeLivingAndDeadSessions(t *testing.T, writer *pgxpool.Pool, live string) {
 	t.Helper()
 	now := time.Now()
@@ -417,13 +422,17 @@ func changeLivingAndDeadSessions(t *testing.T, writer *pgxpool.Pool, live string
 		{`INSERT INTO auth_session SELECT 'dead-' || g, 'u1', $1, $1 FROM generate_series(1, 10000) AS g`, []any{now.Add(-time.Minute).UnixMilli()}},
 		{`INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, []any{live, now.Add(time.Hour).UnixMilli()}},
 		{`DELETE FROM auth_session WHERE id = $1`, []any{dead}},
-		// A purge of dead sessions, as Store.DeleteDeadSessions makes.
-		{`DELETE FROM auth_session WHERE idle_expires < $1`, []any{now.UnixMilli()}},
-		{`DELETE FROM auth_session WHERE id = $1`, []any{live}},
 	} {
 		if _, err := writer.Exec(t.Context(), step.sql, step.args...); err != nil {
 			t.Fatalf("%s: %v", step.sql, err)
 		}
+	}
+	purged, err := luciapg.New(writer).PurgeDeadSessions(t.Context(), now, luciapg.PurgeOptions{})
+	if err != nil || purged != 10000 {
+		t.Fatalf("PurgeDeadSessions deleted %d sessions (%v); want 10000", purged, err)
+	}
+	if _, err := writer.Exec(t.Context(), `DELETE FROM auth_session WHERE id = $1`, live); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -641,5 +650,62 @@ func TestSessionCacheShareAttributes(t *testing.T) {
 	}
 	if s := env.cache.Stats(); s.Hits != 2 || s.Misses != 2 {
 		t.Fatalf("stats %+v; want 2 hits and 2 misses", s)
+	}
+}
+
+// TestSessionCachePurgeLeavesOnlyItsOwnDeadUnlogged: the Store's purge
+// leaves unlogged only the sessions it deletes that were dead by the
+// earlier of its now and the process's clock. A purge told a now in the
+// future logs the live sessions it deletes; a purge inside a caller's
+// transaction leaves that transaction's later deletes logged.
+func TestSessionCachePurgeLeavesOnlyItsOwnDeadUnlogged(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := testdb.NewURL(t)
+	cache, err := sessioncache.New(ctx, luciapg.New(testdb.Pool(t, url, 1)), sessioncache.Config{ConnString: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cache.Close() })
+	writer := testdb.Pool(t, url, 1)
+	now := time.Now()
+	dead, live, late := sessionID("purged-dead"), sessionID("purged-live"), sessionID("dead-after-purge")
+	for _, step := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO auth_user (id) VALUES ('u1')`, nil},
+		{`INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, []any{dead, now.Add(-time.Minute).UnixMilli()}},
+		{`INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, []any{live, now.Add(time.Hour).UnixMilli()}},
+	} {
+		if _, err := writer.Exec(ctx, step.sql, step.args...); err != nil {
+			t.Fatalf("%s: %v", step.sql, err)
+		}
+	}
+	tx, err := writer.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+	purged, err := luciapg.New(tx).PurgeDeadSessions(ctx, now.Add(2*time.Hour), luciapg.PurgeOptions{BatchSize: 1})
+	if err != nil || purged != 2 {
+		t.Fatalf("PurgeDeadSessions deleted %d sessions (%v); want 2", purged, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, late, now.Add(-time.Minute).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, late); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	if err := writer.QueryRow(ctx, `SELECT coalesce(array_agg(payload ORDER BY payload), '{}') FROM luciapg_session_cache_change`).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values([]string{sessionPayload(live), sessionPayload(late)}))
+	if !slices.Equal(logged, want) {
+		t.Fatalf("logged %q; want %q (the live session the purge deleted, and the delete after it)", logged, want)
 	}
 }

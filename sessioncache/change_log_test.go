@@ -438,3 +438,47 @@ func TestSessionCacheNeverServesPastMaxLag(t *testing.T) {
 		t.Fatalf("stats %+v after catching up; want no start over", s)
 	}
 }
+
+// TestSessionCachePurgeThroughPgBouncerLeavesNoSetting: the Store's purge
+// runs through PgBouncer in transaction mode, all on one server
+// connection, and logs nothing; a dead session then deleted with plain SQL
+// by another client of that server connection is logged: the purge's
+// setting ended with each batch's transaction.
+func TestSessionCachePurgeThroughPgBouncerLeavesNoSetting(t *testing.T) {
+	t.Parallel()
+	bouncer := pgcluster.StartPgBouncer(t, testdb.ServerURL(t), 1)
+	url := testdb.NewURL(t)
+	ctx := t.Context()
+	cache, err := sessioncache.New(ctx, luciapg.New(testdb.Pool(t, url, 1)), sessioncache.Config{ConnString: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cache.Close() })
+	purger := testdb.Pool(t, bouncer.URL(url, "exec"), 1)
+	app := testdb.Pool(t, bouncer.URL(url, "simple_protocol"), 1) // a Lucia v1 app
+	dead := time.Now().Add(-time.Minute).UnixMilli()
+	if _, err := app.Exec(ctx, `INSERT INTO auth_user (id) VALUES ('u1')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Exec(ctx, `INSERT INTO auth_session SELECT 'dead-' || g, 'u1', $1, $1 FROM generate_series(1, 10) AS g`, dead); err != nil {
+		t.Fatal(err)
+	}
+	purged, err := luciapg.New(purger).PurgeDeadSessions(ctx, time.Now(), luciapg.PurgeOptions{BatchSize: 3})
+	if err != nil || purged != 10 {
+		t.Fatalf("PurgeDeadSessions deleted %d sessions (%v); want 10", purged, err)
+	}
+	id := sessionID("dead-after-purge")
+	if _, err := app.Exec(ctx, `INSERT INTO auth_session VALUES ($1, 'u1', $2, $2)`, id, dead); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Exec(ctx, `DELETE FROM auth_session WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	if err := app.QueryRow(ctx, `SELECT coalesce(array_agg(payload), '{}') FROM luciapg_session_cache_change`).Scan(&logged); err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) != 1 || logged[0] != sessionPayload(id) {
+		t.Fatalf("logged %q; want only %q", logged, sessionPayload(id))
+	}
+}

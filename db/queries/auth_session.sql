@@ -42,6 +42,19 @@ WHERE ctid = ANY (ARRAY(
     FOR UPDATE SKIP LOCKED
 ));
 
+-- name: SetPurgingBefore :exec
+-- Tells the session cache's delete trigger, for the rest of this
+-- transaction, that the purge deletes the sessions whose idle period ended
+-- before @before_millis: their deletes are not logged (migration
+-- 20261206100000). Outside a purge every delete is logged, whatever the
+-- server's clock.
+SELECT set_config('luciapg.purging_before', (@before_millis::bigint)::text, true);
+
+-- name: ClearPurgingBefore :exec
+-- Ends SetPurgingBefore before the transaction does: a purge run inside a
+-- caller's transaction leaves every later delete of it logged.
+SELECT set_config('luciapg.purging_before', '', true);
+
 -- name: CountDeadSessions :one
 -- How many sessions a purge at @now_millis would delete.
 SELECT count(*)
