@@ -100,7 +100,11 @@ func newOAuthFlow(core *auth.Auth, cfg appConfig) (flow *oauth.Flow, authOrigin 
 		// Its length only: the key is a secret.
 		return nil, "", fmt.Errorf("$OAUTH_STATE_KEY has %d bytes; it needs at least %d (for example the output of: openssl rand -base64 32)", len(key), minStateKeyBytes)
 	}
-	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now, StateKey: []byte(cfg.oauth.StateKey)})
+	var stateKey []byte // nil: a random key (an empty one is refused)
+	if cfg.oauth.StateKey != "" {
+		stateKey = []byte(cfg.oauth.StateKey)
+	}
+	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now, StateKey: stateKey})
 	if err != nil {
 		return nil, "", fmt.Errorf("-oauth-*: %w", err)
 	}
