@@ -216,10 +216,6 @@ func (s *Store) SetSession(ctx context.Context, session Session) error {
 	return interpretError(s.queries.InsertSession(ctx, insertSessionParams(session)))
 }
 
-// errSessionNotKeyUser is SetSessionForKey's refusal of a session for
-// another user than the key's.
-var errSessionNotKeyUser = fmt.Errorf("%w: session.UserID is not the key's user", ErrInvalidInput)
-
 // SetSessionForKey implements SessionAdapter in one transaction: it locks
 // the user's row (as the insert's foreign key check would, but first) and
 // the key's, compares the key's hash with checkedHash, rehashes, and
@@ -258,7 +254,7 @@ func (s *Store) SetSessionForKey(ctx context.Context, session Session, keyID, ch
 			return err
 		}
 		if key.UserID != session.UserID {
-			return errSessionNotKeyUser
+			return input.ErrSessionNotKeyUser
 		}
 		if rehash != nil {
 			if _, err := q.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: rehash}); err != nil {

@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 
@@ -68,7 +67,7 @@ func (a *Adapter) SetSessionForKey(_ context.Context, session luciapg.Session, k
 		return luciapg.ErrKeyChanged
 	}
 	if key.UserID != session.UserID {
-		return fmt.Errorf("%w: session.UserID is not the key's user", luciapg.ErrInvalidInput)
+		return input.ErrSessionNotKeyUser
 	}
 	if _, taken := a.sessions[session.ID]; taken {
 		return luciapg.ErrDuplicateSessionID

@@ -85,6 +85,10 @@ func HashedPassword(hashedPassword *string) error {
 	return nil
 }
 
+// ErrSessionNotKeyUser refuses, in SetSessionForKey, a session for another
+// user than the key's: the Store and memadapter alike.
+var ErrSessionNotKeyUser = fmt.Errorf("%w: session.UserID is not the key's user", ErrInvalidInput)
+
 // Session refuses a session whose id or user id could not be stored.
 func Session(id, userID string) error {
 	if err := ID("session id", id); err != nil {
