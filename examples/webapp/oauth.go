@@ -41,9 +41,6 @@ type oauthConfig struct {
 	StateKey string
 }
 
-// minStateKeyBytes is auth/oauth's shortest Config.StateKey.
-const minStateKeyBytes = 32
-
 // oauthCallbackPath is where the provider sends the browser back: the
 // redirect URL to register with the provider is the public origin
 // followed by it.
@@ -96,17 +93,14 @@ func newOAuthFlow(core *auth.Auth, cfg appConfig) (flow *oauth.Flow, authOrigin 
 	if !ok {
 		return nil, "", errors.New("-oauth-auth-url: not an http or https URL")
 	}
-	if key := cfg.oauth.StateKey; key != "" && len(key) < minStateKeyBytes {
-		// Its length only: the key is a secret.
-		return nil, "", fmt.Errorf("$OAUTH_STATE_KEY has %d bytes; it needs at least %d (for example the output of: openssl rand -base64 32)", len(key), minStateKeyBytes)
-	}
 	var stateKey []byte // nil: a random key (an empty one is refused)
 	if cfg.oauth.StateKey != "" {
 		stateKey = []byte(cfg.oauth.StateKey)
 	}
 	flow, err = oauth.New(core, provider, oauth.Config{InsecureCookie: cfg.insecureDevCookies, Now: cfg.now, StateKey: stateKey})
 	if err != nil {
-		return nil, "", fmt.Errorf("-oauth-*: %w", err)
+		// oauth.New names StateKey's length, never the key.
+		return nil, "", fmt.Errorf("-oauth-* flags or $OAUTH_STATE_KEY: %w", err)
 	}
 	return flow, authOrigin, nil
 }
