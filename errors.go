@@ -82,6 +82,23 @@ var (
 	// change or reset came in between, and no session was written. A
 	// luciapg addition.
 	ErrKeyChanged = &Error{code: "LUCIAPG_KEY_CHANGED"}
+
+	// ErrFactorNotFound: the user has no such second factor (authenticator
+	// app, unused recovery code, passkey). A luciapg addition, as are the
+	// errors below (see FactorAdapter).
+	ErrFactorNotFound = &Error{code: "LUCIAPG_FACTOR_NOT_FOUND"}
+	// ErrFactorExists: SetTOTP for a user with a confirmed authenticator
+	// app, or SetPasskey with a credential id already registered.
+	ErrFactorExists = &Error{code: "LUCIAPG_FACTOR_EXISTS"}
+	// ErrFactorReplayed: a one-time code of a time step already used, or a
+	// passkey's counter changed by a concurrent use.
+	ErrFactorReplayed = &Error{code: "LUCIAPG_FACTOR_REPLAYED"}
+	// ErrChallengeNotFound: no such WebAuthn ceremony, or it expired or was
+	// already used.
+	ErrChallengeNotFound = &Error{code: "LUCIAPG_CHALLENGE_NOT_FOUND"}
+	// ErrPendingLoginNotFound: no such pending login, or it expired or was
+	// already completed.
+	ErrPendingLoginNotFound = &Error{code: "LUCIAPG_PENDING_LOGIN_NOT_FOUND"}
 )
 
 // ErrInvalidInput reports a value refused before it reaches the database:

@@ -93,6 +93,28 @@ type Config struct {
 	// machine use 2^64 of them. Zero means 64; 128 counts each address
 	// alone. IPv4 addresses are counted one by one.
 	IPv6PrefixLength int
+
+	// SecretKeys seal authenticator-app secrets (AES-256-GCM): the first
+	// seals new ones, every one opens those it sealed, so a key is rotated
+	// by putting a new one first. Without any, BeginTOTPEnrollment and
+	// every TOTP check return ErrSecondFactorsUnavailable.
+	SecretKeys []SecretKey
+	// TOTPIssuer names the site in authenticator apps; empty means
+	// "luciapg".
+	TOTPIssuer string
+	// SecondFactorThrottle limits attempts at one user's one-time codes and
+	// recovery codes, counted per user with the attempt throttle. Zero
+	// fields take the defaults: 5 free attempts, then 1 s doubling up to 15
+	// min, forgotten after 24 h without one or at the next success.
+	SecondFactorThrottle luciapg.ThrottlePolicy
+	// PendingLoginPeriod is how long a pending login waits for its second
+	// factor. Zero means 5 minutes.
+	PendingLoginPeriod time.Duration
+	// SudoPeriod is how long after the user last proved who they are in a
+	// session its sensitive actions are allowed. Zero means 10 minutes.
+	SudoPeriod time.Duration
+	// Passkeys configures WebAuthn; the zero value turns passkeys off.
+	Passkeys PasskeyConfig
 }
 
 // PasswordHasher makes and checks password hashes, like Lucia v1's
