@@ -113,8 +113,6 @@ type Config struct {
 	// SudoPeriod is how long after the user last proved who they are in a
 	// session its sensitive actions are allowed. Zero means 10 minutes.
 	SudoPeriod time.Duration
-	// Passkeys configures WebAuthn; the zero value turns passkeys off.
-	Passkeys PasskeyConfig
 }
 
 // PasswordHasher makes and checks password hashes, like Lucia v1's

@@ -29,14 +29,10 @@ var (
 	// already completed, or is presented by another client than the one
 	// that began it.
 	ErrInvalidPendingLogin = &Error{code: "LUCIAPG_INVALID_PENDING_LOGIN"}
-	// ErrInvalidPasskey: a WebAuthn response that does not verify, names
-	// an unknown credential, answers an unknown, used or expired ceremony,
-	// or carries a cloned authenticator's counter.
-	ErrInvalidPasskey = &Error{code: "LUCIAPG_INVALID_PASSKEY"}
 	// ErrSecondFactorsUnavailable: the adapter does not store second
 	// factors (it is no luciapg.FactorAdapter), or what the call needs is
-	// not configured (Config.SecretKeys for an authenticator app,
-	// Config.Passkeys for passkeys); the wrapping error says which.
+	// not configured (Config.SecretKeys for an authenticator app); the
+	// wrapping error says which.
 	ErrSecondFactorsUnavailable = &Error{code: "LUCIAPG_SECOND_FACTORS_UNAVAILABLE"}
 )
 
@@ -51,20 +47,6 @@ type SecretKey struct {
 	ID string
 	// Key is 32 random bytes.
 	Key []byte
-}
-
-// PasskeyConfig is the WebAuthn relying party: the site passkeys belong to.
-type PasskeyConfig struct {
-	// RPID is the site's domain, such as "example.com" (or "localhost");
-	// empty turns passkeys off.
-	RPID string
-	// RPDisplayName is the site's name, shown by authenticators.
-	RPDisplayName string
-	// RPOrigins are the origins a ceremony may come from, such as
-	// "https://example.com"; at least one.
-	RPOrigins []string
-	// Timeout bounds a ceremony; zero means 5 minutes.
-	Timeout time.Duration
 }
 
 // PendingLogin is a login waiting for its second factor, as the client sees
@@ -97,15 +79,6 @@ type TOTPEnrollment struct {
 	Secret string
 	// QRCode is a PNG image of URI.
 	QRCode []byte
-}
-
-// PasskeyCeremony is a WebAuthn ceremony begun: the options to hand to the
-// browser's navigator.credentials.create or get, and the token that finishes
-// it (on any instance, once, before Expires).
-type PasskeyCeremony struct {
-	Token   string
-	Options []byte // JSON: {"publicKey": {...}}
-	Expires time.Time
 }
 
 // --- two-step login (pending_login.go) ---
@@ -238,54 +211,28 @@ func (a *Auth) GenerateRecoveryCodes(ctx context.Context, session Session) ([]st
 	return nil, errStub
 }
 
-// --- passkeys (passkey.go) ---
+// --- extension points for second-factor packages (auth/passkey) ---
 
-// BeginPasskeyRegistration (sudo) begins registering a passkey for the
-// session's user.
-func (a *Auth) BeginPasskeyRegistration(ctx context.Context, session Session) (PasskeyCeremony, error) {
-	return PasskeyCeremony{}, errStub
+// FactorAdapter returns the Auth's adapter as a luciapg.FactorAdapter, or
+// ErrSecondFactorsUnavailable: for packages that store second factors of
+// their own kind, such as auth/passkey.
+func (a *Auth) FactorAdapter() (luciapg.FactorAdapter, error) {
+	return a.factors()
 }
 
-// FinishPasskeyRegistration verifies the browser's response and stores the
-// passkey under name.
-func (a *Auth) FinishPasskeyRegistration(ctx context.Context, session Session, ceremonyToken, name string, response []byte) (luciapg.Passkey, error) {
-	return luciapg.Passkey{}, errStub
-}
-
-// BeginPasskeyLogin begins a passwordless login with a discoverable
-// credential.
-func (a *Auth) BeginPasskeyLogin(ctx context.Context) (PasskeyCeremony, error) {
-	return PasskeyCeremony{}, errStub
-}
-
-// FinishPasskeyLogin verifies the browser's response and returns a new
-// session for the passkey's user.
-func (a *Auth) FinishPasskeyLogin(ctx context.Context, ceremonyToken string, response []byte) (Session, error) {
+// CompleteLoginWith finishes the pending login named by pendingToken (for
+// the client in ctx) with a second factor that verify checks: verify gets
+// the pending login's user and returns nil only when that user just proved
+// factor. For packages that verify second factors of their own kind, such
+// as auth/passkey.
+func (a *Auth) CompleteLoginWith(ctx context.Context, pendingToken, factor string, verify func(ctx context.Context, userID string) error) (Session, error) {
 	return Session{}, errStub
 }
 
-// BeginPasskeySecondFactor begins a passkey ceremony to finish a pending
-// login.
-func (a *Auth) BeginPasskeySecondFactor(ctx context.Context, pendingToken string) (PasskeyCeremony, error) {
-	return PasskeyCeremony{}, errStub
-}
-
-// CompleteLoginWithPasskey finishes a pending login with a passkey.
-func (a *Auth) CompleteLoginWithPasskey(ctx context.Context, pendingToken, ceremonyToken string, response []byte) (Session, error) {
+// CreateSessionWithFactors creates a session for the user with a factor
+// record saying factors made it, as if a login had proven them: for
+// packages whose one step proves more than one factor, such as a
+// passwordless passkey login with user verification. It checks nothing.
+func (a *Auth) CreateSessionWithFactors(ctx context.Context, userID string, factors ...string) (Session, error) {
 	return Session{}, errStub
-}
-
-// Passkeys lists the user's passkeys.
-func (a *Auth) Passkeys(ctx context.Context, userID string) ([]luciapg.Passkey, error) {
-	return nil, errStub
-}
-
-// RenamePasskey renames one of the session's user's passkeys.
-func (a *Auth) RenamePasskey(ctx context.Context, session Session, credentialID []byte, name string) error {
-	return errStub
-}
-
-// RemovePasskey (sudo) removes one of the session's user's passkeys.
-func (a *Auth) RemovePasskey(ctx context.Context, session Session, credentialID []byte) error {
-	return errStub
 }
