@@ -59,7 +59,8 @@ type LoginResult struct {
 // address in ctx (WithClientAddress, as the throttles key it), with the
 // key and a digest of the hash the password was checked against, so that a
 // password change before the second step ends it. Without an address in
-// ctx, the binding is empty and the token alone names the login. It does
+// ctx, the login is bound to no client and the token alone names it: give
+// every request its address (authhttp's Middleware does). It does
 // not rehash an outdated hash: the password is not kept for the second
 // step, and a rehash at the first would race a reset.
 func (a *Auth) BeginLogin(ctx context.Context, providerID, providerUserID, password string) (LoginResult, error) {
@@ -81,7 +82,7 @@ func (a *Auth) BeginLogin(ctx context.Context, providerID, providerUserID, passw
 		// reset to change, so nothing to check at the second step.
 		if !key.SingleUse() {
 			pending.KeyID = key.ProviderID + ":" + key.ProviderUserID
-			pending.KeyHashDigest = sha256Hex(checked)
+			pending.KeyHashDigest = luciapg.KeyHashDigest(checked)
 		}
 		return a.beginPendingLogin(ctx, fa, pending, methods)
 	}
@@ -252,14 +253,19 @@ func (a *Auth) completePendingLogin(ctx context.Context, pending luciapg.Pending
 	return sessionFromRow(row, SessionActive, true), nil
 }
 
+// unboundClient is the binding of a pending login begun without a client
+// address in ctx: the token alone then names the login. It is not "" (the
+// storage refuses an empty binding) and can never equal a hex digest.
+const unboundClient = "none"
+
 // clientBinding is what a pending login is bound to: the SHA-256 (hex) of
 // the client's address as the throttles count it (AddressKey, so a client
-// moving within its IPv6 /64 keeps its login), or "" when ctx carries no
-// address, and the token alone then names the login.
+// moving within its IPv6 /64 keeps its login), or unboundClient when ctx
+// carries no address.
 func (a *Auth) clientBinding(ctx context.Context) string {
 	addr, ok := ClientAddress(ctx)
 	if !ok {
-		return ""
+		return unboundClient
 	}
 	return sha256Hex(a.AddressKey(addr))
 }
