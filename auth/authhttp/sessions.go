@@ -170,7 +170,9 @@ func (s *Sessions) RequireSession(next http.Handler) http.Handler {
 // checked, so a reset in between ends it) that then sets the session's
 // cookie. It returns auth.Login's errors: answer ErrTooManyAttempts with
 // TooManyAttempts, and every other refusal alike, so that the answer does
-// not tell which accounts exist.
+// not tell which accounts exist. A user with a second factor is refused
+// with auth.ErrSecondFactorRequired: where users may have one, use
+// BeginLogin.
 func (s *Sessions) LoginWithPassword(ctx context.Context, w http.ResponseWriter, providerID, providerUserID, password string) (auth.Session, error) {
 	session, err := s.auth.Login(ctx, providerID, providerUserID, password)
 	if err != nil {
@@ -183,7 +185,9 @@ func (s *Sessions) LoginWithPassword(ctx context.Context, w http.ResponseWriter,
 // Login creates a session for the user and sets its cookie. Call it once
 // the user has proved who they are by other means than a password (an
 // OAuth account, a mailed link); for a password, LoginWithPassword does
-// both steps without racing a password reset.
+// both steps without racing a password reset. The session has no factor
+// record, so for a user with a second factor it fails RequireSecondFactor:
+// where users may have one, use BeginLoginForUser.
 func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID string) (auth.Session, error) {
 	session, err := s.auth.CreateSession(ctx, userID)
 	if err != nil {
