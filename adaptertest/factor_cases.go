@@ -335,6 +335,7 @@ var factorCases = []testCase{
 			wantPendingLogin(t, "GetPendingLogin", got, p)
 			got, err = f.GetPendingLogin(c.ctx, p.ID, p.Expires)
 			wantNoErr(t, "GetPendingLogin at its expiry", err)
+			wantPendingLogin(t, "GetPendingLogin at its expiry", got, p)
 			_, err = f.GetPendingLogin(c.ctx, p.ID, p.Expires.Add(time.Millisecond))
 			wantErr(t, "GetPendingLogin after its expiry", err, luciapg.ErrPendingLoginNotFound)
 		}
