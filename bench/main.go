@@ -5,7 +5,9 @@
 // Store ÷ raw ratio; then how latency holds as the tables grow (scale), and
 // what purging a million dead sessions does to readers (purge), and the
 // session cache against its peers, Lucia v1 included (cache); and the hot
-// operations through a real PgBouncer vs direct (pgbouncer, not a default).
+// operations through a real PgBouncer vs direct (pgbouncer, not a default);
+// and a login's latency with and without a second factor (login, not a
+// default).
 //
 // Each part runs in a database of its own, created on the server and
 // dropped at the end. Results go to -out as Markdown, JSON and PNG:
@@ -15,6 +17,7 @@
 //	go run ./bench -parts load -rounds 7 -duration 3s
 //	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
 //	go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms
+//	go run ./bench -parts login -rounds 5 -duration 3s
 //
 // Each report ends with the command that produced it.
 //
@@ -82,7 +85,7 @@ func parseFlags(args []string) (config, error) {
 	scale := fs.String("scale", "10000,100000,1000000", "user counts for the scale part")
 	fs.IntVar(&cfg.DeadRows, "dead", 1_000_000, "dead sessions the purge part deletes")
 	fs.IntVar(&cfg.PurgeBatch, "batch", 1000, "PurgeDeadSessions batch size in the purge part")
-	parts := fs.String("parts", "load,scale,purge,cache", "parts to run: load, scale, purge, cache, pgbouncer")
+	parts := fs.String("parts", "load,scale,purge,cache", "parts to run: load, scale, purge, cache, pgbouncer, login")
 	fs.StringVar(&cfg.LuciaDir, "lucia", "interop/lucia-v1", "directory of lucia.js, whose npm packages are installed, for the cache part's Lucia v1 row; empty leaves the row out")
 	fs.StringVar(&cfg.Out, "out", "bench/results", "directory for results (Markdown, JSON, PNG)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -97,7 +100,7 @@ func parseFlags(args []string) (config, error) {
 	}
 	cfg.Parts = splitList(*parts)
 	for _, p := range cfg.Parts {
-		if !slices.Contains([]string{"load", "scale", "purge", "cache", "pgbouncer"}, p) {
+		if !slices.Contains([]string{"load", "scale", "purge", "cache", "pgbouncer", "login"}, p) {
 			return config{}, fmt.Errorf("unknown part %q", p)
 		}
 	}
@@ -184,6 +187,8 @@ func run(ctx context.Context, cfg config) error {
 			err = runCache(ctx, cfg, machine)
 		case "pgbouncer":
 			err = runPgBouncer(ctx, cfg, machine)
+		case "login":
+			err = runLogin(ctx, cfg, machine)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", part, err)
