@@ -24,6 +24,8 @@ const (
 	// clientAddress is the client every test request comes from: a
 	// pending login is bound to the client that began it.
 	clientAddress = "192.0.2.10"
+	// sudoPeriod is the tests' auth.Config.SudoPeriod.
+	sudoPeriod = 10 * time.Minute
 )
 
 // startTime is where test clocks begin.
@@ -82,7 +84,7 @@ func newEnv(t *testing.T) *env {
 // on clock c.
 func (e *env) newInstance(c *clock) *instance {
 	e.t.Helper()
-	a, err := auth.New(luciapg.New(e.pool), auth.Config{Now: c.Now})
+	a, err := auth.New(luciapg.New(e.pool), auth.Config{Now: c.Now, SudoPeriod: sudoPeriod})
 	if err != nil {
 		e.t.Fatalf("auth.New: %v", err)
 	}
