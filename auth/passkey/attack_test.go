@@ -444,3 +444,53 @@ func TestAttackRemoveAnotherUsersPasskey(t *testing.T) {
 		t.Fatalf("Remove of one's own passkey: %v", err)
 	}
 }
+
+// A credential's backup eligibility is fixed when it is made: an
+// assertion that flips it, or claims a backup without eligibility, is not
+// from the authenticator registered. The backup state itself may change,
+// and is recorded.
+func TestAttackBackupEligibilityChanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := &authenticator{origin: origin}
+	session := e.newUser(t)
+	k, _ := e.register(t, session, a, "Device-bound")
+	counter := k.counter
+
+	login := func(key *softKey) (passkey.Ceremony, error) {
+		c, err := e.pk.BeginLogin(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.pk.FinishLogin(ctx(t), c.Token, a.get(t, c.Options, key))
+		return c, err
+	}
+	flipped := k.clone()
+	flipped.be, flipped.bs = true, true
+	c, err := login(flipped)
+	refused(t, "a device-bound passkey claiming backup eligibility", err, secretsOf(c, k, session))
+	backedUpOnly := k.clone()
+	backedUpOnly.bs = true
+	c, err = login(backedUpOnly)
+	refused(t, "backed up without backup eligibility", err, secretsOf(c, k, session))
+	if got := e.stored(t, session.UserID, k).SignCount; got != counter {
+		t.Fatalf("stored counter %d after the refusals, want %d", got, counter)
+	}
+
+	synced := &authenticator{origin: origin, backup: true}
+	other := e.newUser(t)
+	s, p := e.register(t, other, synced, "Synced")
+	if !p.BackupEligible || !p.BackupState {
+		t.Fatalf("a synced passkey stored with BE %v, BS %v", p.BackupEligible, p.BackupState)
+	}
+	s.bs = false // not backed up for now: allowed
+	if _, err := login(s); err != nil {
+		t.Fatalf("a login with the backup state changed: %v", err)
+	}
+	if got := e.stored(t, other.UserID, s); !got.BackupEligible || got.BackupState {
+		t.Fatalf("after the login: BE %v, BS %v; want true, false", got.BackupEligible, got.BackupState)
+	}
+	s.be = false
+	c, err = login(s)
+	refused(t, "a synced passkey that lost its backup eligibility", err, secretsOf(c, s, other))
+}
