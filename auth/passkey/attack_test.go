@@ -36,6 +36,9 @@ func TestAttackChallengeReplayed(t *testing.T) {
 		if _, err := e.pk.FinishRegistration(ctx(t), session, c.Token, "First", response); err != nil {
 			t.Fatalf("FinishRegistration: %v", err)
 		}
+		// With a passkey now, the session needs it for sudo mode: proven,
+		// so that only the used ceremony stands in the way.
+		e.reauthenticate(t, session, a, k)
 		_, err = e.pk.FinishRegistration(ctx(t), session, c.Token, "Again", response)
 		refused(t, "the same registration again", err, secretsOf(c, k, session), passkey.ErrInvalidPasskey, luciapg.ErrChallengeNotFound)
 		// A second credential answering the used ceremony is refused too.
