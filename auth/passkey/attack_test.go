@@ -497,3 +497,37 @@ func TestAttackBackupEligibilityChanged(t *testing.T) {
 	c, err = login(s)
 	refused(t, "a synced passkey that lost its backup eligibility", err, secretsOf(c, s, other))
 }
+
+// A phishing page relays the site's login options to the victim's browser:
+// the assertion names the page's origin, or its RP ID, and signs nobody
+// in.
+func TestAttackPhishingOrigin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := &authenticator{origin: origin}
+	session := e.newUser(t)
+	k, _ := e.register(t, session, a, "Laptop")
+	before := e.sessions(t, session.UserID)
+
+	phished := &authenticator{origin: "https://example.com.evil.test"}
+	c, err := e.pk.BeginLogin(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.pk.FinishLogin(ctx(t), c.Token, phished.get(t, c.Options, k))
+	refused(t, "an assertion from another origin", err, secretsOf(c, k, session))
+
+	// The key scoped to the phishing site's RP ID.
+	elsewhere := k.clone()
+	elsewhere.rpID = "evil.test"
+	c, err = e.pk.BeginLogin(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.pk.FinishLogin(ctx(t), c.Token, a.get(t, c.Options, elsewhere))
+	refused(t, "an assertion for another RP ID", err, secretsOf(c, k, session))
+
+	if got := e.sessions(t, session.UserID); got != before {
+		t.Fatalf("the user has %d sessions, want %d", got, before)
+	}
+}
