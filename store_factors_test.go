@@ -91,3 +91,61 @@ func TestPurgeDeadSessionsDeletesTheirRecords(t *testing.T) {
 		t.Fatal("the live session's record went with the purge")
 	}
 }
+
+// TestSetSessionFactorsWaitsForAResetWithoutDeadlock: a password reset locks
+// the user, then deletes its sessions; a login recording its session's
+// factors at that moment must wait for the user before it touches the
+// session. Recorded after the session's foreign key check (session, then
+// user), the two deadlocked and PostgreSQL aborted one of them.
+func TestSetSessionFactorsWaitsForAResetWithoutDeadlock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	store := luciapg.New(pool)
+	now := time.Now()
+	if _, err := store.SetUser(ctx, luciapg.User{ID: "reset-user"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	session := luciapg.Session{ID: "reset-session", UserID: "reset-user", ActiveExpires: now.Add(time.Hour).UnixMilli(), IdleExpires: now.Add(2 * time.Hour).UnixMilli()}
+	if err := store.SetSession(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	reset, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reset.Rollback(ctx)
+	if _, err := reset.Exec(ctx, "SELECT 1 FROM auth_user WHERE id = 'reset-user' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	recorded := make(chan error, 1)
+	go func() {
+		recorded <- store.SetSessionFactors(ctx, luciapg.SessionFactors{SessionID: session.ID, UserID: session.UserID,
+			Factors: []string{luciapg.FactorPassword}, AuthenticatedAt: now})
+	}()
+	// Wait until the recording waits for a lock held by the reset.
+	for {
+		var waiting bool
+		err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%luciapg_session%')`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := reset.Exec(ctx, "DELETE FROM auth_session WHERE user_id = 'reset-user'"); err != nil {
+		t.Fatalf("the reset's delete of the sessions: %v (a deadlock: the recording locked the session before the user)", err)
+	}
+	if err := reset.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-recorded; err != nil && !errors.Is(err, luciapg.ErrInvalidSessionID) {
+		t.Fatalf("SetSessionFactors after the reset ended the session: %v, want nil or ErrInvalidSessionID", err)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM luciapg_session"); n != 0 {
+		t.Fatalf("%d session records outlived the reset's deletion of the sessions", n)
+	}
+}

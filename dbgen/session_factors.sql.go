@@ -89,10 +89,13 @@ func (q *Queries) InsertSessionFactors(ctx context.Context, arg InsertSessionFac
 }
 
 const SetSessionFactors = `-- name: SetSessionFactors :execrows
+WITH owner AS (
+    SELECT u.id AS owner_id FROM auth_user AS u WHERE u.id = $4 FOR KEY SHARE
+)
 INSERT INTO luciapg_session (session_id, user_id, factors, authenticated_at)
 SELECT s.id, s.user_id, $1::text[], $2::timestamptz
-FROM auth_session AS s
-WHERE s.id = $3 AND s.user_id = $4
+FROM owner JOIN auth_session AS s ON s.user_id = owner.owner_id
+WHERE s.id = $3
 ON CONFLICT (session_id) DO UPDATE SET
     factors = excluded.factors,
     authenticated_at = excluded.authenticated_at
@@ -108,6 +111,11 @@ type SetSessionFactorsParams struct {
 // Stores or replaces the record of the session, only when @user_id is the
 // session's; no row otherwise (no such session, or another user's). A
 // session deleted meanwhile fails the foreign key.
+//
+// The user is locked first (FOR KEY SHARE, what the foreign key's check
+// takes anyway): the checks at the statement's end would lock the session,
+// then the user, the opposite order of a password reset that locks the
+// user, then deletes the sessions, and the two would deadlock.
 func (q *Queries) SetSessionFactors(ctx context.Context, arg SetSessionFactorsParams) (int64, error) {
 	result, err := q.db.Exec(ctx, SetSessionFactors,
 		arg.Factors,

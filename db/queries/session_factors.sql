@@ -18,10 +18,18 @@ WHERE s.id = @session_id;
 -- Stores or replaces the record of the session, only when @user_id is the
 -- session's; no row otherwise (no such session, or another user's). A
 -- session deleted meanwhile fails the foreign key.
+--
+-- The user is locked first (FOR KEY SHARE, what the foreign key's check
+-- takes anyway): the checks at the statement's end would lock the session,
+-- then the user, the opposite order of a password reset that locks the
+-- user, then deletes the sessions, and the two would deadlock.
+WITH owner AS (
+    SELECT u.id AS owner_id FROM auth_user AS u WHERE u.id = @user_id FOR KEY SHARE
+)
 INSERT INTO luciapg_session (session_id, user_id, factors, authenticated_at)
 SELECT s.id, s.user_id, @factors::text[], @authenticated_at::timestamptz
-FROM auth_session AS s
-WHERE s.id = @session_id AND s.user_id = @user_id
+FROM owner JOIN auth_session AS s ON s.user_id = owner.owner_id
+WHERE s.id = @session_id
 ON CONFLICT (session_id) DO UPDATE SET
     factors = excluded.factors,
     authenticated_at = excluded.authenticated_at;
