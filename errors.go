@@ -88,7 +88,8 @@ var (
 	// errors below (see FactorAdapter).
 	ErrFactorNotFound = &Error{code: "LUCIAPG_FACTOR_NOT_FOUND"}
 	// ErrFactorExists: SetTOTP for a user with a confirmed authenticator
-	// app, or SetPasskey with a credential id already registered.
+	// app, SetPasskey with a credential id already registered, or a
+	// ceremony, pending login or user handle whose id another already has.
 	ErrFactorExists = &Error{code: "LUCIAPG_FACTOR_EXISTS"}
 	// ErrFactorReplayed: a one-time code of a time step already used, or a
 	// passkey's counter changed by a concurrent use.

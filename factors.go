@@ -2,6 +2,8 @@ package luciapg
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 )
 
@@ -54,9 +56,11 @@ type Passkey struct {
 	// AttestationType is the attestation format the registration used.
 	AttestationType string
 	// Transports are the transports the authenticator reported ("usb",
-	// "internal", "hybrid" …).
+	// "internal", "hybrid" …); read back as an empty slice, never nil,
+	// when there are none.
 	Transports []string
-	// AAGUID identifies the authenticator model; 16 bytes, or nil.
+	// AAGUID identifies the authenticator model; 16 bytes, or nil (an
+	// empty one is stored as none).
 	AAGUID []byte
 	// SignCount is the authenticator's signature counter at its last use.
 	SignCount uint32
@@ -102,7 +106,8 @@ type PendingLogin struct {
 	// ClientBinding is a digest of what identifies the client that began
 	// the login; the auth core refuses the login from any other.
 	ClientBinding string
-	// Factors are the factors already proven (FactorPassword, FactorOAuth).
+	// Factors are the factors already proven (FactorPassword, FactorOAuth):
+	// at least one.
 	Factors []string
 	// KeyID is the key a password login checked, and KeyHashDigest the
 	// SHA-256 (hex) of the hash it held then; CompletePendingLogin refuses
@@ -114,6 +119,14 @@ type PendingLogin struct {
 	Expires time.Time
 }
 
+// KeyHashDigest returns what PendingLogin.KeyHashDigest holds for a key
+// whose password hash is hashedPassword: its SHA-256, in lower-case hex. A
+// digest, so that a pending login's row never holds the hash itself.
+func KeyHashDigest(hashedPassword string) string {
+	sum := sha256.Sum256([]byte(hashedPassword))
+	return hex.EncodeToString(sum[:])
+}
+
 // SessionFactors is what luciapg records of a session beside Lucia's row,
 // in luciapg_session: which factors made it, and when the user last proved
 // who they are in it. A session made by an application that knows nothing
@@ -122,7 +135,8 @@ type PendingLogin struct {
 type SessionFactors struct {
 	SessionID string
 	UserID    string
-	// Factors are the factors proven, in the order they were.
+	// Factors are the factors proven, in the order they were: at least one
+	// in a record, nil when the session has none.
 	Factors []string
 	// AuthenticatedAt is when the user last proved who they are in this
 	// session: its login, or a later re-authentication (sudo mode).
@@ -152,13 +166,21 @@ func (f UserFactors) HasSecondFactor() bool { return f.TOTP || f.Passkeys > 0 }
 // Router pass every call to the adapter behind them (the Router to the
 // primary), without caching. None of its errors holds a secret, an id or a
 // code.
+//
+// A write of something the storage could not hold (an id that is empty,
+// longer than MaxIDBytes or not valid text, a passkey name outside 1 to
+// 100 characters, an empty factor list, a zero time) is refused with
+// ErrInvalidInput naming the field; a lookup of such an id reads as not
+// found, without a round trip.
 type FactorAdapter interface {
 	// GetTOTP returns the user's enrolment, confirmed or not, or
 	// ErrFactorNotFound.
 	GetTOTP(ctx context.Context, userID string) (TOTP, error)
 	// SetTOTP stores an unconfirmed enrolment, replacing an unconfirmed one
 	// of the user; ErrFactorExists when the user has a confirmed one,
-	// ErrInvalidUserID when there is no such user.
+	// ErrInvalidUserID when there is no such user. Only UserID,
+	// EncryptionKeyID and EncryptedSecret are taken from totp: the storage
+	// sets the rest (unconfirmed, LastStep 0, CreatedAt now).
 	SetTOTP(ctx context.Context, totp TOTP) error
 	// ConfirmTOTP makes the user's unconfirmed enrolment a second factor,
 	// with step as its last accepted step, or returns ErrFactorNotFound when
@@ -175,7 +197,8 @@ type FactorAdapter interface {
 
 	// SetRecoveryCodes replaces the user's recovery codes, used or not, with
 	// codeHashes (what the auth core derives from each code), atomically;
-	// ErrInvalidUserID when there is no such user.
+	// ErrInvalidUserID when there is no such user, ErrInvalidInput when a
+	// hash is given twice.
 	SetRecoveryCodes(ctx context.Context, userID string, codeHashes []string) error
 	// UseRecoveryCode marks the user's unused code with this hash used, at
 	// once for all callers (of two concurrent uses, one wins), or returns
@@ -184,12 +207,13 @@ type FactorAdapter interface {
 
 	// SetPasskey stores a new passkey; ErrFactorExists when its credential
 	// id is taken (by any user), ErrInvalidUserID when there is no such
-	// user.
+	// user. Its CreatedAt and LastUsedAt are set by the storage.
 	SetPasskey(ctx context.Context, passkey Passkey) error
 	// GetPasskey returns the passkey with this credential id, or
 	// ErrFactorNotFound.
 	GetPasskey(ctx context.Context, credentialID []byte) (Passkey, error)
-	// GetPasskeysByUserID returns the user's passkeys, oldest first.
+	// GetPasskeysByUserID returns the user's passkeys, oldest first (by
+	// CreatedAt, then by credential id), and an empty slice for none.
 	GetPasskeysByUserID(ctx context.Context, userID string) ([]Passkey, error)
 	// RenamePasskey renames the user's passkey, or returns
 	// ErrFactorNotFound when the user has no passkey with this id.
@@ -206,22 +230,24 @@ type FactorAdapter interface {
 	// PasskeyUserHandle returns the user's WebAuthn user handle, storing
 	// candidate as it when the user has none yet (of two concurrent calls,
 	// both return the one stored first); ErrInvalidUserID when there is no
-	// such user.
+	// such user, ErrFactorExists when candidate is another user's handle
+	// (random 64-byte handles never collide).
 	PasskeyUserHandle(ctx context.Context, userID string, candidate []byte) ([]byte, error)
 	// GetUserIDByPasskeyHandle returns the user whose handle this is, or
 	// ErrInvalidUserID.
 	GetUserIDByPasskeyHandle(ctx context.Context, handle []byte) (string, error)
 
 	// SetChallenge stores a ceremony; ErrInvalidUserID when it names a user
-	// that does not exist.
+	// that does not exist, ErrFactorExists when its id is taken.
 	SetChallenge(ctx context.Context, challenge Challenge) error
 	// ConsumeChallenge deletes the ceremony and returns it, or returns
 	// ErrChallengeNotFound when there is none, it expired before now, or a
-	// concurrent call consumed it first.
+	// concurrent call consumed it first. An expired ceremony is left for
+	// PurgeExpiredCeremonies.
 	ConsumeChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
 
 	// SetPendingLogin stores a pending login; ErrInvalidUserID when there is
-	// no such user.
+	// no such user, ErrFactorExists when its id is taken.
 	SetPendingLogin(ctx context.Context, pending PendingLogin) error
 	// GetPendingLogin returns the pending login, or ErrPendingLoginNotFound
 	// when there is none or it expired before now.
@@ -236,8 +262,9 @@ type FactorAdapter interface {
 	CompletePendingLogin(ctx context.Context, id string, now time.Time, session Session, factors SessionFactors) error
 
 	// GetSessionFactors returns, in one round trip, the session's factor
-	// record (with Factors nil when it has none) and its user's second
-	// factors, or ErrInvalidSessionID when there is no such session.
+	// record (with Factors nil and AuthenticatedAt zero when it has none;
+	// SessionID and UserID are the session's either way) and its user's
+	// second factors, or ErrInvalidSessionID when there is no such session.
 	GetSessionFactors(ctx context.Context, sessionID string) (SessionFactors, UserFactors, error)
 	// SetSessionFactors stores the session's factor record, replacing the
 	// one it had; ErrInvalidSessionID when there is no such session, and
@@ -249,7 +276,8 @@ type FactorAdapter interface {
 	// DeleteSecondFactors removes every second factor of the user (its
 	// authenticator app, recovery codes, passkeys and user handle) and its
 	// pending logins and ceremonies, atomically: what a support desk's
-	// reset does before it ends the user's sessions.
+	// reset does before it ends the user's sessions. The sessions' factor
+	// records stay; an unknown user is a no-op.
 	DeleteSecondFactors(ctx context.Context, userID string) error
 	// PurgeExpiredCeremonies deletes challenges and pending logins that
 	// expired before before, and returns how many.

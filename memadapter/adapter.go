@@ -46,6 +46,7 @@ type Adapter struct {
 	sessions map[string]luciapg.Session
 	keys     map[string]luciapg.Key
 	attempts map[string]attemptRow // throttle key → row, made on first use (throttle.go)
+	factors  factorTables          // luciapg.FactorAdapter's rows (factors.go)
 }
 
 var _ luciapg.Adapter = (*Adapter)(nil)
@@ -70,6 +71,7 @@ func New(columns ...Column) *Adapter {
 		users:    make(map[string]map[string]any),
 		sessions: make(map[string]luciapg.Session),
 		keys:     make(map[string]luciapg.Key),
+		factors:  newFactorTables(),
 	}
 }
 
@@ -196,12 +198,14 @@ func (a *Adapter) UpdateUserAttributes(_ context.Context, userID string, attribu
 }
 
 // DeleteUser implements luciapg.UserAdapter: the user, its sessions and its
-// keys go together.
+// keys go together, with every row of luciapg.FactorAdapter that names it
+// (as the Store's foreign keys cascade).
 func (a *Adapter) DeleteUser(_ context.Context, userID string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.deleteSessionsOf(userID)
 	a.deleteKeysOf(userID)
+	a.deleteFactorsOf(userID, true)
 	delete(a.users, userID)
 	return nil
 }

@@ -19,6 +19,13 @@
 // name an existing user (luciapg.ErrInvalidUserID otherwise), and deleting
 // a user deletes its sessions and keys.
 //
+// It is a luciapg.FactorAdapter too, with the Store's semantics: deleting a
+// user deletes its second factors, ceremonies, pending logins and
+// sessions' factor records, and deleting a session, by whichever method,
+// deletes its factor record. Times are kept to the microsecond, as
+// PostgreSQL keeps them, and the storage's own timestamps (CreatedAt) come
+// from the process's clock.
+//
 // Values are stored as given (a Go string stays a string) and compared
 // with reflect.DeepEqual for uniqueness. Every method is safe for
 // concurrent use; one mutex serialises them, which is plenty for tests and

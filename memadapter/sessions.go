@@ -99,6 +99,7 @@ func (a *Adapter) DeleteSession(_ context.Context, sessionID string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.sessions, sessionID)
+	delete(a.factors.sessions, sessionID)
 	return nil
 }
 
@@ -121,7 +122,9 @@ func (a *Adapter) GetSessionAndUser(_ context.Context, sessionID string) (luciap
 	return session, userFrom(session.UserID, a.users[session.UserID]), nil
 }
 
-// deleteSessionsOf deletes every session of userID. The caller holds mu.
+// deleteSessionsOf deletes every session of userID, with their factor
+// records. The caller holds mu.
 func (a *Adapter) deleteSessionsOf(userID string) {
 	maps.DeleteFunc(a.sessions, func(_ string, s luciapg.Session) bool { return s.UserID == userID })
+	maps.DeleteFunc(a.factors.sessions, func(_ string, f luciapg.SessionFactors) bool { return f.UserID == userID })
 }
