@@ -57,3 +57,43 @@ func TestAttackOAuthOnlySessionSetsPassword(t *testing.T) {
 		t.Errorf("the stolen session after signing out of all devices: status %d, location %q", got.StatusCode, got.Header.Get("Location"))
 	}
 }
+
+// The same way in through the link button: whoever holds a stale session
+// of a password account links their own provider account to it, and
+// signs in with that after the owner changed the password and signed out
+// of all devices. Linking a way to sign in needs sudo mode too, which the
+// thief, without the password, cannot enter.
+func TestAttackStolenSessionLinksProviderAccount(t *testing.T) {
+	t.Parallel()
+	app, provider := startAppWithProvider(t)
+	stolen := app.signUp(t, "olive", "correct horse")
+	owner := app.userIDOf(t, "olive")
+	app.clock.Advance(sudoLapse)
+
+	start := app.request(t, "POST", oauthLinkPath, app.origin(), url.Values{}, stolen)
+	linked := app.throughProvider(t, provider, start, "666", stolen)
+
+	// The owner, on another device, changes the password (which ends the
+	// other sessions) and signs out of all devices.
+	fresh, ok := app.logIn(t, "olive", "correct horse")
+	if !ok {
+		t.Fatal("the owner cannot log in")
+	}
+	changed := app.request(t, "POST", "/password", app.origin(), url.Values{"current_password": {"correct horse"}, "new_password": {"battery staple"}}, fresh)
+	if changed.StatusCode != http.StatusSeeOther || changed.Header.Get("Location") != "/account?m=password-changed" {
+		t.Fatalf("the owner's password change: status %d, location %q\n%s", changed.StatusCode, changed.Header.Get("Location"), changed.body)
+	}
+	out := app.request(t, "POST", "/logout-all", app.origin(), url.Values{}, changed.sessionCookie())
+	if out.Header.Get("Location") != "/login?m=signed-out-everywhere" {
+		t.Fatalf("the owner's sign-out of all devices: status %d, location %q\n%s", out.StatusCode, out.Header.Get("Location"), out.body)
+	}
+
+	got := app.oauthSignIn(t, "666")
+	if c := got.sessionCookie(); c != nil && c.Value != "" && app.sessionUserID(t, c) == owner {
+		t.Fatalf("after its owner changed the password and signed out of all devices, the thief signed in to the account with the provider account linked from its stolen session (the link answered %d to %q)",
+			linked.StatusCode, linked.Header.Get("Location"))
+	}
+	if app.hasProviderKey(t, owner) {
+		t.Error("the thief's provider account is linked to the owner's account")
+	}
+}
