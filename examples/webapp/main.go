@@ -58,7 +58,8 @@ func main() {
 }
 
 // parseFlags reads the command line: the address to listen on and how to
-// serve. getenv reads $OAUTH_CLIENT_SECRET and $OAUTH_STATE_KEY.
+// serve. getenv reads $OAUTH_CLIENT_SECRET, $OAUTH_STATE_KEY and
+// $TOTP_SECRET_KEYS.
 func parseFlags(args []string, getenv func(string) string) (string, appConfig, error) {
 	fs := flag.NewFlagSet("webapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -79,10 +80,11 @@ func parseFlags(args []string, getenv func(string) string) (string, appConfig, e
 	}
 	o.ClientSecret = cmp.Or(o.ClientSecret, getenv("OAUTH_CLIENT_SECRET"))
 	o.StateKey = getenv("OAUTH_STATE_KEY")
+	totpKeys := getenv("TOTP_SECRET_KEYS")
 	if o.Name == "" && o.ProviderID == "github" {
 		o.Name = "GitHub"
 	}
-	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}, nil
+	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o, totpSecretKeys: totpKeys}, nil
 }
 
 // shutdownGrace is how long a stop waits for requests in progress.
