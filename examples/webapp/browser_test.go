@@ -123,7 +123,9 @@ func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth
 	authCfg.Now = clock.Now
 	if len(authCfg.SecretKeys) == 0 {
 		// A key of this test's own, as $TOTP_SECRET_KEYS gives one.
-		authCfg.SecretKeys = []auth.SecretKey{{ID: "test", Key: []byte(rand.Text())[:32]}}
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // never fails (Go 1.24+)
+		authCfg.SecretKeys = []auth.SecretKey{{ID: "test", Key: key}}
 	}
 	cfg.now = clock.Now
 	logs := &logBuffer{}
