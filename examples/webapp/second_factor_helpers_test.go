@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +26,16 @@ func totpCode(t *testing.T, secret string, at time.Time) string {
 	if err != nil {
 		t.Fatal("no oathtool on PATH: install Debian's oathtool package (apt-get install -y oathtool; .ci/run does)")
 	}
-	out, err := exec.Command(path, "--totp", "-b", secret, "--now", at.UTC().Format("2006-01-02 15:04:05 UTC")).Output()
+	out, err := exec.Command(path, "--totp", "-b", "--now", "@"+strconv.FormatInt(at.Unix(), 10), secret).Output()
 	if err != nil {
 		// oathtool's message may quote the secret: not repeated here.
 		t.Fatalf("oathtool failed: %v", err)
 	}
-	return strings.TrimSpace(string(out))
+	code := strings.TrimSpace(string(out))
+	if len(code) != 6 {
+		t.Fatalf("oathtool printed %d characters, not a six-digit code", len(code))
+	}
+	return code
 }
 
 // nextTOTPCode moves the app's clock to the next time step and returns
@@ -82,4 +89,48 @@ func (a answer) cookiesBut(name string) []*http.Cookie {
 		}
 	}
 	return out
+}
+
+var (
+	totpSecretPattern   = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7 ]+)</code>`)
+	recoveryCodePattern = regexp.MustCompile(`<code class="recovery-code">([a-z2-7-]+)</code>`)
+)
+
+// setUpTOTP turns the authenticator app on through the security page's
+// forms, as a user whose session is in sudo mode does: it reads the key
+// from the set-up page, confirms it with a code, and returns the secret
+// and the ten recovery codes the next page shows. The clock is then past
+// the step used.
+func (a *runningApp) setUpTOTP(t *testing.T, cookie *http.Cookie) (string, []string) {
+	t.Helper()
+	begin := a.request(t, "POST", "/account/totp", a.origin(), url.Values{}, cookie)
+	m := totpSecretPattern.FindStringSubmatch(begin.body)
+	if begin.StatusCode != http.StatusOK || m == nil || !strings.Contains(begin.body, `src="data:image/png;base64,`) {
+		t.Fatalf("the set-up page: status %d, location %q, or no key and QR code\n%s", begin.StatusCode, begin.Header.Get("Location"), begin.body)
+	}
+	secret := strings.ReplaceAll(m[1], " ", "")
+	confirm := a.request(t, "POST", "/account/totp/confirm", a.origin(), url.Values{"code": {totpCode(t, secret, a.clock.Now())}}, cookie)
+	var codes []string
+	for _, m := range recoveryCodePattern.FindAllStringSubmatch(confirm.body, -1) {
+		codes = append(codes, m[1])
+	}
+	if confirm.StatusCode != http.StatusOK || len(codes) != 10 {
+		t.Fatalf("confirming the app: status %d, %d recovery codes shown, want 10\n%s", confirm.StatusCode, len(codes), confirm.body)
+	}
+	a.clock.Advance(totpStep)
+	return secret, codes
+}
+
+// passwordStep posts the login form and returns its answer and the
+// pending-login cookie it set (nil when it set none).
+func (a *runningApp) passwordStep(t *testing.T, username, password string) (answer, []*http.Cookie) {
+	t.Helper()
+	got := a.request(t, "POST", "/login", a.origin(), url.Values{"username": {username}, "password": {password}})
+	return got, got.cookiesBut("auth_session")
+}
+
+// secondStep posts a code to the pending login's second step.
+func (a *runningApp) secondStep(t *testing.T, pending []*http.Cookie, method, code string) answer {
+	t.Helper()
+	return a.request(t, "POST", secondStepPath, a.origin(), url.Values{"method": {method}, "code": {code}}, pending...)
 }
