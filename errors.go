@@ -176,6 +176,12 @@ func interpretError(err error) error {
 			return ErrDuplicateSessionID
 		case "auth_user":
 			return duplicateAttribute(uniqueColumns(pgErr), err)
+		case "luciapg_passkey", "luciapg_passkey_user", "luciapg_webauthn_challenge", "luciapg_pending_login":
+			// luciapg's own tables, whose unique keys are a credential id, a
+			// user handle, a ceremony's or pending login's id: the one the
+			// caller gave is taken. The others' writes never collide (they
+			// upsert, or replace under a lock).
+			return ErrFactorExists
 		}
 	case sqlstateForeignKeyViolation:
 		// PostgreSQL reports a foreign-key violation on the referencing
@@ -185,9 +191,16 @@ func interpretError(err error) error {
 		// table (an application's table referencing a user or session
 		// being deleted, an attribute column referencing another table)
 		// is not the caller's user id and passes through.
+		//
+		// luciapg's own tables reference the user, and luciapg_session
+		// also the session: a violation there means the session is gone
+		// (its user could not be, without its sessions).
 		switch pgErr.TableName {
-		case "auth_session", "auth_key":
+		case "auth_session", "auth_key", "luciapg_totp", "luciapg_recovery_code", "luciapg_passkey",
+			"luciapg_passkey_user", "luciapg_webauthn_challenge", "luciapg_pending_login":
 			return ErrInvalidUserID
+		case "luciapg_session":
+			return ErrInvalidSessionID
 		}
 	case sqlstateUndefinedTable, sqlstateUndefinedFunction:
 		return &notMigratedError{missing: quotedName(pgErr.Message), err: err}

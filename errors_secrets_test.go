@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -91,6 +92,50 @@ func secretCases() []secretCase {
 		}},
 		{"NUL in an attribute value", luciapg.ErrInvalidInput, func(ctx context.Context, s *luciapg.Store) error {
 			_, err := s.UpdateUserAttributes(ctx, secretUserID, map[string]any{"nickname": secretAttribute + "\x00"})
+			return err
+		}},
+		{"taken credential id", luciapg.ErrFactorExists, func(ctx context.Context, s *luciapg.Store) error {
+			p := luciapg.Passkey{CredentialID: []byte(secretKeyID), UserID: secretUserID, Name: secretAttribute, PublicKey: []byte(secretHash)}
+			if err := s.SetPasskey(ctx, p); err != nil {
+				return err
+			}
+			return s.SetPasskey(ctx, p)
+		}},
+		{"second factor of a missing user", luciapg.ErrInvalidUserID, func(ctx context.Context, s *luciapg.Store) error {
+			return s.SetTOTP(ctx, luciapg.TOTP{UserID: other, EncryptionKeyID: secretKeyID, EncryptedSecret: []byte(secretPassword)})
+		}},
+		{"replayed time step", luciapg.ErrFactorReplayed, func(ctx context.Context, s *luciapg.Store) error {
+			if err := s.SetTOTP(ctx, luciapg.TOTP{UserID: secretUserID, EncryptionKeyID: secretKeyID, EncryptedSecret: []byte(secretPassword)}); err != nil {
+				return err
+			}
+			if err := s.ConfirmTOTP(ctx, secretUserID, 5); err != nil {
+				return err
+			}
+			return s.UseTOTPStep(ctx, secretUserID, 5)
+		}},
+		{"used recovery code", luciapg.ErrFactorNotFound, func(ctx context.Context, s *luciapg.Store) error {
+			return s.UseRecoveryCode(ctx, secretUserID, secretPassword)
+		}},
+		{"session record of a missing session", luciapg.ErrInvalidSessionID, func(ctx context.Context, s *luciapg.Store) error {
+			return s.SetSessionFactors(ctx, luciapg.SessionFactors{SessionID: secretSessionID + "4", UserID: secretUserID,
+				Factors: []string{secretAttribute}, AuthenticatedAt: time.Now()})
+		}},
+		{"NUL in a pending login's client binding", luciapg.ErrInvalidInput, func(ctx context.Context, s *luciapg.Store) error {
+			return s.SetPendingLogin(ctx, luciapg.PendingLogin{ID: secretSessionID, UserID: secretUserID, ClientBinding: secretPassword + "\x00",
+				Factors: []string{luciapg.FactorPassword}, Expires: time.Now().Add(time.Minute)})
+		}},
+		{"pending login whose key changed", luciapg.ErrKeyChanged, func(ctx context.Context, s *luciapg.Store) error {
+			now := time.Now()
+			if err := s.SetPendingLogin(ctx, luciapg.PendingLogin{ID: secretSessionID + "5", UserID: secretUserID, ClientBinding: secretAttribute,
+				Factors: []string{luciapg.FactorPassword}, KeyID: secretKeyID, KeyHashDigest: luciapg.KeyHashDigest(secretPassword), Expires: now.Add(time.Minute)}); err != nil {
+				return err
+			}
+			session := luciapg.Session{ID: secretSessionID + "6", UserID: secretUserID, ActiveExpires: 1, IdleExpires: 2}
+			return s.CompletePendingLogin(ctx, secretSessionID+"5", now, session,
+				luciapg.SessionFactors{SessionID: session.ID, UserID: secretUserID, Factors: []string{luciapg.FactorPassword}, AuthenticatedAt: now})
+		}},
+		{"consumed ceremony", luciapg.ErrChallengeNotFound, func(ctx context.Context, s *luciapg.Store) error {
+			_, err := s.ConsumeChallenge(ctx, secretSessionID, time.Now())
 			return err
 		}},
 		{"unique attribute taken (passed through)", nil, func(ctx context.Context, s *luciapg.Store) error {

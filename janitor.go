@@ -40,14 +40,16 @@ type JanitorConfig struct {
 	// longest Window of the throttle policies in use (shorter would let a
 	// guesser's count restart early). Zero means DefaultAttemptRetention.
 	AttemptRetention time.Duration
-	// Now returns the time dead sessions are measured against; nil means
-	// time.Now.
+	// Now returns the time dead sessions, ceremonies and pending logins
+	// are measured against; nil means time.Now.
 	Now func() time.Time
 }
 
-// Janitor purges dead sessions, and attempt throttle rows past
-// AttemptRetention, in the background, batch by batch as
-// Store.PurgeDeadSessions does: NewJanitor starts it, Close stops it.
+// Janitor purges dead sessions, attempt throttle rows past
+// AttemptRetention, and expired WebAuthn ceremonies and pending logins, in
+// the background, batch by batch as Store.PurgeDeadSessions does (the
+// ceremonies, few and short-lived, in one statement bounded by
+// BatchTimeout): NewJanitor starts it, Close stops it.
 // Several janitors (in one process or many) may purge side by side, each
 // skipping the rows another is deleting.
 type Janitor struct {
@@ -134,6 +136,7 @@ func (j *Janitor) run(ctx context.Context) {
 func (j *Janitor) purge(ctx context.Context) {
 	j.purgeDeadSessions(ctx)
 	j.purgeStaleAttempts(ctx)
+	j.purgeExpiredCeremonies(ctx)
 }
 
 // options are the PurgeOptions of every purge the janitor runs, counting
@@ -153,6 +156,20 @@ func (j *Janitor) purgeStaleAttempts(ctx context.Context) {
 	started, batches := time.Now(), 0
 	deleted, err := j.store.PurgeStaleAttempts(ctx, j.cfg.Now().Add(-j.cfg.AttemptRetention), j.options(&batches))
 	j.logPurge(ctx, "stale attempt throttle rows", deleted, batches, err, time.Since(started))
+}
+
+// purgeExpiredCeremonies purges in one statement (Store.PurgeExpiredCeremonies),
+// logged as one batch when it deleted anything.
+func (j *Janitor) purgeExpiredCeremonies(ctx context.Context) {
+	started := time.Now()
+	deleted, err := runBatch(ctx, j.cfg.BatchTimeout, func(ctx context.Context) (int64, error) {
+		return j.store.PurgeExpiredCeremonies(ctx, j.cfg.Now())
+	})
+	batches := 0
+	if deleted > 0 {
+		batches = 1
+	}
+	j.logPurge(ctx, "expired WebAuthn ceremonies and pending logins", deleted, batches, err, time.Since(started))
 }
 
 // logPurge logs the outcome of one purge of what (such as "dead

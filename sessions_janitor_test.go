@@ -410,3 +410,61 @@ func TestJanitorPurgesStaleAttempts(t *testing.T) {
 		t.Errorf("rows left %q, want only key:recent", left)
 	}
 }
+
+// TestJanitorPurgesExpiredCeremonies: each purge also deletes the WebAuthn
+// ceremonies and pending logins that expired before its now, and logs how
+// many, as one batch.
+func TestJanitorPurgesExpiredCeremonies(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	store := luciapg.New(pool)
+	ctx := context.Background()
+	now := fixedNow()
+	if _, err := store.SetUser(ctx, luciapg.User{ID: "ceremony_owner"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for id, expires := range map[string]time.Time{
+		"expired-1": now.Add(-time.Hour),
+		"expired-2": now.Add(-time.Millisecond),
+		"live":      now.Add(time.Minute),
+	} {
+		ch := luciapg.Challenge{ID: id, UserID: "ceremony_owner", Purpose: "register", Data: []byte("state"), Expires: expires}
+		if err := store.SetChallenge(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending := luciapg.PendingLogin{ID: "expired-login", UserID: "ceremony_owner", ClientBinding: "cb",
+		Factors: []string{luciapg.FactorOAuth}, Expires: now.Add(-time.Second)}
+	if err := store.SetPendingLogin(ctx, pending); err != nil {
+		t.Fatal(err)
+	}
+	logs := newRecordingHandler()
+	janitor, err := luciapg.NewJanitor(store, luciapg.JanitorConfig{
+		Interval: time.Hour, // only the purge at start runs
+		Logger:   slog.New(logs),
+		Now:      fixedNow,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJanitor(t, janitor)
+
+	r, _ := logs.waitFor(t, 0, func(r slog.Record) bool {
+		return r.Message == "luciapg: purged expired WebAuthn ceremonies and pending logins"
+	})
+	if got := attr(r, "deleted").Int64(); got != 3 {
+		t.Errorf("logged deleted=%d, want 3", got)
+	}
+	if got := attr(r, "batches").Int64(); got != 1 {
+		t.Errorf("logged batches=%d, want 1", got)
+	}
+	if r.Level != slog.LevelInfo {
+		t.Errorf("level %v, want INFO", r.Level)
+	}
+	if got := countRows(t, pool, "SELECT count(*) FROM luciapg_webauthn_challenge WHERE id = 'live'"); got != 1 {
+		t.Error("the live ceremony was purged")
+	}
+	if got := countRows(t, pool, "SELECT count(*) FROM luciapg_webauthn_challenge") + countRows(t, pool, "SELECT count(*) FROM luciapg_pending_login"); got != 1 {
+		t.Errorf("%d ceremonies and pending logins left, want only the live ceremony", got)
+	}
+}

@@ -23,9 +23,9 @@ type DB interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// Store is the PostgreSQL implementation of Adapter. It is safe for
-// concurrent use when its DB is (a pool is; a single connection or
-// transaction is not).
+// Store is the PostgreSQL implementation of Adapter, and of AttemptThrottle
+// and FactorAdapter in luciapg's own tables. It is safe for concurrent use
+// when its DB is (a pool is; a single connection or transaction is not).
 type Store struct {
 	db      DB
 	queries *dbgen.Queries

@@ -52,6 +52,10 @@ func TestStoreOnAnUnmigratedDatabase(t *testing.T) {
 	policy := luciapg.ThrottlePolicy{FreeAttempts: 1, BaseDelay: time.Second, MaxDelay: time.Second, Window: time.Second}
 	_, err = store.CountAttempt(ctx, "addr:192.0.2.1", time.Now(), policy)
 	wantNotMigrated(t, "CountAttempt", err, "luciapg_attempt_throttle")
+	_, err = store.GetTOTP(ctx, "u1")
+	wantNotMigrated(t, "GetTOTP", err, "luciapg_totp")
+	err = store.SetRecoveryCodes(ctx, "u1", []string{"h1"})
+	wantNotMigrated(t, "SetRecoveryCodes", err, "luciapg_recovery_code")
 }
 
 // wantNotMigrated fails unless err is ErrNotMigrated naming table and the

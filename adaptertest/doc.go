@@ -2,7 +2,10 @@
 // Lucia v1's own adapter test cases (U1–U30, S1–S9, O1–O2), ported to Go
 // and corrected where the reference suite checked the wrong thing, plus the
 // cases it never checked (atomic SetUser, duplicate user ids, large
-// expiries, attribute defaults and NULLs, many concurrent calls).
+// expiries, attribute defaults and NULLs, many concurrent calls), and
+// luciapg's additions to the contract, among them F1–F26 for
+// luciapg.FactorAdapter, which an adapter that stores no second factors
+// leaves out with Harness.WithoutFactors.
 //
 // Any luciapg.Adapter can run it:
 //

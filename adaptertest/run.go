@@ -16,6 +16,11 @@ type Harness struct {
 	// makes at once; set it above the adapter's connection pool size. Zero
 	// means 64.
 	Concurrency int
+	// WithoutFactors leaves out the cases of luciapg.FactorAdapter (F1…),
+	// for an adapter that stores no second factors. Without it, those
+	// cases fail on an adapter that is no FactorAdapter, saying so: an
+	// adapter cannot drop the contract unnoticed.
+	WithoutFactors bool
 }
 
 // testCase is one conformance case: an id from Lucia's suite (or E for the
@@ -44,7 +49,13 @@ func Run(t *testing.T, h Harness) {
 	if h.Concurrency <= 0 {
 		h.Concurrency = 64
 	}
-	for _, group := range [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, keySessionCases, throttleCases, inputCases} {
+	groups := [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, keySessionCases, throttleCases, inputCases}
+	if h.WithoutFactors {
+		t.Log("adaptertest: Harness.WithoutFactors: the factor cases (F1…) are left out")
+	} else {
+		groups = append(groups, factorCases)
+	}
+	for _, group := range groups {
 		for _, tc := range group {
 			t.Run(tc.id+"_"+tc.name, func(t *testing.T) {
 				t.Parallel()

@@ -96,11 +96,86 @@ CREATE TABLE public.luciapg_attempt_throttle (
 
 
 --
+-- Name: luciapg_passkey; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_passkey (
+    credential_id bytea NOT NULL,
+    user_id text NOT NULL,
+    name text NOT NULL,
+    public_key bytea NOT NULL,
+    attestation_type text NOT NULL,
+    transports text[] NOT NULL,
+    aaguid bytea,
+    sign_count bigint NOT NULL,
+    backup_eligible boolean NOT NULL,
+    backup_state boolean NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    CONSTRAINT luciapg_passkey_aaguid_check CHECK (((aaguid IS NULL) OR (octet_length(aaguid) = 16))),
+    CONSTRAINT luciapg_passkey_credential_id_check CHECK (((octet_length(credential_id) >= 1) AND (octet_length(credential_id) <= 1023))),
+    CONSTRAINT luciapg_passkey_name_check CHECK (((char_length(name) >= 1) AND (char_length(name) <= 100))),
+    CONSTRAINT luciapg_passkey_sign_count_check CHECK (((sign_count >= 0) AND (sign_count <= '4294967295'::bigint)))
+);
+
+
+--
+-- Name: luciapg_passkey_user; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_passkey_user (
+    user_id text NOT NULL,
+    handle bytea NOT NULL,
+    CONSTRAINT luciapg_passkey_user_handle_check CHECK (((octet_length(handle) >= 1) AND (octet_length(handle) <= 64)))
+);
+
+
+--
+-- Name: luciapg_pending_login; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_pending_login (
+    id text NOT NULL,
+    user_id text NOT NULL,
+    client_binding text NOT NULL,
+    factors text[] NOT NULL,
+    key_id text,
+    key_hash_digest text,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT luciapg_pending_login_check CHECK (((key_id IS NULL) = (key_hash_digest IS NULL)))
+);
+
+
+--
+-- Name: luciapg_recovery_code; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_recovery_code (
+    user_id text NOT NULL,
+    code_hash text NOT NULL,
+    used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: luciapg_schema_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
 CREATE TABLE public.luciapg_schema_migrations (
     version character varying NOT NULL
+);
+
+
+--
+-- Name: luciapg_session; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_session (
+    session_id text NOT NULL,
+    user_id text NOT NULL,
+    factors text[] NOT NULL,
+    authenticated_at timestamp with time zone NOT NULL
 );
 
 
@@ -139,6 +214,34 @@ CREATE SEQUENCE public.luciapg_session_cache_readers_xid
 
 
 --
+-- Name: luciapg_totp; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_totp (
+    user_id text NOT NULL,
+    encryption_key_id text NOT NULL,
+    encrypted_secret bytea NOT NULL,
+    confirmed_at timestamp with time zone,
+    last_step bigint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT luciapg_totp_last_step_check CHECK ((last_step >= 0))
+);
+
+
+--
+-- Name: luciapg_webauthn_challenge; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_webauthn_challenge (
+    id text NOT NULL,
+    user_id text,
+    purpose text NOT NULL,
+    data bytea NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+
+--
 -- Name: auth_key auth_key_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -171,11 +274,75 @@ ALTER TABLE ONLY public.luciapg_attempt_throttle
 
 
 --
+-- Name: luciapg_passkey luciapg_passkey_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_passkey
+    ADD CONSTRAINT luciapg_passkey_pkey PRIMARY KEY (credential_id);
+
+
+--
+-- Name: luciapg_passkey_user luciapg_passkey_user_handle_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_passkey_user
+    ADD CONSTRAINT luciapg_passkey_user_handle_key UNIQUE (handle);
+
+
+--
+-- Name: luciapg_passkey_user luciapg_passkey_user_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_passkey_user
+    ADD CONSTRAINT luciapg_passkey_user_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: luciapg_pending_login luciapg_pending_login_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_pending_login
+    ADD CONSTRAINT luciapg_pending_login_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: luciapg_recovery_code luciapg_recovery_code_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_recovery_code
+    ADD CONSTRAINT luciapg_recovery_code_pkey PRIMARY KEY (user_id, code_hash);
+
+
+--
 -- Name: luciapg_schema_migrations luciapg_schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.luciapg_schema_migrations
     ADD CONSTRAINT luciapg_schema_migrations_pkey PRIMARY KEY (version);
+
+
+--
+-- Name: luciapg_session luciapg_session_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_session
+    ADD CONSTRAINT luciapg_session_pkey PRIMARY KEY (session_id);
+
+
+--
+-- Name: luciapg_totp luciapg_totp_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_totp
+    ADD CONSTRAINT luciapg_totp_pkey PRIMARY KEY (user_id);
+
+
+--
+-- Name: luciapg_webauthn_challenge luciapg_webauthn_challenge_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_webauthn_challenge
+    ADD CONSTRAINT luciapg_webauthn_challenge_pkey PRIMARY KEY (id);
 
 
 --
@@ -207,10 +374,52 @@ CREATE INDEX luciapg_attempt_throttle_blocked_until_idx ON public.luciapg_attemp
 
 
 --
+-- Name: luciapg_passkey_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_passkey_user_id_idx ON public.luciapg_passkey USING btree (user_id, created_at);
+
+
+--
+-- Name: luciapg_pending_login_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_pending_login_expires_at_idx ON public.luciapg_pending_login USING btree (expires_at);
+
+
+--
+-- Name: luciapg_pending_login_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_pending_login_user_id_idx ON public.luciapg_pending_login USING btree (user_id);
+
+
+--
 -- Name: luciapg_session_cache_change_xid_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX luciapg_session_cache_change_xid_idx ON public.luciapg_session_cache_change USING btree (xid);
+
+
+--
+-- Name: luciapg_session_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_session_user_id_idx ON public.luciapg_session USING btree (user_id);
+
+
+--
+-- Name: luciapg_webauthn_challenge_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_webauthn_challenge_expires_at_idx ON public.luciapg_webauthn_challenge USING btree (expires_at);
+
+
+--
+-- Name: luciapg_webauthn_challenge_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_webauthn_challenge_user_id_idx ON public.luciapg_webauthn_challenge USING btree (user_id);
 
 
 --
@@ -266,6 +475,70 @@ ALTER TABLE ONLY public.auth_session
 
 
 --
+-- Name: luciapg_passkey luciapg_passkey_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_passkey
+    ADD CONSTRAINT luciapg_passkey_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_passkey_user luciapg_passkey_user_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_passkey_user
+    ADD CONSTRAINT luciapg_passkey_user_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_pending_login luciapg_pending_login_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_pending_login
+    ADD CONSTRAINT luciapg_pending_login_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_recovery_code luciapg_recovery_code_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_recovery_code
+    ADD CONSTRAINT luciapg_recovery_code_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_session luciapg_session_session_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_session
+    ADD CONSTRAINT luciapg_session_session_id_fkey FOREIGN KEY (session_id) REFERENCES public.auth_session(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_session luciapg_session_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_session
+    ADD CONSTRAINT luciapg_session_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_totp luciapg_totp_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_totp
+    ADD CONSTRAINT luciapg_totp_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
+-- Name: luciapg_webauthn_challenge luciapg_webauthn_challenge_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_webauthn_challenge
+    ADD CONSTRAINT luciapg_webauthn_challenge_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
+
+
+--
 -- PostgreSQL database dump complete
 --
 
@@ -282,4 +555,5 @@ INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261202000000'),
     ('20261203000000'),
     ('20261206000000'),
-    ('20261206100000');
+    ('20261206100000'),
+    ('20261207000000');

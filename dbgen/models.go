@@ -4,6 +4,10 @@
 
 package dbgen
 
+import (
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
 type AuthKey struct {
 	ID             string
 	UserID         string
@@ -17,4 +21,37 @@ type AuthSession struct {
 	UserID        string
 	ActiveExpires int64
 	IdleExpires   int64
+}
+
+type LuciapgPasskey struct {
+	CredentialID    []byte
+	UserID          string
+	Name            string
+	PublicKey       []byte
+	AttestationType string
+	Transports      []string
+	Aaguid          []byte
+	SignCount       int64
+	BackupEligible  bool
+	BackupState     bool
+	CreatedAt       pgtype.Timestamptz
+	LastUsedAt      pgtype.Timestamptz
+}
+
+type LuciapgPendingLogin struct {
+	ID            string
+	UserID        string
+	ClientBinding string
+	Factors       []string
+	KeyID         *string
+	KeyHashDigest *string
+	ExpiresAt     pgtype.Timestamptz
+}
+
+type LuciapgWebauthnChallenge struct {
+	ID        string
+	UserID    *string
+	Purpose   string
+	Data      []byte
+	ExpiresAt pgtype.Timestamptz
 }

@@ -99,7 +99,7 @@ func (a *Adapter) GetPendingLogin(_ context.Context, id string, now time.Time) (
 // before the first write, under one hold of the lock, so a refused call
 // changes nothing.
 func (a *Adapter) CompletePendingLogin(_ context.Context, id string, now time.Time, session luciapg.Session, factors luciapg.SessionFactors) error {
-	if err := checkCompletion(now, session, factors); err != nil {
+	if err := input.Completion(now, session.ID, session.UserID, factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -127,24 +127,6 @@ func (a *Adapter) CompletePendingLogin(_ context.Context, id string, now time.Ti
 	delete(a.factors.pending, id)
 	a.sessions[session.ID] = session
 	a.factors.sessions[session.ID] = copySessionFactors(factors)
-	return nil
-}
-
-// checkCompletion is CompletePendingLogin's check of its arguments, the
-// Store's too.
-func checkCompletion(now time.Time, session luciapg.Session, factors luciapg.SessionFactors) error {
-	if err := input.Time("now", now); err != nil {
-		return err
-	}
-	if err := input.Session(session.ID, session.UserID); err != nil {
-		return err
-	}
-	if err := input.SessionFactors(factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
-		return err
-	}
-	if factors.SessionID != session.ID || factors.UserID != session.UserID {
-		return input.ErrFactorsNotSession
-	}
 	return nil
 }
 

@@ -66,8 +66,8 @@ func (c Config) withDefaults() (Config, error) {
 // standby of it: it sends the reads of a request's hot path — GetSession,
 // GetSessionAndUser, GetUser, GetKey and GetKeysByUserID — to the standby,
 // and everything else to the primary: writes, ExtendSession, ConsumeKey,
-// the throttle, and GetSessionsByUserID (a list cannot tell a missing row
-// from a late one).
+// the throttle, GetSessionsByUserID (a list cannot tell a missing row
+// from a late one), and every call of luciapg.FactorAdapter (factors.go).
 //
 //   - A read the standby does not find (a session created a moment ago
 //     that has not arrived) is asked of the primary.
@@ -96,9 +96,11 @@ func (c Config) withDefaults() (Config, error) {
 type Router struct {
 	// primary serves every call the Router does not route itself.
 	primary
-	standbyPool *pgxpool.Pool
-	cfg         Config
-	lag         standbyLag
+	// primaryStore is primary's Store, for the calls of factors.go.
+	primaryStore *luciapg.Store
+	standbyPool  *pgxpool.Pool
+	cfg          Config
+	lag          standbyLag
 
 	standbyReads, standbyMisses, fallbacks, primaryReads, refused, checks atomic.Int64
 
@@ -134,12 +136,14 @@ func New(primaryPool, standbyPool *pgxpool.Pool, cfg Config) (*Router, error) {
 	if err := checkStandbyRole(standbyPool, cfg.StandbyTimeout); err != nil {
 		return nil, err
 	}
+	store := luciapg.New(primaryPool)
 	r := &Router{
-		primary:     luciapg.New(primaryPool),
-		standbyPool: standbyPool,
-		cfg:         cfg,
-		lag:         standbyLag{primary: primaryPool, standby: standbyPool, base: time.Now(), maxLag: int64(cfg.MaxLag)},
-		stop:        make(chan struct{}),
+		primary:      store,
+		primaryStore: store,
+		standbyPool:  standbyPool,
+		cfg:          cfg,
+		lag:          standbyLag{primary: primaryPool, standby: standbyPool, base: time.Now(), maxLag: int64(cfg.MaxLag)},
+		stop:         make(chan struct{}),
 	}
 	r.done.Add(1)
 	go r.measure()

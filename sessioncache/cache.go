@@ -105,7 +105,8 @@ type Config struct {
 // Another process's change is seen at the next read of the log, after its
 // commit (PollInterval, 10 ms by default), and never later than MaxLag; a
 // change through this cache is seen at once. Use it with auth.New like any
-// adapter; it passes luciapg.AttemptThrottle to the next adapter. Close stops
+// adapter; it passes luciapg.AttemptThrottle, and luciapg.FactorAdapter when
+// the next adapter is one (factors.go), to the next adapter. Close stops
 // reading the log.
 type Cache struct {
 	// next serves every call the cache does not answer itself: the

@@ -80,7 +80,9 @@ func TestSessionCacheOtherWritersEvict(t *testing.T) {
 			}},
 		{"delete user", `WITH s AS (DELETE FROM auth_session WHERE user_id = 'u1' AND $1::text IS NOT NULL) DELETE FROM auth_user WHERE id = 'u1'`,
 			func(string) string { return userPayload("u1") }, wantInvalid},
-		{"truncate", `TRUNCATE auth_session, auth_key, auth_user -- $1`, func(string) string { return "*" }, wantInvalid},
+		// CASCADE: luciapg's second-factor tables reference auth_user and
+		// auth_session (migration 20261207000000).
+		{"truncate", `TRUNCATE auth_session, auth_key, auth_user CASCADE -- $1`, func(string) string { return "*" }, wantInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

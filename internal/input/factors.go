@@ -237,3 +237,22 @@ var ErrPendingLoginNotSessionUser = fmt.Errorf("%w: session.UserID is not the pe
 // ErrSessionFactorsNotSessionUser refuses, in SetSessionFactors, a record
 // whose UserID is not the session's.
 var ErrSessionFactorsNotSessionUser = fmt.Errorf("%w: the factors' user id is not the session's", ErrInvalidInput)
+
+// Completion is the rule CompletePendingLogin applies to its arguments:
+// a storable session and factor record of the same session and user, and
+// a time.
+func Completion(now time.Time, sessionID, sessionUserID, factorsSessionID, factorsUserID string, factors []string, authenticatedAt time.Time) error {
+	if err := Time("now", now); err != nil {
+		return err
+	}
+	if err := Session(sessionID, sessionUserID); err != nil {
+		return err
+	}
+	if err := SessionFactors(factorsSessionID, factorsUserID, factors, authenticatedAt); err != nil {
+		return err
+	}
+	if factorsSessionID != sessionID || factorsUserID != sessionUserID {
+		return ErrFactorsNotSession
+	}
+	return nil
+}
