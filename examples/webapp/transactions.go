@@ -57,10 +57,14 @@ func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 		defer cancel()
 		_ = tx.Rollback(rollbackCtx)
 	}()
+	// The transaction's Store stores second factors too, so that a
+	// session made in it gets its factor record in it.
+	store := luciapg.New(tx)
 	core := a.auth.WithAdapter(struct {
 		luciapg.Adapter
+		luciapg.FactorAdapter
 		luciapg.AttemptThrottle
-	}{luciapg.New(tx), a.throttle})
+	}{store, store, a.throttle})
 	verifications, resets, err := newLinks(core)
 	if err != nil {
 		return err
