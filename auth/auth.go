@@ -17,6 +17,12 @@ const (
 	DefaultIdlePeriod      = 14 * 24 * time.Hour
 	DefaultUserIDLength    = 15
 	DefaultSessionIDLength = 40
+	// DefaultPendingLoginPeriod is how long a pending login waits for its
+	// second factor: time to open an authenticator app, not to walk away.
+	DefaultPendingLoginPeriod = 5 * time.Minute
+	// DefaultSudoPeriod is how long after the user last proved who they
+	// are a session may do sensitive things (RequireSudo).
+	DefaultSudoPeriod = 10 * time.Minute
 	// DefaultMaxPasswordBytes bounds a password's length in bytes, as
 	// given (before NFKC normalization, which can make it 11 times longer:
 	// U+FDFA becomes 33 bytes). A thousand bytes is far beyond any
@@ -100,7 +106,8 @@ type Config struct {
 	// every TOTP check return ErrSecondFactorsUnavailable.
 	SecretKeys []SecretKey
 	// TOTPIssuer names the site in authenticator apps; empty means
-	// "luciapg".
+	// "luciapg". It must not contain ':', which separates it from the
+	// account name in the app's label.
 	TOTPIssuer string
 	// SecondFactorThrottle limits attempts at one user's one-time codes and
 	// recovery codes, counted per user with the attempt throttle. Zero
@@ -108,10 +115,11 @@ type Config struct {
 	// min, forgotten after 24 h without one or at the next success.
 	SecondFactorThrottle luciapg.ThrottlePolicy
 	// PendingLoginPeriod is how long a pending login waits for its second
-	// factor. Zero means 5 minutes.
+	// factor. Zero means DefaultPendingLoginPeriod (5 minutes).
 	PendingLoginPeriod time.Duration
 	// SudoPeriod is how long after the user last proved who they are in a
-	// session its sensitive actions are allowed. Zero means 10 minutes.
+	// session its sensitive actions are allowed. Zero means
+	// DefaultSudoPeriod (10 minutes).
 	SudoPeriod time.Duration
 }
 
@@ -169,6 +177,14 @@ type shared struct {
 	signUpThrottle   luciapg.ThrottlePolicy
 	ipv6PrefixLength int
 
+	// secretKeys seal authenticator-app secrets, the first one new ones
+	// (Config.SecretKeys); empty means no authenticator apps.
+	secretKeys           []secretKey
+	totpIssuer           string
+	secondFactorThrottle luciapg.ThrottlePolicy
+	pendingLoginPeriod   time.Duration
+	sudoPeriod           time.Duration
+
 	// dummyHash is what a refused UseKey verifies against (see
 	// spendVerification); made on first use by a custom hasher, under
 	// dummyLock (one token).
@@ -179,9 +195,11 @@ type shared struct {
 // New returns an Auth storing its data through adapter, usually a
 // *luciapg.Store (or a session cache or replica router over one), which
 // also counts the attempts to guess a password. Zero fields of cfg take
-// the defaults; a negative period, length or limit, or a throttle policy
-// that luciapg.ThrottlePolicy.Validate refuses, is an error wrapping
-// luciapg.ErrInvalidConfig, never silently replaced.
+// the defaults; a negative period, length or limit, a throttle policy
+// that luciapg.ThrottlePolicy.Validate refuses, or a SecretKey whose ID is
+// not 1 to 32 characters of [A-Za-z0-9_-], is not unique, or whose Key is
+// not 32 bytes, is an error wrapping luciapg.ErrInvalidConfig, never
+// silently replaced.
 func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 	if input.IsNil(adapter) {
 		return nil, fmt.Errorf("%w: auth: the adapter is nil", luciapg.ErrInvalidConfig)
@@ -194,6 +212,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		{"UserIDLength", int64(cfg.UserIDLength)}, {"SessionIDLength", int64(cfg.SessionIDLength)},
 		{"MaxPasswordBytes", int64(cfg.MaxPasswordBytes)}, {"MaxConcurrentHashes", int64(cfg.MaxConcurrentHashes)},
 		{"MaxConcurrentSignUpHashes", int64(cfg.MaxConcurrentSignUpHashes)}, {"IPv6PrefixLength", int64(cfg.IPv6PrefixLength)},
+		{"PendingLoginPeriod", int64(cfg.PendingLoginPeriod)}, {"SudoPeriod", int64(cfg.SudoPeriod)},
 	} {
 		if f.value < 0 {
 			return nil, fmt.Errorf("%w: auth: %s is negative", luciapg.ErrInvalidConfig, f.name)
@@ -219,8 +238,21 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		signUpTurns:      make(chan struct{}, signUpTurns),
 		ipv6PrefixLength: positiveOr(cfg.IPv6PrefixLength, 64),
 		dummyLock:        make(chan struct{}, 1),
+
+		totpIssuer:         cfg.TOTPIssuer,
+		pendingLoginPeriod: positiveOr(cfg.PendingLoginPeriod, DefaultPendingLoginPeriod),
+		sudoPeriod:         positiveOr(cfg.SudoPeriod, DefaultSudoPeriod),
 	}
 	var err error
+	if s.secretKeys, err = newSecretKeys(cfg.SecretKeys); err != nil {
+		return nil, err
+	}
+	if s.totpIssuer, err = totpIssuer(cfg.TOTPIssuer); err != nil {
+		return nil, err
+	}
+	if s.secondFactorThrottle, err = throttlepolicy.WithDefaults("auth: SecondFactorThrottle", cfg.SecondFactorThrottle, defaultSecondFactorThrottle); err != nil {
+		return nil, err
+	}
 	if s.keyThrottle, err = throttlepolicy.WithDefaults("auth: KeyThrottle", cfg.KeyThrottle, defaultKeyThrottle); err != nil {
 		return nil, err
 	}

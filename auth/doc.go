@@ -45,6 +45,22 @@
 // *TooManyAttemptsError (errors.Is ErrTooManyAttempts) and is not checked
 // or hashed at all. A success forgets the key's count.
 //
+// # Second factors
+//
+// With a luciapg.FactorAdapter (every luciapg adapter is one), users can
+// add an authenticator app (BeginTOTPEnrollment; its secret sealed with
+// Config.SecretKeys) and recovery codes (GenerateRecoveryCodes). Login then
+// refuses them (ErrSecondFactorRequired); BeginLogin returns a pending
+// login, bound to the client and single-use, that CompleteLoginWithTOTP or
+// CompleteLoginWithRecoveryCode turns into a session. Each session records
+// which factors made it: one without a record (made by a Lucia v1 app, or
+// by CreateSession) counts as password-only, so RequireSecondFactor
+// refuses it for such a user until it re-authenticates with a code.
+// RequireSudo guards sensitive actions: it passes for Config.SudoPeriod
+// after the user last proved who they are (Reauthenticate…). Codes are
+// counted per user (Config.SecondFactorThrottle). See
+// docs/second-factors.md.
+//
 // # Sessions
 //
 // CreateSession opens a session: 40 random characters of a-z A-Z 0-9,

@@ -34,19 +34,63 @@ const maxLoginRetries = 2
 //
 // A single-use key is consumed by UseKey; its session is then created as
 // CreateSession does, since no later change can reach a deleted key.
+//
+// A user with a second factor (an authenticator app or a passkey) is
+// refused with ErrSecondFactorRequired once the password is checked, and
+// nothing is written: code that calls Login cannot skip the second step.
+// Use BeginLogin, which returns a pending login for such a user.
 func (a *Auth) Login(ctx context.Context, providerID, providerUserID, password string) (Session, error) {
 	key, checked, err := a.useKey(ctx, providerID, providerUserID, password)
 	if err != nil {
 		return Session{}, err
 	}
+	if err := a.refuseSecondFactorUser(ctx, key.UserID); err != nil {
+		return Session{}, err
+	}
+	row, err := a.sessionForKey(ctx, key, checked, password)
+	if err != nil {
+		return Session{}, err
+	}
+	return sessionFromRow(row, SessionActive, true), nil
+}
+
+// refuseSecondFactorUser is ErrSecondFactorRequired for a user with a
+// second factor: Login, which knows nothing of a second step, must never
+// open a session that skips it (BeginLogin does the two steps). An adapter
+// that is no luciapg.FactorAdapter stores no second factors, so it has
+// none to check.
+func (a *Auth) refuseSecondFactorUser(ctx context.Context, userID string) error {
+	fa, err := a.factors()
+	if err != nil {
+		return nil
+	}
+	factors, err := fa.GetUserFactors(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if factors.HasSecondFactor() {
+		return ErrSecondFactorRequired
+	}
+	return nil
+}
+
+// sessionForKey writes a new session for the user of key, whose password
+// was just checked against the hash checked: only while the key still
+// holds it, rehashing it if needed, and checking the password again when
+// the key changed (see Login).
+func (a *Auth) sessionForKey(ctx context.Context, key Key, checked, password string) (luciapg.Session, error) {
 	if key.SingleUse() {
-		return a.CreateSession(ctx, key.UserID)
+		row, err := a.newSessionRow(key.UserID)
+		if err != nil {
+			return luciapg.Session{}, err
+		}
+		return row, a.adapter.SetSession(ctx, row)
 	}
 	keyID := key.ProviderID + ":" + key.ProviderUserID
 	for retries := 0; ; retries++ {
 		row, err := a.newSessionRow(key.UserID)
 		if err != nil {
-			return Session{}, err
+			return luciapg.Session{}, err
 		}
 		rehash := a.rehash(ctx, checked, password)
 		err = a.adapter.SetSessionForKey(ctx, row, keyID, checked, rehash)
@@ -56,23 +100,23 @@ func (a *Auth) Login(ctx context.Context, providerID, providerUserID, password s
 		}
 		switch {
 		case err == nil:
-			return sessionFromRow(row, SessionActive, true), nil
+			return row, nil
 		case !errors.Is(err, luciapg.ErrKeyChanged):
-			return Session{}, err
+			return luciapg.Session{}, err
 		case retries == maxLoginRetries:
-			return Session{}, ErrInvalidPassword
+			return luciapg.Session{}, ErrInvalidPassword
 		}
 		current, err := a.adapter.GetKey(ctx, keyID)
 		switch {
 		case errors.Is(err, luciapg.ErrInvalidKeyID):
-			return Session{}, ErrInvalidPassword
+			return luciapg.Session{}, ErrInvalidPassword
 		case err != nil:
-			return Session{}, err
+			return luciapg.Session{}, err
 		case current.HashedPassword == nil:
-			return Session{}, ErrInvalidPassword
+			return luciapg.Session{}, ErrInvalidPassword
 		}
 		if err := a.checkPassword(ctx, *current.HashedPassword, password); err != nil {
-			return Session{}, err
+			return luciapg.Session{}, err
 		}
 		checked = *current.HashedPassword
 	}

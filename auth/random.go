@@ -35,3 +35,12 @@ func randomString(length int) (string, error) {
 	}
 	return string(out), nil
 }
+
+// randomBytes returns n bytes from crypto/rand.
+func randomBytes(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("auth: reading random bytes: %w", err)
+	}
+	return b, nil
+}

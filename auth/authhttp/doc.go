@@ -28,6 +28,16 @@
 // and log out with Sessions.Logout, which ends the session the request
 // presented.
 //
+// For users with a second factor (docs/second-factors.md), log in with
+// Sessions.BeginLogin, which sets the session cookie or, when a second
+// step is needed, a pending-login cookie ("__Host-luciapg_pending_login");
+// the second-step handler reads it with PendingLoginToken, finishes with
+// auth.Auth.CompleteLoginWithTOTP (or another CompleteLogin…) and calls
+// CompleteLogin. Guard routes with RequireSecondFactor (a session a Lucia
+// v1 app made, after a password alone, has not proven one) and sensitive
+// ones with RequireSudo; both send a GET to a configured page with a next
+// parameter that NextPath reads back, never as another site's address.
+//
 // The cookie is HttpOnly, SameSite=Lax, Path=/, Secure (unless
 // Config.LocalDevelopment, and nothing else, turns it off), and expires
 // with the session's idle period.

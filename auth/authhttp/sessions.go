@@ -49,6 +49,15 @@ type Config struct {
 	// every request: a client reaching the server directly could
 	// otherwise write it, and claim a new address with every guess.
 	ClientAddressHeader string
+	// SecondFactorPath is where RequireSecondFactor sends a GET or HEAD
+	// request whose session has not proven the user's second factor, such
+	// as "/login/second-factor", with the request's path in the next query
+	// parameter. Empty means a plain 403 instead. It must be a path on this
+	// site (starting with one "/").
+	SecondFactorPath string
+	// SudoPath is where RequireSudo sends a GET or HEAD request whose
+	// session must re-authenticate, such as "/reauthenticate", likewise.
+	SudoPath string
 }
 
 // Sessions ties an auth.Auth to HTTP requests. Make one with New; it is safe
@@ -61,6 +70,9 @@ type Sessions struct {
 	errorHandler        func(w http.ResponseWriter, r *http.Request, err error)
 	logger              *slog.Logger
 	clientAddressHeader string
+	secondFactorPath    string
+	sudoPath            string
+	pendingCookieName   string
 }
 
 // New returns Sessions for a, or an error naming the first of
@@ -74,6 +86,11 @@ func New(a *auth.Auth, cfg Config) (*Sessions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", luciapg.ErrInvalidConfig, err)
 	}
+	for _, p := range []struct{ name, path string }{{"SecondFactorPath", cfg.SecondFactorPath}, {"SudoPath", cfg.SudoPath}} {
+		if p.path != "" && !isLocalPath(p.path) {
+			return nil, fmt.Errorf("%w: authhttp: %s must be a path on this site, starting with a single /", luciapg.ErrInvalidConfig, p.name)
+		}
+	}
 	s := &Sessions{
 		auth:         a,
 		cookieName:   cfg.CookieName,
@@ -83,6 +100,9 @@ func New(a *auth.Auth, cfg Config) (*Sessions, error) {
 		logger:       cfg.Logger,
 		// Header names are matched canonically; keep the configured one so.
 		clientAddressHeader: http.CanonicalHeaderKey(strings.TrimSpace(cfg.ClientAddressHeader)),
+		secondFactorPath:    cfg.SecondFactorPath,
+		sudoPath:            cfg.SudoPath,
+		pendingCookieName:   pendingCookieName(!cfg.LocalDevelopment),
 	}
 	if s.cookieName == "" {
 		s.cookieName = DefaultCookieName
@@ -150,7 +170,9 @@ func (s *Sessions) RequireSession(next http.Handler) http.Handler {
 // checked, so a reset in between ends it) that then sets the session's
 // cookie. It returns auth.Login's errors: answer ErrTooManyAttempts with
 // TooManyAttempts, and every other refusal alike, so that the answer does
-// not tell which accounts exist.
+// not tell which accounts exist. A user with a second factor is refused
+// with auth.ErrSecondFactorRequired: where users may have one, use
+// BeginLogin.
 func (s *Sessions) LoginWithPassword(ctx context.Context, w http.ResponseWriter, providerID, providerUserID, password string) (auth.Session, error) {
 	session, err := s.auth.Login(ctx, providerID, providerUserID, password)
 	if err != nil {
@@ -163,7 +185,9 @@ func (s *Sessions) LoginWithPassword(ctx context.Context, w http.ResponseWriter,
 // Login creates a session for the user and sets its cookie. Call it once
 // the user has proved who they are by other means than a password (an
 // OAuth account, a mailed link); for a password, LoginWithPassword does
-// both steps without racing a password reset.
+// both steps without racing a password reset. The session has no factor
+// record, so for a user with a second factor it fails RequireSecondFactor:
+// where users may have one, use BeginLoginForUser.
 func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID string) (auth.Session, error) {
 	session, err := s.auth.CreateSession(ctx, userID)
 	if err != nil {

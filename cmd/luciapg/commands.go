@@ -26,6 +26,7 @@ var groups = []struct{ name, summary string }{
 	{"users", "users, with their keys and sessions"},
 	{"keys", "a user's keys and passwords"},
 	{"sessions", "sessions: list, revoke, prune the dead"},
+	{"mfa", "users' second factors: status, reset"},
 }
 
 var commands = []command{
@@ -84,6 +85,17 @@ var commands = []command{
 			"with a progress bar on a terminal and one line per batch otherwise. Ctrl-C " +
 			"stops it between batches with a summary; run it again to finish.",
 		sessionsPruneFlags},
+	{"mfa", "status", "--user USER_ID", "show a user's second factors",
+		"Show a user's second factors: whether their authenticator app is on, how many " +
+			"recovery codes are unused, their passkeys by name with when each was last " +
+			"used, and whether a login asks for a second factor. No secret is ever shown.",
+		mfaStatusFlags},
+	{"mfa", "reset", "--user USER_ID", "remove a user's second factors and end their sessions",
+		"For a user who lost their second factors: remove their authenticator app, " +
+			"recovery codes and passkeys, and end every session of theirs, in one " +
+			"transaction, then say what was removed. The user then logs in with their " +
+			"password alone and can enrol again.",
+		mfaResetFlags},
 }
 
 func findCommand(group, name string) (command, bool) {

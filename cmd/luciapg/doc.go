@@ -1,7 +1,8 @@
 // Command luciapg administers the Lucia v1 tables (auth_user, auth_key,
 // auth_session) of a PostgreSQL database: it applies luciapg's migrations,
-// creates, shows and deletes users, manages their keys and passwords, and
-// lists, revokes and prunes sessions.
+// creates, shows and deletes users, manages their keys and passwords,
+// lists, revokes and prunes sessions, and shows or resets a user's second
+// factors.
 //
 // Install it with
 //
@@ -26,6 +27,8 @@
 //	sessions revoke (SESSION_ID | --user USER_ID LABEL)
 //	sessions revoke-all USER_ID
 //	sessions prune [--batch-size N] [--dry-run]
+//	mfa status --user USER_ID           a user's second factors (never a secret)
+//	mfa reset --user USER_ID            remove them all and end the user's sessions
 //
 // The database is --database-url, else the DATABASE_URL environment
 // variable, else the local server's postgres database
