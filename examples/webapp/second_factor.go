@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/luciapg/luciapg/auth"
 )
@@ -22,45 +21,18 @@ const (
 	sessionSecondStepPath = "/second-factor"
 )
 
-// pendingCookie carries a pending login's token from the first step to
-// the second, until it expires (an empty value deletes it). HttpOnly, and
-// __Host- prefixed when Secure, as the session cookie's sibling; Lax, so
-// that it rides the redirect back from an OAuth provider.
-func (a *app) pendingCookie(value string, expires time.Time) *http.Cookie {
-	name := "login_pending"
-	if a.secure {
-		name = "__Host-login_pending"
-	}
-	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode}
-	if value == "" {
-		c.MaxAge = -1
-	} else {
-		// Relative, so that the browser's clock does not matter.
-		c.MaxAge = max(int(expires.Sub(a.now())/time.Second), 1)
-	}
-	return c
-}
-
-// pendingToken returns the pending-login cookie's token, or "".
-func (a *app) pendingToken(r *http.Request) string {
-	c, err := r.Cookie(a.pendingCookie("", time.Time{}).Name)
-	if err != nil {
-		return ""
-	}
-	return c.Value
-}
-
 // finishFirstStep ends a login's first step (a password, a provider's
 // sign-in): a session when the user has no second factor, sent on to
-// next; otherwise the pending-login cookie and the second step's page.
+// next; otherwise authhttp's pending-login cookie (HttpOnly, __Host-
+// prefixed when Secure, SameSite=Lax so that it rides the redirect back
+// from an OAuth provider) and the second step's page.
 func (a *app) finishFirstStep(w http.ResponseWriter, r *http.Request, res auth.LoginResult, next string) {
 	if res.Pending != nil {
-		http.SetCookie(w, a.pendingCookie(res.Pending.Token, res.Pending.Expires))
+		http.SetCookie(w, a.sessions.PendingCookie(*res.Pending))
 		redirect(w, r, secondStepPath)
 		return
 	}
-	http.SetCookie(w, a.pendingCookie("", time.Time{}))
-	a.setSessionCookie(w, res.Session)
+	a.sessions.CompleteLogin(w, res.Session)
 	redirect(w, r, next)
 }
 
@@ -75,9 +47,9 @@ func (a *app) secondStepForm(w http.ResponseWriter, r *http.Request) {
 // showSecondStep renders the pending login's second step, or sends the
 // browser back to the login page when there is no such login (any more).
 func (a *app) showSecondStep(w http.ResponseWriter, r *http.Request, status int, data pageData) {
-	pending, err := a.auth.GetPendingLogin(r.Context(), a.pendingToken(r))
+	pending, err := a.auth.GetPendingLogin(r.Context(), a.sessions.PendingLoginToken(r))
 	if errors.Is(err, auth.ErrInvalidPendingLogin) {
-		http.SetCookie(w, a.pendingCookie("", time.Time{}))
+		http.SetCookie(w, a.sessions.BlankPendingCookie())
 		redirect(w, r, "/login?m=second-step-expired")
 		return
 	}
@@ -97,7 +69,7 @@ func (a *app) showSecondStep(w http.ResponseWriter, r *http.Request, status int,
 // after a recovery code, to see how many are left).
 func (a *app) secondStep(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	token, code := a.pendingToken(r), r.PostFormValue("code")
+	token, code := a.sessions.PendingLoginToken(r), r.PostFormValue("code")
 	var (
 		session auth.Session
 		err     error
@@ -124,7 +96,7 @@ func (a *app) secondStep(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrInvalidPendingLogin):
 		// Expired, finished already, begun by another client, or the
 		// password was changed since: start again.
-		http.SetCookie(w, a.pendingCookie("", time.Time{}))
+		http.SetCookie(w, a.sessions.BlankPendingCookie())
 		redirect(w, r, "/login?m=second-step-expired")
 		return
 	case err != nil:

@@ -87,6 +87,8 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		TrustedOrigins:      trusted,
 		ClientAddressHeader: cfg.clientAddressHeader,
 		Logger:              log,
+		SecondFactorPath:    sessionSecondStepPath,
+		SudoPath:            sudoPath,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("-origin: %w", err)
