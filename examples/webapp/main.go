@@ -2,9 +2,11 @@
 // sign up with a username, an email address and a password, confirm the
 // address by a mailed link, log in and out, reset a forgotten password by
 // a mailed link, see your sessions, sign out of all devices, change your
-// password, and — with the -oauth-* flags — sign in with an OAuth 2.0
-// provider such as GitHub. Server-rendered HTML (net/http and
-// html/template), no JavaScript. Mail goes to the webapp_outbox table.
+// password, with the -oauth-* flags sign in with an OAuth 2.0 provider
+// such as GitHub, and turn on two-step login (an authenticator app,
+// recovery codes, passkeys), with a sudo prompt before sensitive changes.
+// Server-rendered HTML (net/http and html/template); the only script is
+// the passkey buttons' file. Mail goes to the webapp_outbox table.
 //
 // Run it with `make webapp`, or
 //

@@ -9,11 +9,12 @@ import (
 // file (passkeys need navigator.credentials, which only a script can
 // call) talking to the app alone, images inline as data: URLs (the
 // authenticator app's QR code, made in memory for one answer), and forms
-// posting to itself; nothing else: no inline script, no plugin, no <base>,
-// and no page on any origin may frame these pages (frame-ancestors), so
-// the "sign out of all devices" button cannot be clickjacked. formOrigin, when not
-// empty, is one more origin a form may lead to: the OAuth provider's, for
-// the link button, whose post the app answers with a redirect there (the
+// posting to itself; nothing else: no inline script, no plugin, no
+// <base>, and no page on any origin may frame these pages
+// (frame-ancestors), so the "sign out of all devices" button cannot be
+// clickjacked. formOrigin, when not empty, is one more origin a form may
+// lead to: the OAuth provider's, for the link button and "Sign in again
+// with ...", whose posts the app answers with a redirect there (the
 // browser checks form-action on every redirect of a form's navigation).
 func contentSecurityPolicy(formOrigin string) string {
 	formAction := "'self'"
