@@ -24,6 +24,11 @@
 // own migrations adding username and email columns to auth_user and the
 // outbox table (recorded in webapp_schema_migrations, apart from luciapg's
 // and an application's).
+//
+// $TOTP_SECRET_KEYS (id:key, the key from openssl rand -base64 32) seals
+// authenticator-app secrets; without it authenticator apps are off.
+// Passkeys work on -origin's host, or at http://localhost:PORT when the
+// app is served on a loopback address: browsers refuse an IP address.
 package main
 
 import (
