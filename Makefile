@@ -17,12 +17,12 @@ DBMATE        := $(TOOL) dbmate --migrations-dir db/migrations --migrations-tabl
 .DEFAULT_GOAL := help
 
 # Modules (docs/development.md): the library at the root needs only pgx,
-# golang.org/x and golang-lru; cmd/luciapg, examples, bench,
+# golang.org/x and golang-lru; cmd/luciapg, auth/passkey, examples, bench,
 # internal/pgserver, internal/oauthprovider and auth/oauth/e2e are modules
-# of their own, tied together by go.work, so that what only the CLI, the
-# demos, the benchmarks, the Docker fallback or the test OAuth provider
-# (used by the end-to-end tests and the examples' tests) need never
-# reaches a library user's go.sum. .ci/modules runs a step in each of them.
+# of their own, tied together by go.work, so that what only the CLI,
+# passkeys (go-webauthn), the demos, the benchmarks, the Docker fallback
+# or the test OAuth provider (used by the end-to-end tests and the
+# examples' tests) need never reaches a library user's go.sum. .ci/modules runs a step in each of them.
 #
 # Nothing is published yet, so the submodules require the library (and
 # internal/oauthprovider, where their tests use it) at the placeholder
