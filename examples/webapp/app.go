@@ -16,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
 	"github.com/luciapg/luciapg/auth/oauth"
+	"github.com/luciapg/luciapg/auth/passkey"
 	"github.com/luciapg/luciapg/auth/tokens"
 )
 
@@ -37,6 +38,8 @@ var pages = map[string]*template.Template{
 	"security":       parsePage("security.html"),
 	"totp-setup":     parsePage("totp-setup.html"),
 	"recovery-codes": parsePage("recovery-codes.html"),
+	"passkeys":       parsePage("passkeys.html"),
+	"passkey-new":    parsePage("passkey-new.html"),
 }
 
 func parsePage(name string) *template.Template {
@@ -79,6 +82,9 @@ type app struct {
 	// totpAvailable is whether the auth core can seal authenticator-app
 	// secrets ($TOTP_SECRET_KEYS, auth.Config.SecretKeys).
 	totpAvailable bool
+	// passkeys registers passkeys and signs in with them; nil when the
+	// app is served where browsers allow none (an IP address).
+	passkeys *passkey.Passkeys
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
@@ -129,6 +135,8 @@ type pageData struct {
 	TOTPSecret string
 	// RecoveryCodes are new recovery codes, shown once.
 	RecoveryCodes []string
+	// Passkeys are the user's passkeys on the passkeys page.
+	Passkeys []passkeyRow
 }
 
 // formValues are submitted values shown again after an error. Passwords
@@ -186,6 +194,15 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET "+sudoPath, a.sudoForm)
 	mux.HandleFunc("POST "+sudoPath, a.sudo)
 	mux.HandleFunc("POST "+sudoOAuthPath, a.sudoOAuth)
+	// Passkeys (passkeys.go): pages, and the JSON ceremonies
+	// static/passkey.js runs. Adding one starts on a page that needs sudo
+	// mode, so that the prompt comes before the browser's own dialog.
+	mux.HandleFunc("GET "+passkeysPath, a.passkeysPage)
+	mux.Handle("GET "+newPasskeyPath, a.signedIn(a.sessions.RequireSudo(http.HandlerFunc(a.newPasskeyPage))))
+	mux.HandleFunc("POST /account/passkeys/rename", a.renamePasskey)
+	mux.HandleFunc("POST /account/passkeys/remove", a.removePasskey)
+	mux.HandleFunc("POST /passkey/{purpose}/begin", a.beginPasskey)
+	mux.HandleFunc("POST /passkey/{purpose}/finish", a.finishPasskey)
 	// Authenticator app and recovery codes (security.go).
 	mux.HandleFunc("GET "+securityPath, a.security)
 	mux.HandleFunc("POST /account/totp", a.beginTOTP)
@@ -209,6 +226,10 @@ func limitBody(next http.Handler) http.Handler {
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	data.OAuthName = a.oauthName
 	data.TOTPAvailable = a.totpAvailable
+	data.PasskeysAvailable = a.passkeys != nil
+	if name == "login" && a.passkeys != nil {
+		data.Passkey = "login"
+	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		a.serverError(w, r, err)

@@ -129,6 +129,9 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 	if _, a.resets, err = newLinks(core); err != nil {
 		return nil, err
 	}
+	if a.passkeys, err = newPasskeys(core, a.linkBase, a.now, log); err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
+	}
 	return a, nil
 }
 
