@@ -88,9 +88,13 @@ func (a *app) passkeysPage(w http.ResponseWriter, r *http.Request) {
 	a.showPasskeys(w, r, http.StatusOK, session, user, data)
 }
 
-func (a *app) showPasskeys(w http.ResponseWriter, r *http.Request, status int, _ auth.Session, user luciapg.User, data pageData) {
+func (a *app) showPasskeys(w http.ResponseWriter, r *http.Request, status int, session auth.Session, user luciapg.User, data pageData) {
 	passkeys, err := a.passkeys.List(r.Context(), user.ID)
 	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if _, data.Factors, err = a.auth.SessionFactors(r.Context(), session); err != nil {
 		a.serverError(w, r, err)
 		return
 	}
