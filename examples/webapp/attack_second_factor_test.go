@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/luciapg/luciapg/auth"
 )
@@ -101,13 +98,7 @@ func TestAttackLuciaSessionNeedsSecondFactor(t *testing.T) {
 	hana := app.userIDOf(t, "hana")
 	secret := app.enrolTOTP(t, cookie, "hana", "correct horse")
 
-	id := strings.ToLower(rand.Text())[:26] + "abcdefghijklmn" // 40 characters, as Lucia makes them
-	now := app.clock.Now()
-	if _, err := app.db.Exec(context.Background(), `INSERT INTO auth_session (id, user_id, active_expires, idle_expires) VALUES ($1, $2, $3, $4)`,
-		id, hana, now.Add(24*time.Hour).UnixMilli(), now.Add(14*24*time.Hour).UnixMilli()); err != nil {
-		t.Fatal(err)
-	}
-	lucia := &http.Cookie{Name: "auth_session", Value: id}
+	lucia := app.insertLuciaSession(t, hana)
 
 	got := app.request(t, "GET", "/account", "", nil, lucia)
 	if got.StatusCode == http.StatusOK {

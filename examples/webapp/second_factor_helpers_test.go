@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -133,4 +134,18 @@ func (a *runningApp) passwordStep(t *testing.T, username, password string) (answ
 func (a *runningApp) secondStep(t *testing.T, pending []*http.Cookie, method, code string) answer {
 	t.Helper()
 	return a.request(t, "POST", secondStepPath, a.origin(), url.Values{"method": {method}, "code": {code}}, pending...)
+}
+
+// insertLuciaSession writes a session row for the user the way a Lucia v1
+// app sharing the database does after a password alone: Lucia's table
+// only, no factor record. It returns the session's cookie.
+func (a *runningApp) insertLuciaSession(t *testing.T, userID string) *http.Cookie {
+	t.Helper()
+	id := strings.ToLower(rand.Text())[:26] + "abcdefghijklmn" // 40 characters, as Lucia makes them
+	now := a.clock.Now()
+	if _, err := a.db.Exec(context.Background(), `INSERT INTO auth_session (id, user_id, active_expires, idle_expires) VALUES ($1, $2, $3, $4)`,
+		id, userID, now.Add(24*time.Hour).UnixMilli(), now.Add(14*24*time.Hour).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	return &http.Cookie{Name: "auth_session", Value: id}
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
@@ -72,6 +74,20 @@ func (p *page) clickAndWait(button, want string) {
 	p.t.Fatalf("after clicking %s the browser is at %s, want %s; the page says %q", button, p.location(), want, p.text("#passkey-error"))
 }
 
+// setCookie gives the tab's browser a cookie for the app, as another
+// program sharing the domain (a Lucia v1 app) would have set it.
+func (p *page) setCookie(c *http.Cookie) {
+	p.t.Helper()
+	httpOnly := true
+	err := chromedp.Do(p.ctx, func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, target, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: p.app.url + "/", Path: "/", HTTPOnly: &httpOnly})
+		return chromedp.Void{}, err
+	})
+	if err != nil {
+		p.t.Fatalf("setting the cookie %s: %v", c.Name, err)
+	}
+}
+
 // passkeyCount counts the user's passkeys in the database.
 func (a *runningApp) passkeyCount(t *testing.T, userID string) int {
 	t.Helper()
@@ -87,8 +103,9 @@ func (a *runningApp) passkeyCount(t *testing.T, userID string) int {
 // the Content-Security-Policy, calls navigator.credentials.create), log
 // out and in without a password ("Sign in with a passkey": a discoverable
 // credential with user verification), then with the password and the
-// passkey as the second factor, rename it, and remove it, after which the
-// password alone logs in again.
+// passkey as the second factor, step a Lucia v1 app's session up with it,
+// rename it, pass the sudo prompt with it an hour later to remove it,
+// after which the password alone logs in again.
 func TestBrowserPasskeys(t *testing.T) {
 	t.Parallel()
 	app := startAppAtLocalhost(t)
@@ -134,11 +151,26 @@ func TestBrowserPasskeys(t *testing.T) {
 	p.clickAndWait("#passkey-button", "/account")
 	p.wantText("h1", "Hello, pia")
 
-	// Rename, then remove (sudo mode: this login is fresh).
+	// A session a Lucia v1 app made with the password alone is stepped
+	// up in place with the passkey.
+	p.submit(nil, "#logout")
+	lucia := app.insertLuciaSession(t, pia)
+	p.setCookie(lucia)
+	p.wantLocationAfterOpen("/account", withNext(sessionSecondStepPath, "/account"))
+	p.clickAndWait("#passkey-button", "/account")
+	p.wantText("h1", "Hello, pia")
+
+	// Rename (a label: no sudo mode), then, an hour later, remove: the
+	// sudo prompt takes the passkey, and returns to the page.
 	p.open(passkeysPath)
 	p.submit(map[string]string{`#passkeys input[name="name"]`: "Work laptop"}, ".passkey-rename")
 	p.wantLocation(passkeysPath + "?m=passkey-renamed")
 	p.wantText("#passkeys tbody", "Work laptop")
+	app.clock.Advance(time.Hour)
+	p.submit(nil, ".passkey-remove")
+	p.wantLocation(withNext(sudoPath, passkeysPath))
+	p.screenshot("33-sudo-passkey")
+	p.clickAndWait("#passkey-button", passkeysPath)
 	p.submit(nil, ".passkey-remove")
 	p.wantLocation(passkeysPath + "?m=passkey-removed")
 	p.wantText("#no-passkeys", "You have no passkeys yet.")
