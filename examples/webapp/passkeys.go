@@ -306,7 +306,7 @@ func (a *app) beginPasskey(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if wait > 0 {
-				writeJSON(w, http.StatusTooManyRequests, passkeyAnswer{Error: "Too many attempts. Please wait " + throttledMail(w, wait) + " and try again."})
+				writeJSON(w, http.StatusTooManyRequests, passkeyAnswer{Error: "Too many attempts. Please wait " + retryAfter(w, wait) + " and try again."})
 				return
 			}
 		}
