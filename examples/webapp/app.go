@@ -244,8 +244,14 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name st
 // serverError logs err (never a password or session id: the auth core's
 // errors carry none) and answers 500 without details.
 func (a *app) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	a.logFailure(r, err)
 	http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
+}
+
+// logFailure logs a request that failed, for serverError and the JSON
+// endpoints' answer.
+func (a *app) logFailure(r *http.Request, err error) {
+	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 }
 
 // redirect sends the browser to path after a form post (303: the next

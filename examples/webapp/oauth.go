@@ -167,9 +167,15 @@ func (a *app) oauthLink(w http.ResponseWriter, r *http.Request) {
 // __Host- prefixed when Secure, like the state cookie, so neither a script
 // nor a sibling subdomain can set it.
 func (a *app) oauthIntentCookie(value string, maxAge int) *http.Cookie {
-	name := "oauth_link"
+	return a.intentCookie("oauth_link", value, maxAge)
+}
+
+// intentCookie is an intent cookie named name (prefixed __Host- when
+// Secure), carrying what a form post asked of the provider's sign-in to
+// its callback.
+func (a *app) intentCookie(name, value string, maxAge int) *http.Cookie {
 	if a.secure {
-		name = "__Host-oauth_link"
+		name = "__Host-" + name
 	}
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode}
 }

@@ -176,7 +176,7 @@ const passkeyNameRule = "A passkey's name is 1 to 100 characters, such as “Wor
 // removePasskey (sudo) deletes one of the user's passkeys.
 func (a *app) removePasskey(w http.ResponseWriter, r *http.Request) {
 	session, user, ok := a.requireSession(w, r)
-	if !ok || !a.requireSudo(w, r, session, passkeysPath) {
+	if !ok {
 		return
 	}
 	if a.passkeys == nil {
@@ -188,10 +188,9 @@ func (a *app) removePasskey(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "No such passkey.", http.StatusBadRequest)
 		return
 	}
-	err := a.passkeys.Remove(r.Context(), session, id)
+	err := a.passkeys.Remove(r.Context(), session, id) // checks sudo mode
 	switch {
-	case errors.Is(err, auth.ErrSudoRequired):
-		redirect(w, r, withNext(sudoPath, passkeysPath))
+	case a.toSudoPrompt(w, r, err, passkeysPath):
 		return
 	case errors.Is(err, luciapg.ErrFactorNotFound):
 		a.showPasskeys(w, r, http.StatusNotFound, session, user, pageData{Error: "That passkey is not one of yours any more."})
@@ -259,7 +258,7 @@ func (a *app) jsonSession(w http.ResponseWriter, r *http.Request, secondFactor b
 }
 
 func (a *app) jsonServerError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	a.logFailure(r, err)
 	writeJSON(w, http.StatusInternalServerError, passkeyAnswer{Error: "Something went wrong. Please try again."})
 }
 

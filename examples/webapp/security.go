@@ -54,13 +54,13 @@ func totpAccountName(user luciapg.User) string {
 // shown once as a QR code and as text, and the form for its first code.
 func (a *app) beginTOTP(w http.ResponseWriter, r *http.Request) {
 	session, user, ok := a.requireSession(w, r)
-	if !ok || !a.requireSudo(w, r, session, securityPath) {
+	if !ok {
 		return
 	}
+	// BeginTOTPEnrollment checks sudo mode itself.
 	enrolment, err := a.auth.BeginTOTPEnrollment(r.Context(), session, totpAccountName(user))
 	switch {
-	case errors.Is(err, auth.ErrSudoRequired):
-		redirect(w, r, withNext(sudoPath, securityPath))
+	case a.toSudoPrompt(w, r, err, securityPath):
 		return
 	case errors.Is(err, luciapg.ErrFactorExists):
 		redirect(w, r, securityPath+"?m=totp-exists")
@@ -133,13 +133,12 @@ func (a *app) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 // stay.
 func (a *app) removeTOTP(w http.ResponseWriter, r *http.Request) {
 	session, _, ok := a.requireSession(w, r)
-	if !ok || !a.requireSudo(w, r, session, securityPath) {
+	if !ok {
 		return
 	}
-	err := a.auth.DisableTOTP(r.Context(), session)
+	err := a.auth.DisableTOTP(r.Context(), session) // checks sudo mode
 	switch {
-	case errors.Is(err, auth.ErrSudoRequired):
-		redirect(w, r, withNext(sudoPath, securityPath))
+	case a.toSudoPrompt(w, r, err, securityPath):
 		return
 	case errors.Is(err, luciapg.ErrFactorNotFound):
 		redirect(w, r, securityPath)
@@ -155,7 +154,7 @@ func (a *app) removeTOTP(w http.ResponseWriter, r *http.Request) {
 // ones, shown once.
 func (a *app) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	session, user, ok := a.requireSession(w, r)
-	if !ok || !a.requireSudo(w, r, session, securityPath) {
+	if !ok {
 		return
 	}
 	a.showNewRecoveryCodes(w, r, session, user, "These are your new recovery codes: the old ones no longer work.")
@@ -164,11 +163,10 @@ func (a *app) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 // showNewRecoveryCodes makes ten new recovery codes and shows them, once:
 // only their hashes are stored.
 func (a *app) showNewRecoveryCodes(w http.ResponseWriter, r *http.Request, session auth.Session, user luciapg.User, notice string) {
-	codes, err := a.auth.GenerateRecoveryCodes(r.Context(), session)
-	if errors.Is(err, auth.ErrSudoRequired) {
-		// Sudo mode ended since the set-up began: the app is on, the
-		// codes wait for the user to confirm who they are.
-		redirect(w, r, withNext(sudoPath, securityPath))
+	codes, err := a.auth.GenerateRecoveryCodes(r.Context(), session) // checks sudo mode
+	if a.toSudoPrompt(w, r, err, securityPath) {
+		// After a set-up, sudo mode ended since it began: the app is on,
+		// the codes wait for the user to confirm who they are.
 		return
 	}
 	if err != nil {

@@ -30,18 +30,30 @@ const (
 )
 
 // requireSudo reports whether the session is in sudo mode; if not, it
-// sends the browser to the prompt, which returns to back afterwards (the
-// page whose form needs it: the user submits it again).
+// sends the browser to the prompt (toSudoPrompt).
 func (a *app) requireSudo(w http.ResponseWriter, r *http.Request, session auth.Session, back string) bool {
 	err := a.auth.RequireSudo(r.Context(), session)
-	if errors.Is(err, auth.ErrSudoRequired) {
-		redirect(w, r, withNext(sudoPath, returnPath(r, back)))
+	if a.toSudoPrompt(w, r, err, back) {
 		return false
 	}
 	if err != nil {
 		a.serverError(w, r, err)
 		return false
 	}
+	return true
+}
+
+// toSudoPrompt answers err when it is auth.ErrSudoRequired, from
+// RequireSudo or from a call that checks sudo mode itself (setting up or
+// removing the authenticator app, new recovery codes, removing a
+// passkey), and reports whether it did: it sends the browser to the
+// prompt, which returns to back afterwards (the page whose form needs it:
+// the user submits it again).
+func (a *app) toSudoPrompt(w http.ResponseWriter, r *http.Request, err error, back string) bool {
+	if !errors.Is(err, auth.ErrSudoRequired) {
+		return false
+	}
+	redirect(w, r, withNext(sudoPath, returnPath(r, back)))
 	return true
 }
 
@@ -157,11 +169,7 @@ func (a *app) sudoOAuth(w http.ResponseWriter, r *http.Request) {
 // callback, which re-authenticates only the session it names; HttpOnly
 // and __Host- prefixed when Secure, like the link intent's.
 func (a *app) sudoIntentCookie(value string, maxAge int) *http.Cookie {
-	name := "oauth_sudo"
-	if a.secure {
-		name = "__Host-oauth_sudo"
-	}
-	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode}
+	return a.intentCookie("oauth_sudo", value, maxAge)
 }
 
 // sudoIntent is the sudo intent cookie's value: a digest of the session
