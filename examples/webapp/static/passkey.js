@@ -116,8 +116,11 @@
       }
     } catch (e) {
       // NotAllowedError: cancelled, timed out, or no passkey here.
-      showError(e && e.name === "InvalidStateError"
-        ? "This device already holds one of your passkeys."
+      // SecurityError: the page is not on the site's domain (an app
+      // opened at 127.0.0.1 whose passkeys are for localhost).
+      const name = e && e.name;
+      showError(name === "InvalidStateError" ? "This device already holds one of your passkeys."
+        : name === "SecurityError" ? "Passkeys do not work at this address: open the site by its name (in development, http://localhost with the same port)."
         : "No passkey was used. Please try again.");
       return;
     }
