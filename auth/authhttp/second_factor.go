@@ -94,6 +94,12 @@ func NextPath(r *http.Request) string {
 	return "/"
 }
 
+// IsLocalPath reports whether p is a path on this site that every browser
+// reads as one, by NextPath's rule: for a return path an application
+// carries some other way than the next query parameter (a form field, a
+// cookie), which it must check as NextPath does before redirecting to it.
+func IsLocalPath(p string) bool { return isLocalPath(p) }
+
 // isLocalPath reports whether p is a path on this site that every browser
 // reads as one: it starts with a single "/" and holds no backslash (which
 // browsers read as "/") and no control character (which they drop, so

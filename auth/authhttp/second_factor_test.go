@@ -214,6 +214,9 @@ func TestAttackOpenRedirectThroughNext(t *testing.T) {
 		if got := authhttp.NextPath(r); got != want {
 			t.Errorf("NextPath with next=%q: %q, want %q", next, got, want)
 		}
+		if got := authhttp.IsLocalPath(next); got != (want == next) {
+			t.Errorf("IsLocalPath(%q) = %v, want %v", next, got, want == next)
+		}
 	}
 
 	for _, path := range []string{"https://evil.example/2fa", "//evil.example", "2fa", `/\evil`} {

@@ -6,7 +6,7 @@ import (
 	"regexp"
 )
 
-// Errors from Callback. Each one means nothing was written; none carries a
+// Errors from Callback and Reauthenticate. Each one means nothing was written; none carries a
 // token, code, state or verifier.
 var (
 	// ErrProviderDenied: the provider redirected back with an error (the
@@ -38,6 +38,9 @@ var (
 	// ErrLinkedToOtherUser: linking, the provider account's key already
 	// belongs to another user.
 	ErrLinkedToOtherUser = errors.New("oauth: this provider account is linked to another user")
+	// ErrNotLinkedToUser: re-authenticating (Reauthenticate), the provider
+	// account that signed in is not linked to the session's user.
+	ErrNotLinkedToUser = errors.New("oauth: this provider account is not linked to the signed-in user")
 )
 
 // oauthErrorCode matches OAuth error codes (RFC 6749 §5.2: access_denied,

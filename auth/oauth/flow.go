@@ -150,38 +150,81 @@ type Result struct {
 // (throttling: auth.ErrTooManyAttempts), or the adapter's; none of them
 // wrote anything.
 func (f *Flow) Callback(w http.ResponseWriter, r *http.Request, signedInUserID string) (Result, error) {
-	f.clearCookie(w)
-	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		return Result{}, fmt.Errorf("%w: %s", ErrProviderDenied, safeCode(e))
-	}
-	verifier, err := f.checkState(r, q.Get("state"))
+	providerUserID, err := f.providerUser(w, r)
 	if err != nil {
-		return Result{}, err
-	}
-	code := q.Get("code")
-	if code == "" {
-		return Result{}, ErrMissingCode
-	}
-	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, f.client)
-	token, err := f.provider.OAuth2.Exchange(ctx, code, oauth2.VerifierOption(verifier))
-	if err != nil {
-		return Result{}, exchangeError(ctx, err)
-	}
-	providerUserID, err := f.provider.UserID(ctx, f.provider.OAuth2.Client(ctx, token))
-	if err != nil {
-		if ctx.Err() != nil {
-			return Result{}, ctx.Err()
-		}
-		if !errors.Is(err, ErrUserInfo) && !errors.Is(err, ErrProviderUnavailable) {
-			err = fmt.Errorf("%w: %w", ErrUserInfo, scrubURLError(err))
-		}
 		return Result{}, err
 	}
 	if signedInUserID != "" {
 		return f.link(r.Context(), signedInUserID, providerUserID)
 	}
 	return f.signIn(r.Context(), providerUserID)
+}
+
+// Reauthenticate handles the provider's redirect back after a sign-in
+// started to prove, again, who the user of session is (sudo mode, see
+// auth.Auth.RequireSudo): for a user without a password, a fresh sign-in
+// with the provider is that proof. It checks the callback as Callback
+// does, then requires the provider account that signed in to be linked to
+// session's user, and marks the session freshly authenticated
+// (auth.Auth.Reauthenticated with luciapg.FactorOAuth). It creates no user
+// and links no key: another account, or one linked to nobody, is
+// ErrNotLinkedToUser, so an attacker holding a stolen session gains
+// nothing by signing in with their own. It returns the key that signed in.
+//
+// Start the sign-in with Start as for any other; what tells a
+// re-authentication's callback from a sign-in's is the application's own
+// (a cookie bound to the session, say).
+func (f *Flow) Reauthenticate(w http.ResponseWriter, r *http.Request, session auth.Session) (auth.Key, error) {
+	providerUserID, err := f.providerUser(w, r)
+	if err != nil {
+		return auth.Key{}, err
+	}
+	key, err := f.auth.GetKey(r.Context(), f.provider.ID, providerUserID)
+	if errors.Is(err, luciapg.ErrInvalidKeyID) || err == nil && key.UserID != session.UserID {
+		return auth.Key{}, ErrNotLinkedToUser
+	}
+	if err != nil {
+		return auth.Key{}, err
+	}
+	if err := f.auth.Reauthenticated(r.Context(), session, luciapg.FactorOAuth); err != nil {
+		return auth.Key{}, err
+	}
+	return key, nil
+}
+
+// providerUser checks the provider's redirect back (the state against its
+// cookie, which it deletes whatever the outcome), exchanges the code and
+// returns the id of the provider account that signed in.
+func (f *Flow) providerUser(w http.ResponseWriter, r *http.Request) (string, error) {
+	f.clearCookie(w)
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		return "", fmt.Errorf("%w: %s", ErrProviderDenied, safeCode(e))
+	}
+	verifier, err := f.checkState(r, q.Get("state"))
+	if err != nil {
+		return "", err
+	}
+	code := q.Get("code")
+	if code == "" {
+		return "", ErrMissingCode
+	}
+	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, f.client)
+	token, err := f.provider.OAuth2.Exchange(ctx, code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return "", exchangeError(ctx, err)
+	}
+	providerUserID, err := f.provider.UserID(ctx, f.provider.OAuth2.Client(ctx, token))
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if !errors.Is(err, ErrUserInfo) && !errors.Is(err, ErrProviderUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUserInfo, scrubURLError(err))
+		}
+		return "", err
+	}
+	return providerUserID, nil
 }
 
 // checkState verifies the cookie's MAC, compares the callback's state

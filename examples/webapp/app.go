@@ -16,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
 	"github.com/luciapg/luciapg/auth/oauth"
+	"github.com/luciapg/luciapg/auth/passkey"
 	"github.com/luciapg/luciapg/auth/tokens"
 )
 
@@ -31,6 +32,14 @@ var pages = map[string]*template.Template{
 	"verify-email":    parsePage("verify-email.html"),
 	"forgot-password": parsePage("forgot-password.html"),
 	"reset-password":  parsePage("reset-password.html"),
+
+	"second-factor":  parsePage("second-factor.html"),
+	"sudo":           parsePage("sudo.html"),
+	"security":       parsePage("security.html"),
+	"totp-setup":     parsePage("totp-setup.html"),
+	"recovery-codes": parsePage("recovery-codes.html"),
+	"passkeys":       parsePage("passkeys.html"),
+	"passkey-new":    parsePage("passkey-new.html"),
 }
 
 func parsePage(name string) *template.Template {
@@ -70,6 +79,12 @@ type app struct {
 	// oauthOrigin is the provider's authorization origin, where the link
 	// button's form goes on to (the policy's form-action allows it).
 	oauthOrigin string
+	// totpAvailable is whether the auth core can seal authenticator-app
+	// secrets ($TOTP_SECRET_KEYS, auth.Config.SecretKeys).
+	totpAvailable bool
+	// passkeys registers passkeys and signs in with them; nil when the
+	// app is served where browsers allow none (an IP address).
+	passkeys *passkey.Passkeys
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
@@ -99,6 +114,29 @@ type pageData struct {
 	// none. OAuthLinked is whether the signed-in user has its key.
 	OAuthName   string
 	OAuthLinked bool
+
+	// Factors are the user's second factors (on the second steps, the
+	// sudo prompt and the security page), and TOTPAvailable and
+	// PasskeysAvailable whether the app is configured for each kind.
+	Factors           luciapg.UserFactors
+	TOTPAvailable     bool
+	PasskeysAvailable bool
+	// Action is where a second step's forms post, and Next the local path
+	// the user returns to after it or after the sudo prompt.
+	Action string
+	Next   string
+	// Passkey is the purpose of the page's passkey button, for
+	// static/passkey.js: "login", "second-factor", "session-second-factor",
+	// "sudo" or "register"; empty for none.
+	Passkey string
+	// TOTPImage is the authenticator app's QR code as a data: URL, and
+	// TOTPSecret its key for typing in by hand: shown once, at set-up.
+	TOTPImage  template.URL
+	TOTPSecret string
+	// RecoveryCodes are new recovery codes, shown once.
+	RecoveryCodes []string
+	// Passkeys are the user's passkeys on the passkeys page.
+	Passkeys []passkeyRow
 }
 
 // formValues are submitted values shown again after an error. Passwords
@@ -123,6 +161,7 @@ type sessionRow struct {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /style.css", styleSheet)
+	mux.HandleFunc("GET /passkey.js", passkeyScript)
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("GET /signup", a.guestForm("signup", "Sign up"))
 	mux.HandleFunc("POST /signup", a.signup)
@@ -143,6 +182,33 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /login/oauth", a.oauthStart)
 	mux.HandleFunc("POST "+oauthLinkPath, a.oauthLink)
 	mux.HandleFunc("GET "+oauthCallbackPath, a.oauthCallback)
+
+	// The second step of a login, and of a session that has not proven
+	// the user's second factor (second_factor.go).
+	mux.HandleFunc("GET "+secondStepPath, a.secondStepForm)
+	mux.HandleFunc("POST "+secondStepPath, a.secondStep)
+	mux.HandleFunc("GET "+sessionSecondStepPath, a.sessionSecondStepForm)
+	mux.HandleFunc("POST "+sessionSecondStepPath, a.sessionSecondStep)
+	// Sudo mode: proving who you are again before a sensitive change
+	// (sudo.go).
+	mux.HandleFunc("GET "+sudoPath, a.sudoForm)
+	mux.HandleFunc("POST "+sudoPath, a.sudo)
+	mux.HandleFunc("POST "+sudoOAuthPath, a.sudoOAuth)
+	// Passkeys (passkeys.go): pages, and the JSON ceremonies
+	// static/passkey.js runs. Adding one starts on a page that needs sudo
+	// mode, so that the prompt comes before the browser's own dialog.
+	mux.HandleFunc("GET "+passkeysPath, a.passkeysPage)
+	mux.Handle("GET "+newPasskeyPath, a.signedIn(a.sessions.RequireSudo(http.HandlerFunc(a.newPasskeyPage))))
+	mux.HandleFunc("POST /account/passkeys/rename", a.renamePasskey)
+	mux.HandleFunc("POST /account/passkeys/remove", a.removePasskey)
+	mux.HandleFunc("POST /passkey/{purpose}/begin", a.beginPasskey)
+	mux.HandleFunc("POST /passkey/{purpose}/finish", a.finishPasskey)
+	// Authenticator app and recovery codes (security.go).
+	mux.HandleFunc("GET "+securityPath, a.security)
+	mux.HandleFunc("POST /account/totp", a.beginTOTP)
+	mux.HandleFunc("POST /account/totp/confirm", a.confirmTOTP)
+	mux.HandleFunc("POST /account/totp/remove", a.removeTOTP)
+	mux.HandleFunc("POST /account/recovery-codes", a.regenerateRecoveryCodes)
 	return securityHeaders(a.secure, a.oauthOrigin, limitBody(a.withSessions(mux)))
 }
 
@@ -159,6 +225,11 @@ func limitBody(next http.Handler) http.Handler {
 // render writes a page, buffered so a template error becomes a clean 500.
 func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
 	data.OAuthName = a.oauthName
+	data.TOTPAvailable = a.totpAvailable
+	data.PasskeysAvailable = a.passkeys != nil
+	if name == "login" && a.passkeys != nil {
+		data.Passkey = "login"
+	}
 	var buf bytes.Buffer
 	if err := pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		a.serverError(w, r, err)
@@ -173,8 +244,14 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, status int, name st
 // serverError logs err (never a password or session id: the auth core's
 // errors carry none) and answers 500 without details.
 func (a *app) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	a.logFailure(r, err)
 	http.Error(w, "Something went wrong. Please try again.", http.StatusInternalServerError)
+}
+
+// logFailure logs a request that failed, for serverError and the JSON
+// endpoints' answer.
+func (a *app) logFailure(r *http.Request, err error) {
+	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 }
 
 // redirect sends the browser to path after a form post (303: the next

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,12 @@ func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth
 	store := luciapg.New(db)
 	clock := &testClock{}
 	authCfg.Now = clock.Now
+	if len(authCfg.SecretKeys) == 0 {
+		// A key of this test's own, as $TOTP_SECRET_KEYS gives one.
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // never fails (Go 1.24+)
+		authCfg.SecretKeys = []auth.SecretKey{{ID: "test", Key: key}}
+	}
 	cfg.now = clock.Now
 	logs := &logBuffer{}
 	server := httptest.NewUnstartedServer(nil)

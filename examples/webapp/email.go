@@ -136,7 +136,7 @@ func (a *app) resendVerification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wait > 0 {
-		a.showAccount(w, r, http.StatusTooManyRequests, session, user, pageData{Error: "We sent you a link a moment ago. Please wait " + throttledMail(w, wait) + " before asking for another."})
+		a.showAccount(w, r, http.StatusTooManyRequests, session, user, pageData{Error: "We sent you a link a moment ago. Please wait " + retryAfter(w, wait) + " before asking for another."})
 		return
 	}
 	if err := a.sendVerification(r.Context(), user.ID, addr); err != nil {

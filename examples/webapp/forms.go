@@ -48,6 +48,11 @@ var notices = map[string]string{
 	"welcome-oauth":           "Welcome! Your account is ready.",
 	"oauth-linked":            "Linked: you can sign in with that account too.",
 	"password-set":            "You can now also log in with your username and password.",
+	"recovery-code-used":      "You logged in with a recovery code: it no longer works. If few are left, generate new ones below.",
+	"totp-removed":            "Your authenticator app was removed.",
+	"passkey-added":           "Your passkey was added.",
+	"passkey-renamed":         "Your passkey was renamed.",
+	"passkey-removed":         "Your passkey was removed.",
 }
 
 var errorMessages = map[string]string{
@@ -55,6 +60,11 @@ var errorMessages = map[string]string{
 	"login-required": "Please log in to see that page.",
 	// The account exists, but its mail did not go out.
 	"welcome-mail-failed": "Welcome! Your account is ready, but we could not send the link to confirm your email address. Please use “Send the link again” below.",
+	// The pending login expired, was finished already, or the password
+	// changed since its first step.
+	"second-step-expired": "Your login took too long or was interrupted. Please log in again.",
+	"totp-exists":         "You already have an authenticator app: remove it first to set up another.",
+	"totp-start-over":     "Setting up the authenticator app was interrupted. Please start over.",
 }
 
 // flash fills the page's notice or error from the request's "m" parameter.

@@ -72,7 +72,7 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request) {
 	// holding a connection, as anyone may post this form. Should the
 	// session fail, the account is there to log in to; should the link,
 	// the account page sends another.
-	if err := a.startSession(w, r, user.ID); err != nil {
+	if err := a.startSession(w, r, user.ID, luciapg.FactorPassword); err != nil {
 		a.serverError(w, r, err)
 		return
 	}
@@ -105,10 +105,13 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		refuse()
 		return
 	}
-	// Login writes the session only while the key still holds the hash
-	// the password was checked against: a reset or a password change that
-	// commits meanwhile ends this login too, instead of missing its session.
-	session, err := a.auth.Login(r.Context(), usernameProvider, username, password)
+	// BeginLogin writes the session only while the key still holds the
+	// hash the password was checked against: a reset or a password change
+	// that commits meanwhile ends this login too, instead of missing its
+	// session. For a user with a second factor it writes no session but a
+	// pending login, which the second step turns into one (and which a
+	// password change before then ends as well).
+	res, err := a.auth.BeginLogin(r.Context(), usernameProvider, username, password)
 	if msg, ok := throttled(w, err); ok {
 		data.Error = msg
 		a.render(w, r, http.StatusTooManyRequests, "login", data)
@@ -123,8 +126,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
-	a.setSessionCookie(w, session)
-	redirect(w, r, "/account")
+	a.finishFirstStep(w, r, res, "/account")
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request) {
@@ -135,10 +137,33 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/login?m=signed-out")
 }
 
-// requireSession returns the request's session and user, or redirects to
-// the login page: with "expired" when the browser sent a session cookie
-// that is no longer valid, so the user knows why.
+// requireSession returns the request's session and user, or redirects:
+// to the login page without a valid session (with "expired" when the
+// browser sent a session cookie that is no longer valid, so the user
+// knows why), and to the session's second step when its user has a
+// second factor the session has not proven (one a Lucia v1 app made with
+// the password alone). Every page and form that needs a session goes
+// through it.
 func (a *app) requireSession(w http.ResponseWriter, r *http.Request) (auth.Session, luciapg.User, bool) {
+	session, user, ok := a.requireSessionOnly(w, r)
+	if !ok {
+		return session, user, false
+	}
+	err := a.auth.RequireSecondFactor(r.Context(), session)
+	if errors.Is(err, auth.ErrSecondFactorRequired) {
+		redirect(w, r, withNext(sessionSecondStepPath, returnPath(r, "/account")))
+		return auth.Session{}, luciapg.User{}, false
+	}
+	if err != nil {
+		a.serverError(w, r, err)
+		return auth.Session{}, luciapg.User{}, false
+	}
+	return session, user, true
+}
+
+// requireSessionOnly is requireSession without the second factor: for
+// the session's second step itself.
+func (a *app) requireSessionOnly(w http.ResponseWriter, r *http.Request) (auth.Session, luciapg.User, bool) {
 	session, user, ok := currentSession(r)
 	if !ok {
 		if hadSessionCookie(r) {
@@ -198,9 +223,11 @@ func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, se
 	a.render(w, r, status, "account", data)
 }
 
+// logoutAll ends every session of the user, this one included. It needs
+// sudo mode: a stolen session that could, would lock its owner out.
 func (a *app) logoutAll(w http.ResponseWriter, r *http.Request) {
-	_, user, ok := a.requireSession(w, r)
-	if !ok {
+	session, user, ok := a.requireSession(w, r)
+	if !ok || !a.requireSudo(w, r, session, "/account") {
 		return
 	}
 	if err := a.auth.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
@@ -211,9 +238,11 @@ func (a *app) logoutAll(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/login?m=signed-out-everywhere")
 }
 
+// changePassword sets a new password, in sudo mode and given the current
+// one (sudo mode may have been entered some other way, minutes ago).
 func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 	session, user, ok := a.requireSession(w, r)
-	if !ok {
+	if !ok || !a.requireSudo(w, r, session, "/account") {
 		return
 	}
 	current := r.PostFormValue("current_password")
@@ -249,6 +278,13 @@ func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, r, err)
 		return
 	}
+	// The new session has proven what this one has (the password, and
+	// the second factor for a user with one), now.
+	proven, _, err := a.auth.SessionFactors(r.Context(), session)
+	if err != nil {
+		a.serverError(w, r, err)
+		return
+	}
 	// Whoever knew the old password may hold a session: end them all and
 	// keep this device signed in with a new one — in one transaction with
 	// the new password, so that a failure midway never leaves the password
@@ -262,7 +298,7 @@ func (a *app) changePassword(w http.ResponseWriter, r *http.Request) {
 		if err := tx.InvalidateAllUserSessions(r.Context(), user.ID); err != nil {
 			return err
 		}
-		fresh, err = tx.CreateSession(r.Context(), user.ID)
+		fresh, err = tx.CreateSessionWithFactors(r.Context(), user.ID, proven.Factors...)
 		return err
 	})
 	if err != nil {

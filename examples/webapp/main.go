@@ -2,9 +2,11 @@
 // sign up with a username, an email address and a password, confirm the
 // address by a mailed link, log in and out, reset a forgotten password by
 // a mailed link, see your sessions, sign out of all devices, change your
-// password, and — with the -oauth-* flags — sign in with an OAuth 2.0
-// provider such as GitHub. Server-rendered HTML (net/http and
-// html/template), no JavaScript. Mail goes to the webapp_outbox table.
+// password, with the -oauth-* flags sign in with an OAuth 2.0 provider
+// such as GitHub, and turn on two-step login (an authenticator app,
+// recovery codes, passkeys), with a sudo prompt before sensitive changes.
+// Server-rendered HTML (net/http and html/template); the only script is
+// the passkey buttons' file. Mail goes to the webapp_outbox table.
 //
 // Run it with `make webapp`, or
 //
@@ -22,6 +24,11 @@
 // own migrations adding username and email columns to auth_user and the
 // outbox table (recorded in webapp_schema_migrations, apart from luciapg's
 // and an application's).
+//
+// $TOTP_SECRET_KEYS (id:key, the key from openssl rand -base64 32) seals
+// authenticator-app secrets; without it authenticator apps are off.
+// Passkeys work on -origin's host, or at http://localhost:PORT when the
+// app is served on a loopback address: browsers refuse an IP address.
 package main
 
 import (
@@ -58,7 +65,8 @@ func main() {
 }
 
 // parseFlags reads the command line: the address to listen on and how to
-// serve. getenv reads $OAUTH_CLIENT_SECRET and $OAUTH_STATE_KEY.
+// serve. getenv reads $OAUTH_CLIENT_SECRET, $OAUTH_STATE_KEY and
+// $TOTP_SECRET_KEYS.
 func parseFlags(args []string, getenv func(string) string) (string, appConfig, error) {
 	fs := flag.NewFlagSet("webapp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -79,10 +87,11 @@ func parseFlags(args []string, getenv func(string) string) (string, appConfig, e
 	}
 	o.ClientSecret = cmp.Or(o.ClientSecret, getenv("OAUTH_CLIENT_SECRET"))
 	o.StateKey = getenv("OAUTH_STATE_KEY")
+	totpKeys := getenv("TOTP_SECRET_KEYS")
 	if o.Name == "" && o.ProviderID == "github" {
 		o.Name = "GitHub"
 	}
-	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o}, nil
+	return *addr, appConfig{origin: *origin, insecureDevCookies: *insecureDevCookies, clientAddressHeader: *clientAddressHeader, oauth: o, totpSecretKeys: totpKeys}, nil
 }
 
 // shutdownGrace is how long a stop waits for requests in progress.

@@ -150,8 +150,10 @@ func (a *app) oauthLink(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	_, user, ok := a.requireSession(w, r)
-	if !ok {
+	// Linking adds a way to sign in, which would outlast a password
+	// change and "sign out of all devices": sudo mode, as for a password.
+	session, user, ok := a.requireSession(w, r)
+	if !ok || !a.requireSudo(w, r, session, "/account") {
 		return
 	}
 	http.SetCookie(w, a.oauthIntentCookie(linkIntent(user.ID), int(oauth.DefaultStateTTL/time.Second)))
@@ -165,9 +167,15 @@ func (a *app) oauthLink(w http.ResponseWriter, r *http.Request) {
 // __Host- prefixed when Secure, like the state cookie, so neither a script
 // nor a sibling subdomain can set it.
 func (a *app) oauthIntentCookie(value string, maxAge int) *http.Cookie {
-	name := "oauth_link"
+	return a.intentCookie("oauth_link", value, maxAge)
+}
+
+// intentCookie is an intent cookie named name (prefixed __Host- when
+// Secure), carrying what a form post asked of the provider's sign-in to
+// its callback.
+func (a *app) intentCookie(name, value string, maxAge int) *http.Cookie {
 	if a.secure {
-		name = "__Host-oauth_link"
+		name = "__Host-" + name
 	}
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteLaxMode}
 }
@@ -186,18 +194,38 @@ func (a *app) linkIntended(r *http.Request, userID string) bool {
 }
 
 // oauthCallback finishes the sign-in: the provider account's user gets a
-// session (created on the first sign-in), or, for a signed-in user who
-// pressed the link button, the provider account is linked to theirs. The
-// flow checks the state cookie, so another site cannot sign a browser in
-// or link an account by sending it here.
+// session (created on the first sign-in), or the second step of the login
+// for a user with a second factor; for a signed-in user who pressed the
+// link button, the provider account is linked to theirs; for one who
+// pressed "Sign in again with ..." on the sudo prompt, the session enters
+// sudo mode, if the account is the one linked to theirs. The flow checks
+// the state cookie, so another site cannot sign a browser in or link an
+// account by sending it here.
 func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	if a.oauth == nil {
 		http.NotFound(w, r)
 		return
 	}
 	session, user, signedIn := currentSession(r)
-	intended := signedIn && a.linkIntended(r, user.ID)
+	var sudoNext string
+	sudo := false
+	if signedIn {
+		sudoNext, sudo = a.sudoIntended(r, session.ID)
+	}
+	intended := signedIn && !sudo && a.linkIntended(r, user.ID)
 	http.SetCookie(w, a.oauthIntentCookie("", -1))
+	http.SetCookie(w, a.sudoIntentCookie("", -1))
+	if sudo {
+		a.oauthSudoCallback(w, r, session, user, sudoNext)
+		return
+	}
+	if intended {
+		// The button's post checked the second factor; so does every
+		// step after it.
+		if _, _, ok := a.requireSession(w, r); !ok {
+			return
+		}
+	}
 	if signedIn && !intended {
 		// A sign-in started by a GET, finished signed in: not a link the
 		// user asked for. Nothing is written.
@@ -241,16 +269,18 @@ func (a *app) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	// provider over the network first, which no transaction should wait
 	// for, and its one write (the user with the key, or the key) stands
 	// on its own. Should the session fail, signing in again finds the
-	// account.
-	if err := a.startSession(w, r, res.User.ID); err != nil {
+	// account. A user with a second factor gets a pending login and its
+	// second step instead.
+	login, err := a.auth.BeginLoginForUser(r.Context(), res.User.ID, luciapg.FactorOAuth)
+	if err != nil {
 		a.serverError(w, r, err)
 		return
 	}
+	next := "/account"
 	if res.Created {
-		redirect(w, r, "/account?m=welcome-oauth")
-		return
+		next = "/account?m=welcome-oauth"
 	}
-	redirect(w, r, "/account")
+	a.finishFirstStep(w, r, login, next)
 }
 
 // checkLinkSurvived undoes a link whose session a password reset ended

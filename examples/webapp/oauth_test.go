@@ -261,7 +261,9 @@ func TestNoOAuthWithoutAClientID(t *testing.T) {
 		t.Fatalf("the flags' defaults: provider %q named %q; the test wants GitHub's", cfg.oauth.ProviderID, cfg.oauth.Name)
 	}
 	app := startAppWith(t, cfg, auth.Config{})
-	if got := app.request(t, "GET", "/login", "", nil); strings.Contains(got.body, "Sign in with") || strings.Contains(got.body, "/login/oauth") {
+	// (The passkey button says "Sign in with a passkey": the provider's
+	// is the link to /login/oauth.)
+	if got := app.request(t, "GET", "/login", "", nil); strings.Contains(got.body, `id="oauth-login"`) || strings.Contains(got.body, "/login/oauth") {
 		t.Errorf("the login page offers a sign-in with no provider configured:\n%s", got.body)
 	}
 	cookie := app.signUp(t, "ivan", "correct horse")

@@ -54,7 +54,7 @@ func (a *app) forgotPassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if wait > 0 {
-			data.Error = "Too many requests. Please wait " + throttledMail(w, wait) + " and try again."
+			data.Error = "Too many requests. Please wait " + retryAfter(w, wait) + " and try again."
 			a.render(w, r, http.StatusTooManyRequests, "forgot-password", data)
 			return
 		}

@@ -30,6 +30,11 @@ func TestSecurityHeaders(t *testing.T) {
 		if !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("%s (%d): Content-Security-Policy %q does not default to 'none'", name, got.StatusCode, csp)
 		}
+		// The passkey script is a file of the app's own: no inline
+		// script, no eval, no other origin.
+		if !strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe") {
+			t.Errorf("%s (%d): Content-Security-Policy %q allows more script than the app's own files", name, got.StatusCode, csp)
+		}
 		if v := got.Header.Get("X-Frame-Options"); v != "DENY" {
 			t.Errorf("%s (%d): X-Frame-Options %q, want DENY", name, got.StatusCode, v)
 		}

@@ -43,6 +43,9 @@ type appConfig struct {
 	publicURL string
 	// oauth is the "Sign in with ..." provider; none without a client id.
 	oauth oauthConfig
+	// totpSecretKeys is $TOTP_SECRET_KEYS (parseTOTPKeys), used when the
+	// auth core's configuration names no SecretKeys.
+	totpSecretKeys string
 }
 
 // newApp builds the app on the database db, with an auth core configured
@@ -52,14 +55,25 @@ type appConfig struct {
 //
 // db holds luciapg's tables and the example's own (the outbox, the email
 // column); nil only in tests that serve no request.
-func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConfig) (*app, error) {
+func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConfig) (_ *app, err error) {
 	if db != nil && db.Config().MaxConns < minPoolConns {
 		return nil, fmt.Errorf("DATABASE_URL: pool_max_conns=%d; the app needs at least %d", db.Config().MaxConns, minPoolConns)
 	}
 	store := luciapg.New(db)
+	if len(authCfg.SecretKeys) == 0 {
+		if authCfg.SecretKeys, err = parseTOTPKeys(cfg.totpSecretKeys); err != nil {
+			return nil, err
+		}
+	}
+	if authCfg.TOTPIssuer == "" {
+		authCfg.TOTPIssuer = "luciapg example"
+	}
 	core, err := auth.New(store, authCfg)
 	if err != nil {
 		return nil, err
+	}
+	if len(authCfg.SecretKeys) == 0 {
+		log.Warn("no $TOTP_SECRET_KEYS: authenticator apps are off (set it to id:key, the key from openssl rand -base64 32)")
 	}
 	var trusted []string
 	if cfg.origin != "" {
@@ -73,6 +87,8 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		TrustedOrigins:      trusted,
 		ClientAddressHeader: cfg.clientAddressHeader,
 		Logger:              log,
+		SecondFactorPath:    sessionSecondStepPath,
+		SudoPath:            sudoPath,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("-origin: %w", err)
@@ -86,6 +102,8 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		linkBase: strings.TrimSuffix(cmp.Or(cfg.publicURL, cfg.origin), "/"),
 		mailer:   cfg.mailer,
 		now:      cfg.now,
+
+		totpAvailable: len(authCfg.SecretKeys) > 0,
 	}
 	if a.mailer == nil {
 		a.mailer = outboxMailer{db: db}
@@ -110,6 +128,9 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 	a.txTurns = make(chan struct{}, txTurnCount(db))
 	if _, a.resets, err = newLinks(core); err != nil {
 		return nil, err
+	}
+	if a.passkeys, err = newPasskeys(core, a.linkBase, a.now, log); err != nil {
+		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	return a, nil
 }
@@ -139,10 +160,17 @@ func (a *app) setSessionCookie(w http.ResponseWriter, session auth.Session) {
 	http.SetCookie(w, a.sessions.Cookie(session))
 }
 
-// startSession signs the user in on this browser.
-func (a *app) startSession(w http.ResponseWriter, r *http.Request, userID string) error {
-	_, err := a.sessions.Login(r.Context(), w, userID)
-	return err
+// startSession signs the user in on this browser, with a session
+// recorded as made by factors now: like a login's, it is in sudo mode for
+// its first minutes, and it has proven what factors name. (A session
+// without that record would count as password-only, never fresh.)
+func (a *app) startSession(w http.ResponseWriter, r *http.Request, userID string, factors ...string) error {
+	session, err := a.auth.CreateSessionWithFactors(r.Context(), userID, factors...)
+	if err != nil {
+		return err
+	}
+	a.setSessionCookie(w, session)
+	return nil
 }
 
 // endSession signs this browser out.

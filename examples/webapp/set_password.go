@@ -12,10 +12,13 @@ import (
 // setPassword gives a user without a password — one made by "Sign in
 // with ..." — a username and password to log in with as well: the key
 // "username:<name>" and the username attribute. The session stays: no
-// password existed that someone else could have known.
+// password existed that someone else could have known. It needs sudo
+// mode, which for such a user is a fresh sign-in with the provider:
+// otherwise whoever held the session could choose a password and keep it
+// after the owner signed out of all devices.
 func (a *app) setPassword(w http.ResponseWriter, r *http.Request) {
 	session, user, ok := a.requireSession(w, r)
-	if !ok {
+	if !ok || !a.requireSudo(w, r, session, "/account") {
 		return
 	}
 	username := auth.NormalizeUsername(r.PostFormValue("username"))

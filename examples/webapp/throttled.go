@@ -43,9 +43,10 @@ func count(n int64, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
-// throttledMail sets Retry-After for a mail request refused by mailPolicy
-// and returns how long to wait, in words.
-func throttledMail(w http.ResponseWriter, wait time.Duration) string {
+// retryAfter sets Retry-After for a request the app's own throttle
+// refused (a mail's, a passwordless login's) and returns how long to wait,
+// in words.
+func retryAfter(w http.ResponseWriter, wait time.Duration) string {
 	authhttp.SetRetryAfter(w.Header(), wait)
 	return waitText(auth.RetryAfterSeconds(wait))
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
@@ -41,12 +43,41 @@ const rollbackTimeout = 5 * time.Second
 // Attempt counts (UseKey, a link's Validate) go to the app's throttle
 // outside the transaction, as the app's core counts them: a refused
 // guess stays counted whatever happens to the transaction.
+//
+// A transaction PostgreSQL aborts to break a deadlock is run again, up to
+// txAttempts times in all: it rolled back whole, so fn starts over on what
+// the other transaction committed. (A login writes its session and then,
+// apart, the session's factor record, whose foreign keys lock the session
+// and then the user; a reset locks the user and then deletes the user's
+// sessions: the two can meet in the opposite order.)
 func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 	release, err := a.takeTxTurn(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
+	for attempt := 1; ; attempt++ {
+		err := a.runTx(ctx, fn)
+		if attempt == txAttempts || !isDeadlock(err) || ctx.Err() != nil {
+			return err
+		}
+		a.log.Warn("a transaction was aborted to break a deadlock; running it again", "attempt", attempt)
+	}
+}
+
+// txAttempts is how often inTx runs a transaction that keeps being
+// chosen to break a deadlock.
+const txAttempts = 3
+
+// isDeadlock reports whether PostgreSQL aborted the transaction to break
+// a deadlock (SQLSTATE 40P01).
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
+}
+
+// runTx is one attempt of inTx, on a turn it holds.
+func (a *app) runTx(ctx context.Context, fn func(tx txAuth) error) error {
 	tx, err := a.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -57,10 +88,14 @@ func (a *app) inTx(ctx context.Context, fn func(tx txAuth) error) error {
 		defer cancel()
 		_ = tx.Rollback(rollbackCtx)
 	}()
+	// The transaction's Store stores second factors too, so that a
+	// session made in it gets its factor record in it.
+	store := luciapg.New(tx)
 	core := a.auth.WithAdapter(struct {
 		luciapg.Adapter
+		luciapg.FactorAdapter
 		luciapg.AttemptThrottle
-	}{luciapg.New(tx), a.throttle})
+	}{store, store, a.throttle})
 	verifications, resets, err := newLinks(core)
 	if err != nil {
 		return err

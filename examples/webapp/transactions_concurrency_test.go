@@ -304,3 +304,62 @@ END $$`); err != nil {
 		}
 	}
 }
+
+// A transaction of the app that PostgreSQL aborts to break a deadlock is
+// run again and commits: here it holds the user's key and waits for the
+// user's row, which another transaction holds while it waits for the key.
+// The app's transaction waits first, so its backend finds the deadlock
+// first and aborts it; the second attempt finds the way clear.
+func TestTransactionAbortedByADeadlockRunsAgain(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	app.signUp(t, "zara", "correct horse")
+	zara := app.userIDOf(t, "zara")
+	ctx := context.Background()
+	other, err := app.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Rollback(ctx) }()
+	if _, err := other.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, zara); err != nil {
+		t.Fatal(err)
+	}
+
+	attempts := 0
+	keyHeld := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- app.app.inTx(ctx, func(tx txAuth) error {
+			attempts++
+			if _, err := tx.tx.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = 'username:zara' FOR UPDATE`); err != nil {
+				return err
+			}
+			if attempts == 1 {
+				close(keyHeld)
+			}
+			_, err := tx.tx.Exec(ctx, `UPDATE auth_user SET email_verified = true WHERE id = $1`, zara)
+			return err
+		})
+	}()
+	<-keyHeld
+	app.waitForLockWaiters(t, 1) // the app's transaction, for the user's row
+	// Waits for the key until PostgreSQL aborts the app's first attempt.
+	if _, err := other.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = 'username:zara' FOR UPDATE`); err != nil {
+		t.Fatalf("the other transaction was the one aborted: %v", err)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the app's transaction: %v", err)
+	}
+	if attempts != 2 {
+		t.Errorf("the app's transaction ran %d times, want 2", attempts)
+	}
+	if !app.emailVerified(t, zara) {
+		t.Error("the second attempt's write is not there")
+	}
+	if !strings.Contains(app.logs.String(), "running it again") {
+		t.Error("the retry was not logged")
+	}
+}
