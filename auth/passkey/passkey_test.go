@@ -35,10 +35,13 @@ func TestRegisterListRenameRemove(t *testing.T) {
 		t.Fatalf("the passkey stored: transports %v, created %v, last used %v", p1.Transports, p1.CreatedAt, p1.LastUsedAt)
 	}
 
-	// The session proved a password only: with a passkey now, sudo mode
-	// needs it.
-	if _, err := e.pk.BeginRegistration(ctx(t), session); !errors.Is(err, auth.ErrSudoRequired) {
-		t.Fatalf("BeginRegistration for a user with a passkey, in a password-only session: %v, want ErrSudoRequired", err)
+	// The session that registered the user's first passkey has proven
+	// it: no second step, and sudo mode goes on.
+	if err := e.auth.RequireSecondFactor(ctx(t), session); err != nil {
+		t.Fatalf("RequireSecondFactor in the session that registered the first passkey: %v, want nil", err)
+	}
+	if err := e.auth.RequireSudo(ctx(t), session); err != nil {
+		t.Fatalf("RequireSudo in the session that registered the first passkey: %v, want nil", err)
 	}
 	e.reauthenticate(t, session, laptop, k1)
 	k2, p2 := e.register(t, session, phone, "  Phone\t")
@@ -308,7 +311,12 @@ func TestReauthentication(t *testing.T) {
 	a := &authenticator{origin: origin}
 	session := e.newUser(t)
 	k, _ := e.register(t, session, a, "Laptop")
-
+	// Another session of the user, made as a Lucia v1 app makes them:
+	// password-only, never in sudo mode.
+	session, err := e.auth.CreateSession(ctx(t), session.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.auth.RequireSudo(ctx(t), session); !errors.Is(err, auth.ErrSudoRequired) {
 		t.Fatalf("RequireSudo in a password-only session of a user with a passkey: %v, want ErrSudoRequired", err)
 	}

@@ -71,7 +71,9 @@ func (p *Passkeys) BeginRegistration(ctx context.Context, session auth.Session) 
 // PublicKeyCredential navigator.credentials.create returned (its toJSON()).
 // A response that does not verify is ErrInvalidPasskey; a credential
 // registered already, by this user or another, wraps
-// luciapg.ErrFactorExists.
+// luciapg.ErrFactorExists. The session's factor record then counts the
+// passkey as proven, so the session that adds a user's first passkey goes
+// on without a second step.
 func (p *Passkeys) FinishRegistration(ctx context.Context, session auth.Session, ceremonyToken, name string, response []byte) (luciapg.Passkey, error) {
 	name, err := checkName(name)
 	if err != nil {
@@ -107,6 +109,13 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, session auth.Session,
 			return luciapg.Passkey{}, fmt.Errorf("%w: passkey: the credential is registered already", luciapg.ErrFactorExists)
 		}
 		return luciapg.Passkey{}, fmt.Errorf("passkey: storing the passkey: %w", err)
+	}
+	// The user may now have a second factor, which this session has just
+	// shown it holds (as confirming an authenticator app records it):
+	// otherwise the session that added a user's first passkey would be
+	// asked for a second factor at once.
+	if err := p.auth.Reauthenticated(ctx, session, luciapg.FactorPasskey); err != nil {
+		return luciapg.Passkey{}, fmt.Errorf("passkey: recording the passkey in the session: %w", err)
 	}
 	stored, err := p.factors.GetPasskey(ctx, passkey.CredentialID)
 	if err != nil {

@@ -351,14 +351,9 @@ func (a *app) finishPasskey(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
+		// FinishRegistration records the passkey as proven in this
+		// session, so the user's first passkey sends it to no second step.
 		_, err = a.passkeys.FinishRegistration(ctx, current, req.Token, req.Name, req.Response)
-		if err == nil {
-			// The user now has a second factor, which this session just
-			// showed it holds (as confirming an authenticator app
-			// records it): otherwise the session that added the user's
-			// first passkey would be sent to the second step at once.
-			err = a.auth.Reauthenticated(ctx, current, luciapg.FactorPasskey)
-		}
 		next = passkeysPath + "?m=passkey-added"
 	case "login":
 		session, err = a.passkeys.FinishLogin(ctx, req.Token, req.Response)
