@@ -13,6 +13,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/internal/testclock"
 	"github.com/luciapg/luciapg/internal/testdb"
 	"github.com/luciapg/luciapg/memadapter"
 )
@@ -49,33 +50,12 @@ func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.Throttlin
 }
 
 // clock is a settable Config.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testclock.Clock
 
 // startTime is where test clocks begin: whole milliseconds, as stored.
 var startTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newClock() *clock { return &clock{now: startTime} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testclock.New(startTime) }
 
 // newAuth returns an Auth with default settings on adapter, driven by a
 // test clock.

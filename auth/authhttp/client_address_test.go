@@ -11,6 +11,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/internal/testclock"
 	"github.com/luciapg/luciapg/memadapter"
 )
 
@@ -66,7 +67,7 @@ func TestMiddlewareThrottlesLoginsPerAddress(t *testing.T) {
 	eachBackend(t, func(t *testing.T, adapter luciapg.ThrottlingAdapter) {
 		// A stopped clock: the block must not run out between attempts,
 		// however slow the machine.
-		c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		c := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 		a, err := auth.New(adapter, auth.Config{Now: c.Now, PasswordHasher: plainHasher{}, AddressThrottle: luciapg.ThrottlePolicy{FreeAttempts: 3}})
 		if err != nil {
 			t.Fatal(err)

@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/internal/testclock"
 	"github.com/luciapg/luciapg/internal/testdb"
 	"github.com/luciapg/luciapg/memadapter"
 )
@@ -35,22 +35,7 @@ func eachBackend(t *testing.T, test func(t *testing.T, adapter luciapg.Throttlin
 }
 
 // clock is a settable auth.Config.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type clock = testclock.Clock
 
 // fixture is an Auth with one user and a session, and Sessions over it.
 type fixture struct {
@@ -73,7 +58,7 @@ func mustNew(t *testing.T, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions
 
 func newFixture(t *testing.T, adapter luciapg.ThrottlingAdapter, cfg authhttp.Config) fixture {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a, err := auth.New(adapter, auth.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"
+	"github.com/luciapg/luciapg/internal/testclock"
 	"github.com/luciapg/luciapg/memadapter"
 )
 
@@ -30,7 +31,7 @@ type mfaFixture struct {
 func newMFAFixture(t *testing.T, adapter luciapg.ThrottlingAdapter, cfg authhttp.Config) mfaFixture {
 	t.Helper()
 	ctx := t.Context()
-	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a, err := auth.New(adapter, auth.Config{Now: c.Now, SecretKeys: []auth.SecretKey{{ID: "k", Key: bytes.Repeat([]byte{7}, 32)}}})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/passkey"
+	"github.com/luciapg/luciapg/internal/testclock"
 	"github.com/luciapg/luciapg/internal/testdb"
 )
 
@@ -33,30 +34,9 @@ var startTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // clock is a settable Config.Now, shared by an instance's Auth and
 // Passkeys.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{now: startTime} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return testclock.New(startTime) }
 
 // instance is one instance of an application: its own Store (pool), Auth
 // and Passkeys, and its own clock, over a database others share.

@@ -132,27 +132,31 @@ func (a *app) newPasskeyPage(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "passkey-new", pageData{Title: "Add a passkey", Username: displayName(user), Passkey: "register"})
 }
 
-// postedCredentialID reads the credential id the rename and remove forms
-// post.
-func postedCredentialID(r *http.Request) ([]byte, bool) {
+// postedPasskey is what the rename and remove forms share: the session,
+// its user and the credential id they post, or false when it has answered
+// the request (no session, passkeys off, no id).
+func (a *app) postedPasskey(w http.ResponseWriter, r *http.Request) (auth.Session, luciapg.User, []byte, bool) {
+	session, user, ok := a.requireSession(w, r)
+	if !ok {
+		return auth.Session{}, luciapg.User{}, nil, false
+	}
+	if a.passkeys == nil {
+		http.NotFound(w, r)
+		return auth.Session{}, luciapg.User{}, nil, false
+	}
 	id, err := base64.RawURLEncoding.DecodeString(r.PostFormValue("id"))
-	return id, err == nil && len(id) > 0
+	if err != nil || len(id) == 0 {
+		http.Error(w, "No such passkey.", http.StatusBadRequest)
+		return auth.Session{}, luciapg.User{}, nil, false
+	}
+	return session, user, id, true
 }
 
 // renamePasskey changes a passkey's label: no sudo mode, as a label opens
 // nothing.
 func (a *app) renamePasskey(w http.ResponseWriter, r *http.Request) {
-	session, user, ok := a.requireSession(w, r)
+	session, user, id, ok := a.postedPasskey(w, r)
 	if !ok {
-		return
-	}
-	if a.passkeys == nil {
-		http.NotFound(w, r)
-		return
-	}
-	id, ok := postedCredentialID(r)
-	if !ok {
-		http.Error(w, "No such passkey.", http.StatusBadRequest)
 		return
 	}
 	err := a.passkeys.Rename(r.Context(), session, id, r.PostFormValue("name"))
@@ -175,17 +179,8 @@ const passkeyNameRule = "A passkey's name is 1 to 100 characters, such as “Wor
 
 // removePasskey (sudo) deletes one of the user's passkeys.
 func (a *app) removePasskey(w http.ResponseWriter, r *http.Request) {
-	session, user, ok := a.requireSession(w, r)
+	session, user, id, ok := a.postedPasskey(w, r)
 	if !ok {
-		return
-	}
-	if a.passkeys == nil {
-		http.NotFound(w, r)
-		return
-	}
-	id, ok := postedCredentialID(r)
-	if !ok {
-		http.Error(w, "No such passkey.", http.StatusBadRequest)
 		return
 	}
 	err := a.passkeys.Remove(r.Context(), session, id) // checks sudo mode
