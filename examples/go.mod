@@ -48,3 +48,10 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 )
+
+// The examples use the passkey module of this same tree. It requires the
+// library, so a release tags it only after raising the requirements
+// (RELEASING.md), and no version of it exists yet when this go.mod is
+// raised; the examples are never tagged or installed, only built in a
+// clone, so they take it from its directory.
+replace github.com/luciapg/luciapg/auth/passkey => ../auth/passkey
