@@ -166,9 +166,14 @@ demo: ## Run examples/quickstart against DATABASE_URL, else the local server, el
 # server it started, if any.
 WEBAPP_BIN    ?= $(or $(TMPDIR),/tmp)/luciapg-webapp
 PGSERVER_BIN  ?= $(or $(TMPDIR),/tmp)/luciapg-pgserver
+WEBAPP_TOTP_KEY ?= $(or $(TMPDIR),/tmp)/luciapg-webapp-totp-key
 
 .PHONY: webapp
 webapp: ## Run examples/webapp on 127.0.0.1:8080 against DATABASE_URL, else the local server, Docker or an embedded one (migrates on start; Ctrl-C stops it).
 	$(GO) build -o "$(WEBAPP_BIN)" ./examples/webapp
 	$(GO) build -o "$(PGSERVER_BIN)" ./internal/pgserver
-	exec "$(PGSERVER_BIN)" -env DATABASE_URL -- "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies
+	@# Authenticator apps need a sealing key: unless $$TOTP_SECRET_KEYS is
+	@# set, a development key made once on this machine (never in the tree).
+	@[ -s "$(WEBAPP_TOTP_KEY)" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$(WEBAPP_TOTP_KEY)")
+	TOTP_SECRET_KEYS="$${TOTP_SECRET_KEYS:-dev:$$(cat "$(WEBAPP_TOTP_KEY)")}" \
+		exec "$(PGSERVER_BIN)" -env DATABASE_URL -- "$(WEBAPP_BIN)" -addr 127.0.0.1:8080 -insecure-dev-cookies
