@@ -73,15 +73,5 @@ func (a *Auth) CreateSessionWithFactors(ctx context.Context, userID string, fact
 	if err != nil {
 		return Session{}, err
 	}
-	row, err := a.newSessionRow(userID)
-	if err != nil {
-		return Session{}, err
-	}
-	if err := a.adapter.SetSession(ctx, row); err != nil {
-		return Session{}, err
-	}
-	if err := a.setSessionFactors(ctx, fa, row, record); err != nil {
-		return Session{}, err
-	}
-	return sessionFromRow(row, SessionActive, true), nil
+	return a.createRecordedSession(ctx, fa, userID, record)
 }

@@ -114,14 +114,11 @@ func (a *Auth) BeginLoginForUser(ctx context.Context, userID, factor string) (Lo
 	if methods.HasSecondFactor() {
 		return a.beginPendingLogin(ctx, fa, luciapg.PendingLogin{UserID: userID, Factors: []string{factor}}, methods)
 	}
-	row, err := a.newSessionRow(userID)
+	session, err := a.createRecordedSession(ctx, fa, userID, []string{factor})
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if err := a.adapter.SetSession(ctx, row); err != nil {
-		return LoginResult{}, err
-	}
-	return a.loggedIn(ctx, fa, row, factor)
+	return LoginResult{Session: session}, nil
 }
 
 // loggedIn records, for a session just written, that factor made it now.

@@ -106,6 +106,21 @@ func withFactor(factors []string, factor string) []string {
 	return out
 }
 
+// createRecordedSession is CreateSession with a record saying factors made
+// the session, now; the record is written after the session (see
+// BeginLogin: a missing record only ever counts as less proof).
+func (a *Auth) createRecordedSession(ctx context.Context, fa luciapg.FactorAdapter, userID string, factors []string) (Session, error) {
+	session, err := a.CreateSession(ctx, userID)
+	if err != nil {
+		return Session{}, err
+	}
+	row := luciapg.Session{ID: session.ID, UserID: session.UserID}
+	if err := a.setSessionFactors(ctx, fa, row, factors); err != nil {
+		return Session{}, err
+	}
+	return session, nil
+}
+
 // setSessionFactors stores a new record for a session just written.
 func (a *Auth) setSessionFactors(ctx context.Context, fa luciapg.FactorAdapter, row luciapg.Session, factors []string) error {
 	return fa.SetSessionFactors(ctx, luciapg.SessionFactors{
