@@ -100,6 +100,9 @@ var (
 	// ErrPendingLoginNotFound: no such pending login, or it expired or was
 	// already completed.
 	ErrPendingLoginNotFound = &Error{code: "LUCIAPG_PENDING_LOGIN_NOT_FOUND"}
+	// ErrEmailChangeNotFound: the user has no pending email change with
+	// that token, or it expired or was already confirmed.
+	ErrEmailChangeNotFound = &Error{code: "LUCIAPG_EMAIL_CHANGE_NOT_FOUND"}
 )
 
 // ErrInvalidInput reports a value refused before it reaches the database:

@@ -121,6 +121,19 @@ type Config struct {
 	// session its sensitive actions are allowed. Zero means
 	// DefaultSudoPeriod (10 minutes).
 	SudoPeriod time.Duration
+
+	// LastSeenInterval is how often at most a session's last use is
+	// written: validations record it in memory, and a background write
+	// stores a batch, so a validation the session cache answers still
+	// costs no round trip. Zero means DefaultLastSeenInterval (5 minutes).
+	LastSeenInterval time.Duration
+	// Notifier sends security notices (a sign-in from a new client, a
+	// password or email changed, a second factor removed), in the
+	// background; nil sends none.
+	Notifier Notifier
+	// DescribeDevice turns a user agent into plain words ("Firefox on
+	// Linux") for notices; nil uses the user agent as it is.
+	DescribeDevice func(userAgent string) string
 }
 
 // PasswordHasher makes and checks password hashes, like Lucia v1's
