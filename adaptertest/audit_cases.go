@@ -85,7 +85,6 @@ var auditCases = []testCase{
 			"an empty kind":                         func(e *luciapg.AuditEvent) { e.Kind = "" },
 			"a kind over 64 bytes":                  func(e *luciapg.AuditEvent) { e.Kind = strings.Repeat("k", 65) },
 			"a zero time":                           func(e *luciapg.AuditEvent) { e.At = time.Time{} },
-			"a user agent over MaxUserAgentBytes":   func(e *luciapg.AuditEvent) { e.UserAgent = strings.Repeat("u", luciapg.MaxUserAgentBytes+1) },
 			"a detail over MaxAuditDetailBytes":     func(e *luciapg.AuditEvent) { e.Detail = strings.Repeat("d", luciapg.MaxAuditDetailBytes+1) },
 			"a NUL byte in the detail":              func(e *luciapg.AuditEvent) { e.Detail = "a\x00b" },
 			"invalid UTF-8 in the client's address": func(e *luciapg.AuditEvent) { e.ClientAddress = "\xff" },
@@ -98,6 +97,16 @@ var auditCases = []testCase{
 		after, err := a.ListAuditEvents(c.ctx, luciapg.AuditQuery{})
 		wantNoErr(t, "ListAuditEvents", err)
 		wantAuditEvents(t, "ListAuditEvents after refused events", after, all)
+
+		// A user agent is whatever the client sent: not refused, but cut
+		// at a character boundary, as a session origin's is.
+		long := newAuditEvent(luciapg.AuditLogin, u.ID, d0)
+		long.UserAgent = strings.Repeat("u", luciapg.MaxUserAgentBytes-1) + "é and more"
+		wantNoErr(t, "RecordAuditEvent with a user agent over MaxUserAgentBytes", a.RecordAuditEvent(c.ctx, long))
+		latest, err := a.ListAuditEvents(c.ctx, luciapg.AuditQuery{Limit: 1})
+		wantNoErr(t, "ListAuditEvents", err)
+		long.UserAgent = strings.Repeat("u", luciapg.MaxUserAgentBytes-1)
+		wantAuditEvents(t, "an event with a long user agent", latest, []luciapg.AuditEvent{long})
 	}},
 	{"A4", "ListAuditEvents pages newest first by Limit and Before, drops events before Since, and lists one user's events only for a UserID", func(t *testing.T, c *caseEnv) {
 		a := c.auditLog(t)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/luciapg/luciapg"
 )
@@ -54,7 +55,7 @@ var deviceCases = []testCase{
 			t.Fatalf("GetUserSessionsMetadata of a user without sessions: %#v, want an empty slice", list)
 		}
 	}},
-	{"D3", "a user agent over MaxUserAgentBytes is cut to it, at a character boundary; one of exactly that length is kept", func(t *testing.T, c *caseEnv) {
+	{"D3", "a user agent over MaxUserAgentBytes is cut to it, at a character boundary, one of exactly that length kept, and one text cannot hold made storable", func(t *testing.T, c *caseEnv) {
 		u := c.seedUser(t)
 		exact := newOrigin(d0)
 		exact.UserAgent = strings.Repeat("a", luciapg.MaxUserAgentBytes)
@@ -67,6 +68,16 @@ var deviceCases = []testCase{
 		cut := long
 		cut.UserAgent = strings.Repeat("b", luciapg.MaxUserAgentBytes-1)
 		wantMetadata(t, "a user agent over MaxUserAgentBytes", c.metadataOf(t, u.ID, longSession.ID), longSession, &cut, time.Time{}, nil)
+
+		// A header is whatever the client sent: bytes text cannot hold
+		// are made storable, and the sign-in is not refused.
+		hostile := newOrigin(d0)
+		hostile.UserAgent = "Mozilla/5.0 \xff\xfe\x00(X11)"
+		hostileSession := c.sessionWithOrigin(t, u.ID, hostile)
+		got := c.metadataOf(t, u.ID, hostileSession.ID).UserAgent
+		if !utf8.ValidString(got) || strings.IndexByte(got, 0) >= 0 || !strings.HasPrefix(got, "Mozilla/5.0 ") || !strings.HasSuffix(got, "(X11)") {
+			t.Fatalf("a user agent with invalid UTF-8 and a NUL byte was kept as %q, want valid UTF-8 without NUL, the rest as sent", got)
+		}
 	}},
 	{"D4", "SetSessionFactors keeps the session's metadata; before it, GetSessionFactors reports no record", func(t *testing.T, c *caseEnv) {
 		f := c.factorAdapter(t)
