@@ -53,6 +53,12 @@ func (n Notice) Subject() string { return string(n.Kind) }
 // where, and what to do if it was not the user.
 func (n Notice) Body() string { return string(n.Kind) }
 
+// MaxNoticesInFlight bounds the notices an Auth has handed to its Notifier
+// and not seen return: a slow or stuck mail server then holds at most this
+// many goroutines, and further notices are dropped (with a log line) until
+// some return.
+const MaxNoticesInFlight = 64
+
 // Notifier sends security notices, usually as mail. The core calls it in
 // the background after the action it reports committed: sending never
 // blocks or fails that action, and a Notify error is logged, not returned.

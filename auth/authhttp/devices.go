@@ -3,6 +3,7 @@ package authhttp
 import (
 	"net/http"
 
+	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 )
 
@@ -24,4 +25,9 @@ func (s *Sessions) RevokeSession(r *http.Request, label string) error {
 // request's own, and returns how many it ended.
 func (s *Sessions) RevokeOtherSessions(r *http.Request) (int, error) {
 	return 0, nil
+}
+
+// AuditEvents returns a page of the request's user's audit events.
+func (s *Sessions) AuditEvents(r *http.Request, query luciapg.AuditQuery) ([]luciapg.AuditEvent, error) {
+	return nil, nil
 }
