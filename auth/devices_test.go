@@ -228,4 +228,3 @@ func TestDevicesAndAuditUnavailable(t *testing.T) {
 		}
 	})
 }
-
