@@ -18,8 +18,8 @@ import (
 // validation no round trip: the use is marked in memory, at most once per
 // interval per session, and a background write stores the marks in
 // batches (RecordSessionsSeen). No goroutine lives on for it: a timer
-// starts one flush when marks wait, and each flush starts the next if
-// more came meanwhile.
+// starts one flush when marks wait, and a flush that succeeded starts the
+// next if more came meanwhile.
 const (
 	// lastSeenShards splits the marks so that concurrent validations
 	// rarely wait for one another's lock.
@@ -136,17 +136,20 @@ func (l *lastSeen) schedule(ctx context.Context) {
 	time.AfterFunc(l.flushDelay, func() { l.flushInBackground(detached) })
 }
 
-// flushInBackground writes the pending marks, logs a failure (the marks
-// are kept for the next flush, within the bound), and schedules the next
-// flush if marks wait.
+// flushInBackground writes the pending marks and, when marks came
+// meanwhile, schedules the next flush. A failure is logged, and its marks
+// wait (within the bound) for the flush the next mark schedules, or
+// FlushLastSeen: a database that is down, or a pool closed for good, is
+// not retried in a loop of its own.
 func (l *lastSeen) flushInBackground(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, lastSeenFlushTimeout)
 	err := l.flush(fctx)
 	cancel()
+	l.scheduled.Store(false)
 	if err != nil {
 		slog.ErrorContext(ctx, "auth: writing sessions' last use failed", slog.Any("error", err))
+		return
 	}
-	l.scheduled.Store(false)
 	if l.hasPending() {
 		l.schedule(ctx)
 	}
