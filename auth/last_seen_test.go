@@ -256,17 +256,27 @@ func TestLastSeenCostsNoRoundTripOverTheCache(t *testing.T) {
 	gate.shut.Store(true)
 	c.Advance(2 * time.Hour) // the next use is marked again
 	used := c.Now()
-	hits := cache.Stats().Hits
+	// A validation the cache serves from memory must succeed and attempt
+	// nothing. One it does not serve (the cache stops serving while its
+	// change log lags, as on a loaded machine) goes to the shut Store and
+	// fails: that is the cache's rule, not a cost of the last use, so it
+	// is left out of the count.
 	watched := context.WithValue(ctx, validationMark{}, true)
-	for range 100 {
+	deadline = time.Now().Add(noticeDeadline)
+	for served := 0; served < 100; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d validations served from memory within %v, want 100", served, noticeDeadline)
+		}
+		hits, attempts := cache.Stats().Hits, gate.attempts.Load()
 		_, _, err := a.ValidateSessionUser(watched, session.ID)
-		wantNoErr(t, "ValidateSessionUser with the Store's connection shut", err)
-	}
-	if got := cache.Stats().Hits - hits; got != 100 {
-		t.Fatalf("%d of 100 validations served from memory", got)
-	}
-	if n := gate.attempts.Load(); n != 0 {
-		t.Fatalf("the validations attempted %d statements, want none", n)
+		if cache.Stats().Hits == hits {
+			continue
+		}
+		served++
+		wantNoErr(t, "ValidateSessionUser served from memory with the Store's connection shut", err)
+		if n := gate.attempts.Load() - attempts; n != 0 {
+			t.Fatalf("a validation served from memory attempted %d statements, want none", n)
+		}
 	}
 	gate.shut.Store(false)
 	wantNoErr(t, "FlushLastSeen", a.FlushLastSeen(ctx))
