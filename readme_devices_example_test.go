@@ -64,6 +64,10 @@ func Example_devices() {
 			return
 		}
 		for _, s := range list {
+			if !s.HasMetadata { // made by a Lucia v1 app
+				fmt.Fprintln(w, "a session with no details")
+				continue
+			}
 			fmt.Fprintf(w, "current %t, from %s, %s\n", s.Current, s.ClientAddress, s.UserAgent)
 		}
 	})))
@@ -86,11 +90,24 @@ func Example_devices() {
 		}
 		fmt.Fprintf(w, "signed out of %d other sessions", n)
 	})))
+	// Recent activity: the request's user's own events, newest first.
+	mux.Handle("GET /account/activity", sessions.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		events, err := sessions.AuditEvents(r, luciapg.AuditQuery{Limit: 20})
+		if err != nil {
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		for _, e := range events {
+			fmt.Fprintln(w, e.Kind, e.ClientAddress, e.Detail)
+		}
+	})))
 	handler := sessions.Middleware(mux) // puts the client's address and user agent in the context
 
 	// Sign up from a laptop: the event records the client, so a later
 	// sign-in from it is no news.
-	laptop := auth.WithClient(ctx, "192.0.2.1", "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
+	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+	const safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+	laptop := auth.WithClient(ctx, "192.0.2.1", firefox)
 	user, err := a.CreateUser(laptop, auth.CreateUserParams{Key: &auth.PrimaryKeyParams{ProviderID: "username", ProviderUserID: "katherine", Password: "correct horse"}})
 	if err != nil {
 		log.Fatal(err)
@@ -110,38 +127,38 @@ func Example_devices() {
 		handler.ServeHTTP(w, r)
 		return w
 	}
-	const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-	const safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
 	credentials := url.Values{"username": {"katherine"}, "password": {"correct horse"}}.Encode()
 	onLaptop := send("POST", "/login", credentials, nil, "192.0.2.1", firefox).Result().Cookies()[0]
 	send("POST", "/login", "username=katherine&password=wrong", nil, "198.51.100.7", safari)
 	onPhone := send("POST", "/login", credentials, nil, "198.51.100.7", safari).Result().Cookies()[0]
 	notice := <-notices
 	fmt.Println("notice:", notice.Kind, "from", notice.ClientAddress)
+	// A session a Lucia v1 app made: no metadata.
+	lucia := luciapg.Session{ID: "luciav1session0000000000000000000000000a", UserID: user.ID,
+		ActiveExpires: time.Now().Add(time.Hour).UnixMilli(), IdleExpires: time.Now().Add(2 * time.Hour).UnixMilli()}
+	if err := luciapg.New(pool).SetSession(ctx, lucia); err != nil {
+		log.Fatal(err)
+	}
 
 	fmt.Print(send("GET", "/account/sessions", "", onLaptop, "192.0.2.1", firefox).Body.String())
+	fmt.Println("a label that is none of mine:", send("POST", "/account/sessions/revoke", "label=0123ab", onLaptop, "192.0.2.1", firefox).Code)
 	fmt.Println(send("POST", "/account/sessions/revoke-others", "", onLaptop, "192.0.2.1", firefox).Body.String())
 	fmt.Println("the phone's session:", send("GET", "/account/sessions", "", onPhone, "198.51.100.7", safari).Code)
 
-	// What happened, newest first, a page at a time.
-	events, err := a.AuditEvents(ctx, luciapg.AuditQuery{UserID: user.ID, Limit: 20})
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, e := range events {
-		fmt.Println(e.Kind, e.ClientAddress)
-	}
+	fmt.Print(send("GET", "/account/activity", "", onLaptop, "192.0.2.1", firefox).Body.String())
 	// Output:
 	// notice: new_sign_in from 198.51.100.7
 	// current true, from 192.0.2.1, Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0
 	// current false, from 198.51.100.7, Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1
-	// signed out of 1 other sessions
+	// a session with no details
+	// a label that is none of mine: 404
+	// signed out of 2 other sessions
 	// the phone's session: 401
-	// session_revoked 192.0.2.1
-	// login 198.51.100.7
-	// login_failed 198.51.100.7
-	// login 192.0.2.1
-	// signup 192.0.2.1
+	// session_revoked 192.0.2.1 others
+	// login 198.51.100.7 password
+	// login_failed 198.51.100.7 password
+	// login 192.0.2.1 password
+	// signup 192.0.2.1 username
 }
 
 // A verified email change: the new address must follow a single-use link
