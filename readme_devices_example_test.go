@@ -190,10 +190,12 @@ func Example_emailChange() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	session, err := a.Login(ctx, "username", "dorothy", "correct horse") // a fresh login is in sudo mode
+	// A fresh login is in sudo mode.
+	result, err := a.BeginLogin(ctx, "username", "dorothy", "correct horse")
 	if err != nil {
 		log.Fatal(err)
 	}
+	session := result.Session
 
 	changes, err := tokens.NewEmailChanges(a, tokens.EmailChangeConfig{Column: "email", ExpiresIn: time.Hour})
 	if err != nil {
