@@ -84,13 +84,13 @@ func (s *Store) auditEvents(ctx context.Context, sql string, args ...any) ([]Aud
 // sign-ins. The user agent is compared as the log keeps it (cut to
 // MaxUserAgentBytes).
 func (s *Store) HasSignedInFrom(ctx context.Context, userID, clientAddress, userAgent string) (bool, error) {
-	if !findable(userID) || len(clientAddress) > MaxIDBytes || !input.Storable(clientAddress) {
+	if !findable(userID) || len(clientAddress) > input.MaxClientAddressBytes || !input.Storable(clientAddress) {
 		return false, nil
 	}
 	found, err := s.queries.HasSignedInFrom(ctx, dbgen.HasSignedInFromParams{
-		UserID:        &userID,
-		ClientAddress: textOrNull(clientAddress),
-		UserAgent:     textOrNull(input.UserAgent(userAgent)),
+		UserID:        userID,
+		ClientAddress: clientAddress,
+		UserAgent:     input.UserAgent(userAgent),
 	})
 	return found, interpretError(err)
 }

@@ -467,7 +467,7 @@ CREATE INDEX luciapg_audit_event_at_idx ON public.luciapg_audit_event USING btre
 -- Name: luciapg_audit_event_sign_in_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX luciapg_audit_event_sign_in_idx ON public.luciapg_audit_event USING btree (user_id, client_address, user_agent) WHERE (kind = ANY (ARRAY['signup'::text, 'login'::text]));
+CREATE INDEX luciapg_audit_event_sign_in_idx ON public.luciapg_audit_event USING btree (user_id, COALESCE(client_address, ''::text), COALESCE(user_agent, ''::text)) WHERE (kind = ANY (ARRAY['signup'::text, 'login'::text]));
 
 
 --

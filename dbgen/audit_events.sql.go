@@ -14,22 +14,22 @@ import (
 const HasSignedInFrom = `-- name: HasSignedInFrom :one
 SELECT EXISTS (
     SELECT 1 FROM luciapg_audit_event
-    WHERE user_id = $1
+    WHERE user_id = $1::text
         AND kind IN ('signup', 'login')
-        AND client_address IS NOT DISTINCT FROM $2::text
-        AND user_agent IS NOT DISTINCT FROM $3::text
+        AND coalesce(client_address, '') = $2::text
+        AND coalesce(user_agent, '') = $3::text
 )
 `
 
 type HasSignedInFromParams struct {
-	UserID        *string
-	ClientAddress *string
-	UserAgent     *string
+	UserID        string
+	ClientAddress string
+	UserAgent     string
 }
 
 // Whether the user signed up or logged in from this client before, on the
-// partial index of sign-ins (its predicate is spelled out the same way).
-// NULL stands for an unknown address or user agent, and matches NULL.
+// partial index of sign-ins, whose predicate and expressions are spelled
+// out the same way: ” matches an unknown (NULL) address or user agent.
 func (q *Queries) HasSignedInFrom(ctx context.Context, arg HasSignedInFromParams) (bool, error) {
 	row := q.db.QueryRow(ctx, HasSignedInFrom, arg.UserID, arg.ClientAddress, arg.UserAgent)
 	var exists bool

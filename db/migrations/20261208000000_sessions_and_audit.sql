@@ -53,8 +53,10 @@ CREATE INDEX IF NOT EXISTS luciapg_audit_event_user_id_idx ON luciapg_audit_even
 -- The janitor's retention, oldest first.
 CREATE INDEX IF NOT EXISTS luciapg_audit_event_at_idx ON luciapg_audit_event (at);
 -- HasSignedInFrom, asked at each sign-in: has the user signed in from this
--- client before? Only sign-ins are indexed.
-CREATE INDEX IF NOT EXISTS luciapg_audit_event_sign_in_idx ON luciapg_audit_event (user_id, client_address, user_agent)
+-- client before? Only sign-ins are indexed, unknown (NULL) text as '' so
+-- that the whole question is the index's condition.
+CREATE INDEX IF NOT EXISTS luciapg_audit_event_sign_in_idx
+    ON luciapg_audit_event (user_id, coalesce(client_address, ''), coalesce(user_agent, ''))
     WHERE kind IN ('signup', 'login');
 
 CREATE OR REPLACE FUNCTION luciapg_audit_event_refuse_update() RETURNS trigger

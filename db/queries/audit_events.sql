@@ -27,14 +27,14 @@ LIMIT @page_size;
 
 -- name: HasSignedInFrom :one
 -- Whether the user signed up or logged in from this client before, on the
--- partial index of sign-ins (its predicate is spelled out the same way).
--- NULL stands for an unknown address or user agent, and matches NULL.
+-- partial index of sign-ins, whose predicate and expressions are spelled
+-- out the same way: '' matches an unknown (NULL) address or user agent.
 SELECT EXISTS (
     SELECT 1 FROM luciapg_audit_event
-    WHERE user_id = @user_id
+    WHERE user_id = @user_id::text
         AND kind IN ('signup', 'login')
-        AND client_address IS NOT DISTINCT FROM sqlc.narg(client_address)::text
-        AND user_agent IS NOT DISTINCT FROM sqlc.narg(user_agent)::text
+        AND coalesce(client_address, '') = @client_address::text
+        AND coalesce(user_agent, '') = @user_agent::text
 );
 
 -- name: PurgeAuditEvents :execrows

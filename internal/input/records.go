@@ -18,6 +18,11 @@ const (
 	// MaxEmailBytes is the longest address SMTP carries (RFC 5321's 254
 	// octets of a forward path, less its angle brackets).
 	MaxEmailBytes = 254
+	// MaxClientAddressBytes bounds a client address: an IPv6 network
+	// with a zone fits many times over, and the audit log's index of
+	// sign-ins (user id, address, user agent) stays below PostgreSQL's
+	// limit on an index entry.
+	MaxClientAddressBytes = 256
 )
 
 // UserAgent returns ua as sessions' metadata and the audit log keep it:
@@ -59,7 +64,7 @@ func SessionOrigin(at time.Time, clientAddress string) error {
 	if err := Time("session origin time", at); err != nil {
 		return err
 	}
-	return optionalText("session origin client address", clientAddress, MaxIDBytes)
+	return optionalText("session origin client address", clientAddress, MaxClientAddressBytes)
 }
 
 // AuditEvent is the rule an audit event's write applies: a kind of 1 to
@@ -82,7 +87,7 @@ func AuditEvent(at time.Time, kind, userID, sessionLabel, clientAddress, detail 
 	if err := optionalText("audit event session label", sessionLabel, MaxIDBytes); err != nil {
 		return err
 	}
-	if err := optionalText("audit event client address", clientAddress, MaxIDBytes); err != nil {
+	if err := optionalText("audit event client address", clientAddress, MaxClientAddressBytes); err != nil {
 		return err
 	}
 	return optionalText("audit event detail", detail, MaxAuditDetailBytes)
