@@ -203,6 +203,16 @@ type shared struct {
 	// dummyLock (one token).
 	dummyLock chan struct{}
 	dummyHash string
+
+	// notifier sends security notices (Config.Notifier), nil for none;
+	// noticeTurns holds one token per notice being sent
+	// (MaxNoticesInFlight).
+	notifier        Notifier
+	deviceDescriber func(userAgent string) string
+	noticeTurns     chan struct{}
+	// lastSeen records sessions' uses and writes them in batches, through
+	// the adapter New was given.
+	lastSeen *lastSeen
 }
 
 // New returns an Auth storing its data through adapter, usually a
@@ -226,6 +236,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		{"MaxPasswordBytes", int64(cfg.MaxPasswordBytes)}, {"MaxConcurrentHashes", int64(cfg.MaxConcurrentHashes)},
 		{"MaxConcurrentSignUpHashes", int64(cfg.MaxConcurrentSignUpHashes)}, {"IPv6PrefixLength", int64(cfg.IPv6PrefixLength)},
 		{"PendingLoginPeriod", int64(cfg.PendingLoginPeriod)}, {"SudoPeriod", int64(cfg.SudoPeriod)},
+		{"LastSeenInterval", int64(cfg.LastSeenInterval)},
 	} {
 		if f.value < 0 {
 			return nil, fmt.Errorf("%w: auth: %s is negative", luciapg.ErrInvalidConfig, f.name)
@@ -255,6 +266,10 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		totpIssuer:         cfg.TOTPIssuer,
 		pendingLoginPeriod: positiveOr(cfg.PendingLoginPeriod, DefaultPendingLoginPeriod),
 		sudoPeriod:         positiveOr(cfg.SudoPeriod, DefaultSudoPeriod),
+
+		notifier:        cfg.Notifier,
+		deviceDescriber: cfg.DescribeDevice,
+		noticeTurns:     make(chan struct{}, MaxNoticesInFlight),
 	}
 	var err error
 	if s.secretKeys, err = newSecretKeys(cfg.SecretKeys); err != nil {
@@ -278,6 +293,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.lastSeen = newLastSeen(adapter, positiveOr(cfg.LastSeenInterval, DefaultLastSeenInterval), s.now)
 	switch s.hasher.(type) {
 	case nil:
 		s.hasher = scryptHasher{}
