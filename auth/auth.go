@@ -124,12 +124,19 @@ type Config struct {
 
 	// LastSeenInterval is how often at most a session's last use is
 	// written: validations record it in memory, and a background write
-	// stores a batch, so a validation the session cache answers still
-	// costs no round trip. Zero means DefaultLastSeenInterval (5 minutes).
+	// stores a batch (within 10 seconds, or the interval if shorter)
+	// through the adapter given to New, so a validation the session cache
+	// answers still costs no round trip. Zero means
+	// DefaultLastSeenInterval (5 minutes). FlushLastSeen writes what is
+	// recorded at once.
 	LastSeenInterval time.Duration
 	// Notifier sends security notices (a sign-in from a new client, a
 	// password or email changed, a second factor removed), in the
-	// background; nil sends none.
+	// background once the change committed, at most MaxNoticesInFlight
+	// at once: sending never delays or fails the action. nil sends none.
+	// A sign-in from a new client is told from the audit log, so it needs
+	// an adapter that keeps one (luciapg.AuditAdapter), and costs a login
+	// one read of it (two when the client is new).
 	Notifier Notifier
 	// DescribeDevice turns a user agent into plain words ("Firefox on
 	// Linux") for notices; nil uses the user agent as it is.

@@ -20,8 +20,14 @@ const firstLoginPage = 50
 // CreateSession).
 func (a *Auth) sessionContext(ctx context.Context, row luciapg.Session, factors []string) context.Context {
 	address, userAgent := a.clientOf(ctx)
-	wctx := luciapg.WithSessionOrigin(ctx, luciapg.SessionOrigin{At: a.now(), ClientAddress: address, UserAgent: userAgent})
-	return a.withAuditEvent(wctx, luciapg.AuditLogin, row.UserID, row.ID, strings.Join(factors, "+"))
+	at := a.now()
+	wctx := luciapg.WithSessionOrigin(ctx, luciapg.SessionOrigin{At: at, ClientAddress: address, UserAgent: userAgent})
+	if _, ok := a.audits(); !ok {
+		return wctx
+	}
+	event := a.auditEvent(ctx, luciapg.AuditLogin, row.UserID, row.ID, strings.Join(factors, "+"))
+	event.At = at // the session's creation and its login are one moment
+	return luciapg.WithAuditEvent(wctx, event)
 }
 
 // newClientLogin is a login about to be written: whether it comes from a
