@@ -135,12 +135,17 @@ func TestDeleteUserRacesSessionAndKeyWrites(t *testing.T) {
 type statementLog struct {
 	mu   sync.Mutex
 	sqls []string
+	// before, if set, runs before each statement is sent.
+	before func(sql string)
 }
 
 func (l *statementLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.sqls = append(l.sqls, data.SQL)
+	l.mu.Unlock()
+	if l.before != nil {
+		l.before(data.SQL)
+	}
 	return ctx
 }
 
@@ -162,12 +167,19 @@ func (l *statementLog) count(substring string) int {
 // and checks that the Store, as the victim PostgreSQL picks, retries
 // instead of returning the deadlock error.
 //
-// The Store's connections check for deadlocks after 10ms, the other
-// transaction's after a minute, so PostgreSQL always aborts the Store's
-// attempt. The cycle: "holder" has the user row locked; DeleteUser queues
-// for it; "rival" locks the user's session row, then queues for the user
-// row behind DeleteUser. When holder lets go, DeleteUser gets the user row
-// and waits for the session row held by rival, which waits for DeleteUser.
+// PostgreSQL looks for a deadlock once per lock wait, when that waiter's
+// deadlock_timeout passes; the Store's connections wait 10ms, the other
+// transaction a minute, so the Store's attempt must be the one that finds
+// the cycle and is aborted. It finds it only if the cycle is complete
+// when it looks, so the order is made certain, not left to the scheduler:
+// "rival" locks the user's session row; DeleteUser locks the user row and
+// is held (by its tracer) before its DELETE; rival queues for the user row
+// behind it; only once rival is seen waiting does DeleteUser's DELETE run,
+// wait for the session row, and find the cycle 10ms later.
+//
+// An earlier version let a third transaction hand the user row to
+// DeleteUser and relied on rival queueing within those 10ms: on a loaded
+// machine it sometimes did not, nobody found the cycle, and rival timed out.
 func TestDeleteUserRetriesDeadlock(t *testing.T) {
 	t.Parallel()
 	url := testdb.NewURL(t)
@@ -177,7 +189,8 @@ func TestDeleteUserRetriesDeadlock(t *testing.T) {
 	}
 	cfg.MaxConns = 2
 	cfg.ConnConfig.RuntimeParams["deadlock_timeout"] = "10ms"
-	statements := &statementLog{}
+	gate := &deleteGate{reached: make(chan struct{}), release: make(chan struct{})}
+	statements := &statementLog{before: gate.hold}
 	cfg.ConnConfig.Tracer = statements
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
@@ -196,25 +209,27 @@ func TestDeleteUserRetriesDeadlock(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	holder, holderPID := beginOn(t, url)
-	rival, rivalPID := beginOn(t, url)
-	mustExec(t, holder, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, userID)
+	rival, _ := beginOn(t, url)
 	mustExec(t, rival, `SET LOCAL deadlock_timeout = '1min'`)
 	mustExec(t, rival, `UPDATE auth_session SET idle_expires = idle_expires WHERE id = $1`, session.ID)
 
+	gate.armed.Store(true)
 	deleted := make(chan error, 1)
 	go func() { deleted <- store.DeleteUser(ctx, userID) }()
-	waitForLockWaiters(t, url, 1, holderPID, rivalPID)
+	select {
+	case <-gate.reached: // DeleteUser holds the user row, before its DELETE
+	case err := <-deleted:
+		t.Fatalf("DeleteUser returned before its DELETE: %v", err)
+	}
 
 	rivalLocked := make(chan error, 1)
 	go func() {
 		_, err := rival.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, userID)
 		rivalLocked <- err
 	}()
-	waitForLockWaiters(t, url, 2, holderPID)
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	waitForLockWaiters(t, url, 1)
+	close(gate.release)
+
 	// Rival gets the user row only once DeleteUser's first attempt is
 	// rolled back as the deadlock victim.
 	if err := <-rivalLocked; err != nil {
@@ -233,6 +248,21 @@ func TestDeleteUserRetriesDeadlock(t *testing.T) {
 		t.Errorf("GetUser after DeleteUser: %v", err)
 	}
 	wantNoOrphans(t, pool)
+}
+
+// deleteGate holds DeleteUser's first DELETE of the user until released.
+type deleteGate struct {
+	armed   atomic.Bool
+	reached chan struct{}
+	release chan struct{}
+}
+
+// hold blocks the first statement deleting the user, once armed.
+func (g *deleteGate) hold(sql string) {
+	if strings.Contains(sql, "DELETE FROM auth_user") && g.armed.CompareAndSwap(true, false) {
+		close(g.reached)
+		<-g.release
+	}
 }
 
 // beginOn opens a connection of its own on url and begins a transaction,
