@@ -23,7 +23,7 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 			return err
 		}
 		defer pool.Close()
-		sessions, err := store.GetSessionsByUserID(ctx, args[0])
+		sessions, err := store.GetUserSessionsMetadata(ctx, args[0])
 		if err != nil {
 			return err
 		}

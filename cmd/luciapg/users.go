@@ -70,7 +70,7 @@ func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID s
 	if err != nil {
 		return userView{}, err
 	}
-	sessions, err := store.GetSessionsByUserID(ctx, userID)
+	sessions, err := store.GetUserSessionsMetadata(ctx, userID)
 	if err != nil {
 		return userView{}, err
 	}
