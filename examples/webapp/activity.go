@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/luciapg/luciapg"
 )
@@ -92,8 +94,21 @@ func (a *app) describeEvent(ev luciapg.AuditEvent) string {
 	case luciapg.AuditSignUp:
 		return "Account created"
 	case luciapg.AuditLogin:
+		if how := a.factorWords(ev.Detail); how != "" {
+			return "Signed in with " + how
+		}
 		return "Signed in"
 	case luciapg.AuditLoginFailed:
+		switch ev.Detail {
+		case luciapg.FactorPassword:
+			return "Failed attempt to sign in: wrong password"
+		case luciapg.FactorTOTP:
+			return "Failed attempt to sign in: wrong authenticator code"
+		case luciapg.FactorRecoveryCode:
+			return "Failed attempt to sign in: wrong recovery code"
+		case "throttled":
+			return "Failed attempt to sign in: too many attempts"
+		}
 		return "Failed attempt to sign in"
 	case luciapg.AuditLogout:
 		return "Signed out"
@@ -133,6 +148,30 @@ func (a *app) signInMethod(provider string) string {
 		return "method"
 	}
 	return "with " + provider
+}
+
+// factorWords names the factors a login's detail lists ("password+totp")
+// in words: "password and authenticator app"; "" for a detail it does not
+// know, which is then left out.
+func (a *app) factorWords(detail string) string {
+	var words []string
+	for _, factor := range strings.Split(detail, "+") {
+		switch factor {
+		case luciapg.FactorPassword:
+			words = append(words, "password")
+		case luciapg.FactorOAuth:
+			words = append(words, cmp.Or(a.oauthName, "another site"))
+		case luciapg.FactorTOTP:
+			words = append(words, "authenticator app")
+		case luciapg.FactorRecoveryCode:
+			words = append(words, "recovery code")
+		case luciapg.FactorPasskey:
+			words = append(words, "passkey")
+		default:
+			return ""
+		}
+	}
+	return strings.Join(words, " and ")
 }
 
 // secondFactorName names a factor (luciapg.Factor*) an event's detail

@@ -46,9 +46,9 @@ func TestRecentActivityShowsOwnEventsOnly(t *testing.T) {
 
 	rows, more := eventRowsOf(app.account(t, laptop).body)
 	want := []string{
-		"just now Signed in Safari on iPhone 127.0.0.1",
-		"just now Failed attempt to sign in Safari on iPhone 127.0.0.1",
-		"just now Failed attempt to sign in Safari on iPhone 127.0.0.1",
+		"just now Signed in with password Safari on iPhone 127.0.0.1",
+		"just now Failed attempt to sign in: wrong password Safari on iPhone 127.0.0.1",
+		"just now Failed attempt to sign in: wrong password Safari on iPhone 127.0.0.1",
 		"just now Account created Firefox on Linux 127.0.0.1",
 	}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") || more != "" {
