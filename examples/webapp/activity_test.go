@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/luciapg/luciapg"
 )
 
 var (
@@ -103,5 +105,36 @@ func TestRecentActivityPages(t *testing.T) {
 	}
 	if len(rest) > 0 && !strings.Contains(rest[len(rest)-1], "Account created") {
 		t.Errorf("the oldest event is %q, want the sign-up", rest[len(rest)-1])
+	}
+}
+
+// Every kind of event reads as words, never as its kind's name.
+func TestDescribeEvent(t *testing.T) {
+	t.Parallel()
+	a := &app{oauthName: "GitHub"}
+	for ev, want := range map[luciapg.AuditEvent]string{
+		{Kind: luciapg.AuditSignUp}:                                           "Account created",
+		{Kind: luciapg.AuditLogin, Detail: "password+totp"}:                   "Signed in with password and authenticator app",
+		{Kind: luciapg.AuditLogin, Detail: "oauth"}:                           "Signed in with GitHub",
+		{Kind: luciapg.AuditLogin, Detail: "something new"}:                   "Signed in",
+		{Kind: luciapg.AuditLoginFailed, Detail: "throttled"}:                 "Failed attempt to sign in: too many attempts",
+		{Kind: luciapg.AuditLoginFailed}:                                      "Failed attempt to sign in",
+		{Kind: luciapg.AuditLogout}:                                           "Signed out",
+		{Kind: luciapg.AuditSessionRevoked}:                                   "A session was signed out",
+		{Kind: luciapg.AuditPasswordChanged}:                                  "Password changed",
+		{Kind: luciapg.AuditPasswordResetRequested}:                           "Password reset link requested",
+		{Kind: luciapg.AuditPasswordResetCompleted}:                           "Password reset with a mailed link",
+		{Kind: luciapg.AuditKeyLinked, Detail: usernameProvider}:              "Sign-in with a username and password added",
+		{Kind: luciapg.AuditKeyUnlinked, Detail: "gitlab"}:                    "Sign-in with gitlab removed",
+		{Kind: luciapg.AuditEmailChangeRequested}:                             "Change of email address requested",
+		{Kind: luciapg.AuditEmailChanged}:                                     "Email address changed",
+		{Kind: luciapg.AuditSecondFactorAdded, Detail: "totp"}:                "Two-step login: authenticator app added",
+		{Kind: luciapg.AuditSecondFactorRemoved, Detail: "passkey"}:           "Two-step login: passkey removed",
+		{Kind: luciapg.AuditSecondFactorRemoved, Detail: "luciapg mfa reset"}: "Two-step login: second factor removed",
+		{Kind: "app_specific_thing"}:                                          "Other account activity",
+	} {
+		if got := a.describeEvent(ev); got != want {
+			t.Errorf("%s (%q): %q, want %q", ev.Kind, ev.Detail, got, want)
+		}
 	}
 }
