@@ -48,7 +48,8 @@ type AuditEvent struct {
 	// ClientAddress is the client's address as the throttles key it, or
 	// empty.
 	ClientAddress string
-	// UserAgent is the client's User-Agent, at most MaxUserAgentBytes.
+	// UserAgent is the client's User-Agent; the storage keeps at most
+	// MaxUserAgentBytes of it.
 	UserAgent string
 	// Detail is a short, non-secret note, at most MaxAuditDetailBytes.
 	Detail string
@@ -98,8 +99,12 @@ type AuditQuery struct {
 type AuditAdapter interface {
 	// RecordAuditEvent appends event on its own, for what changes nothing
 	// else (a failed login). ErrInvalidInput names a field that cannot be
-	// stored: an empty or over-long Kind, a zero At, a UserAgent over
-	// MaxUserAgentBytes or a Detail over MaxAuditDetailBytes.
+	// stored: an empty Kind or one over 64 bytes, a zero At, a Detail over
+	// MaxAuditDetailBytes, or text with a NUL byte or invalid UTF-8. A
+	// UserAgent is not refused but made storable and cut to
+	// MaxUserAgentBytes at a character boundary, as a session origin's is:
+	// it is whatever the client sent. A write made with WithAuditEvent
+	// checks its event the same way, before writing anything.
 	RecordAuditEvent(ctx context.Context, event AuditEvent) error
 	// ListAuditEvents returns one page of events, newest first (by ID);
 	// fewer than the limit means there are no more.

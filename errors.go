@@ -200,7 +200,7 @@ func interpretError(err error) error {
 		// (its user could not be, without its sessions).
 		switch pgErr.TableName {
 		case "auth_session", "auth_key", "luciapg_totp", "luciapg_recovery_code", "luciapg_passkey",
-			"luciapg_passkey_user", "luciapg_webauthn_challenge", "luciapg_pending_login":
+			"luciapg_passkey_user", "luciapg_webauthn_challenge", "luciapg_pending_login", "luciapg_email_change":
 			return ErrInvalidUserID
 		case "luciapg_session":
 			return ErrInvalidSessionID

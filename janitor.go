@@ -19,6 +19,10 @@ const (
 	// of the auth core's default throttle policies, after which the row
 	// would start again from zero anyway.
 	DefaultAttemptRetention = 24 * time.Hour
+	// DefaultAuditRetention is how long the janitor keeps an audit event:
+	// long enough to look into a month-old incident, short enough that
+	// the log of a user who left does not stay for good.
+	DefaultAuditRetention = 90 * 24 * time.Hour
 )
 
 // JanitorConfig tells a Janitor how often and how hard to purge. Zero
@@ -40,15 +44,22 @@ type JanitorConfig struct {
 	// longest Window of the throttle policies in use (shorter would let a
 	// guesser's count restart early). Zero means DefaultAttemptRetention.
 	AttemptRetention time.Duration
-	// Now returns the time dead sessions, ceremonies and pending logins
-	// are measured against; nil means time.Now.
+	// AuditRetention is how long an audit event is kept after its At: the
+	// janitor deletes older ones, oldest first, in batches of BatchSize.
+	// Zero means DefaultAuditRetention; there is no "forever" (an
+	// application that must keep its log longer copies it elsewhere).
+	AuditRetention time.Duration
+	// Now returns the time dead sessions, ceremonies, pending logins,
+	// email changes and audit events are measured against; nil means
+	// time.Now.
 	Now func() time.Time
 }
 
 // Janitor purges dead sessions, attempt throttle rows past
-// AttemptRetention, and expired WebAuthn ceremonies and pending logins, in
-// the background, batch by batch as Store.PurgeDeadSessions does (the
-// ceremonies, few and short-lived, in one statement bounded by
+// AttemptRetention, audit events past AuditRetention, and expired WebAuthn
+// ceremonies, pending logins and email changes, in the background, batch
+// by batch as Store.PurgeDeadSessions does (the ceremonies and email
+// changes, few and short-lived, each in one statement bounded by
 // BatchTimeout): NewJanitor starts it, Close stops it.
 // Several janitors (in one process or many) may purge side by side, each
 // skipping the rows another is deleting.
@@ -73,14 +84,17 @@ func NewJanitor(store *Store, cfg JanitorConfig) (*Janitor, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: janitor: the Store is nil", ErrInvalidConfig)
 	}
-	if cfg.Interval < 0 || cfg.BatchTimeout < 0 || cfg.AttemptRetention < 0 {
-		return nil, fmt.Errorf("%w: janitor: Interval, BatchTimeout and AttemptRetention must not be negative", ErrInvalidConfig)
+	if cfg.Interval < 0 || cfg.BatchTimeout < 0 || cfg.AttemptRetention < 0 || cfg.AuditRetention < 0 {
+		return nil, fmt.Errorf("%w: janitor: Interval, BatchTimeout, AttemptRetention and AuditRetention must not be negative", ErrInvalidConfig)
 	}
 	if cfg.BatchSize < 0 || cfg.BatchSize > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: janitor: BatchSize %d is not between 1 and %d", ErrInvalidConfig, cfg.BatchSize, math.MaxInt32)
 	}
 	if cfg.AttemptRetention == 0 {
 		cfg.AttemptRetention = DefaultAttemptRetention
+	}
+	if cfg.AuditRetention == 0 {
+		cfg.AuditRetention = DefaultAuditRetention
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultJanitorInterval
@@ -136,7 +150,9 @@ func (j *Janitor) run(ctx context.Context) {
 func (j *Janitor) purge(ctx context.Context) {
 	j.purgeDeadSessions(ctx)
 	j.purgeStaleAttempts(ctx)
+	j.purgeOldAuditEvents(ctx)
 	j.purgeExpiredCeremonies(ctx)
+	j.purgeExpiredEmailChanges(ctx)
 }
 
 // options are the PurgeOptions of every purge the janitor runs, counting
@@ -158,18 +174,36 @@ func (j *Janitor) purgeStaleAttempts(ctx context.Context) {
 	j.logPurge(ctx, "stale attempt throttle rows", deleted, batches, err, time.Since(started))
 }
 
-// purgeExpiredCeremonies purges in one statement (Store.PurgeExpiredCeremonies),
-// logged as one batch when it deleted anything.
+func (j *Janitor) purgeOldAuditEvents(ctx context.Context) {
+	started, batches := time.Now(), 0
+	before := j.cfg.Now().Add(-j.cfg.AuditRetention)
+	deleted, err := purgeInBatches(ctx, j.options(&batches), func(ctx context.Context, batchSize int32) (int64, error) {
+		return j.store.PurgeAuditEvents(ctx, before, int(batchSize))
+	})
+	j.logPurge(ctx, "audit events past retention", deleted, batches, err, time.Since(started))
+}
+
 func (j *Janitor) purgeExpiredCeremonies(ctx context.Context) {
+	j.purgeInOneStatement(ctx, "expired WebAuthn ceremonies and pending logins", j.store.PurgeExpiredCeremonies)
+}
+
+func (j *Janitor) purgeExpiredEmailChanges(ctx context.Context) {
+	j.purgeInOneStatement(ctx, "expired email changes", j.store.PurgeExpiredEmailChanges)
+}
+
+// purgeInOneStatement purges what (few rows, each short-lived) in one
+// statement bounded by BatchTimeout, logged as one batch when it deleted
+// anything.
+func (j *Janitor) purgeInOneStatement(ctx context.Context, what string, purge func(ctx context.Context, before time.Time) (int64, error)) {
 	started := time.Now()
 	deleted, err := runBatch(ctx, j.cfg.BatchTimeout, func(ctx context.Context) (int64, error) {
-		return j.store.PurgeExpiredCeremonies(ctx, j.cfg.Now())
+		return purge(ctx, j.cfg.Now())
 	})
 	batches := 0
 	if deleted > 0 {
 		batches = 1
 	}
-	j.logPurge(ctx, "expired WebAuthn ceremonies and pending logins", deleted, batches, err, time.Since(started))
+	j.logPurge(ctx, what, deleted, batches, err, time.Since(started))
 }
 
 // logPurge logs the outcome of one purge of what (such as "dead

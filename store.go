@@ -23,9 +23,18 @@ type DB interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// Store is the PostgreSQL implementation of Adapter, and of AttemptThrottle
-// and FactorAdapter in luciapg's own tables. It is safe for concurrent use
-// when its DB is (a pool is; a single connection or transaction is not).
+// Store is the PostgreSQL implementation of Adapter, and of
+// AttemptThrottle, FactorAdapter, DeviceAdapter, AuditAdapter and
+// EmailChangeAdapter in luciapg's own tables. It is safe for concurrent
+// use when its DB is (a pool is; a single connection or transaction is
+// not).
+//
+// Its writes honour the records their context carries, in the write's own
+// transaction (see store_records.go): an event of WithAuditEvent is
+// appended to the audit log by any write of those adapters (but
+// ExtendSession, the AttemptThrottle's, RecordSessionsSeen and the
+// purges), and a session inserted with WithSessionOrigin gets its
+// metadata row.
 type Store struct {
 	db      DB
 	queries *dbgen.Queries
@@ -61,7 +70,9 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 		return User{}, err
 	}
 	if key == nil {
-		return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, false), attributeArgs(user.ID, names, user.Attributes, 0)...)
+		return auditedValue(ctx, s, func(s *Store) (User, error) {
+			return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, false), attributeArgs(user.ID, names, user.Attributes, 0)...)
+		})
 	}
 	k := *key
 	if k.UserID == "" {
@@ -75,7 +86,9 @@ func (s *Store) SetUser(ctx context.Context, user User, key *Key) (User, error) 
 	}
 	args := attributeArgs(user.ID, names, user.Attributes, 4)
 	args = append(args, k.ID, k.PrimaryKey, k.HashedPassword, k.Expires)
-	return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, true), args...)
+	return auditedValue(ctx, s, func(s *Store) (User, error) {
+		return s.queryUser(ctx, ErrDuplicateUserID, insertUserSQL(names, true), args...)
+	})
 }
 
 // UpdateUserAttributes implements UserAdapter.
@@ -90,7 +103,9 @@ func (s *Store) UpdateUserAttributes(ctx context.Context, userID string, attribu
 	if !findable(userID) {
 		return User{}, ErrInvalidUserID
 	}
-	return s.queryUser(ctx, ErrInvalidUserID, updateUserSQL(names), attributeArgs(userID, names, attributes, 0)...)
+	return auditedValue(ctx, s, func(s *Store) (User, error) {
+		return s.queryUser(ctx, ErrInvalidUserID, updateUserSQL(names), attributeArgs(userID, names, attributes, 0)...)
+	})
 }
 
 // DeleteUser implements UserAdapter. It locks the user row first, so a
@@ -100,11 +115,13 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	if !findable(userID) {
 		return nil
 	}
-	return s.inTx(ctx, func(q *dbgen.Queries) error {
-		if err := q.LockUser(ctx, userID); err != nil {
-			return err
-		}
-		return q.DeleteUserWithSessionsAndKeys(ctx, userID)
+	return s.audited(ctx, func(s *Store) error {
+		return s.inTx(ctx, func(q *dbgen.Queries) error {
+			if err := q.LockUser(ctx, userID); err != nil {
+				return err
+			}
+			return q.DeleteUserWithSessionsAndKeys(ctx, userID)
+		})
 	})
 }
 
@@ -137,7 +154,9 @@ func (s *Store) SetKey(ctx context.Context, key Key) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertKey(ctx, insertKeyParams(key)))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.InsertKey(ctx, insertKeyParams(key)))
+	})
 }
 
 // UpdateKeyPassword implements UserAdapter.
@@ -148,11 +167,13 @@ func (s *Store) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassw
 	if !findable(keyID) {
 		return Key{}, ErrInvalidKeyID
 	}
-	row, err := s.queries.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: hashedPassword})
-	if err != nil {
-		return Key{}, rowError(err, ErrInvalidKeyID)
-	}
-	return keyFromRow(row), nil
+	return auditedValue(ctx, s, func(s *Store) (Key, error) {
+		row, err := s.queries.UpdateKeyPassword(ctx, dbgen.UpdateKeyPasswordParams{ID: keyID, HashedPassword: hashedPassword})
+		if err != nil {
+			return Key{}, rowError(err, ErrInvalidKeyID)
+		}
+		return keyFromRow(row), nil
+	})
 }
 
 // DeleteNonPrimaryKey implements UserAdapter.
@@ -160,7 +181,9 @@ func (s *Store) DeleteNonPrimaryKey(ctx context.Context, keyID string) error {
 	if !findable(keyID) {
 		return nil
 	}
-	return interpretError(s.queries.DeleteNonPrimaryKey(ctx, keyID))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.DeleteNonPrimaryKey(ctx, keyID))
+	})
 }
 
 // ConsumeKey implements UserAdapter with a single DELETE ... RETURNING, so
@@ -169,11 +192,13 @@ func (s *Store) ConsumeKey(ctx context.Context, keyID string) (Key, error) {
 	if !findable(keyID) {
 		return Key{}, ErrInvalidKeyID
 	}
-	row, err := s.queries.ConsumeKey(ctx, keyID)
-	if err != nil {
-		return Key{}, rowError(err, ErrInvalidKeyID)
-	}
-	return keyFromRow(row), nil
+	return auditedValue(ctx, s, func(s *Store) (Key, error) {
+		row, err := s.queries.ConsumeKey(ctx, keyID)
+		if err != nil {
+			return Key{}, rowError(err, ErrInvalidKeyID)
+		}
+		return keyFromRow(row), nil
+	})
 }
 
 // DeleteKeysByUserID implements UserAdapter.
@@ -181,7 +206,9 @@ func (s *Store) DeleteKeysByUserID(ctx context.Context, userID string) error {
 	if !findable(userID) {
 		return nil
 	}
-	return interpretError(s.queries.DeleteKeysByUserID(ctx, userID))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.DeleteKeysByUserID(ctx, userID))
+	})
 }
 
 // GetSession implements SessionAdapter.
@@ -208,12 +235,20 @@ func (s *Store) GetSessionsByUserID(ctx context.Context, userID string) ([]Sessi
 	return sessions, interpretError(err)
 }
 
-// SetSession implements SessionAdapter.
+// SetSession implements SessionAdapter. With an origin in ctx
+// (WithSessionOrigin), the session's metadata row goes in the same
+// statement.
 func (s *Store) SetSession(ctx context.Context, session Session) error {
 	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertSession(ctx, insertSessionParams(session)))
+	withRecord, err := sessionInsert(ctx, session)
+	if err != nil {
+		return err
+	}
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(insertSession(ctx, s.queries, session, withRecord))
+	})
 }
 
 // SetSessionForKey implements SessionAdapter in one transaction: it locks
@@ -223,7 +258,8 @@ func (s *Store) SetSession(ctx context.Context, session Session) error {
 // for a transaction changing the key and then reads what it committed, so
 // a reset that changed the key first is always seen: either before the
 // insert (ErrKeyChanged) or after it, when its delete of the user's
-// sessions comes after the insert's commit.
+// sessions comes after the insert's commit. With an origin in ctx, the
+// insert writes the session's metadata row too.
 func (s *Store) SetSessionForKey(ctx context.Context, session Session, keyID, checkedHash string, rehash *string) error {
 	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
@@ -231,9 +267,19 @@ func (s *Store) SetSessionForKey(ctx context.Context, session Session, keyID, ch
 	if err := input.HashedPassword(rehash); err != nil {
 		return err
 	}
+	withRecord, err := sessionInsert(ctx, session)
+	if err != nil {
+		return err
+	}
 	if !findable(keyID) {
 		return ErrKeyChanged
 	}
+	return s.audited(ctx, func(s *Store) error {
+		return s.setSessionForKey(ctx, session, keyID, checkedHash, rehash, withRecord)
+	})
+}
+
+func (s *Store) setSessionForKey(ctx context.Context, session Session, keyID, checkedHash string, rehash *string, withRecord *dbgen.InsertSessionWithRecordParams) error {
 	return s.inTx(ctx, func(q *dbgen.Queries) error {
 		if _, err := q.LockUserForSession(ctx, session.UserID); err != nil {
 			return rowError(err, ErrKeyChanged)
@@ -261,7 +307,7 @@ func (s *Store) SetSessionForKey(ctx context.Context, session Session, keyID, ch
 				return err
 			}
 		}
-		return q.InsertSession(ctx, insertSessionParams(session))
+		return insertSession(ctx, q, session, withRecord)
 	})
 }
 
@@ -287,7 +333,9 @@ func (s *Store) DeleteSession(ctx context.Context, sessionID string) error {
 	if !findable(sessionID) {
 		return nil
 	}
-	return interpretError(s.queries.DeleteSession(ctx, sessionID))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.DeleteSession(ctx, sessionID))
+	})
 }
 
 // DeleteSessionsByUserID implements SessionAdapter.
@@ -295,7 +343,9 @@ func (s *Store) DeleteSessionsByUserID(ctx context.Context, userID string) error
 	if !findable(userID) {
 		return nil
 	}
-	return interpretError(s.queries.DeleteSessionsByUserID(ctx, userID))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.DeleteSessionsByUserID(ctx, userID))
+	})
 }
 
 // GetSessionAndUser implements Adapter with one statement joining the

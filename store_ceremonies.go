@@ -18,13 +18,15 @@ func (s *Store) SetChallenge(ctx context.Context, challenge Challenge) error {
 	if err := input.Challenge(c.ID, c.UserID, c.Purpose, c.Data, c.Expires); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertChallenge(ctx, dbgen.InsertChallengeParams{
-		ID:        c.ID,
-		UserID:    textOrNull(c.UserID),
-		Purpose:   c.Purpose,
-		Data:      c.Data,
-		ExpiresAt: timestamptz(c.Expires),
-	}))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.InsertChallenge(ctx, dbgen.InsertChallengeParams{
+			ID:        c.ID,
+			UserID:    textOrNull(c.UserID),
+			Purpose:   c.Purpose,
+			Data:      c.Data,
+			ExpiresAt: timestamptz(c.Expires),
+		}))
+	})
 }
 
 // ConsumeChallenge implements FactorAdapter with a single DELETE ...
@@ -36,11 +38,13 @@ func (s *Store) ConsumeChallenge(ctx context.Context, id string, now time.Time) 
 	if !findable(id) {
 		return Challenge{}, ErrChallengeNotFound
 	}
-	row, err := s.queries.ConsumeChallenge(ctx, dbgen.ConsumeChallengeParams{ID: id, Now: timestamptz(now)})
-	if err != nil {
-		return Challenge{}, rowError(err, ErrChallengeNotFound)
-	}
-	return challengeFromRow(row), nil
+	return auditedValue(ctx, s, func(s *Store) (Challenge, error) {
+		row, err := s.queries.ConsumeChallenge(ctx, dbgen.ConsumeChallengeParams{ID: id, Now: timestamptz(now)})
+		if err != nil {
+			return Challenge{}, rowError(err, ErrChallengeNotFound)
+		}
+		return challengeFromRow(row), nil
+	})
 }
 
 // SetPendingLogin implements FactorAdapter.
@@ -49,15 +53,17 @@ func (s *Store) SetPendingLogin(ctx context.Context, pending PendingLogin) error
 	if err := input.PendingLogin(p.ID, p.UserID, p.ClientBinding, p.Factors, p.KeyID, p.KeyHashDigest, p.Expires); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertPendingLogin(ctx, dbgen.InsertPendingLoginParams{
-		ID:            p.ID,
-		UserID:        p.UserID,
-		ClientBinding: p.ClientBinding,
-		Factors:       p.Factors,
-		KeyID:         textOrNull(p.KeyID),
-		KeyHashDigest: textOrNull(p.KeyHashDigest),
-		ExpiresAt:     timestamptz(p.Expires),
-	}))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.InsertPendingLogin(ctx, dbgen.InsertPendingLoginParams{
+			ID:            p.ID,
+			UserID:        p.UserID,
+			ClientBinding: p.ClientBinding,
+			Factors:       p.Factors,
+			KeyID:         textOrNull(p.KeyID),
+			KeyHashDigest: textOrNull(p.KeyHashDigest),
+			ExpiresAt:     timestamptz(p.Expires),
+		}))
+	})
 }
 
 // GetPendingLogin implements FactorAdapter.
@@ -83,14 +89,26 @@ func (s *Store) GetPendingLogin(ctx context.Context, id string, now time.Time) (
 // inserts the session and its record. The key's lock waits for a change of
 // the key in progress and reads what it committed, so a reset that changed
 // the key first is always seen. Any refusal rolls everything back: the
-// pending login stays.
+// pending login stays. With an origin in ctx, the session's record holds
+// its metadata beside its factors, in one row written by the session's
+// insert.
 func (s *Store) CompletePendingLogin(ctx context.Context, id string, now time.Time, session Session, factors SessionFactors) error {
 	if err := input.Completion(now, session.ID, session.UserID, factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
+		return err
+	}
+	withRecord, err := sessionInsert(ctx, session)
+	if err != nil {
 		return err
 	}
 	if !findable(id) {
 		return ErrPendingLoginNotFound
 	}
+	return s.audited(ctx, func(s *Store) error {
+		return s.completePendingLogin(ctx, id, now, session, factors, withRecord)
+	})
+}
+
+func (s *Store) completePendingLogin(ctx context.Context, id string, now time.Time, session Session, factors SessionFactors, withRecord *dbgen.InsertSessionWithRecordParams) error {
 	return s.inTx(ctx, func(q *dbgen.Queries) error {
 		// No such user: the pending login is not this session's, which the
 		// checks below say.
@@ -112,6 +130,11 @@ func (s *Store) CompletePendingLogin(ctx context.Context, id string, now time.Ti
 			if err != nil {
 				return err
 			}
+		}
+		if withRecord != nil {
+			record := *withRecord
+			record.Factors, record.AuthenticatedAt = factors.Factors, timestamptz(factors.AuthenticatedAt)
+			return q.InsertSessionWithRecord(ctx, record)
 		}
 		if err := q.InsertSession(ctx, insertSessionParams(session)); err != nil {
 			return err

@@ -55,18 +55,20 @@ func (s *Store) SetTOTP(ctx context.Context, totp TOTP) error {
 	if err := input.TOTP(totp.UserID, totp.EncryptionKeyID, totp.EncryptedSecret); err != nil {
 		return err
 	}
-	n, err := s.queries.SetTOTP(ctx, dbgen.SetTOTPParams{
-		UserID:          totp.UserID,
-		EncryptionKeyID: totp.EncryptionKeyID,
-		EncryptedSecret: totp.EncryptedSecret,
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.SetTOTP(ctx, dbgen.SetTOTPParams{
+			UserID:          totp.UserID,
+			EncryptionKeyID: totp.EncryptionKeyID,
+			EncryptedSecret: totp.EncryptedSecret,
+		})
+		if err != nil {
+			return interpretError(err)
+		}
+		if n == 0 {
+			return ErrFactorExists
+		}
+		return nil
 	})
-	if err != nil {
-		return interpretError(err)
-	}
-	if n == 0 {
-		return ErrFactorExists
-	}
-	return nil
 }
 
 // ConfirmTOTP implements FactorAdapter.
@@ -77,8 +79,10 @@ func (s *Store) ConfirmTOTP(ctx context.Context, userID string, step int64) erro
 	if !findable(userID) {
 		return ErrFactorNotFound
 	}
-	n, err := s.queries.ConfirmTOTP(ctx, dbgen.ConfirmTOTPParams{UserID: userID, Step: step})
-	return changedOne(n, err, ErrFactorNotFound)
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.ConfirmTOTP(ctx, dbgen.ConfirmTOTPParams{UserID: userID, Step: step})
+		return changedOne(n, err, ErrFactorNotFound)
+	})
 }
 
 // UseTOTPStep implements FactorAdapter with one conditional UPDATE; only
@@ -91,6 +95,12 @@ func (s *Store) UseTOTPStep(ctx context.Context, userID string, step int64) erro
 	if !findable(userID) {
 		return ErrFactorNotFound
 	}
+	return s.audited(ctx, func(s *Store) error {
+		return s.useTOTPStep(ctx, userID, step)
+	})
+}
+
+func (s *Store) useTOTPStep(ctx context.Context, userID string, step int64) error {
 	n, err := s.queries.UseTOTPStep(ctx, dbgen.UseTOTPStepParams{UserID: userID, Step: step})
 	if err != nil {
 		return interpretError(err)
@@ -113,8 +123,10 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	if !findable(userID) {
 		return ErrFactorNotFound
 	}
-	n, err := s.queries.DeleteTOTP(ctx, userID)
-	return changedOne(n, err, ErrFactorNotFound)
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.DeleteTOTP(ctx, userID)
+		return changedOne(n, err, ErrFactorNotFound)
+	})
 }
 
 // SetRecoveryCodes implements FactorAdapter in one transaction: it locks
@@ -125,17 +137,19 @@ func (s *Store) SetRecoveryCodes(ctx context.Context, userID string, codeHashes 
 	if err := input.CodeHashes(userID, codeHashes); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(q *dbgen.Queries) error {
-		if _, err := q.LockUserForFactors(ctx, userID); err != nil {
-			return orNotFound(err, ErrInvalidUserID)
-		}
-		if err := q.DeleteRecoveryCodes(ctx, userID); err != nil {
-			return err
-		}
-		if len(codeHashes) == 0 {
-			return nil
-		}
-		return q.InsertRecoveryCodes(ctx, dbgen.InsertRecoveryCodesParams{UserID: userID, CodeHashes: codeHashes})
+	return s.audited(ctx, func(s *Store) error {
+		return s.inTx(ctx, func(q *dbgen.Queries) error {
+			if _, err := q.LockUserForFactors(ctx, userID); err != nil {
+				return orNotFound(err, ErrInvalidUserID)
+			}
+			if err := q.DeleteRecoveryCodes(ctx, userID); err != nil {
+				return err
+			}
+			if len(codeHashes) == 0 {
+				return nil
+			}
+			return q.InsertRecoveryCodes(ctx, dbgen.InsertRecoveryCodesParams{UserID: userID, CodeHashes: codeHashes})
+		})
 	})
 }
 
@@ -145,8 +159,10 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID, codeHash string) er
 	if !findable(userID) || !findable(codeHash) {
 		return ErrFactorNotFound
 	}
-	n, err := s.queries.UseRecoveryCode(ctx, dbgen.UseRecoveryCodeParams{UserID: userID, CodeHash: codeHash})
-	return changedOne(n, err, ErrFactorNotFound)
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.UseRecoveryCode(ctx, dbgen.UseRecoveryCodeParams{UserID: userID, CodeHash: codeHash})
+		return changedOne(n, err, ErrFactorNotFound)
+	})
 }
 
 // GetUserFactors implements FactorAdapter in one statement.
@@ -167,11 +183,13 @@ func (s *Store) DeleteSecondFactors(ctx context.Context, userID string) error {
 	if !findable(userID) {
 		return nil
 	}
-	return s.inTx(ctx, func(q *dbgen.Queries) error {
-		if _, err := q.LockUserForFactors(ctx, userID); err != nil {
-			// No such user: none of its rows can exist.
-			return orNotFound(err, nil)
-		}
-		return q.DeleteSecondFactors(ctx, userID)
+	return s.audited(ctx, func(s *Store) error {
+		return s.inTx(ctx, func(q *dbgen.Queries) error {
+			if _, err := q.LockUserForFactors(ctx, userID); err != nil {
+				// No such user: none of its rows can exist.
+				return orNotFound(err, nil)
+			}
+			return q.DeleteSecondFactors(ctx, userID)
+		})
 	})
 }

@@ -16,7 +16,9 @@ func (s *Store) SetPasskey(ctx context.Context, passkey Passkey) error {
 	if err := input.Passkey(p.CredentialID, p.UserID, p.Name, p.PublicKey, p.AttestationType, p.Transports, p.AAGUID); err != nil {
 		return err
 	}
-	return interpretError(s.queries.InsertPasskey(ctx, insertPasskeyParams(p)))
+	return s.audited(ctx, func(s *Store) error {
+		return interpretError(s.queries.InsertPasskey(ctx, insertPasskeyParams(p)))
+	})
 }
 
 // GetPasskey implements FactorAdapter.
@@ -55,8 +57,10 @@ func (s *Store) RenamePasskey(ctx context.Context, userID string, credentialID [
 	if !findable(userID) || !input.FindableCredentialID(credentialID) {
 		return ErrFactorNotFound
 	}
-	n, err := s.queries.RenamePasskey(ctx, dbgen.RenamePasskeyParams{CredentialID: credentialID, UserID: userID, Name: name})
-	return changedOne(n, err, ErrFactorNotFound)
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.RenamePasskey(ctx, dbgen.RenamePasskeyParams{CredentialID: credentialID, UserID: userID, Name: name})
+		return changedOne(n, err, ErrFactorNotFound)
+	})
 }
 
 // DeletePasskey implements FactorAdapter.
@@ -64,8 +68,10 @@ func (s *Store) DeletePasskey(ctx context.Context, userID string, credentialID [
 	if !findable(userID) || !input.FindableCredentialID(credentialID) {
 		return ErrFactorNotFound
 	}
-	n, err := s.queries.DeletePasskey(ctx, dbgen.DeletePasskeyParams{CredentialID: credentialID, UserID: userID})
-	return changedOne(n, err, ErrFactorNotFound)
+	return s.audited(ctx, func(s *Store) error {
+		n, err := s.queries.DeletePasskey(ctx, dbgen.DeletePasskeyParams{CredentialID: credentialID, UserID: userID})
+		return changedOne(n, err, ErrFactorNotFound)
+	})
 }
 
 // UpdatePasskeyUse implements FactorAdapter with one compare-and-set
@@ -78,6 +84,12 @@ func (s *Store) UpdatePasskeyUse(ctx context.Context, credentialID []byte, oldSi
 	if !input.FindableCredentialID(credentialID) {
 		return ErrFactorNotFound
 	}
+	return s.audited(ctx, func(s *Store) error {
+		return s.updatePasskeyUse(ctx, credentialID, oldSignCount, newSignCount, backupState, usedAt)
+	})
+}
+
+func (s *Store) updatePasskeyUse(ctx context.Context, credentialID []byte, oldSignCount, newSignCount uint32, backupState bool, usedAt time.Time) error {
 	n, err := s.queries.UpdatePasskeyUse(ctx, dbgen.UpdatePasskeyUseParams{
 		CredentialID: credentialID,
 		OldSignCount: int64(oldSignCount),
@@ -110,11 +122,13 @@ func (s *Store) PasskeyUserHandle(ctx context.Context, userID string, candidate 
 	if err := input.UserHandle(candidate); err != nil {
 		return nil, err
 	}
-	handle, err := s.queries.PasskeyUserHandle(ctx, dbgen.PasskeyUserHandleParams{UserID: userID, Candidate: candidate})
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	return handle, nil
+	return auditedValue(ctx, s, func(s *Store) ([]byte, error) {
+		handle, err := s.queries.PasskeyUserHandle(ctx, dbgen.PasskeyUserHandleParams{UserID: userID, Candidate: candidate})
+		if err != nil {
+			return nil, interpretError(err)
+		}
+		return handle, nil
+	})
 }
 
 // GetUserIDByPasskeyHandle implements FactorAdapter.

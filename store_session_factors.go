@@ -22,19 +22,27 @@ func (s *Store) GetSessionFactors(ctx context.Context, sessionID string) (Sessio
 	}
 	record := SessionFactors{SessionID: sessionID, UserID: row.UserID}
 	if row.AuthenticatedAt.Valid {
-		// The record's columns are NOT NULL: a NULL is the join's "none".
+		// NULL is the join's "none", or a row holding metadata only (the
+		// two columns are NULL together): no record either way.
 		record.Factors, record.AuthenticatedAt = row.Factors, row.AuthenticatedAt.Time
 	}
 	return record, UserFactors{TOTP: row.Totp, Passkeys: int(row.Passkeys), RecoveryCodes: int(row.RecoveryCodes)}, nil
 }
 
 // SetSessionFactors implements FactorAdapter with one upsert that stores
-// the record only for the session's own user; only when it stores nothing
-// does a second read say why.
+// the record only for the session's own user, and keeps the metadata the
+// session's row may hold; only when it stores nothing does a second read
+// say why.
 func (s *Store) SetSessionFactors(ctx context.Context, factors SessionFactors) error {
 	if err := input.SessionFactors(factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
 		return err
 	}
+	return s.audited(ctx, func(s *Store) error {
+		return s.setSessionFactors(ctx, factors)
+	})
+}
+
+func (s *Store) setSessionFactors(ctx context.Context, factors SessionFactors) error {
 	n, err := s.queries.SetSessionFactors(ctx, dbgen.SetSessionFactorsParams{
 		SessionID:       factors.SessionID,
 		UserID:          factors.UserID,

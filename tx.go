@@ -22,6 +22,12 @@ const maxDeadlockRetries = 3
 // fn panics, so the connection always goes back to its pool clean. When the
 // Store owns the transaction, a deadlock victim is retried.
 func (s *Store) inTx(ctx context.Context, fn func(q *dbgen.Queries) error) error {
+	return s.inTxStore(ctx, func(tx *Store) error { return fn(tx.queries) })
+}
+
+// inTxStore is inTx for fn that takes a Store on the transaction: one that
+// runs a Store method's body (see store_records.go).
+func (s *Store) inTxStore(ctx context.Context, fn func(tx *Store) error) error {
 	_, callerTx := s.db.(pgx.Tx)
 	for attempt := 0; ; attempt++ {
 		err := s.runTx(ctx, fn)
@@ -31,7 +37,7 @@ func (s *Store) inTx(ctx context.Context, fn func(q *dbgen.Queries) error) error
 	}
 }
 
-func (s *Store) runTx(ctx context.Context, fn func(q *dbgen.Queries) error) (err error) {
+func (s *Store) runTx(ctx context.Context, fn func(tx *Store) error) (err error) {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return err
@@ -47,7 +53,7 @@ func (s *Store) runTx(ctx context.Context, fn func(q *dbgen.Queries) error) (err
 		defer cancel()
 		_ = tx.Rollback(rollbackCtx)
 	}()
-	if err := fn(s.queries.WithTx(tx)); err != nil {
+	if err := fn(&Store{db: tx, queries: s.queries.WithTx(tx)}); err != nil {
 		return err
 	}
 	done = true

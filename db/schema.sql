@@ -13,6 +13,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: luciapg_audit_event_refuse_update(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.luciapg_audit_event_refuse_update() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'luciapg_audit_event is append-only: an event cannot be changed'
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+
+--
 -- Name: luciapg_session_cache_log(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -96,6 +110,53 @@ CREATE TABLE public.luciapg_attempt_throttle (
 
 
 --
+-- Name: luciapg_audit_event; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_audit_event (
+    id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    kind text NOT NULL,
+    user_id text,
+    session_label text,
+    client_address text,
+    user_agent text,
+    detail text,
+    CONSTRAINT luciapg_audit_event_detail_check CHECK ((octet_length(detail) <= 256)),
+    CONSTRAINT luciapg_audit_event_kind_check CHECK (((octet_length(kind) >= 1) AND (octet_length(kind) <= 64))),
+    CONSTRAINT luciapg_audit_event_user_agent_check CHECK ((octet_length(user_agent) <= 512))
+);
+
+
+--
+-- Name: luciapg_audit_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.luciapg_audit_event ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.luciapg_audit_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: luciapg_email_change; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.luciapg_email_change (
+    user_id text NOT NULL,
+    new_email text NOT NULL,
+    token_id text NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT luciapg_email_change_new_email_check CHECK (((octet_length(new_email) >= 1) AND (octet_length(new_email) <= 254)))
+);
+
+
+--
 -- Name: luciapg_passkey; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -174,8 +235,14 @@ CREATE TABLE public.luciapg_schema_migrations (
 CREATE TABLE public.luciapg_session (
     session_id text NOT NULL,
     user_id text NOT NULL,
-    factors text[] NOT NULL,
-    authenticated_at timestamp with time zone NOT NULL
+    factors text[],
+    authenticated_at timestamp with time zone,
+    created_at timestamp with time zone,
+    client_address text,
+    user_agent text,
+    last_seen_at timestamp with time zone,
+    CONSTRAINT luciapg_session_factor_record_check CHECK (((factors IS NULL) = (authenticated_at IS NULL))),
+    CONSTRAINT luciapg_session_user_agent_check CHECK ((octet_length(user_agent) <= 512))
 );
 
 
@@ -271,6 +338,22 @@ ALTER TABLE ONLY public.auth_user
 
 ALTER TABLE ONLY public.luciapg_attempt_throttle
     ADD CONSTRAINT luciapg_attempt_throttle_pkey PRIMARY KEY (throttle_key);
+
+
+--
+-- Name: luciapg_audit_event luciapg_audit_event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_audit_event
+    ADD CONSTRAINT luciapg_audit_event_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: luciapg_email_change luciapg_email_change_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_email_change
+    ADD CONSTRAINT luciapg_email_change_pkey PRIMARY KEY (user_id);
 
 
 --
@@ -374,6 +457,34 @@ CREATE INDEX luciapg_attempt_throttle_blocked_until_idx ON public.luciapg_attemp
 
 
 --
+-- Name: luciapg_audit_event_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_audit_event_at_idx ON public.luciapg_audit_event USING btree (at);
+
+
+--
+-- Name: luciapg_audit_event_sign_in_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_audit_event_sign_in_idx ON public.luciapg_audit_event USING btree (user_id, COALESCE(client_address, ''::text), COALESCE(user_agent, ''::text)) WHERE (kind = ANY (ARRAY['signup'::text, 'login'::text]));
+
+
+--
+-- Name: luciapg_audit_event_user_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_audit_event_user_id_idx ON public.luciapg_audit_event USING btree (user_id, id DESC);
+
+
+--
+-- Name: luciapg_email_change_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX luciapg_email_change_expires_at_idx ON public.luciapg_email_change USING btree (expires_at);
+
+
+--
 -- Name: luciapg_passkey_user_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -420,6 +531,13 @@ CREATE INDEX luciapg_webauthn_challenge_expires_at_idx ON public.luciapg_webauth
 --
 
 CREATE INDEX luciapg_webauthn_challenge_user_id_idx ON public.luciapg_webauthn_challenge USING btree (user_id);
+
+
+--
+-- Name: luciapg_audit_event luciapg_audit_event_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER luciapg_audit_event_append_only BEFORE UPDATE ON public.luciapg_audit_event FOR EACH ROW EXECUTE FUNCTION public.luciapg_audit_event_refuse_update();
 
 
 --
@@ -472,6 +590,14 @@ ALTER TABLE ONLY public.auth_key
 
 ALTER TABLE ONLY public.auth_session
     ADD CONSTRAINT auth_session_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id);
+
+
+--
+-- Name: luciapg_email_change luciapg_email_change_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.luciapg_email_change
+    ADD CONSTRAINT luciapg_email_change_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.auth_user(id) ON DELETE CASCADE;
 
 
 --
@@ -556,4 +682,5 @@ INSERT INTO public.luciapg_schema_migrations (version) VALUES
     ('20261203000000'),
     ('20261206000000'),
     ('20261206100000'),
-    ('20261207000000');
+    ('20261207000000'),
+    ('20261208000000');

@@ -23,6 +23,25 @@ type AuthSession struct {
 	IdleExpires   int64
 }
 
+type LuciapgAuditEvent struct {
+	ID            int64
+	At            pgtype.Timestamptz
+	Kind          string
+	UserID        *string
+	SessionLabel  *string
+	ClientAddress *string
+	UserAgent     *string
+	Detail        *string
+}
+
+type LuciapgEmailChange struct {
+	UserID    string
+	NewEmail  string
+	TokenID   string
+	ExpiresAt pgtype.Timestamptz
+	CreatedAt pgtype.Timestamptz
+}
+
 type LuciapgPasskey struct {
 	CredentialID    []byte
 	UserID          string

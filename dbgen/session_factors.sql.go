@@ -77,7 +77,8 @@ type InsertSessionFactorsParams struct {
 	AuthenticatedAt pgtype.Timestamptz
 }
 
-// CompletePendingLogin's record of the session it has just inserted.
+// CompletePendingLogin's record of the session it has just inserted,
+// without an origin (with one, InsertSessionWithRecord writes both).
 func (q *Queries) InsertSessionFactors(ctx context.Context, arg InsertSessionFactorsParams) error {
 	_, err := q.db.Exec(ctx, InsertSessionFactors,
 		arg.SessionID,
@@ -110,7 +111,8 @@ type SetSessionFactorsParams struct {
 
 // Stores or replaces the record of the session, only when @user_id is the
 // session's; no row otherwise (no such session, or another user's). A
-// session deleted meanwhile fails the foreign key.
+// session deleted meanwhile fails the foreign key. The row's metadata
+// columns (migration 20261208000000), if any, stay as they are.
 //
 // The user is locked first (FOR KEY SHARE, what the foreign key's check
 // takes anyway): the checks at the statement's end would lock the session,

@@ -17,7 +17,8 @@ WHERE s.id = @session_id;
 -- name: SetSessionFactors :execrows
 -- Stores or replaces the record of the session, only when @user_id is the
 -- session's; no row otherwise (no such session, or another user's). A
--- session deleted meanwhile fails the foreign key.
+-- session deleted meanwhile fails the foreign key. The row's metadata
+-- columns (migration 20261208000000), if any, stay as they are.
 --
 -- The user is locked first (FOR KEY SHARE, what the foreign key's check
 -- takes anyway): the checks at the statement's end would lock the session,
@@ -41,6 +42,7 @@ FROM auth_session
 WHERE id = $1;
 
 -- name: InsertSessionFactors :exec
--- CompletePendingLogin's record of the session it has just inserted.
+-- CompletePendingLogin's record of the session it has just inserted,
+-- without an origin (with one, InsertSessionWithRecord writes both).
 INSERT INTO luciapg_session (session_id, user_id, factors, authenticated_at)
 VALUES (@session_id, @user_id, @factors, @authenticated_at);
