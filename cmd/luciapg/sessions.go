@@ -33,7 +33,7 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 		if c.opts.json {
 			return printJSON(c.stdout, map[string]any{"sessions": views, "total_sessions": total})
 		}
-		header, rows := sessionTable(views, *showIDs)
+		header, rows := sessionTable(views, *showIDs, true)
 		if err := printTable(c.stdout, header, rows); err != nil {
 			return err
 		}

@@ -99,7 +99,7 @@ func printUser(c *cmdContext, view userView, showIDs bool) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout)
-	header, rows := sessionTable(view.Sessions, showIDs)
+	header, rows := sessionTable(view.Sessions, showIDs, false)
 	return printTable(c.stdout, header, rows)
 }
 

@@ -120,18 +120,26 @@ func showIDsFlag(fs *flag.FlagSet) *bool {
 }
 
 // sessionTable returns the header and rows of a session listing, with an
-// ID column when the views carry ids. A session without metadata (made by
-// a Lucia v1 app) shows "-" where it has none; the user agent, sent by
-// the client, is cut short and quoted if it holds control characters.
-func sessionTable(sessions []sessionView, showIDs bool) ([]string, [][]string) {
-	header := []string{"SESSION", "STATE", "ACTIVE UNTIL", "IDLE UNTIL", "CREATED", "LAST SEEN", "ADDRESS", "USER AGENT"}
+// ID column when the views carry ids, and with origin where each session
+// began and was last used (sessions list; users show keeps its table
+// short, and --json has it all). A session without metadata (made by a
+// Lucia v1 app) shows "-" there; the user agent, sent by the client, is
+// cut short and quoted if it holds control characters.
+func sessionTable(sessions []sessionView, showIDs, origin bool) ([]string, [][]string) {
+	header := []string{"SESSION", "STATE", "ACTIVE UNTIL", "IDLE UNTIL"}
+	if origin {
+		header = append(header, "CREATED", "LAST SEEN", "ADDRESS", "USER AGENT")
+	}
 	if showIDs {
 		header = append(header, "ID")
 	}
 	rows := make([][]string, len(sessions))
 	for i, s := range sessions {
-		rows[i] = []string{s.Label, s.State, s.ActiveExpires, s.IdleExpires, orDash(deref(s.CreatedAt)), orDash(deref(s.LastSeenAt)),
-			orDash(printable(s.ClientAddress)), orDash(printable(shorten(s.UserAgent, maxShownUserAgent)))}
+		rows[i] = []string{s.Label, s.State, s.ActiveExpires, s.IdleExpires}
+		if origin {
+			rows[i] = append(rows[i], orDash(deref(s.CreatedAt)), orDash(deref(s.LastSeenAt)),
+				orDash(printable(s.ClientAddress)), orDash(printable(shorten(s.UserAgent, maxShownUserAgent))))
+		}
 		if showIDs {
 			rows[i] = append(rows[i], s.ID)
 		}
