@@ -40,10 +40,11 @@ func printHelpFor(w io.Writer, words []string) error {
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: luciapg [flags] <command> <subcommand> [flags] [arguments]")
+	fmt.Fprintln(w, "Usage: luciapg [flags] <command> [<subcommand>] [flags] [arguments]")
 	fmt.Fprintln(w)
 	printParagraph(w, "", "luciapg administers the Lucia v1 tables (auth_user, auth_key, auth_session) "+
-		"of a PostgreSQL database: luciapg's migrations, users, keys and passwords, sessions.")
+		"of a PostgreSQL database: luciapg's migrations, users, keys and passwords, sessions, "+
+		"second factors, and the audit log.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	var rows [][2]string
