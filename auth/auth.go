@@ -124,12 +124,19 @@ type Config struct {
 
 	// LastSeenInterval is how often at most a session's last use is
 	// written: validations record it in memory, and a background write
-	// stores a batch, so a validation the session cache answers still
-	// costs no round trip. Zero means DefaultLastSeenInterval (5 minutes).
+	// stores a batch (within 10 seconds, or the interval if shorter)
+	// through the adapter given to New, so a validation the session cache
+	// answers still costs no round trip. Zero means
+	// DefaultLastSeenInterval (5 minutes). FlushLastSeen writes what is
+	// recorded at once.
 	LastSeenInterval time.Duration
 	// Notifier sends security notices (a sign-in from a new client, a
 	// password or email changed, a second factor removed), in the
-	// background; nil sends none.
+	// background once the change committed, at most MaxNoticesInFlight
+	// at once: sending never delays or fails the action. nil sends none.
+	// A sign-in from a new client is told from the audit log, so it needs
+	// an adapter that keeps one (luciapg.AuditAdapter), and costs a login
+	// one read of it (two when the client is new).
 	Notifier Notifier
 	// DescribeDevice turns a user agent into plain words ("Firefox on
 	// Linux") for notices; nil uses the user agent as it is.
@@ -203,6 +210,16 @@ type shared struct {
 	// dummyLock (one token).
 	dummyLock chan struct{}
 	dummyHash string
+
+	// notifier sends security notices (Config.Notifier), nil for none;
+	// noticeTurns holds one token per notice being sent
+	// (MaxNoticesInFlight).
+	notifier        Notifier
+	deviceDescriber func(userAgent string) string
+	noticeTurns     chan struct{}
+	// lastSeen records sessions' uses and writes them in batches, through
+	// the adapter New was given.
+	lastSeen *lastSeen
 }
 
 // New returns an Auth storing its data through adapter, usually a
@@ -226,6 +243,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		{"MaxPasswordBytes", int64(cfg.MaxPasswordBytes)}, {"MaxConcurrentHashes", int64(cfg.MaxConcurrentHashes)},
 		{"MaxConcurrentSignUpHashes", int64(cfg.MaxConcurrentSignUpHashes)}, {"IPv6PrefixLength", int64(cfg.IPv6PrefixLength)},
 		{"PendingLoginPeriod", int64(cfg.PendingLoginPeriod)}, {"SudoPeriod", int64(cfg.SudoPeriod)},
+		{"LastSeenInterval", int64(cfg.LastSeenInterval)},
 	} {
 		if f.value < 0 {
 			return nil, fmt.Errorf("%w: auth: %s is negative", luciapg.ErrInvalidConfig, f.name)
@@ -255,6 +273,10 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 		totpIssuer:         cfg.TOTPIssuer,
 		pendingLoginPeriod: positiveOr(cfg.PendingLoginPeriod, DefaultPendingLoginPeriod),
 		sudoPeriod:         positiveOr(cfg.SudoPeriod, DefaultSudoPeriod),
+
+		notifier:        cfg.Notifier,
+		deviceDescriber: cfg.DescribeDevice,
+		noticeTurns:     make(chan struct{}, MaxNoticesInFlight),
 	}
 	var err error
 	if s.secretKeys, err = newSecretKeys(cfg.SecretKeys); err != nil {
@@ -278,6 +300,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.lastSeen = newLastSeen(adapter, positiveOr(cfg.LastSeenInterval, DefaultLastSeenInterval), s.now)
 	switch s.hasher.(type) {
 	case nil:
 		s.hasher = scryptHasher{}

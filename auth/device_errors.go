@@ -3,7 +3,8 @@ package auth
 // The failures of the device list, revocation and audit log.
 var (
 	// ErrSessionNotFound: RevokeSession with a label that names none of the
-	// user's live sessions.
+	// user's live sessions (or, in a wrapped error that says so, two of
+	// them).
 	ErrSessionNotFound = &Error{code: "LUCIAPG_SESSION_NOT_FOUND"}
 	// ErrDevicesUnavailable: the adapter keeps no session metadata (it is
 	// no luciapg.DeviceAdapter).

@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -12,8 +15,8 @@ import (
 // written (Config.LastSeenInterval).
 const DefaultLastSeenInterval = 5 * time.Minute
 
-// errNotYet marks the contract's stubs; gone once implemented.
-var errNotYet = errors.New("auth: not implemented yet")
+// errDevicesUnavailable says why sessions cannot be listed or revoked.
+var errDevicesUnavailable = fmt.Errorf("%w: auth: the adapter is no luciapg.DeviceAdapter", ErrDevicesUnavailable)
 
 // SessionInfo is one of a user's sessions as the user sees it: where and
 // when it began, when it was last used, without its id (Label names it).
@@ -31,7 +34,8 @@ type SessionInfo struct {
 	ClientAddress string
 	UserAgent     string
 	// LastSeenAt is the last recorded use (written at most every
-	// Config.LastSeenInterval), or the zero time.
+	// Config.LastSeenInterval; a use this process has not written yet
+	// counts too), or the zero time.
 	LastSeenAt time.Time
 	// Factors made the session (luciapg.Factor* names), nil when unknown.
 	Factors []string
@@ -40,47 +44,160 @@ type SessionInfo struct {
 	IdleExpires   time.Time
 }
 
+// lastActivity is when the session was last known in use, for ordering.
+func (s SessionInfo) lastActivity() time.Time {
+	if s.LastSeenAt.After(s.CreatedAt) {
+		return s.LastSeenAt
+	}
+	return s.CreatedAt
+}
+
+// devices returns the adapter as a luciapg.DeviceAdapter, or
+// ErrDevicesUnavailable.
+func (a *Auth) devices() (luciapg.DeviceAdapter, error) {
+	da, ok := a.adapter.(luciapg.DeviceAdapter)
+	if !ok {
+		return nil, errDevicesUnavailable
+	}
+	return da, nil
+}
+
 // ListSessions returns the live sessions of current's user, current first,
-// then the others by last use, newest first: "where you are signed in".
-// ErrDevicesUnavailable when the adapter is no luciapg.DeviceAdapter.
+// then the others by last use (or creation), newest first, those without
+// metadata last: "where you are signed in". ErrDevicesUnavailable when the
+// adapter is no luciapg.DeviceAdapter.
 func (a *Auth) ListSessions(ctx context.Context, current Session) ([]SessionInfo, error) {
-	return nil, errNotYet
+	da, err := a.devices()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := da.GetUserSessionsMetadata(ctx, current.UserID)
+	if err != nil {
+		return nil, err
+	}
+	now := a.nowMillis()
+	list := make([]SessionInfo, 0, len(rows))
+	for _, row := range rows {
+		state, alive := sessionState(row.Session, now)
+		if !alive {
+			continue
+		}
+		info := SessionInfo{
+			Label:         SessionLabel(row.Session.ID),
+			Current:       row.Session.ID == current.ID,
+			State:         state,
+			HasMetadata:   row.HasMetadata,
+			CreatedAt:     row.CreatedAt,
+			ClientAddress: row.ClientAddress,
+			UserAgent:     row.UserAgent,
+			LastSeenAt:    row.LastSeenAt,
+			Factors:       nilIfEmpty(row.Factors),
+			ActiveExpires: time.UnixMilli(row.Session.ActiveExpires),
+			IdleExpires:   time.UnixMilli(row.Session.IdleExpires),
+		}
+		if row.HasMetadata {
+			if seen, ok := a.lastSeen.lastUse(row.Session.ID); ok && seen.After(info.LastSeenAt) {
+				info.LastSeenAt = seen
+			}
+		}
+		list = append(list, info)
+	}
+	slices.SortStableFunc(list, func(x, y SessionInfo) int {
+		switch {
+		case x.Current != y.Current:
+			if x.Current {
+				return -1
+			}
+			return 1
+		case x.HasMetadata != y.HasMetadata:
+			if x.HasMetadata {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(y.lastActivity().Compare(x.lastActivity()), cmp.Compare(x.Label, y.Label))
+	})
+	return list, nil
 }
 
 // RevokeSession ends the session of current's user that label names
 // (SessionLabel), recording a session_revoked event in the same
 // transaction. A label that names none of the user's live sessions
-// (another user's included) is ErrSessionNotFound, and nothing is deleted.
+// (another user's included, and a session id, which is never a label) is
+// ErrSessionNotFound, and nothing is deleted; so is a label that two of
+// the user's sessions share (one chance in millions), rather than a guess
+// at which one was meant. The delete is luciapg's DeleteUserSession,
+// which deletes only a session of that user, whatever the list said.
 func (a *Auth) RevokeSession(ctx context.Context, current Session, label string) error {
-	return errNotYet
+	da, err := a.devices()
+	if err != nil {
+		return err
+	}
+	if !isSessionLabel(label) {
+		return ErrSessionNotFound
+	}
+	rows, err := da.GetUserSessionsMetadata(ctx, current.UserID)
+	if err != nil {
+		return err
+	}
+	now := a.nowMillis()
+	var target string
+	for _, row := range rows {
+		if _, alive := sessionState(row.Session, now); !alive || SessionLabel(row.Session.ID) != label {
+			continue
+		}
+		if target != "" {
+			return errAmbiguousLabel
+		}
+		target = row.Session.ID
+	}
+	if target == "" {
+		return ErrSessionNotFound
+	}
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSessionRevoked, current.UserID, target, "")
+	err = da.DeleteUserSession(wctx, current.UserID, target)
+	if errors.Is(err, luciapg.ErrInvalidSessionID) {
+		return ErrSessionNotFound // deleted meanwhile
+	}
+	return err
+}
+
+// errAmbiguousLabel is RevokeSession's refusal of a label two sessions
+// share.
+var errAmbiguousLabel = fmt.Errorf("%w: auth: two of the user's sessions have this label; revoke the others instead", ErrSessionNotFound)
+
+// isSessionLabel reports whether label is what SessionLabel makes: 6
+// lowercase hex characters.
+func isSessionLabel(label string) bool {
+	if len(label) != sessionLabelLength {
+		return false
+	}
+	for i := 0; i < len(label); i++ {
+		if c := label[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // RevokeOtherSessions ends every session of current's user but current
-// ("sign out everywhere else"), atomically, and returns how many it ended.
+// ("sign out everywhere else"), atomically, recording a session_revoked
+// event ("others") in the same transaction, and returns how many it
+// ended.
 func (a *Auth) RevokeOtherSessions(ctx context.Context, current Session) (int, error) {
-	return 0, errNotYet
+	da, err := a.devices()
+	if err != nil {
+		return 0, err
+	}
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSessionRevoked, current.UserID, current.ID, "others")
+	n, err := da.DeleteOtherUserSessions(wctx, current.UserID, current.ID)
+	return int(n), err
 }
 
-// FlushLastSeen writes the last uses recorded since the last write now,
-// and waits for it: for a graceful shutdown, and tests. Validations record
-// uses in memory; they are otherwise written in the background, at most
-// once per Config.LastSeenInterval per session.
-func (a *Auth) FlushLastSeen(ctx context.Context) error {
-	return errNotYet
-}
-
-// AuditEvents returns a page of the audit log, newest first (see
-// luciapg.AuditQuery); ErrAuditUnavailable when the adapter keeps none.
-func (a *Auth) AuditEvents(ctx context.Context, query luciapg.AuditQuery) ([]luciapg.AuditEvent, error) {
-	return nil, errNotYet
-}
-
-// AuditContext returns ctx carrying an audit event of kind for the user,
-// with the time, the client's address and user agent from ctx, the label
-// of sessionID (never the id; empty for none) and detail (no secret): the
-// next write made with it records the event in its transaction (see
-// luciapg.WithAuditEvent). For an application's own events, such as a
-// password reset requested.
-func (a *Auth) AuditContext(ctx context.Context, kind, userID, sessionID, detail string) context.Context {
-	return ctx
+// nilIfEmpty is factors, or nil for none: "unknown", as SessionInfo says.
+func nilIfEmpty(factors []string) []string {
+	if len(factors) == 0 {
+		return nil
+	}
+	return factors
 }

@@ -113,6 +113,38 @@
 //   - GetAllUserSessions and GetAllUserKeys check that the user exists only
 //     when the list is empty, saving v1's extra read otherwise.
 //
+// # Devices, audit log and notices
+//
+// Every session the core makes records its origin beside Lucia's row
+// (luciapg.WithSessionOrigin): when, the client's address as the
+// throttles key it (AddressKey: an IPv6 address as its /64), and its user
+// agent (WithClient; cleaned of control characters and invalid UTF-8, and
+// cut to luciapg.MaxUserAgentBytes). Validations record each session's
+// last use in memory, at most once per Config.LastSeenInterval, and write
+// them in batches in the background: a validation the session cache
+// answers still costs no round trip. ListSessions shows a user where they
+// are signed in; RevokeSession ends one of their sessions by its label
+// (SessionLabel, never the id), and RevokeOtherSessions all but the
+// current one. A session a Lucia v1 app made has no origin, and is listed
+// as such.
+//
+// With a luciapg.AuditAdapter, each action records an event in the
+// transaction of the write that makes the change (luciapg.WithAuditEvent):
+// sign-up, login (with its factors), logout, a session revoked, a
+// password changed, a key linked or unlinked, a second factor added or
+// removed; a refused login (wrong password, unknown key, wrong code,
+// throttled) is recorded on its own. Events name a session by its label
+// and hold no secret. AuditContext gives an application's own changes an
+// event (a password reset completed); AuditEvents reads the log, newest
+// first.
+//
+// Config.Notifier sends security notices — a sign-in from a client the
+// user has not signed in from, a password changed, a second factor
+// removed (auth/tokens' EmailChanges adds the email ones) — in the
+// background after the change committed: a Notifier that fails, hangs or
+// panics never delays or fails the action.
+//
 // The HTTP glue — the session cookie, a validating middleware that also
-// records the client's address, and CSRF protection — is package authhttp.
+// records the client's address and user agent, the device and activity
+// pages' calls, and CSRF protection — is package authhttp.
 package auth

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/luciapg/luciapg"
 )
@@ -75,3 +76,15 @@ func (a *Auth) CreateSessionWithFactors(ctx context.Context, userID string, fact
 	}
 	return a.createRecordedSession(ctx, fa, userID, record)
 }
+
+// EmailChangeAdapter returns the Auth's adapter as a
+// luciapg.EmailChangeAdapter, and false when it is none: for
+// auth/tokens' EmailChanges, which stores pending changes there.
+func (a *Auth) EmailChangeAdapter() (luciapg.EmailChangeAdapter, bool) {
+	ea, ok := a.adapter.(luciapg.EmailChangeAdapter)
+	return ea, ok
+}
+
+// Now is the time by the Auth's clock (Config.Now): for packages whose
+// expiries must agree with the core's, such as auth/tokens.
+func (a *Auth) Now() time.Time { return a.now() }

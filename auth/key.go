@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -77,7 +78,9 @@ func (a *Auth) keyFromRow(row luciapg.Key) Key {
 
 // CreateKey adds a key to an existing user: persistent, or single-use when
 // params.ExpiresIn is positive. The password is hashed before the adapter
-// is called. An unknown user is luciapg.ErrInvalidUserID, a taken key id
+// is called. A persistent key is recorded as a key_linked event (its
+// detail the provider id) in the insert's transaction; a single-use key
+// (a token's) is not. An unknown user is luciapg.ErrInvalidUserID, a taken key id
 // luciapg.ErrDuplicateKeyID.
 func (a *Auth) CreateKey(ctx context.Context, userID string, params CreateKeyParams) (Key, error) {
 	keyID, err := makeKeyID(params.ProviderID, params.ProviderUserID)
@@ -92,11 +95,15 @@ func (a *Auth) CreateKey(ctx context.Context, userID string, params CreateKeyPar
 		return Key{}, err
 	}
 	row := luciapg.Key{ID: keyID, UserID: userID, HashedPassword: hashedPassword}
+	wctx := ctx
 	if params.ExpiresIn > 0 {
 		expires := a.nowMillis() + params.ExpiresIn.Milliseconds()
 		row.Expires = &expires
+	} else {
+		// A way to sign in was added; a single-use key is a token's, not.
+		wctx = a.withAuditEvent(ctx, luciapg.AuditKeyLinked, userID, "", params.ProviderID)
 	}
-	if err := a.adapter.SetKey(ctx, row); err != nil {
+	if err := a.adapter.SetKey(wctx, row); err != nil {
 		return Key{}, err
 	}
 	return a.keyFromRow(row), nil
@@ -140,6 +147,13 @@ func (a *Auth) GetAllUserKeys(ctx context.Context, userID string) ([]Key, error)
 // before the adapter is called; one longer than Config.MaxPasswordBytes is
 // ErrPasswordTooLong. An unknown key
 // is luciapg.ErrInvalidKeyID.
+//
+// The change of a persistent key's password is recorded as a
+// password_changed event in the update's transaction (the key is read
+// first, to know its user), unless ctx carries an event already: an
+// application that completes a password reset passes its own
+// (AuditContext with luciapg.AuditPasswordResetCompleted), which is
+// recorded instead. The user is then sent a notice (Config.Notifier).
 func (a *Auth) UpdateKeyPassword(ctx context.Context, providerID, providerUserID, password string) (Key, error) {
 	keyID, err := makeKeyID(providerID, providerUserID)
 	if err != nil {
@@ -149,20 +163,56 @@ func (a *Auth) UpdateKeyPassword(ctx context.Context, providerID, providerUserID
 	if err != nil {
 		return Key{}, err
 	}
-	row, err := a.adapter.UpdateKeyPassword(ctx, keyID, hashedPassword)
+	wctx := ctx
+	if _, ok := a.audits(); ok && !hasAuditEvent(ctx) {
+		current, err := a.adapter.GetKey(ctx, keyID)
+		if err != nil {
+			return Key{}, err
+		}
+		if current.Expires == nil {
+			wctx = a.withAuditEvent(ctx, luciapg.AuditPasswordChanged, current.UserID, "", passwordChangeDetail(password))
+		}
+	}
+	row, err := a.adapter.UpdateKeyPassword(wctx, keyID, hashedPassword)
 	if err != nil {
 		return Key{}, err
+	}
+	if row.Expires == nil {
+		a.Notify(ctx, Notice{Kind: NoticePasswordChanged, UserID: row.UserID, Detail: passwordChangeDetail(password)})
 	}
 	return a.keyFromRow(row), nil
 }
 
+// passwordChangeDetail is the detail of a password change: "removed" when
+// the key is left without one.
+func passwordChangeDetail(password string) string {
+	if password == "" {
+		return "removed"
+	}
+	return ""
+}
+
 // DeleteKey deletes a key that is not a primary key. As in Lucia v1, a
 // primary key or an unknown key is left alone without an error: a user's
-// primary key goes only with the user (DeleteUser).
+// primary key goes only with the user (DeleteUser). Deleting a persistent
+// key is recorded as a key_unlinked event (its detail the provider id) in
+// the delete's transaction; the key is read first, to know its user and
+// kind, when the adapter keeps a log.
 func (a *Auth) DeleteKey(ctx context.Context, providerID, providerUserID string) error {
 	keyID, err := makeKeyID(providerID, providerUserID)
 	if err != nil {
 		return err
 	}
-	return a.adapter.DeleteNonPrimaryKey(ctx, keyID)
+	wctx := ctx
+	if _, ok := a.audits(); ok && !hasAuditEvent(ctx) {
+		current, err := a.adapter.GetKey(ctx, keyID)
+		switch {
+		case errors.Is(err, luciapg.ErrInvalidKeyID):
+		case err != nil:
+			return err
+		case !current.PrimaryKey && current.Expires == nil:
+			wctx = a.withAuditEvent(ctx, luciapg.AuditKeyUnlinked, current.UserID, "", providerID)
+		}
+	}
+	return a.adapter.DeleteNonPrimaryKey(wctx, keyID)
 }

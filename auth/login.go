@@ -78,13 +78,22 @@ func (a *Auth) refuseSecondFactorUser(ctx context.Context, userID string) error 
 // was just checked against the hash checked: only while the key still
 // holds it, rehashing it if needed, and checking the password again when
 // the key changed (see Login).
+//
+// The session is written with its origin and login event (see
+// CreateSession), and a login from a new client is notified once written.
 func (a *Auth) sessionForKey(ctx context.Context, key Key, checked, password string) (luciapg.Session, error) {
+	factors := []string{luciapg.FactorPassword}
+	login := a.checkNewClient(ctx, key.UserID)
 	if key.SingleUse() {
 		row, err := a.newSessionRow(key.UserID)
 		if err != nil {
 			return luciapg.Session{}, err
 		}
-		return row, a.adapter.SetSession(ctx, row)
+		if err := a.adapter.SetSession(a.sessionContext(ctx, row, factors), row); err != nil {
+			return luciapg.Session{}, err
+		}
+		a.loggedInFrom(ctx, login)
+		return row, nil
 	}
 	keyID := key.ProviderID + ":" + key.ProviderUserID
 	for retries := 0; ; retries++ {
@@ -93,13 +102,16 @@ func (a *Auth) sessionForKey(ctx context.Context, key Key, checked, password str
 			return luciapg.Session{}, err
 		}
 		rehash := a.rehash(ctx, checked, password)
-		err = a.adapter.SetSessionForKey(ctx, row, keyID, checked, rehash)
+		wctx := a.sessionContext(ctx, row, factors)
+		err = a.adapter.SetSessionForKey(wctx, row, keyID, checked, rehash)
 		if err != nil && rehash != nil && !errors.Is(err, luciapg.ErrKeyChanged) && ctx.Err() == nil {
-			// Never let the rehash cost the login: try without it.
-			err = a.adapter.SetSessionForKey(ctx, row, keyID, checked, nil)
+			// Never let the rehash cost the login: try without it. The
+			// failed write recorded nothing, so the event goes with this one.
+			err = a.adapter.SetSessionForKey(wctx, row, keyID, checked, nil)
 		}
 		switch {
 		case err == nil:
+			a.loggedInFrom(ctx, login)
 			return row, nil
 		case !errors.Is(err, luciapg.ErrKeyChanged):
 			return luciapg.Session{}, err

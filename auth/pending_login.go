@@ -238,7 +238,8 @@ func (a *Auth) completePendingLogin(ctx context.Context, pending luciapg.Pending
 		Factors:         withFactor(pending.Factors, factor),
 		AuthenticatedAt: now,
 	}
-	err = fa.CompletePendingLogin(ctx, pending.ID, now, row, record)
+	login := a.checkNewClient(ctx, row.UserID)
+	err = fa.CompletePendingLogin(a.sessionContext(ctx, row, record.Factors), pending.ID, now, row, record)
 	switch {
 	case errors.Is(err, luciapg.ErrPendingLoginNotFound), errors.Is(err, luciapg.ErrKeyChanged):
 		// Completed or expired since it was read, or the password was
@@ -247,6 +248,7 @@ func (a *Auth) completePendingLogin(ctx context.Context, pending luciapg.Pending
 	case err != nil:
 		return Session{}, err
 	}
+	a.loggedInFrom(ctx, login)
 	return sessionFromRow(row, SessionActive, true), nil
 }
 

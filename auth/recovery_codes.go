@@ -13,6 +13,8 @@ import (
 )
 
 const (
+	// recoveryCodesDetail names recovery codes in audit events and notices.
+	recoveryCodesDetail = "recovery_codes"
 	// recoveryCodeCount is how many codes a set holds.
 	recoveryCodeCount = 10
 	// recoveryCodeBytes is each code's randomness: 80 bits, beyond any
@@ -27,7 +29,8 @@ var recoveryCodeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567"
 // GenerateRecoveryCodes (sudo) replaces the user's recovery codes with ten
 // new ones, returned once, as xxxx-xxxx-xxxx-xxxx. Only a hash of each is
 // stored, so show them now: they cannot be read again. The old codes, used
-// or not, stop working.
+// or not, stop working. A second_factor_added event ("recovery_codes")
+// goes in the audit log with them.
 func (a *Auth) GenerateRecoveryCodes(ctx context.Context, session Session) ([]string, error) {
 	fa, err := a.factors()
 	if err != nil {
@@ -47,7 +50,8 @@ func (a *Auth) GenerateRecoveryCodes(ctx context.Context, session Session) ([]st
 		codes[i] = plain[0:4] + "-" + plain[4:8] + "-" + plain[8:12] + "-" + plain[12:16]
 		hashes[i] = recoveryCodeHash(session.UserID, plain)
 	}
-	if err := fa.SetRecoveryCodes(ctx, session.UserID, hashes); err != nil {
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSecondFactorAdded, session.UserID, session.ID, recoveryCodesDetail)
+	if err := fa.SetRecoveryCodes(wctx, session.UserID, hashes); err != nil {
 		return nil, err
 	}
 	return codes, nil
@@ -63,16 +67,17 @@ func (a *Auth) useRecoveryCode(ctx context.Context, userID, code string) error {
 		return err
 	}
 	if err := a.countSecondFactor(ctx, userID); err != nil {
+		a.recordIfThrottled(ctx, userID, err)
 		return err
 	}
 	plain := normalizeRecoveryCode(code)
 	if b, err := recoveryCodeEncoding.DecodeString(plain); err != nil || len(b) != recoveryCodeBytes {
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedRecoveryCode)
 	}
 	err = fa.UseRecoveryCode(ctx, userID, recoveryCodeHash(userID, plain))
 	switch {
 	case errors.Is(err, luciapg.ErrFactorNotFound):
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedRecoveryCode)
 	case err != nil:
 		return err
 	}

@@ -24,6 +24,7 @@ func TestSecondFactorConfig(t *testing.T) {
 	}{
 		{"negative PendingLoginPeriod", auth.Config{PendingLoginPeriod: -time.Second}, "PendingLoginPeriod"},
 		{"negative SudoPeriod", auth.Config{SudoPeriod: -time.Second}, "SudoPeriod"},
+		{"negative LastSeenInterval", auth.Config{LastSeenInterval: -time.Second}, "LastSeenInterval"},
 		{"empty key id", auth.Config{SecretKeys: []auth.SecretKey{{ID: "", Key: key}}}, "SecretKeys[0].ID"},
 		{"long key id", auth.Config{SecretKeys: []auth.SecretKey{{ID: strings.Repeat("k", 33), Key: key}}}, "SecretKeys[0].ID"},
 		{"key id with a colon", auth.Config{SecretKeys: []auth.SecretKey{{ID: "a:b", Key: key}}}, "SecretKeys[0].ID"},

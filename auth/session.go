@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/luciapg/luciapg"
@@ -77,14 +78,26 @@ func sessionFromRow(s luciapg.Session, state SessionState, fresh bool) Session {
 // CreateSession opens a new, active session for the user: a random id of
 // Config.SessionIDLength characters, active for Config.ActivePeriod and then
 // idle for Config.IdlePeriod. An unknown user is luciapg.ErrInvalidUserID.
+//
+// It is a login: the session records its origin (when, the client's
+// address and user agent from ctx: see WithClient), a login event goes in
+// the audit log in the insert's transaction, and a login from a client
+// the user has not signed in from before sends a notice (Config.Notifier).
 func (a *Auth) CreateSession(ctx context.Context, userID string) (Session, error) {
+	return a.createSession(ctx, userID, nil)
+}
+
+// createSession is CreateSession, its login event saying factors made it.
+func (a *Auth) createSession(ctx context.Context, userID string, factors []string) (Session, error) {
 	row, err := a.newSessionRow(userID)
 	if err != nil {
 		return Session{}, err
 	}
-	if err := a.adapter.SetSession(ctx, row); err != nil {
+	login := a.checkNewClient(ctx, userID)
+	if err := a.adapter.SetSession(a.sessionContext(ctx, row, factors), row); err != nil {
 		return Session{}, err
 	}
+	a.loggedInFrom(ctx, login)
 	return sessionFromRow(row, SessionActive, true), nil
 }
 
@@ -142,9 +155,11 @@ func (a *Auth) ValidateSessionUser(ctx context.Context, sessionID string) (Sessi
 	return session, user, nil
 }
 
-// checkSession applies the expiry rules to a stored session.
+// checkSession applies the expiry rules to a stored session, and marks
+// the use of a live one (see lastSeen: in memory, written later).
 func (a *Auth) checkSession(ctx context.Context, row luciapg.Session) (Session, error) {
-	state, alive := sessionState(row, a.nowMillis())
+	now := a.nowMillis()
+	state, alive := sessionState(row, now)
 	switch {
 	case !alive:
 		if err := a.adapter.DeleteSession(ctx, row.ID); err != nil {
@@ -152,9 +167,14 @@ func (a *Auth) checkSession(ctx context.Context, row luciapg.Session) (Session, 
 		}
 		return Session{}, luciapg.ErrInvalidSessionID
 	case state == SessionActive:
+		a.lastSeen.mark(ctx, row.ID, now)
 		return sessionFromRow(row, state, false), nil
 	default:
-		return a.renewSession(ctx, row)
+		session, err := a.renewSession(ctx, row)
+		if err == nil {
+			a.lastSeen.mark(ctx, row.ID, now)
+		}
+		return session, err
 	}
 }
 
@@ -184,15 +204,30 @@ func (a *Auth) renewSession(ctx context.Context, row luciapg.Session) (Session, 
 	return sessionFromRow(extended, SessionActive, true), nil
 }
 
-// InvalidateSession deletes the session. An unknown id is not an error.
+// InvalidateSession deletes the session: a logout. An unknown id is not an
+// error. With an adapter that keeps an audit log, a logout event goes in
+// the delete's transaction: the session is read first to know its user,
+// unless ctx carries an event already (AuditContext; authhttp's Logout
+// passes its validated session's so).
 func (a *Auth) InvalidateSession(ctx context.Context, sessionID string) error {
-	return a.adapter.DeleteSession(ctx, sessionID)
+	if _, ok := a.audits(); !ok || hasAuditEvent(ctx) {
+		return a.adapter.DeleteSession(ctx, sessionID)
+	}
+	row, err := a.adapter.GetSession(ctx, sessionID)
+	switch {
+	case errors.Is(err, luciapg.ErrInvalidSessionID):
+		return a.adapter.DeleteSession(ctx, sessionID) // nothing to log out of
+	case err != nil:
+		return err
+	}
+	return a.adapter.DeleteSession(a.withAuditEvent(ctx, luciapg.AuditLogout, row.UserID, sessionID, ""), sessionID)
 }
 
 // InvalidateAllUserSessions deletes every session of the user ("log out
-// everywhere").
+// everywhere"), recording a session_revoked event ("all") in the same
+// transaction.
 func (a *Auth) InvalidateAllUserSessions(ctx context.Context, userID string) error {
-	return a.adapter.DeleteSessionsByUserID(ctx, userID)
+	return a.adapter.DeleteSessionsByUserID(a.withAuditEvent(ctx, luciapg.AuditSessionRevoked, userID, "", "all"), userID)
 }
 
 // GetAllUserSessions returns the user's live sessions, active and idle,

@@ -110,7 +110,7 @@ func withFactor(factors []string, factor string) []string {
 // the session, now; the record is written after the session (see
 // BeginLogin: a missing record only ever counts as less proof).
 func (a *Auth) createRecordedSession(ctx context.Context, fa luciapg.FactorAdapter, userID string, factors []string) (Session, error) {
-	session, err := a.CreateSession(ctx, userID)
+	session, err := a.createSession(ctx, userID, factors)
 	if err != nil {
 		return Session{}, err
 	}

@@ -14,3 +14,6 @@ func SessionLabel(sessionID string) string {
 	sum := sha256.Sum256([]byte(sessionID))
 	return hex.EncodeToString(sum[:3])
 }
+
+// sessionLabelLength is the length of a SessionLabel.
+const sessionLabelLength = 6

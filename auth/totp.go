@@ -117,7 +117,8 @@ func (a *Auth) BeginTOTPEnrollment(ctx context.Context, session Session, account
 
 // ConfirmTOTPEnrollment activates the enrolment with a first correct code,
 // counted as every code is (Config.SecondFactorThrottle), and records the
-// authenticator app as proven now in the session. Without an enrolment in
+// authenticator app as proven now in the session, and a
+// second_factor_added event in the audit log. Without an enrolment in
 // progress it is luciapg.ErrFactorNotFound; with a confirmed one,
 // luciapg.ErrFactorExists.
 func (a *Auth) ConfirmTOTPEnrollment(ctx context.Context, session Session, code string) error {
@@ -146,7 +147,8 @@ func (a *Auth) ConfirmTOTPEnrollment(ctx context.Context, session Session, code 
 	if !ok {
 		return ErrInvalidCode
 	}
-	if err := fa.ConfirmTOTP(ctx, session.UserID, step); err != nil {
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSecondFactorAdded, session.UserID, session.ID, luciapg.FactorTOTP)
+	if err := fa.ConfirmTOTP(wctx, session.UserID, step); err != nil {
 		return err
 	}
 	if err := a.resetSecondFactor(ctx, session.UserID); err != nil {
@@ -157,7 +159,8 @@ func (a *Auth) ConfirmTOTPEnrollment(ctx context.Context, session Session, code 
 
 // DisableTOTP (sudo) removes the user's authenticator app, confirmed or
 // not; luciapg.ErrFactorNotFound when there is none. The recovery codes
-// stay.
+// stay. Removing a confirmed app is recorded as a second_factor_removed
+// event in the delete's transaction, and the user is sent a notice.
 func (a *Auth) DisableTOTP(ctx context.Context, session Session) error {
 	fa, err := a.factors()
 	if err != nil {
@@ -166,7 +169,20 @@ func (a *Auth) DisableTOTP(ctx context.Context, session Session) error {
 	if err := a.RequireSudo(ctx, session); err != nil {
 		return err
 	}
-	return fa.DeleteTOTP(ctx, session.UserID)
+	row, err := fa.GetTOTP(ctx, session.UserID)
+	if err != nil {
+		return err
+	}
+	if !row.Confirmed {
+		// An enrolment never finished protected nothing: no event, no notice.
+		return fa.DeleteTOTP(ctx, session.UserID)
+	}
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSecondFactorRemoved, session.UserID, session.ID, luciapg.FactorTOTP)
+	if err := fa.DeleteTOTP(wctx, session.UserID); err != nil {
+		return err
+	}
+	a.Notify(ctx, Notice{Kind: NoticeSecondFactorRemoved, UserID: session.UserID, Detail: luciapg.FactorTOTP})
+	return nil
 }
 
 // verifyTOTP checks a code of the user's confirmed authenticator app: it
@@ -184,16 +200,17 @@ func (a *Auth) verifyTOTP(ctx context.Context, userID, code string) error {
 		return errNoSecretKeys
 	}
 	if err := a.countSecondFactor(ctx, userID); err != nil {
+		a.recordIfThrottled(ctx, userID, err)
 		return err
 	}
 	row, err := fa.GetTOTP(ctx, userID)
 	switch {
 	case errors.Is(err, luciapg.ErrFactorNotFound):
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedTOTP)
 	case err != nil:
 		return err
 	case !row.Confirmed:
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedTOTP)
 	}
 	secret, err := a.openSecret(row)
 	if err != nil {
@@ -201,14 +218,14 @@ func (a *Auth) verifyTOTP(ctx context.Context, userID, code string) error {
 	}
 	step, ok := matchTOTP(secret, code, a.now().Unix(), row.LastStep)
 	if !ok {
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedTOTP)
 	}
 	// The storage's check is the one that counts: of two requests with
 	// the same code, both may pass the check above, one wins here.
 	err = fa.UseTOTPStep(ctx, userID, step)
 	switch {
 	case errors.Is(err, luciapg.ErrFactorReplayed), errors.Is(err, luciapg.ErrFactorNotFound):
-		return ErrInvalidCode
+		return a.refuseCode(ctx, userID, failedTOTP)
 	case err != nil:
 		return err
 	}

@@ -26,6 +26,9 @@ import (
 //   - Each refusal costs one password verification, against a dummy hash
 //     when there is no real one to check, so that the time taken does not
 //     tell whether the key exists or has a password.
+//   - A refusal (a wrong password, an unknown key, a throttled attempt)
+//     is recorded in the audit log as a login_failed event, with the key's
+//     user when known and never the key id or the password.
 //   - The password is verified before anything is written, and no
 //     connection is held while it is (scrypt takes tens of milliseconds).
 //     At most Config.MaxConcurrentHashes verifications run at once; the
@@ -52,18 +55,24 @@ func (a *Auth) useKey(ctx context.Context, providerID, providerUserID, password 
 		return Key{}, "", err
 	}
 	if err := a.countAttempt(ctx, keyThrottleKey(keyID)); err != nil {
+		if errors.Is(err, ErrTooManyAttempts) {
+			a.recordLoginFailure(ctx, "", failedThrottled)
+		}
 		return Key{}, "", err
 	}
 	row, err := a.adapter.GetKey(ctx, keyID)
 	switch {
 	case errors.Is(err, luciapg.ErrInvalidKeyID):
-		return Key{}, "", a.refuse(ctx, password, err)
+		return Key{}, "", a.refuseLogin(ctx, "", password, err)
 	case err != nil:
 		return Key{}, "", err
 	case row.HashedPassword == nil || password == "":
-		return Key{}, "", a.refuse(ctx, password, ErrInvalidPassword)
+		return Key{}, "", a.refuseLogin(ctx, row.UserID, password, ErrInvalidPassword)
 	}
 	if err := a.checkPassword(ctx, *row.HashedPassword, password); err != nil {
+		if errors.Is(err, ErrInvalidPassword) {
+			a.recordLoginFailure(ctx, row.UserID, failedPassword)
+		}
 		return Key{}, "", err
 	}
 	if err := a.resetKeyAttempts(ctx, keyThrottleKey(keyID)); err != nil {
@@ -158,6 +167,17 @@ func (a *Auth) checkPassword(ctx context.Context, hashedPassword, password strin
 		return ErrInvalidPassword
 	}
 	return nil
+}
+
+// refuseLogin is refuse, recording the failed login (of userID, "" when
+// the key is unknown) once the verification is spent: an unknown and a
+// known key cost the same work and the same write.
+func (a *Auth) refuseLogin(ctx context.Context, userID, password string, refusal error) error {
+	err := a.refuse(ctx, password, refusal)
+	if err == refusal {
+		a.recordLoginFailure(ctx, userID, failedPassword)
+	}
+	return err
 }
 
 // refuse returns refusal after spending one verification on password (see

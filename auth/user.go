@@ -46,6 +46,10 @@ type PrimaryKeyParams struct {
 //     hashed (the insert still refuses a key taken meanwhile);
 //   - its hashing takes one of Config.MaxConcurrentSignUpHashes turns, so
 //     a flood of sign-ups leaves logins turns of their own.
+//
+// A signup event (its detail the key's provider id) goes in the audit log
+// in the insert's transaction, with the client in ctx (WithClient): the
+// client a later login is compared with for a new sign-in notice.
 func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg.User, error) {
 	if err := a.countSignUp(ctx); err != nil {
 		return luciapg.User{}, err
@@ -59,7 +63,7 @@ func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg
 	}
 	user := luciapg.User{ID: userID, Attributes: params.Attributes}
 	if params.Key == nil {
-		return a.adapter.SetUser(ctx, user, nil)
+		return a.adapter.SetUser(a.withAuditEvent(ctx, luciapg.AuditSignUp, userID, "", ""), user, nil)
 	}
 	keyID, err := makeKeyID(params.Key.ProviderID, params.Key.ProviderUserID)
 	if err != nil {
@@ -82,7 +86,8 @@ func (a *Auth) CreateUser(ctx context.Context, params CreateUserParams) (luciapg
 		}
 		hashedPassword = &hash
 	}
-	return a.adapter.SetUser(ctx, user, &luciapg.Key{
+	wctx := a.withAuditEvent(ctx, luciapg.AuditSignUp, userID, "", params.Key.ProviderID)
+	return a.adapter.SetUser(wctx, user, &luciapg.Key{
 		ID:             keyID,
 		UserID:         userID,
 		PrimaryKey:     true,

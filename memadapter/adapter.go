@@ -47,6 +47,11 @@ type Adapter struct {
 	keys     map[string]luciapg.Key
 	attempts map[string]attemptRow // throttle key → row, made on first use (throttle.go)
 	factors  factorTables          // luciapg.FactorAdapter's rows (factors.go)
+
+	sessionMeta  map[string]sessionMetadata     // session id → (devices.go)
+	audit        []luciapg.AuditEvent           // in ID order (audit.go)
+	lastAuditID  int64                          // the last ID given
+	emailChanges map[string]luciapg.EmailChange // user id → (email_change.go)
 }
 
 var _ luciapg.Adapter = (*Adapter)(nil)
@@ -72,6 +77,9 @@ func New(columns ...Column) *Adapter {
 		sessions: make(map[string]luciapg.Session),
 		keys:     make(map[string]luciapg.Key),
 		factors:  newFactorTables(),
+
+		sessionMeta:  make(map[string]sessionMetadata),
+		emailChanges: make(map[string]luciapg.EmailChange),
 	}
 }
 
@@ -132,7 +140,7 @@ func (a *Adapter) GetUser(_ context.Context, userID string) (luciapg.User, error
 // SetUser implements luciapg.UserAdapter. Like the PostgreSQL Store, it
 // refuses the same ids, attributes and keys (internal/input's rules), gives a key with an empty UserID the user's id and refuses a key for another user,
 // all with luciapg.ErrInvalidInput.
-func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key) (luciapg.User, error) {
+func (a *Adapter) SetUser(ctx context.Context, user luciapg.User, key *luciapg.Key) (_ luciapg.User, err error) {
 	if err := input.UserID(user.ID); err != nil {
 		return luciapg.User{}, err
 	}
@@ -152,8 +160,11 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 			return luciapg.User{}, err
 		}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return luciapg.User{}, err
+	}
+	defer unlock(&err)
 	if _, taken := a.users[user.ID]; taken {
 		return luciapg.User{}, luciapg.ErrDuplicateUserID
 	}
@@ -178,12 +189,15 @@ func (a *Adapter) SetUser(_ context.Context, user luciapg.User, key *luciapg.Key
 
 // UpdateUserAttributes implements luciapg.UserAdapter, refusing the
 // attributes the PostgreSQL Store refuses.
-func (a *Adapter) UpdateUserAttributes(_ context.Context, userID string, attributes map[string]any) (luciapg.User, error) {
+func (a *Adapter) UpdateUserAttributes(ctx context.Context, userID string, attributes map[string]any) (_ luciapg.User, err error) {
 	if _, err := input.AttributeNames(attributes); err != nil {
 		return luciapg.User{}, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return luciapg.User{}, err
+	}
+	defer unlock(&err)
 	row, ok := a.users[userID]
 	if err := a.checkAttributes(userID, attributes); err != nil {
 		return luciapg.User{}, err
@@ -198,14 +212,19 @@ func (a *Adapter) UpdateUserAttributes(_ context.Context, userID string, attribu
 }
 
 // DeleteUser implements luciapg.UserAdapter: the user, its sessions and its
-// keys go together, with every row of luciapg.FactorAdapter that names it
-// (as the Store's foreign keys cascade).
-func (a *Adapter) DeleteUser(_ context.Context, userID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// keys go together, with every row of luciapg.FactorAdapter that names it,
+// its sessions' metadata and its pending email change (as the Store's
+// foreign keys cascade). Its audit events stay.
+func (a *Adapter) DeleteUser(ctx context.Context, userID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	a.deleteSessionsOf(userID)
 	a.deleteKeysOf(userID)
 	a.deleteFactorsOf(userID, true)
+	delete(a.emailChanges, userID)
 	delete(a.users, userID)
 	return nil
 }

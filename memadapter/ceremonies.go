@@ -19,13 +19,16 @@ import (
 func microseconds(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
 
 // SetChallenge implements luciapg.FactorAdapter.
-func (a *Adapter) SetChallenge(_ context.Context, challenge luciapg.Challenge) error {
+func (a *Adapter) SetChallenge(ctx context.Context, challenge luciapg.Challenge) (err error) {
 	c := challenge
 	if err := input.Challenge(c.ID, c.UserID, c.Purpose, c.Data, c.Expires); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, taken := a.factors.challenges[c.ID]; taken {
 		return luciapg.ErrFactorExists
 	}
@@ -40,12 +43,15 @@ func (a *Adapter) SetChallenge(_ context.Context, challenge luciapg.Challenge) e
 // ConsumeChallenge implements luciapg.FactorAdapter: the check and the
 // delete happen under one hold of the lock. An expired ceremony is left
 // for PurgeExpiredCeremonies, as the Store leaves it.
-func (a *Adapter) ConsumeChallenge(_ context.Context, id string, now time.Time) (luciapg.Challenge, error) {
+func (a *Adapter) ConsumeChallenge(ctx context.Context, id string, now time.Time) (_ luciapg.Challenge, err error) {
 	if err := input.Time("now", now); err != nil {
 		return luciapg.Challenge{}, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return luciapg.Challenge{}, err
+	}
+	defer unlock(&err)
 	c, ok := a.factors.challenges[id]
 	if !ok || c.Expires.Before(microseconds(now)) {
 		return luciapg.Challenge{}, luciapg.ErrChallengeNotFound
@@ -55,13 +61,16 @@ func (a *Adapter) ConsumeChallenge(_ context.Context, id string, now time.Time) 
 }
 
 // SetPendingLogin implements luciapg.FactorAdapter.
-func (a *Adapter) SetPendingLogin(_ context.Context, pending luciapg.PendingLogin) error {
+func (a *Adapter) SetPendingLogin(ctx context.Context, pending luciapg.PendingLogin) (err error) {
 	p := pending
 	if err := input.PendingLogin(p.ID, p.UserID, p.ClientBinding, p.Factors, p.KeyID, p.KeyHashDigest, p.Expires); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, taken := a.factors.pending[p.ID]; taken {
 		return luciapg.ErrFactorExists
 	}
@@ -97,13 +106,21 @@ func (a *Adapter) GetPendingLogin(_ context.Context, id string, now time.Time) (
 
 // CompletePendingLogin implements luciapg.FactorAdapter: every check comes
 // before the first write, under one hold of the lock, so a refused call
-// changes nothing.
-func (a *Adapter) CompletePendingLogin(_ context.Context, id string, now time.Time, session luciapg.Session, factors luciapg.SessionFactors) error {
+// changes nothing. The session gets its factor record, and its metadata
+// when ctx carries an origin.
+func (a *Adapter) CompletePendingLogin(ctx context.Context, id string, now time.Time, session luciapg.Session, factors luciapg.SessionFactors) (err error) {
 	if err := input.Completion(now, session.ID, session.UserID, factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	meta, hasOrigin, err := originMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	p, ok := a.livePending(id, now)
 	if !ok {
 		return luciapg.ErrPendingLoginNotFound
@@ -125,7 +142,7 @@ func (a *Adapter) CompletePendingLogin(_ context.Context, id string, now time.Ti
 		return luciapg.ErrInvalidUserID
 	}
 	delete(a.factors.pending, id)
-	a.sessions[session.ID] = session
+	a.insertSession(session, meta, hasOrigin)
 	a.factors.sessions[session.ID] = copySessionFactors(factors)
 	return nil
 }

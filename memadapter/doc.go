@@ -26,6 +26,14 @@
 // PostgreSQL keeps them, and the storage's own timestamps (CreatedAt) come
 // from the process's clock.
 //
+// It is a luciapg.DeviceAdapter, luciapg.AuditAdapter and
+// luciapg.EmailChangeAdapter too, honouring what a context carries as the
+// Store does: a session inserted with luciapg.WithSessionOrigin gets its
+// metadata, and a write made with luciapg.WithAuditEvent appends the event
+// under the same hold of the lock, only when the write succeeds. Deleting
+// a session deletes its metadata; deleting a user deletes its pending
+// email change and leaves its audit events.
+//
 // Values are stored as given (a Go string stays a string) and compared
 // with reflect.DeepEqual for uniqueness. Every method is safe for
 // concurrent use; one mutex serialises them, which is plenty for tests and

@@ -75,12 +75,15 @@ func (a *Adapter) GetTOTP(_ context.Context, userID string) (luciapg.TOTP, error
 }
 
 // SetTOTP implements luciapg.FactorAdapter.
-func (a *Adapter) SetTOTP(_ context.Context, totp luciapg.TOTP) error {
+func (a *Adapter) SetTOTP(ctx context.Context, totp luciapg.TOTP) (err error) {
 	if err := input.TOTP(totp.UserID, totp.EncryptionKeyID, totp.EncryptedSecret); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, ok := a.users[totp.UserID]; !ok {
 		return luciapg.ErrInvalidUserID
 	}
@@ -97,12 +100,15 @@ func (a *Adapter) SetTOTP(_ context.Context, totp luciapg.TOTP) error {
 }
 
 // ConfirmTOTP implements luciapg.FactorAdapter.
-func (a *Adapter) ConfirmTOTP(_ context.Context, userID string, step int64) error {
+func (a *Adapter) ConfirmTOTP(ctx context.Context, userID string, step int64) (err error) {
 	if err := input.Step(step); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	t, ok := a.factors.totp[userID]
 	if !ok || t.Confirmed {
 		return luciapg.ErrFactorNotFound
@@ -114,12 +120,15 @@ func (a *Adapter) ConfirmTOTP(_ context.Context, userID string, step int64) erro
 
 // UseTOTPStep implements luciapg.FactorAdapter: the comparison and the
 // update happen under one hold of the lock.
-func (a *Adapter) UseTOTPStep(_ context.Context, userID string, step int64) error {
+func (a *Adapter) UseTOTPStep(ctx context.Context, userID string, step int64) (err error) {
 	if err := input.Step(step); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	t, ok := a.factors.totp[userID]
 	switch {
 	case !ok || !t.Confirmed:
@@ -133,9 +142,12 @@ func (a *Adapter) UseTOTPStep(_ context.Context, userID string, step int64) erro
 }
 
 // DeleteTOTP implements luciapg.FactorAdapter.
-func (a *Adapter) DeleteTOTP(_ context.Context, userID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeleteTOTP(ctx context.Context, userID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, ok := a.factors.totp[userID]; !ok {
 		return luciapg.ErrFactorNotFound
 	}
@@ -144,12 +156,15 @@ func (a *Adapter) DeleteTOTP(_ context.Context, userID string) error {
 }
 
 // SetRecoveryCodes implements luciapg.FactorAdapter.
-func (a *Adapter) SetRecoveryCodes(_ context.Context, userID string, codeHashes []string) error {
+func (a *Adapter) SetRecoveryCodes(ctx context.Context, userID string, codeHashes []string) (err error) {
 	if err := input.CodeHashes(userID, codeHashes); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, ok := a.users[userID]; !ok {
 		return luciapg.ErrInvalidUserID
 	}
@@ -162,9 +177,12 @@ func (a *Adapter) SetRecoveryCodes(_ context.Context, userID string, codeHashes 
 }
 
 // UseRecoveryCode implements luciapg.FactorAdapter.
-func (a *Adapter) UseRecoveryCode(_ context.Context, userID, codeHash string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) UseRecoveryCode(ctx context.Context, userID, codeHash string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	codes := a.factors.recoveryCodes[userID]
 	if used, ok := codes[codeHash]; !ok || used {
 		return luciapg.ErrFactorNotFound
@@ -200,9 +218,12 @@ func (a *Adapter) userFactors(userID string) luciapg.UserFactors {
 // DeleteSecondFactors implements luciapg.FactorAdapter; an unknown user is
 // a no-op. The sessions' factor records stay: they say how the sessions
 // were made.
-func (a *Adapter) DeleteSecondFactors(_ context.Context, userID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeleteSecondFactors(ctx context.Context, userID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	a.deleteFactorsOf(userID, false)
 	return nil
 }

@@ -49,12 +49,15 @@ func (a *Adapter) GetKeysByUserID(_ context.Context, userID string) ([]luciapg.K
 
 // SetKey implements luciapg.UserAdapter, refusing what the Store
 // refuses.
-func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
+func (a *Adapter) SetKey(ctx context.Context, key luciapg.Key) (err error) {
 	if err := input.Key(key.ID, key.UserID, key.PrimaryKey, key.HashedPassword, key.Expires); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, taken := a.keys[key.ID]; taken {
 		return luciapg.ErrDuplicateKeyID
 	}
@@ -66,12 +69,15 @@ func (a *Adapter) SetKey(_ context.Context, key luciapg.Key) error {
 }
 
 // UpdateKeyPassword implements luciapg.UserAdapter.
-func (a *Adapter) UpdateKeyPassword(_ context.Context, keyID string, hashedPassword *string) (luciapg.Key, error) {
+func (a *Adapter) UpdateKeyPassword(ctx context.Context, keyID string, hashedPassword *string) (_ luciapg.Key, err error) {
 	if err := input.HashedPassword(hashedPassword); err != nil {
 		return luciapg.Key{}, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return luciapg.Key{}, err
+	}
+	defer unlock(&err)
 	key, ok := a.keys[keyID]
 	if !ok {
 		return luciapg.Key{}, luciapg.ErrInvalidKeyID
@@ -83,9 +89,12 @@ func (a *Adapter) UpdateKeyPassword(_ context.Context, keyID string, hashedPassw
 }
 
 // DeleteNonPrimaryKey implements luciapg.UserAdapter.
-func (a *Adapter) DeleteNonPrimaryKey(_ context.Context, keyID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeleteNonPrimaryKey(ctx context.Context, keyID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if key, ok := a.keys[keyID]; ok && !key.PrimaryKey {
 		delete(a.keys, keyID)
 	}
@@ -93,18 +102,24 @@ func (a *Adapter) DeleteNonPrimaryKey(_ context.Context, keyID string) error {
 }
 
 // DeleteKeysByUserID implements luciapg.UserAdapter.
-func (a *Adapter) DeleteKeysByUserID(_ context.Context, userID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeleteKeysByUserID(ctx context.Context, userID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	a.deleteKeysOf(userID)
 	return nil
 }
 
 // ConsumeKey implements luciapg.UserAdapter: the check and the delete
 // happen under one lock, so exactly one of concurrent callers gets the key.
-func (a *Adapter) ConsumeKey(_ context.Context, keyID string) (luciapg.Key, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) ConsumeKey(ctx context.Context, keyID string) (_ luciapg.Key, err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return luciapg.Key{}, err
+	}
+	defer unlock(&err)
 	key, ok := a.keys[keyID]
 	if !ok || key.PrimaryKey {
 		return luciapg.Key{}, luciapg.ErrInvalidKeyID

@@ -25,13 +25,16 @@ func copyPasskey(p luciapg.Passkey) luciapg.Passkey {
 }
 
 // SetPasskey implements luciapg.FactorAdapter.
-func (a *Adapter) SetPasskey(_ context.Context, passkey luciapg.Passkey) error {
+func (a *Adapter) SetPasskey(ctx context.Context, passkey luciapg.Passkey) (err error) {
 	p := passkey
 	if err := input.Passkey(p.CredentialID, p.UserID, p.Name, p.PublicKey, p.AttestationType, p.Transports, p.AAGUID); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, taken := a.factors.passkeys[string(p.CredentialID)]; taken {
 		return luciapg.ErrFactorExists
 	}
@@ -83,12 +86,15 @@ func (a *Adapter) usersPasskey(userID string, credentialID []byte) (luciapg.Pass
 }
 
 // RenamePasskey implements luciapg.FactorAdapter.
-func (a *Adapter) RenamePasskey(_ context.Context, userID string, credentialID []byte, name string) error {
+func (a *Adapter) RenamePasskey(ctx context.Context, userID string, credentialID []byte, name string) (err error) {
 	if err := input.PasskeyName(name); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	p, ok := a.usersPasskey(userID, credentialID)
 	if !ok {
 		return luciapg.ErrFactorNotFound
@@ -99,9 +105,12 @@ func (a *Adapter) RenamePasskey(_ context.Context, userID string, credentialID [
 }
 
 // DeletePasskey implements luciapg.FactorAdapter.
-func (a *Adapter) DeletePasskey(_ context.Context, userID string, credentialID []byte) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeletePasskey(ctx context.Context, userID string, credentialID []byte) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, ok := a.usersPasskey(userID, credentialID); !ok {
 		return luciapg.ErrFactorNotFound
 	}
@@ -111,12 +120,15 @@ func (a *Adapter) DeletePasskey(_ context.Context, userID string, credentialID [
 
 // UpdatePasskeyUse implements luciapg.FactorAdapter: compare and set under
 // one hold of the lock.
-func (a *Adapter) UpdatePasskeyUse(_ context.Context, credentialID []byte, oldSignCount, newSignCount uint32, backupState bool, usedAt time.Time) error {
+func (a *Adapter) UpdatePasskeyUse(ctx context.Context, credentialID []byte, oldSignCount, newSignCount uint32, backupState bool, usedAt time.Time) (err error) {
 	if err := input.Time("passkey use time", usedAt); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	p, ok := a.factors.passkeys[string(credentialID)]
 	switch {
 	case !ok:
@@ -130,15 +142,18 @@ func (a *Adapter) UpdatePasskeyUse(_ context.Context, credentialID []byte, oldSi
 }
 
 // PasskeyUserHandle implements luciapg.FactorAdapter.
-func (a *Adapter) PasskeyUserHandle(_ context.Context, userID string, candidate []byte) ([]byte, error) {
+func (a *Adapter) PasskeyUserHandle(ctx context.Context, userID string, candidate []byte) (_ []byte, err error) {
 	if err := input.UserID(userID); err != nil {
 		return nil, err
 	}
 	if err := input.UserHandle(candidate); err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock(&err)
 	if _, ok := a.users[userID]; !ok {
 		return nil, luciapg.ErrInvalidUserID
 	}

@@ -33,12 +33,15 @@ func (a *Adapter) GetSessionFactors(_ context.Context, sessionID string) (luciap
 }
 
 // SetSessionFactors implements luciapg.FactorAdapter.
-func (a *Adapter) SetSessionFactors(_ context.Context, factors luciapg.SessionFactors) error {
+func (a *Adapter) SetSessionFactors(ctx context.Context, factors luciapg.SessionFactors) (err error) {
 	if err := input.SessionFactors(factors.SessionID, factors.UserID, factors.Factors, factors.AuthenticatedAt); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	session, ok := a.sessions[factors.SessionID]
 	if !ok {
 		return luciapg.ErrInvalidSessionID

@@ -34,34 +34,50 @@ func (a *Adapter) GetSessionsByUserID(_ context.Context, userID string) ([]lucia
 	return sessions, nil
 }
 
-// SetSession implements luciapg.SessionAdapter.
-func (a *Adapter) SetSession(_ context.Context, session luciapg.Session) error {
+// SetSession implements luciapg.SessionAdapter, with the session's
+// metadata when ctx carries an origin.
+func (a *Adapter) SetSession(ctx context.Context, session luciapg.Session) (err error) {
 	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	meta, hasOrigin, err := originMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	if _, taken := a.sessions[session.ID]; taken {
 		return luciapg.ErrDuplicateSessionID
 	}
 	if _, ok := a.users[session.UserID]; !ok {
 		return luciapg.ErrInvalidUserID
 	}
-	a.sessions[session.ID] = session
+	a.insertSession(session, meta, hasOrigin)
 	return nil
 }
 
 // SetSessionForKey implements luciapg.SessionAdapter: the check, the
-// rehash and the insert happen under one hold of the adapter's lock.
-func (a *Adapter) SetSessionForKey(_ context.Context, session luciapg.Session, keyID, checkedHash string, rehash *string) error {
+// rehash and the insert (with the session's metadata when ctx carries an
+// origin) happen under one hold of the adapter's lock.
+func (a *Adapter) SetSessionForKey(ctx context.Context, session luciapg.Session, keyID, checkedHash string, rehash *string) (err error) {
 	if err := input.Session(session.ID, session.UserID); err != nil {
 		return err
 	}
 	if err := input.HashedPassword(rehash); err != nil {
 		return err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	meta, hasOrigin, err := originMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	key, ok := a.keys[keyID]
 	if !ok || key.HashedPassword == nil || *key.HashedPassword != checkedHash {
 		return luciapg.ErrKeyChanged
@@ -77,7 +93,7 @@ func (a *Adapter) SetSessionForKey(_ context.Context, session luciapg.Session, k
 		key.HashedPassword = &updated
 		a.keys[keyID] = key
 	}
-	a.sessions[session.ID] = session
+	a.insertSession(session, meta, hasOrigin)
 	return nil
 }
 
@@ -95,18 +111,23 @@ func (a *Adapter) ExtendSession(_ context.Context, sessionID string, activeExpir
 }
 
 // DeleteSession implements luciapg.SessionAdapter.
-func (a *Adapter) DeleteSession(_ context.Context, sessionID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.sessions, sessionID)
-	delete(a.factors.sessions, sessionID)
+func (a *Adapter) DeleteSession(ctx context.Context, sessionID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
+	a.deleteSessionRows(sessionID)
 	return nil
 }
 
 // DeleteSessionsByUserID implements luciapg.SessionAdapter.
-func (a *Adapter) DeleteSessionsByUserID(_ context.Context, userID string) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *Adapter) DeleteSessionsByUserID(ctx context.Context, userID string) (err error) {
+	unlock, err := a.lockForWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock(&err)
 	a.deleteSessionsOf(userID)
 	return nil
 }
@@ -123,8 +144,11 @@ func (a *Adapter) GetSessionAndUser(_ context.Context, sessionID string) (luciap
 }
 
 // deleteSessionsOf deletes every session of userID, with their factor
-// records. The caller holds mu.
+// records and metadata. The caller holds mu.
 func (a *Adapter) deleteSessionsOf(userID string) {
-	maps.DeleteFunc(a.sessions, func(_ string, s luciapg.Session) bool { return s.UserID == userID })
-	maps.DeleteFunc(a.factors.sessions, func(_ string, f luciapg.SessionFactors) bool { return f.UserID == userID })
+	for id, s := range a.sessions {
+		if s.UserID == userID {
+			a.deleteSessionRows(id)
+		}
+	}
 }

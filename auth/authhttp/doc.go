@@ -15,8 +15,10 @@
 //     CSRF does not concern (see Sessions.CheckCrossOrigin);
 //  2. puts the client's address (Sessions.ClientAddress: the direct peer,
 //     or the right-most entry of Config.ClientAddressHeader behind a
-//     trusted proxy) into the context, where auth.UseKey and
-//     auth.UsePasswordlessKey find it and throttle attempts per address;
+//     trusted proxy) and User-Agent header into the context
+//     (auth.WithClient), where auth.UseKey and auth.UsePasswordlessKey
+//     find the address and throttle attempts per address, and where the
+//     sessions, audit events and notices the core makes find their origin;
 //  3. validates the session in the auth_session cookie, if any: an invalid
 //     or dead session gets the cookie cleared; an idle one is renewed in
 //     place (same id, later expiry) and the cookie set again;
@@ -37,6 +39,12 @@
 // v1 app made, after a password alone, has not proven one) and sensitive
 // ones with RequireSudo; both send a GET to a configured page with a next
 // parameter that NextPath reads back, never as another site's address.
+//
+// An account page lists where the user is signed in with
+// Sessions.ListSessions, ends a session with Sessions.RevokeSession (by
+// its label) or every other one with Sessions.RevokeOtherSessions, and
+// shows recent activity with Sessions.AuditEvents, which reads only the
+// request's own user's events whatever the query asks.
 //
 // The cookie is HttpOnly, SameSite=Lax, Path=/, Secure (unless
 // Config.LocalDevelopment, and nothing else, turns it off), and expires

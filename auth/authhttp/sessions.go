@@ -118,16 +118,19 @@ func New(a *auth.Auth, cfg Config) (*Sessions, error) {
 // Middleware refuses a cross-origin request (CheckCrossOrigin) with 403
 // Forbidden before reading its cookie, validates the session, then calls
 // next with the session and user in the context (see the package comment),
-// and with the client's address (ClientAddress) in it for auth's
-// per-address throttling: a login handler behind Middleware gets it
-// without a line of its own.
+// and with the client's address (ClientAddress) and User-Agent header in
+// it (auth.WithClient), for auth's per-address throttling and for the
+// origin its sessions, audit events and notices record: a login handler
+// behind Middleware gets them without a line of its own.
 func (s *Sessions) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.CheckCrossOrigin(r) != nil {
 			http.Error(w, "403 forbidden: cross-origin request", http.StatusForbidden)
 			return
 		}
-		r = r.WithContext(auth.WithClientAddress(r.Context(), s.ClientAddress(r)))
+		// Address and user agent in one context value: what the core
+		// throttles by, and records with sessions, events and notices.
+		r = r.WithContext(auth.WithClient(r.Context(), s.ClientAddress(r), r.UserAgent()))
 		cookie, err := r.Cookie(s.cookieName)
 		if err != nil || cookie.Value == "" {
 			next.ServeHTTP(w, r)
@@ -201,7 +204,8 @@ func (s *Sessions) Login(ctx context.Context, w http.ResponseWriter, userID stri
 // names and the one Middleware put in the context (the same id, since
 // renewal keeps the id, but each is ended in case a caller's context says
 // otherwise) — and clears the cookie. Afterwards neither id validates. The
-// cookie is cleared even when invalidating fails.
+// cookie is cleared even when invalidating fails. Each session ended is
+// recorded in the audit log as a logout.
 func (s *Sessions) Logout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, s.BlankCookie())
 	var ids []string
@@ -213,7 +217,13 @@ func (s *Sessions) Logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	var errs []error
 	for _, id := range ids {
-		errs = append(errs, s.auth.InvalidateSession(r.Context(), id))
+		ctx := r.Context()
+		if session, _, ok := FromContext(ctx); ok && session.ID == id {
+			// The validated session says whose logout it is: the core
+			// need not read it again to record the event.
+			ctx = s.auth.AuditContext(ctx, luciapg.AuditLogout, session.UserID, session.ID, "")
+		}
+		errs = append(errs, s.auth.InvalidateSession(ctx, id))
 	}
 	return errors.Join(errs...)
 }

@@ -38,13 +38,17 @@ func (p *Passkeys) Rename(ctx context.Context, session auth.Session, credentialI
 // Remove deletes a passkey of the session's user. It needs sudo mode
 // (auth.ErrSudoRequired otherwise); a credential id that is not one of the
 // user's passkeys (another user's included) wraps luciapg.ErrFactorNotFound
-// and deletes nothing.
+// and deletes nothing. Removing one is recorded as a second_factor_removed
+// event ("passkey") in the delete's transaction, and the user is sent a
+// notice (auth.Config.Notifier).
 func (p *Passkeys) Remove(ctx context.Context, session auth.Session, credentialID []byte) error {
 	if err := p.auth.RequireSudo(ctx, session); err != nil {
 		return err
 	}
-	if err := p.factors.DeletePasskey(ctx, session.UserID, credentialID); err != nil {
+	wctx := p.auth.AuditContext(ctx, luciapg.AuditSecondFactorRemoved, session.UserID, session.ID, luciapg.FactorPasskey)
+	if err := p.factors.DeletePasskey(wctx, session.UserID, credentialID); err != nil {
 		return fmt.Errorf("passkey: removing: %w", err)
 	}
+	p.auth.Notify(ctx, auth.Notice{Kind: auth.NoticeSecondFactorRemoved, UserID: session.UserID, Detail: luciapg.FactorPasskey})
 	return nil
 }

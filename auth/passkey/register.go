@@ -73,7 +73,8 @@ func (p *Passkeys) BeginRegistration(ctx context.Context, session auth.Session) 
 // registered already, by this user or another, wraps
 // luciapg.ErrFactorExists. The session's factor record then counts the
 // passkey as proven, so the session that adds a user's first passkey goes
-// on without a second step.
+// on without a second step. A second_factor_added event ("passkey") goes
+// in the audit log with the passkey, in the same transaction.
 func (p *Passkeys) FinishRegistration(ctx context.Context, session auth.Session, ceremonyToken, name string, response []byte) (luciapg.Passkey, error) {
 	name, err := checkName(name)
 	if err != nil {
@@ -104,7 +105,8 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, session auth.Session,
 		return luciapg.Passkey{}, invalid("the response does not verify")
 	}
 	passkey := passkeyOf(session.UserID, name, credential)
-	if err := p.factors.SetPasskey(ctx, passkey); err != nil {
+	wctx := p.auth.AuditContext(ctx, luciapg.AuditSecondFactorAdded, session.UserID, session.ID, luciapg.FactorPasskey)
+	if err := p.factors.SetPasskey(wctx, passkey); err != nil {
 		if errors.Is(err, luciapg.ErrFactorExists) {
 			return luciapg.Passkey{}, fmt.Errorf("%w: passkey: the credential is registered already", luciapg.ErrFactorExists)
 		}

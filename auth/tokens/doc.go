@@ -36,6 +36,15 @@
 // codes. The price is that such a guesser also delays the user's own
 // attempts; a right code, once let through, resets the count.
 //
+// # Email changes
+//
+// EmailChanges changes a user's address only once the new one has proven
+// it receives mail: Begin (in sudo mode) stores the pending change, with
+// a SHA-256 of an ID token (EmailChangeTokenName) for the link to the new
+// address, and notifies the old one; Confirm with the token applies it,
+// once and before it expires, recording the change in the audit log in
+// the update's transaction and notifying the old address again.
+//
 // # Deviations from @lucia-auth/tokens
 //
 //   - Validate of a password token is throttled per user, as above (the
