@@ -36,12 +36,14 @@ type activityRow struct {
 	Address   string
 }
 
-// activity reads a page of the user's events before the event id before
-// (0: the newest), and returns them as rows with the link to the next
-// page, "" when there is none.
-func (a *app) activity(r *http.Request, userID string, before int64, size int) ([]activityRow, string, error) {
+// activity reads a page of the request's user's events before the event
+// id before (0: the newest), and returns them as rows with the link to the
+// next page, "" when there is none. authhttp's AuditEvents reads the
+// events of the request's session's user only, whatever else the query
+// says.
+func (a *app) activity(r *http.Request, before int64, size int) ([]activityRow, string, error) {
 	// One more than shown tells whether there is a next page.
-	events, err := a.auth.AuditEvents(r.Context(), luciapg.AuditQuery{UserID: userID, Before: before, Limit: size + 1})
+	events, err := a.sessions.AuditEvents(r, luciapg.AuditQuery{Before: before, Limit: size + 1})
 	if err != nil {
 		return nil, "", err
 	}
@@ -80,7 +82,7 @@ func (a *app) activityPage(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusBadRequest, "activity", data)
 		return
 	}
-	if data.Activity, data.MoreActivity, err = a.activity(r, user.ID, before, activityPageEvents); err != nil {
+	if data.Activity, data.MoreActivity, err = a.activity(r, before, activityPageEvents); err != nil {
 		a.serverError(w, r, err)
 		return
 	}

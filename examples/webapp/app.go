@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -100,6 +102,9 @@ type app struct {
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
+	// notices counts the security notices being mailed; serve waits for
+	// them on shutdown too (drain).
+	notices *inFlight
 }
 
 // pageData is what every template renders.
@@ -276,6 +281,15 @@ func (a *app) serverError(w http.ResponseWriter, r *http.Request, err error) {
 // endpoints' answer.
 func (a *app) logFailure(r *http.Request, err error) {
 	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+}
+
+// drain finishes what the app does after its answers, before the database
+// closes: mail being sent (reset links, security notices) and the
+// sessions' last uses the auth core has not written yet. It gives up when
+// ctx ends.
+func (a *app) drain(ctx context.Context) error {
+	a.background.Wait()
+	return errors.Join(a.auth.FlushLastSeen(ctx), a.notices.wait(ctx))
 }
 
 // redirect sends the browser to path after a form post (303: the next

@@ -202,7 +202,7 @@ func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, se
 		a.serverError(w, r, err)
 		return
 	}
-	if data.Activity, data.MoreActivity, err = a.activity(r, user.ID, 0, accountActivityEvents); err != nil {
+	if data.Activity, data.MoreActivity, err = a.activity(r, 0, accountActivityEvents); err != nil {
 		a.serverError(w, r, err)
 		return
 	}

@@ -166,7 +166,12 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		_ = server.Close()
 		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
 	}
-	a.background.Wait() // mail still being sent
+	// Mail still being sent, and the sessions' last uses.
+	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := a.drain(drainCtx); err != nil {
+		log.Error("finishing the work after the last answers failed", "err", err)
+	}
 	log.Info("webapp stopped")
 	return nil
 }
