@@ -31,7 +31,8 @@ type JanitorConfig struct {
 	// Interval is the time between the start of two purges. The first purge
 	// runs when NewJanitor starts the janitor.
 	Interval time.Duration
-	// BatchSize is the number of sessions deleted per statement.
+	// BatchSize is the number of rows (dead sessions, attempt throttle
+	// rows, audit events) deleted per statement.
 	BatchSize int
 	// BatchTimeout bounds each batch statement. A batch that times out ends
 	// that purge; the next one starts at the next interval.

@@ -5,7 +5,11 @@
 // expiries, attribute defaults and NULLs, many concurrent calls), and
 // luciapg's additions to the contract, among them F1–F26 for
 // luciapg.FactorAdapter, which an adapter that stores no second factors
-// leaves out with Harness.WithoutFactors.
+// leaves out with Harness.WithoutFactors, D1–D8 for luciapg.DeviceAdapter
+// and the session origin, A1–A7 for luciapg.AuditAdapter and the audit
+// event a write carries, and M1–M5 for luciapg.EmailChangeAdapter. These
+// last three every adapter must implement; the cases fail on one that
+// does not, saying so.
 //
 // Any luciapg.Adapter can run it:
 //

@@ -49,7 +49,7 @@ func Run(t *testing.T, h Harness) {
 	if h.Concurrency <= 0 {
 		h.Concurrency = 64
 	}
-	groups := [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, keySessionCases, throttleCases, inputCases}
+	groups := [][]testCase{userCases, keyCases, sessionCases, joinCases, extraCases, consumeCases, extendCases, keySessionCases, throttleCases, inputCases, deviceCases, auditCases, emailChangeCases}
 	if h.WithoutFactors {
 		t.Log("adaptertest: Harness.WithoutFactors: the factor cases (F1…) are left out")
 	} else {

@@ -161,39 +161,56 @@ func TestLastSeenMarkAllocatesNothing(t *testing.T) {
 }
 
 // gatedDB is a luciapg.DB over a pool that can be shut: once shut, every
-// statement fails without reaching the server. A Store on it shows
-// whether a call needs a round trip: with the gate shut, one that does
-// fails.
+// statement fails without reaching the server, and one made for a
+// validation (its context carries validationMark) is counted. A Store on
+// it shows whether a validation costs a round trip, even one whose
+// failure it would hide.
 type gatedDB struct {
-	db   luciapg.DB
-	shut atomic.Bool
+	db       luciapg.DB
+	shut     atomic.Bool
+	attempts atomic.Int64
 }
+
+// validationMark marks the contexts of the validations a test watches.
+type validationMark struct{}
 
 var errGateShut = errors.New("the test shut the database connection")
 
+// closed reports whether the gate is shut, counting a statement of a
+// watched validation that it stops.
+func (g *gatedDB) closed(ctx context.Context) bool {
+	if !g.shut.Load() {
+		return false
+	}
+	if ctx.Value(validationMark{}) != nil {
+		g.attempts.Add(1)
+	}
+	return true
+}
+
 func (g *gatedDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if g.shut.Load() {
+	if g.closed(ctx) {
 		return pgconn.CommandTag{}, errGateShut
 	}
 	return g.db.Exec(ctx, sql, args...)
 }
 
 func (g *gatedDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if g.shut.Load() {
+	if g.closed(ctx) {
 		return nil, errGateShut
 	}
 	return g.db.Query(ctx, sql, args...)
 }
 
 func (g *gatedDB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if g.shut.Load() {
+	if g.closed(ctx) {
 		return shutRow{}
 	}
 	return g.db.QueryRow(ctx, sql, args...)
 }
 
 func (g *gatedDB) Begin(ctx context.Context) (pgx.Tx, error) {
-	if g.shut.Load() {
+	if g.closed(ctx) {
 		return nil, errGateShut
 	}
 	return g.db.Begin(ctx)
@@ -205,8 +222,9 @@ func (shutRow) Scan(...any) error { return errGateShut }
 
 // With the session cache over the Store, a validation costs no round trip,
 // its use included: with the Store's connection shut, validations still
-// succeed (any statement would fail them), and the use they mark is
-// written once the connection is back.
+// succeed and attempt no statement, and the use they mark is written once
+// the connection is back. (A flush in the background, made from another
+// context, may meet the shut gate: it is not the validation's.)
 func TestLastSeenCostsNoRoundTripOverTheCache(t *testing.T) {
 	t.Parallel()
 	url := testdb.NewURL(t)
@@ -238,13 +256,27 @@ func TestLastSeenCostsNoRoundTripOverTheCache(t *testing.T) {
 	gate.shut.Store(true)
 	c.Advance(2 * time.Hour) // the next use is marked again
 	used := c.Now()
-	hits := cache.Stats().Hits
-	for range 100 {
-		_, _, err := a.ValidateSessionUser(ctx, session.ID)
-		wantNoErr(t, "ValidateSessionUser with the Store's connection shut", err)
-	}
-	if got := cache.Stats().Hits - hits; got != 100 {
-		t.Fatalf("%d of 100 validations served from memory", got)
+	// A validation the cache serves from memory must succeed and attempt
+	// nothing. One it does not serve (the cache stops serving while its
+	// change log lags, as on a loaded machine) goes to the shut Store and
+	// fails: that is the cache's rule, not a cost of the last use, so it
+	// is left out of the count.
+	watched := context.WithValue(ctx, validationMark{}, true)
+	deadline = time.Now().Add(noticeDeadline)
+	for served := 0; served < 100; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d validations served from memory within %v, want 100", served, noticeDeadline)
+		}
+		hits, attempts := cache.Stats().Hits, gate.attempts.Load()
+		_, _, err := a.ValidateSessionUser(watched, session.ID)
+		if cache.Stats().Hits == hits {
+			continue
+		}
+		served++
+		wantNoErr(t, "ValidateSessionUser served from memory with the Store's connection shut", err)
+		if n := gate.attempts.Load() - attempts; n != 0 {
+			t.Fatalf("a validation served from memory attempted %d statements, want none", n)
+		}
 	}
 	gate.shut.Store(false)
 	wantNoErr(t, "FlushLastSeen", a.FlushLastSeen(ctx))

@@ -3,8 +3,6 @@ package memadapter
 import (
 	"cmp"
 	"context"
-	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -17,15 +15,6 @@ import (
 // deletion leaves its events, as the table has no foreign key.
 
 var _ luciapg.AuditAdapter = (*Adapter)(nil)
-
-// Bounds of AuditQuery.Limit.
-const (
-	defaultAuditPage = 50
-	maxAuditPage     = 1000
-)
-
-// maxAuditKindBytes bounds AuditEvent.Kind, as the Store's CHECK does.
-const maxAuditKindBytes = 64
 
 // lockForWrite takes the lock for a write method. When ctx carries an
 // audit event (luciapg.WithAuditEvent) it is checked first, so a write
@@ -49,38 +38,12 @@ func (a *Adapter) lockForWrite(ctx context.Context) (unlock func(err *error), er
 	}, nil
 }
 
-// checkAuditEvent refuses an event the Store could not store, naming the
-// field, never its value.
+// checkAuditEvent refuses an event the Store could not store
+// (input.AuditEvent), naming the field, never its value. Its user agent is
+// not refused but made storable and cut when appended, as the Store does.
 func checkAuditEvent(event luciapg.AuditEvent) error {
-	if event.Kind == "" || len(event.Kind) > maxAuditKindBytes {
-		return fmt.Errorf("%w: the audit event's kind is empty or longer than %d bytes", luciapg.ErrInvalidInput, maxAuditKindBytes)
-	}
-	if err := input.Time("audit event time", event.At); err != nil {
-		return err
-	}
-	if event.UserID != "" {
-		if err := input.ID("audit event user id", event.UserID); err != nil {
-			return err
-		}
-	}
-	if len(event.UserAgent) > luciapg.MaxUserAgentBytes {
-		return fmt.Errorf("%w: the audit event's user agent is longer than %d bytes", luciapg.ErrInvalidInput, luciapg.MaxUserAgentBytes)
-	}
-	if len(event.Detail) > luciapg.MaxAuditDetailBytes {
-		return fmt.Errorf("%w: the audit event's detail is longer than %d bytes", luciapg.ErrInvalidInput, luciapg.MaxAuditDetailBytes)
-	}
-	for _, field := range []struct{ name, value string }{
-		{"kind", event.Kind},
-		{"session label", event.SessionLabel},
-		{"client address", event.ClientAddress},
-		{"user agent", event.UserAgent},
-		{"detail", event.Detail},
-	} {
-		if !input.Storable(field.value) {
-			return fmt.Errorf("%w: the audit event's %s contains a NUL byte or invalid UTF-8", luciapg.ErrInvalidInput, field.name)
-		}
-	}
-	return nil
+	e := event
+	return input.AuditEvent(e.At, e.Kind, e.UserID, e.SessionLabel, e.ClientAddress, e.Detail)
 }
 
 // appendAuditEvent appends a checked event with the next ID. The caller
@@ -89,6 +52,7 @@ func (a *Adapter) appendAuditEvent(event luciapg.AuditEvent) {
 	a.lastAuditID++
 	event.ID = a.lastAuditID
 	event.At = microseconds(event.At)
+	event.UserAgent = input.UserAgent(event.UserAgent)
 	a.audit = append(a.audit, event)
 }
 
@@ -106,7 +70,7 @@ func (a *Adapter) RecordAuditEvent(_ context.Context, event luciapg.AuditEvent) 
 
 // ListAuditEvents implements luciapg.AuditAdapter.
 func (a *Adapter) ListAuditEvents(_ context.Context, query luciapg.AuditQuery) ([]luciapg.AuditEvent, error) {
-	limit, err := auditPageSize(query)
+	limit, err := input.AuditPage(query.Since, query.Before, query.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -127,23 +91,10 @@ func (a *Adapter) ListAuditEvents(_ context.Context, query luciapg.AuditQuery) (
 	return page, nil
 }
 
-// auditPageSize returns the query's page size, refusing a limit or cursor
-// out of range.
-func auditPageSize(query luciapg.AuditQuery) (int, error) {
-	if query.Before < 0 {
-		return 0, fmt.Errorf("%w: the audit query's Before is negative", luciapg.ErrInvalidInput)
-	}
-	switch {
-	case query.Limit == 0:
-		return defaultAuditPage, nil
-	case query.Limit < 0 || query.Limit > maxAuditPage:
-		return 0, fmt.Errorf("%w: the audit query's limit is not between 1 and %d", luciapg.ErrInvalidInput, maxAuditPage)
-	}
-	return query.Limit, nil
-}
-
-// HasSignedInFrom implements luciapg.AuditAdapter.
+// HasSignedInFrom implements luciapg.AuditAdapter, comparing the user
+// agent as the log keeps it (cut to luciapg.MaxUserAgentBytes).
 func (a *Adapter) HasSignedInFrom(_ context.Context, userID, clientAddress, userAgent string) (bool, error) {
+	userAgent = input.UserAgent(userAgent)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, e := range a.audit {
@@ -160,8 +111,8 @@ func (a *Adapter) PurgeAuditEvents(_ context.Context, before time.Time, limit in
 	if err := input.Time("purge time", before); err != nil {
 		return 0, err
 	}
-	if limit < 1 || limit > math.MaxInt32 {
-		return 0, fmt.Errorf("%w: purge limit %d is not between 1 and %d", luciapg.ErrInvalidInput, limit, math.MaxInt32)
+	if err := input.PurgeLimit(limit); err != nil {
+		return 0, err
 	}
 	before = microseconds(before)
 	a.mu.Lock()

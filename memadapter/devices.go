@@ -3,12 +3,10 @@ package memadapter
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/input"
@@ -31,41 +29,22 @@ type sessionMetadata struct {
 }
 
 // originMetadata returns the metadata of the origin ctx carries, and false
-// when it carries none. An origin that cannot be stored is refused: a zero
-// or out-of-range time, or text with a NUL byte or invalid UTF-8. A user
-// agent over luciapg.MaxUserAgentBytes is cut, at a character boundary.
+// when it carries none. An origin the Store could not store is refused
+// (input.SessionOrigin); its user agent is not, but made storable and cut
+// to luciapg.MaxUserAgentBytes at a character boundary (input.UserAgent).
 func originMetadata(ctx context.Context) (sessionMetadata, bool, error) {
 	origin, ok := luciapg.SessionOriginFrom(ctx)
 	if !ok {
 		return sessionMetadata{}, false, nil
 	}
-	if err := input.Time("session origin time", origin.At); err != nil {
+	if err := input.SessionOrigin(origin.At, origin.ClientAddress); err != nil {
 		return sessionMetadata{}, false, err
-	}
-	if !input.Storable(origin.ClientAddress) {
-		return sessionMetadata{}, false, fmt.Errorf("%w: the session origin's client address contains a NUL byte or invalid UTF-8", luciapg.ErrInvalidInput)
-	}
-	if !input.Storable(origin.UserAgent) {
-		return sessionMetadata{}, false, fmt.Errorf("%w: the session origin's user agent contains a NUL byte or invalid UTF-8", luciapg.ErrInvalidInput)
 	}
 	return sessionMetadata{
 		createdAt:     microseconds(origin.At),
 		clientAddress: origin.ClientAddress,
-		userAgent:     cutUserAgent(origin.UserAgent),
+		userAgent:     input.UserAgent(origin.UserAgent),
 	}, true, nil
-}
-
-// cutUserAgent cuts valid UTF-8 to at most luciapg.MaxUserAgentBytes,
-// never inside a character.
-func cutUserAgent(userAgent string) string {
-	if len(userAgent) <= luciapg.MaxUserAgentBytes {
-		return userAgent
-	}
-	n := luciapg.MaxUserAgentBytes
-	for n > 0 && !utf8.RuneStart(userAgent[n]) {
-		n--
-	}
-	return userAgent[:n]
 }
 
 // insertSession stores a new session, with its metadata when it has an
@@ -123,6 +102,9 @@ func (a *Adapter) GetUserSessionsMetadata(_ context.Context, userID string) ([]l
 
 // DeleteUserSession implements luciapg.DeviceAdapter.
 func (a *Adapter) DeleteUserSession(ctx context.Context, userID, sessionID string) (err error) {
+	if !input.Findable(userID) || !input.Findable(sessionID) {
+		return luciapg.ErrInvalidSessionID
+	}
 	unlock, err := a.lockForWrite(ctx)
 	if err != nil {
 		return err
@@ -135,8 +117,12 @@ func (a *Adapter) DeleteUserSession(ctx context.Context, userID, sessionID strin
 	return nil
 }
 
-// DeleteOtherUserSessions implements luciapg.DeviceAdapter.
+// DeleteOtherUserSessions implements luciapg.DeviceAdapter. A user id no
+// user could have deletes nothing and records no event, as in the Store.
 func (a *Adapter) DeleteOtherUserSessions(ctx context.Context, userID, keepSessionID string) (_ int64, err error) {
+	if !input.Findable(userID) {
+		return 0, nil
+	}
 	unlock, err := a.lockForWrite(ctx)
 	if err != nil {
 		return 0, err

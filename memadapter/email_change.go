@@ -2,7 +2,6 @@ package memadapter
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"time"
 
@@ -16,32 +15,10 @@ import (
 
 var _ luciapg.EmailChangeAdapter = (*Adapter)(nil)
 
-// maxEmailBytes bounds EmailChange.NewEmail: RFC 5321's limit on a path.
-const maxEmailBytes = 254
-
-// checkEmailChange refuses a change the Store could not store.
-func checkEmailChange(change luciapg.EmailChange) error {
-	if err := input.UserID(change.UserID); err != nil {
-		return err
-	}
-	switch {
-	case change.NewEmail == "":
-		return fmt.Errorf("%w: the new email address is empty", luciapg.ErrInvalidInput)
-	case len(change.NewEmail) > maxEmailBytes:
-		return fmt.Errorf("%w: the new email address is longer than %d bytes", luciapg.ErrInvalidInput, maxEmailBytes)
-	case !input.Storable(change.NewEmail):
-		return fmt.Errorf("%w: the new email address contains a NUL byte or invalid UTF-8", luciapg.ErrInvalidInput)
-	}
-	if err := input.ID("email change token id", change.TokenID); err != nil {
-		return err
-	}
-	return input.Time("email change expiry", change.Expires)
-}
-
 // SetEmailChange implements luciapg.EmailChangeAdapter. CreatedAt is the
 // storage's clock, whatever change says.
 func (a *Adapter) SetEmailChange(ctx context.Context, change luciapg.EmailChange) (err error) {
-	if err := checkEmailChange(change); err != nil {
+	if err := input.EmailChange(change.UserID, change.NewEmail, change.TokenID, change.Expires); err != nil {
 		return err
 	}
 	unlock, err := a.lockForWrite(ctx)
@@ -85,6 +62,9 @@ func (a *Adapter) ConsumeEmailChange(ctx context.Context, userID, tokenID string
 	if err := input.Time("now", now); err != nil {
 		return luciapg.EmailChange{}, err
 	}
+	if !input.Findable(userID) || !input.Findable(tokenID) {
+		return luciapg.EmailChange{}, luciapg.ErrEmailChangeNotFound
+	}
 	unlock, err := a.lockForWrite(ctx)
 	if err != nil {
 		return luciapg.EmailChange{}, err
@@ -98,8 +78,12 @@ func (a *Adapter) ConsumeEmailChange(ctx context.Context, userID, tokenID string
 	return change, nil
 }
 
-// DeleteEmailChange implements luciapg.EmailChangeAdapter.
+// DeleteEmailChange implements luciapg.EmailChangeAdapter. A user id no
+// user could have is a no-op that records no event, as in the Store.
 func (a *Adapter) DeleteEmailChange(ctx context.Context, userID string) (err error) {
+	if !input.Findable(userID) {
+		return nil
+	}
 	unlock, err := a.lockForWrite(ctx)
 	if err != nil {
 		return err

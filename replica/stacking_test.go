@@ -92,6 +92,18 @@ func TestCacheOverRouterOverStandby(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		// A user's own revocations (issue 23), through the cache: each
+		// evicts locally as InvalidateSession does.
+		{"RevokedByDeleteUserSession", func(t *testing.T, sessionID string) {
+			if err := cache.DeleteUserSession(ctx, "u-"+sessionID, sessionID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"RevokedByDeleteOtherUserSessions", func(t *testing.T, sessionID string) {
+			if n, err := cache.DeleteOtherUserSessions(ctx, "u-"+sessionID, ""); err != nil || n != 1 {
+				t.Fatalf("DeleteOtherUserSessions = %d, %v; want the user's 1 session deleted", n, err)
+			}
+		}},
 		{"RevokedByAnotherProcess", func(t *testing.T, sessionID string) {
 			logged := cache.Stats().Evictions.Logged
 			if err := r.primary.DeleteSession(ctx, sessionID); err != nil {

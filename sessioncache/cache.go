@@ -105,9 +105,12 @@ type Config struct {
 // Another process's change is seen at the next read of the log, after its
 // commit (PollInterval, 10 ms by default), and never later than MaxLag; a
 // change through this cache is seen at once. Use it with auth.New like any
-// adapter; it passes luciapg.AttemptThrottle, and luciapg.FactorAdapter when
-// the next adapter is one (factors.go), to the next adapter. Close stops
-// reading the log.
+// adapter; it passes luciapg.AttemptThrottle, and luciapg.FactorAdapter,
+// luciapg.DeviceAdapter, luciapg.AuditAdapter and
+// luciapg.EmailChangeAdapter when the next adapter is one (factors.go,
+// devices.go, audit.go, email_change.go), to the next adapter, evicting
+// what a revocation deletes as DeleteSession does. Close stops reading
+// the log.
 type Cache struct {
 	// next serves every call the cache does not answer itself: the
 	// methods of writes.go change what they pass on only by evicting.
