@@ -128,7 +128,10 @@ func TestEmailChange(t *testing.T) {
 	if addr, _ := app.emailOf(t, hedda); addr != "hedda.new@example.com" {
 		t.Errorf("a used link changed the address to %s", addr)
 	}
-	// Logging in with the address's reset link goes to the new one.
+	if logs := app.logs.String(); strings.Contains(logs, token) || !strings.Contains(logs, "kind=email-change") {
+		t.Error("the link's token is in the log, or the log has no line for its mail")
+	}
+	// A reset link asked for by the new address goes to it.
 	app.forgot(t, "hedda.new@example.com")
 	if link, _ := app.lastLink(t, "hedda.new@example.com"); link.Path != "/reset-password" {
 		t.Errorf("a reset asked for by the new address went elsewhere: %s", link)
