@@ -5,10 +5,12 @@ go 1.26.0
 require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
+	github.com/dustin/go-humanize v1.1.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/luciapg/luciapg v0.0.0-00010101000000-000000000000
 	github.com/luciapg/luciapg/auth/passkey v0.0.0-00010101000000-000000000000
 	github.com/luciapg/luciapg/internal/oauthprovider v0.0.0-00010101000000-000000000000
+	github.com/medama-io/go-useragent v1.2.5
 	golang.org/x/oauth2 v0.38.0
 )
 
@@ -37,6 +39,7 @@ require (
 
 require (
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/boyter/go-string v1.0.5 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect

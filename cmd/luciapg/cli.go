@@ -191,24 +191,27 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return printHelpFor(e.stdout, rest)
 	}
 	group := words[0]
-	if len(subcommandsOf(group)) == 0 {
+	cmd, single := singleCommand(group)
+	switch {
+	case single:
+	case len(subcommandsOf(group)) == 0:
 		return usageErrorf("unknown command %q", group)
-	}
-	if len(words) < 2 {
+	case len(words) < 2:
 		return topicError(group, usageErrorf("%s: missing subcommand (%s)", group, strings.Join(subcommandsOf(group), ", ")))
+	default:
+		var ok bool
+		if cmd, ok = findCommand(group, words[1]); !ok {
+			return topicError(group, usageErrorf("%s: unknown subcommand %q (want %s)", group, words[1], strings.Join(subcommandsOf(group), ", ")))
+		}
 	}
-	cmd, ok := findCommand(group, words[1])
-	if !ok {
-		return topicError(group, usageErrorf("%s: unknown subcommand %q (want %s)", group, words[1], strings.Join(subcommandsOf(group), ", ")))
-	}
-	fs := newFlagSet("luciapg "+cmd.group+" "+cmd.name, &opts)
+	fs := newFlagSet("luciapg "+cmd.path(), &opts)
 	runCmd := cmd.flags(fs)
 	positional, err := parseInterleaved(fs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		return printCommandHelp(e.stdout, cmd)
 	}
 	if err != nil {
-		return topicError(cmd.group+" "+cmd.name, unknownUserFlag(err, cmd))
+		return topicError(cmd.path(), unknownUserFlag(err, cmd))
 	}
 	c := &cmdContext{env: e, opts: opts}
 	if c.databaseURL() == "" {
@@ -217,10 +220,10 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	err = explainFailure(runCmd(ctx, c, positional))
 	var ee *exitError
 	if errors.As(err, &ee) {
-		return topicError(cmd.group+" "+cmd.name, err)
+		return topicError(cmd.path(), err)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		err = fmt.Errorf("%s %s: %w", cmd.group, cmd.name, err)
+		err = fmt.Errorf("%s: %w", cmd.path(), err)
 	}
 	return err
 }
@@ -258,6 +261,7 @@ func commandWords(global *flag.FlagSet, args []string) (words, rest []string, er
 			return words, args, nil
 		}
 		if len(words) == 2 || len(subcommandsOf(words[0])) == 0 {
+			// A command of one word ("audit") takes no subcommand.
 			break
 		}
 	}

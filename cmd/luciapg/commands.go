@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"strings"
 )
 
-// command is one "<group> <name>" subcommand.
+// command is one "<group> <name>" subcommand, or a command of one word
+// (its group, with an empty name), such as "audit".
 type command struct {
 	group, name string
 	// args is the synopsis of the positional arguments, for usage.
@@ -27,6 +29,7 @@ var groups = []struct{ name, summary string }{
 	{"keys", "a user's keys and passwords"},
 	{"sessions", "sessions: list, revoke, prune the dead"},
 	{"mfa", "users' second factors: status, reset"},
+	{"audit", "the audit log: sign-ins, sign-outs and account changes"},
 }
 
 var commands = []command{
@@ -96,6 +99,20 @@ var commands = []command{
 			"transaction, then say what was removed. The user then logs in with their " +
 			"password alone and can enrol again.",
 		mfaResetFlags},
+	{"audit", "", "[--user USER_ID] [--since DURATION] [--limit N] [--before EVENT_ID]", "list audit events, newest first",
+		auditAbout,
+		auditFlags},
+}
+
+// path is the command's words: "users create", "audit".
+func (c command) path() string {
+	return strings.TrimSpace(c.group + " " + c.name)
+}
+
+// singleCommand returns the command a group of one word is, such as
+// "audit", which has no subcommands.
+func singleCommand(group string) (command, bool) {
+	return findCommand(group, "")
 }
 
 func findCommand(group, name string) (command, bool) {
@@ -110,7 +127,7 @@ func findCommand(group, name string) (command, bool) {
 func subcommandsOf(group string) []string {
 	var names []string
 	for _, c := range commands {
-		if c.group == group {
+		if c.group == group && c.name != "" {
 			names = append(names, c.name)
 		}
 	}

@@ -1,8 +1,8 @@
 // Command luciapg administers the Lucia v1 tables (auth_user, auth_key,
 // auth_session) of a PostgreSQL database: it applies luciapg's migrations,
 // creates, shows and deletes users, manages their keys and passwords,
-// lists, revokes and prunes sessions, and shows or resets a user's second
-// factors.
+// lists, revokes and prunes sessions, shows or resets a user's second
+// factors, and reads the audit log.
 //
 // Install it with
 //
@@ -10,7 +10,7 @@
 //
 // Usage:
 //
-//	luciapg [flags] <command> <subcommand> [flags] [arguments]
+//	luciapg [flags] <command> [<subcommand>] [flags] [arguments]
 //
 //	migrate up                          apply luciapg's pending migrations
 //	migrate status                      list luciapg's migrations, applied or pending
@@ -29,6 +29,8 @@
 //	sessions prune [--batch-size N] [--dry-run]
 //	mfa status --user USER_ID           a user's second factors (never a secret)
 //	mfa reset --user USER_ID            remove them all and end the user's sessions
+//	audit [--user USER_ID] [--since DURATION] [--limit N] [--before EVENT_ID]
+//	                                    the audit log, newest first
 //
 // The database is --database-url, else the DATABASE_URL environment
 // variable, else the local server's postgres database
@@ -49,6 +51,18 @@
 // secrets: listings show a label, a short hash of the id as the example
 // web app shows it, unless --show-ids; sessions revoke --user USER_ID LABEL
 // revokes one by its label, among that user's sessions only.
+//
+// audit lists the audit log the auth core writes (sign-ups, logins and
+// failed ones, logouts, revoked sessions, password and email changes,
+// second factors), newest first: everyone's, or one user's with --user
+// (kept after the user is deleted, until the janitor's retention); --since
+// takes a Go duration (30m, 24h), whole days (7d) or an RFC 3339 time;
+// --limit N events (100 unless given, at most 1,000), and the output names
+// the --before EVENT_ID of the next page. sessions revoke, sessions
+// revoke-all and mfa reset record their change in the log with the change
+// itself (detail "luciapg sessions revoke" and so on). sessions list shows
+// each session's creation time, last use, address and user agent ("-" for
+// a session a Lucia v1 app made).
 //
 // Passwords are never taken from the command line, where other users of the
 // machine could read them: set-password and --password-stdin read one line

@@ -20,6 +20,9 @@ func printHelpFor(w io.Writer, words []string) error {
 		printUsage(w)
 		return nil
 	case 1:
+		if cmd, ok := singleCommand(words[0]); ok {
+			return printCommandHelp(w, cmd)
+		}
 		if len(subcommandsOf(words[0])) == 0 {
 			return usageErrorf("unknown command %q", words[0])
 		}
@@ -37,15 +40,16 @@ func printHelpFor(w io.Writer, words []string) error {
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: luciapg [flags] <command> <subcommand> [flags] [arguments]")
+	fmt.Fprintln(w, "Usage: luciapg [flags] <command> [<subcommand>] [flags] [arguments]")
 	fmt.Fprintln(w)
 	printParagraph(w, "", "luciapg administers the Lucia v1 tables (auth_user, auth_key, auth_session) "+
-		"of a PostgreSQL database: luciapg's migrations, users, keys and passwords, sessions.")
+		"of a PostgreSQL database: luciapg's migrations, users, keys and passwords, sessions, "+
+		"second factors, and the audit log.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	var rows [][2]string
 	for _, c := range commands {
-		rows = append(rows, [2]string{c.group + " " + c.name, c.summary})
+		rows = append(rows, [2]string{c.path(), c.summary})
 	}
 	printColumns(w, rows)
 	fmt.Fprintln(w)
@@ -86,9 +90,9 @@ func printGroupHelp(w io.Writer, group string) {
 // value given on this command line (such as a --database-url with a
 // password).
 func printCommandHelp(w io.Writer, cmd command) error {
-	fs := newFlagSet("luciapg "+cmd.group+" "+cmd.name, &options{})
+	fs := newFlagSet("luciapg "+cmd.path(), &options{})
 	cmd.flags(fs)
-	synopsis := "luciapg " + cmd.group + " " + cmd.name + " [flags]"
+	synopsis := "luciapg " + cmd.path() + " [flags]"
 	if cmd.args != "" {
 		synopsis += " " + cmd.args
 	}

@@ -95,6 +95,6 @@ func unknownUserFlag(err error, cmd command) error {
 		!strings.HasPrefix(ee.msg, "flag provided but not defined: ") || strings.TrimLeft(strings.TrimPrefix(ee.msg, "flag provided but not defined: "), "-") != "user" {
 		return err
 	}
-	ee.msg += fmt.Sprintf("; %s %s takes the user id as its argument: luciapg %s %s %s", cmd.group, cmd.name, cmd.group, cmd.name, cmd.args)
+	ee.msg += fmt.Sprintf("; %s takes the user id as its argument: luciapg %s %s", cmd.path(), cmd.path(), cmd.args)
 	return err
 }

@@ -155,10 +155,19 @@ func mfaResetFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string
 				return err
 			}
 			sessions = len(all)
-			if err := s.DeleteSecondFactors(ctx, *userID); err != nil {
+			// Each write that removes something records it in the audit
+			// log, in this transaction.
+			factorsCtx, sessionsCtx := ctx, ctx
+			if removedFactors(before) != nothingRemoved {
+				factorsCtx = adminEvent(ctx, c, luciapg.AuditSecondFactorRemoved, *userID, "", "luciapg mfa reset")
+			}
+			if sessions > 0 {
+				sessionsCtx = adminEvent(ctx, c, luciapg.AuditSessionRevoked, *userID, "", "luciapg mfa reset")
+			}
+			if err := s.DeleteSecondFactors(factorsCtx, *userID); err != nil {
 				return err
 			}
-			return s.DeleteSessionsByUserID(ctx, *userID)
+			return s.DeleteSessionsByUserID(sessionsCtx, *userID)
 		})
 		if err != nil {
 			return err
@@ -177,6 +186,9 @@ func mfaResetFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []string
 		return nil
 	}
 }
+
+// nothingRemoved is removedFactors of a user without second factors.
+const nothingRemoved = "no second factor (there was none)"
 
 // removedFactors says what a reset removed, such as "the authenticator
 // app, 2 passkeys and 7 unused recovery codes", or "nothing (no second
@@ -197,7 +209,7 @@ func removedFactors(s mfaStatus) string {
 	}
 	switch len(parts) {
 	case 0:
-		return "no second factor (there was none)"
+		return nothingRemoved
 	case 1:
 		return parts[0]
 	}

@@ -23,7 +23,7 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 			return err
 		}
 		defer pool.Close()
-		sessions, err := store.GetSessionsByUserID(ctx, args[0])
+		sessions, err := store.GetUserSessionsMetadata(ctx, args[0])
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,7 @@ func sessionsListFlags(fs *flag.FlagSet) func(context.Context, *cmdContext, []st
 		if c.opts.json {
 			return printJSON(c.stdout, map[string]any{"sessions": views, "total_sessions": total})
 		}
-		header, rows := sessionTable(views, *showIDs)
+		header, rows := sessionTable(views, *showIDs, true)
 		if err := printTable(c.stdout, header, rows); err != nil {
 			return err
 		}
@@ -117,6 +117,7 @@ func revokeByLabel(ctx context.Context, c *cmdContext, userID string, args []str
 
 // revoked deletes the session and says so, naming its user, never its id.
 func revoked(ctx context.Context, c *cmdContext, store *luciapg.Store, session luciapg.Session) error {
+	ctx = adminEvent(ctx, c, luciapg.AuditSessionRevoked, session.UserID, auth.SessionLabel(session.ID), "luciapg sessions revoke")
 	if err := store.DeleteSession(ctx, session.ID); err != nil {
 		return err
 	}
@@ -137,6 +138,9 @@ func sessionsRevokeAllFlags(*flag.FlagSet) func(context.Context, *cmdContext, []
 		sessions, err := store.GetSessionsByUserID(ctx, args[0])
 		if err != nil {
 			return err
+		}
+		if len(sessions) > 0 {
+			ctx = adminEvent(ctx, c, luciapg.AuditSessionRevoked, args[0], "", "luciapg sessions revoke-all")
 		}
 		if err := store.DeleteSessionsByUserID(ctx, args[0]); err != nil {
 			return err

@@ -70,7 +70,7 @@ func loadUser(ctx context.Context, c *cmdContext, store *luciapg.Store, userID s
 	if err != nil {
 		return userView{}, err
 	}
-	sessions, err := store.GetSessionsByUserID(ctx, userID)
+	sessions, err := store.GetUserSessionsMetadata(ctx, userID)
 	if err != nil {
 		return userView{}, err
 	}
@@ -99,7 +99,7 @@ func printUser(c *cmdContext, view userView, showIDs bool) error {
 		return err
 	}
 	fmt.Fprintln(c.stdout)
-	header, rows := sessionTable(view.Sessions, showIDs)
+	header, rows := sessionTable(view.Sessions, showIDs, false)
 	return printTable(c.stdout, header, rows)
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -40,10 +42,16 @@ var pages = map[string]*template.Template{
 	"recovery-codes": parsePage("recovery-codes.html"),
 	"passkeys":       parsePage("passkeys.html"),
 	"passkey-new":    parsePage("passkey-new.html"),
+
+	"activity":      parsePage("activity.html"),
+	"email-change":  parsePage("email-change.html"),
+	"email-confirm": parsePage("email-confirm.html"),
 }
 
+// parsePage parses a page with the layout and the pieces pages share
+// (partials.html).
 func parsePage(name string) *template.Template {
-	return template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name))
+	return template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/partials.html", "templates/"+name))
 }
 
 // app is the example web application: handlers over the auth core.
@@ -72,6 +80,12 @@ type app struct {
 	// cap(txTurns) at once.
 	resets  *tokens.IDTokens
 	txTurns chan struct{}
+	// verifications issues and ends verification links outside a
+	// transaction (ending them once the address changed).
+	verifications *tokens.IDTokens
+	// emailChanges changes a user's address once the new one has
+	// received its link (email_change.go).
+	emailChanges *tokens.EmailChanges
 	// oauth is the "Sign in with ..." flow, nil when not configured, and
 	// oauthName the provider's name on its button.
 	oauth     *oauth.Flow
@@ -88,6 +102,9 @@ type app struct {
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
+	// notices counts the security notices being mailed; serve waits for
+	// them on shutdown too (drain).
+	notices *inFlight
 }
 
 // pageData is what every template renders.
@@ -100,7 +117,16 @@ type pageData struct {
 	Username string
 	UserID   string
 	Form     formValues
+	// Sessions are where the user is signed in, this device first.
 	Sessions []sessionRow
+	// Activity is a page of the user's recent events, newest first, and
+	// MoreActivity the link to the next page ("" on the last).
+	Activity     []activityRow
+	MoreActivity string
+	// PendingEmail is the address of a change waiting for its link, and
+	// PendingUntil when the link stops working; "" when none waits.
+	PendingEmail string
+	PendingUntil string
 	// Email is the signed-in user's address ("" when there is none), and
 	// EmailVerified whether its link was followed.
 	Email         string
@@ -146,15 +172,6 @@ type formValues struct {
 	Email    string
 }
 
-// sessionRow is one of the user's sessions on the account page.
-type sessionRow struct {
-	Label       string
-	Current     bool
-	State       string
-	ActiveUntil string
-	Expires     string
-}
-
 // routes returns the application's handler: every route behind the auth
 // core's session middleware, which also refuses cross-origin form posts,
 // and every answer with the browser's security headers.
@@ -170,6 +187,18 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /logout", a.logout)
 	mux.HandleFunc("GET /account", a.account)
 	mux.HandleFunc("POST /logout-all", a.logoutAll)
+	// Where the user is signed in, and their recent activity
+	// (signed_in.go, activity.go).
+	mux.HandleFunc("POST "+revokeSessionPath, a.revokeSession)
+	mux.HandleFunc("POST "+revokeOthersPath, a.revokeOtherSessions)
+	mux.HandleFunc("GET "+activityPath, a.activityPage)
+	// Changing the email address (email_change.go): the form needs sudo
+	// mode; the mailed link's button applies the change.
+	mux.Handle("GET "+emailChangePath, a.signedIn(a.sessions.RequireSudo(http.HandlerFunc(a.emailChangeForm))))
+	mux.HandleFunc("POST "+emailChangePath, a.beginEmailChange)
+	mux.HandleFunc("POST "+emailCancelPath, a.cancelEmailChange)
+	mux.HandleFunc("GET "+emailConfirmPath, a.emailConfirmForm)
+	mux.HandleFunc("POST "+emailConfirmPath, a.confirmEmailChange)
 	mux.HandleFunc("POST /password", a.changePassword)
 	mux.HandleFunc("POST /password/set", a.setPassword)
 	mux.HandleFunc("POST /verify-email/resend", a.resendVerification)
@@ -252,6 +281,15 @@ func (a *app) serverError(w http.ResponseWriter, r *http.Request, err error) {
 // endpoints' answer.
 func (a *app) logFailure(r *http.Request, err error) {
 	a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+}
+
+// drain finishes what the app does after its answers, before the database
+// closes: mail being sent (reset links, security notices) and the
+// sessions' last uses the auth core has not written yet. It gives up when
+// ctx ends.
+func (a *app) drain(ctx context.Context) error {
+	a.background.Wait()
+	return errors.Join(a.auth.FlushLastSeen(ctx), a.notices.wait(ctx))
 }
 
 // redirect sends the browser to path after a form post (303: the next

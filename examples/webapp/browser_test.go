@@ -141,7 +141,16 @@ func startAppOn(t *testing.T, listener net.Listener, cfg appConfig, authCfg auth
 	}
 	server.Config.Handler = a.routes()
 	server.Start()
-	t.Cleanup(server.Close)
+	// Before the database closes (cleanups run last registered first):
+	// the server stops, then what the app does after its answers ends.
+	t.Cleanup(func() {
+		server.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.drain(ctx); err != nil {
+			t.Errorf("finishing the app's work: %v", err)
+		}
+	})
 	return &runningApp{app: a, url: server.URL, store: store, db: db, clock: clock, logs: logs, secure: !cfg.insecureDevCookies}
 }
 

@@ -53,6 +53,11 @@ var notices = map[string]string{
 	"passkey-added":           "Your passkey was added.",
 	"passkey-renamed":         "Your passkey was renamed.",
 	"passkey-removed":         "Your passkey was removed.",
+	"session-revoked":         "That session was signed out: its device needs to log in again.",
+	"other-sessions-revoked":  "Every other session was signed out: only this device is still signed in.",
+	"email-change-sent":       "We sent a link to your new email address: open it to confirm the change. Until then your address stays as it is.",
+	"email-change-cancelled":  "The change of email address was cancelled: its link no longer works.",
+	"email-changed":           "Your email address was changed.",
 }
 
 var errorMessages = map[string]string{

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -185,13 +184,11 @@ func (a *app) account(w http.ResponseWriter, r *http.Request) {
 	a.showAccount(w, r, http.StatusOK, session, user, data)
 }
 
-// showAccount renders the account page, with the user's live sessions.
+// showAccount renders the account page: the user's address (and a
+// change waiting for its link), where they are signed in, their recent
+// activity, and their password.
 func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, session auth.Session, user luciapg.User, data pageData) {
-	sessions, err := a.auth.GetAllUserSessions(r.Context(), user.ID)
-	if err != nil {
-		a.serverError(w, r, err)
-		return
-	}
+	var err error
 	data.Title = "Your account"
 	data.Username = displayName(user)
 	data.UserID = user.ID
@@ -201,24 +198,17 @@ func (a *app) showAccount(w http.ResponseWriter, r *http.Request, status int, se
 		a.serverError(w, r, err)
 		return
 	}
-	// This device first, then the longest-lived.
-	slices.SortFunc(sessions, func(x, y auth.Session) int {
-		switch {
-		case x.ID == session.ID:
-			return -1
-		case y.ID == session.ID:
-			return 1
-		}
-		return y.IdleExpires.Compare(x.IdleExpires)
-	})
-	for _, s := range sessions {
-		data.Sessions = append(data.Sessions, sessionRow{
-			Label:       sessionLabel(s.ID),
-			Current:     s.ID == session.ID,
-			State:       s.State.String(),
-			ActiveUntil: formatTime(s.ActiveExpires),
-			Expires:     formatTime(s.IdleExpires),
-		})
+	if data.Sessions, err = a.sessionRows(r); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if data.Activity, data.MoreActivity, err = a.activity(r, 0, accountActivityEvents); err != nil {
+		a.serverError(w, r, err)
+		return
+	}
+	if err := a.pendingEmailChange(r, user.ID, &data); err != nil {
+		a.serverError(w, r, err)
+		return
 	}
 	a.render(w, r, status, "account", data)
 }
@@ -321,13 +311,6 @@ func displayName(user luciapg.User) string {
 		return name
 	}
 	return user.ID
-}
-
-// sessionLabel names a session on the page without showing its id, which
-// is the secret that the cookie carries (auth.SessionLabel, as the CLI
-// shows it).
-func sessionLabel(sessionID string) string {
-	return "Session " + auth.SessionLabel(sessionID)
 }
 
 func formatTime(t time.Time) string {

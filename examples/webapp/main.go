@@ -1,10 +1,13 @@
 // Command webapp is a small web application on luciapg and its auth core:
 // sign up with a username, an email address and a password, confirm the
 // address by a mailed link, log in and out, reset a forgotten password by
-// a mailed link, see your sessions, sign out of all devices, change your
-// password, with the -oauth-* flags sign in with an OAuth 2.0 provider
-// such as GitHub, and turn on two-step login (an authenticator app,
-// recovery codes, passkeys), with a sudo prompt before sensitive changes.
+// a mailed link, see where you are signed in (each device in plain words)
+// and sign out any other session, see your account's recent activity (the
+// audit log), change your email address through a link mailed to the new
+// one, get security notices by mail, change your password, with the
+// -oauth-* flags sign in with an OAuth 2.0 provider such as GitHub, and
+// turn on two-step login (an authenticator app, recovery codes, passkeys),
+// with a sudo prompt before sensitive changes.
 // Server-rendered HTML (net/http and html/template); the only script is
 // the passkey buttons' file. Mail goes to the webapp_outbox table.
 //
@@ -166,7 +169,12 @@ func serve(addr string, cfg appConfig, log *slog.Logger) error {
 		_ = server.Close()
 		return fmt.Errorf("requests still running after %s were cut off: %w", shutdownGrace, err)
 	}
-	a.background.Wait() // mail still being sent
+	// Mail still being sent, and the sessions' last uses.
+	drainCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := a.drain(drainCtx); err != nil {
+		log.Error("finishing the work after the last answers failed", "err", err)
+	}
 	log.Info("webapp stopped")
 	return nil
 }

@@ -124,7 +124,9 @@ func (a *app) sendReset(ctx context.Context, userID string) error {
 	if err != nil || wait > 0 {
 		return err
 	}
-	token, err := a.resets.Issue(ctx, userID)
+	// The audit log records the request with the link's write, in its
+	// transaction: an event exactly when a link was made.
+	token, err := a.resets.Issue(a.auth.AuditContext(ctx, luciapg.AuditPasswordResetRequested, userID, "", ""), userID)
 	if err != nil {
 		return err
 	}
@@ -213,7 +215,10 @@ func (a *app) resetPassword(w http.ResponseWriter, r *http.Request) {
 		if _, err := tx.tx.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR UPDATE`, user.ID); err != nil {
 			return err
 		}
-		if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, username, password); err != nil {
+		// The audit log records the reset with the new password, in this
+		// transaction.
+		resetCtx := tx.AuditContext(ctx, luciapg.AuditPasswordResetCompleted, user.ID, "", "")
+		if _, err := tx.UpdateKeyPassword(resetCtx, usernameProvider, username, password); err != nil {
 			return err
 		}
 		if unlinked, err = removeUnprovenKeys(ctx, tx, user.ID, username); err != nil {

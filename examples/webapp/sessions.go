@@ -31,8 +31,8 @@ type appConfig struct {
 	// direct peer. Behind a proxy every client would otherwise share the
 	// proxy's address and its one budget of login attempts.
 	clientAddressHeader string
-	// mailer sends verification and password-reset mail; nil means the
-	// outbox table (outboxMailer).
+	// mailer sends verification, password-reset and email-change mail
+	// and security notices; nil means the outbox table (outboxMailer).
 	mailer Mailer
 	// now is the clock of the app's own throttles and of the OAuth state;
 	// nil means time.Now. Give it the auth core's clock (auth.Config.Now).
@@ -60,6 +60,18 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		return nil, fmt.Errorf("DATABASE_URL: pool_max_conns=%d; the app needs at least %d", db.Config().MaxConns, minPoolConns)
 	}
 	store := luciapg.New(db)
+	if cfg.mailer == nil {
+		cfg.mailer = outboxMailer{db: db}
+	}
+	// Security notices go out through the app's mail, and name devices as
+	// the account page does.
+	notices := &inFlight{}
+	if authCfg.Notifier == nil {
+		authCfg.Notifier = mailNotifier{users: store, mailer: cfg.mailer, log: log, sending: notices}
+	}
+	if authCfg.DescribeDevice == nil {
+		authCfg.DescribeDevice = describeDevice
+	}
 	if len(authCfg.SecretKeys) == 0 {
 		if authCfg.SecretKeys, err = parseTOTPKeys(cfg.totpSecretKeys); err != nil {
 			return nil, err
@@ -102,11 +114,9 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		linkBase: strings.TrimSuffix(cmp.Or(cfg.publicURL, cfg.origin), "/"),
 		mailer:   cfg.mailer,
 		now:      cfg.now,
+		notices:  notices,
 
 		totpAvailable: len(authCfg.SecretKeys) > 0,
-	}
-	if a.mailer == nil {
-		a.mailer = outboxMailer{db: db}
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -126,7 +136,10 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		a.throttle = store
 	}
 	a.txTurns = make(chan struct{}, txTurnCount(db))
-	if _, a.resets, err = newLinks(core); err != nil {
+	if a.verifications, a.resets, err = newLinks(core); err != nil {
+		return nil, err
+	}
+	if a.emailChanges, err = newEmailChanges(core); err != nil {
 		return nil, err
 	}
 	if a.passkeys, err = newPasskeys(core, a.linkBase, a.now, log); err != nil {

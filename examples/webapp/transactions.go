@@ -88,14 +88,19 @@ func (a *app) runTx(ctx context.Context, fn func(tx txAuth) error) error {
 		defer cancel()
 		_ = tx.Rollback(rollbackCtx)
 	}()
-	// The transaction's Store stores second factors too, so that a
-	// session made in it gets its factor record in it.
+	// The transaction's Store stores second factors, sessions' metadata,
+	// audit events and email changes too, so that a session made in it
+	// gets its factor record and metadata in it, and the events of its
+	// writes commit with them.
 	store := luciapg.New(tx)
 	core := a.auth.WithAdapter(struct {
 		luciapg.Adapter
 		luciapg.FactorAdapter
+		luciapg.DeviceAdapter
+		luciapg.AuditAdapter
+		luciapg.EmailChangeAdapter
 		luciapg.AttemptThrottle
-	}{store, store, a.throttle})
+	}{store, store, store, store, store, a.throttle})
 	verifications, resets, err := newLinks(core)
 	if err != nil {
 		return err

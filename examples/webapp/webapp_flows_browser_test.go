@@ -126,7 +126,7 @@ func TestBrowserOAuthSignIn(t *testing.T) {
 	p.submit(nil, "#oauth-login")
 	p.submit(map[string]string{"#login": "4242"}, "#allow")
 	p.wantLocation("/account")
-	p.wantText("#sessions tbody", "(this device)")
+	p.wantText("#sessions tr.current", "This device")
 
 	if n := app.userCount(t); n != 1 {
 		t.Fatalf("%d users after signing in again, want 1", n)
