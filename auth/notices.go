@@ -188,8 +188,10 @@ func (a *Auth) Notify(ctx context.Context, notice Notice) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	a.startSending()
 	go func() {
 		defer func() { <-a.noticeTurns }()
+		defer a.doneSending()
 		defer func() {
 			if r := recover(); r != nil {
 				slog.ErrorContext(ctx, "auth: sending a security notice panicked", slog.String("kind", string(notice.Kind)), slog.String("panic", fmt.Sprintf("%T", r)))
