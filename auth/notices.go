@@ -149,7 +149,8 @@ func orUnknown(s, unknown string) string {
 }
 
 // Notifier sends security notices, usually as mail. The core calls it in
-// the background after the action it reports committed: sending never
+// the background after the action it reports committed (for an action in
+// the application's own transaction, see HoldNotices): sending never
 // blocks or fails that action, and a Notify error is logged, not returned.
 // ctx keeps the values of the action's context but not its end, and ends
 // after a minute; at most MaxNoticesInFlight calls run at once, and a
