@@ -149,7 +149,8 @@ func orUnknown(s, unknown string) string {
 }
 
 // Notifier sends security notices, usually as mail. The core calls it in
-// the background after the action it reports committed: sending never
+// the background after the action it reports committed (for an action in
+// the application's own transaction, see HoldNotices): sending never
 // blocks or fails that action, and a Notify error is logged, not returned.
 // ctx keeps the values of the action's context but not its end, and ends
 // after a minute; at most MaxNoticesInFlight calls run at once, and a
@@ -168,8 +169,9 @@ func (f NotifierFunc) Notify(ctx context.Context, notice Notice) error { return 
 // core sends its own: for packages that make changes of their own to
 // report, such as auth/tokens and auth/passkey. Its zero At is now, and
 // an empty ClientAddress and Device are the client's in ctx (see
-// WithClient). Call it once the change committed. Without a Notifier it
-// does nothing; it never blocks.
+// WithClient). Call it once the change committed, or on an Auth made by
+// HoldNotices, which holds it until Send. Without a Notifier it does
+// nothing; it never blocks.
 func (a *Auth) Notify(ctx context.Context, notice Notice) {
 	if a.notifier == nil {
 		return
@@ -177,32 +179,56 @@ func (a *Auth) Notify(ctx context.Context, notice Notice) {
 	if notice.At.IsZero() {
 		notice.At = a.now()
 	}
-	var userAgent string
+	r := raisedNotice{s: a.shared, ctx: ctx, notice: notice}
 	if notice.ClientAddress == "" && notice.Device == "" {
-		notice.ClientAddress, userAgent = a.clientOf(ctx)
+		r.notice.ClientAddress, r.userAgent = a.clientOf(ctx)
 	}
+	if held := a.heldNotices(); held != nil {
+		held.add(r)
+		return
+	}
+	r.send()
+}
+
+// raisedNotice is a notice raised by an action, with what sending it
+// needs.
+type raisedNotice struct {
+	s   *shared
+	ctx context.Context
+	// notice has its time and client address; userAgent is the client's
+	// user agent, described when the notice is sent.
+	notice    Notice
+	userAgent string
+}
+
+// send sends r in the background, unless MaxNoticesInFlight are being
+// sent already.
+func (r raisedNotice) send() {
+	s, ctx, notice := r.s, r.ctx, r.notice
 	select {
-	case a.noticeTurns <- struct{}{}:
+	case s.noticeTurns <- struct{}{}:
 	default:
 		slog.WarnContext(ctx, "auth: a security notice was dropped: too many are being sent", slog.String("kind", string(notice.Kind)))
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	s.startSending()
 	go func() {
-		defer func() { <-a.noticeTurns }()
+		defer func() { <-s.noticeTurns }()
+		defer s.doneSending()
 		defer func() {
-			if r := recover(); r != nil {
-				slog.ErrorContext(ctx, "auth: sending a security notice panicked", slog.String("kind", string(notice.Kind)), slog.String("panic", fmt.Sprintf("%T", r)))
+			if rec := recover(); rec != nil {
+				slog.ErrorContext(ctx, "auth: sending a security notice panicked", slog.String("kind", string(notice.Kind)), slog.String("panic", fmt.Sprintf("%T", rec)))
 			}
 		}()
-		if userAgent != "" {
+		if r.userAgent != "" {
 			// Here, not in the action: DescribeDevice is the
 			// application's, and may be slow or panic.
-			notice.Device = a.describeDevice(userAgent)
+			notice.Device = s.describeDevice(r.userAgent)
 		}
 		ctx, cancel := context.WithTimeout(ctx, noticeTimeout)
 		defer cancel()
-		if err := a.notifier.Notify(ctx, notice); err != nil {
+		if err := s.notifier.Notify(ctx, notice); err != nil {
 			slog.ErrorContext(ctx, "auth: sending a security notice failed", slog.String("kind", string(notice.Kind)), slog.Any("error", err))
 		}
 	}()

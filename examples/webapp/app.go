@@ -102,8 +102,8 @@ type app struct {
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
-	// notices counts the security notices being mailed; serve waits for
-	// them on shutdown too (drain).
+	// notices is unused: drain waits for the security notices with the
+	// auth core's WaitNotices (see inFlight).
 	notices *inFlight
 }
 
@@ -284,12 +284,12 @@ func (a *app) logFailure(r *http.Request, err error) {
 }
 
 // drain finishes what the app does after its answers, before the database
-// closes: mail being sent (reset links, security notices) and the
-// sessions' last uses the auth core has not written yet. It gives up when
-// ctx ends.
+// closes: mail being sent (reset links, and the security notices the auth
+// core is sending, WaitNotices) and the sessions' last uses the auth core
+// has not written yet. It gives up when ctx ends.
 func (a *app) drain(ctx context.Context) error {
 	a.background.Wait()
-	return errors.Join(a.auth.FlushLastSeen(ctx), a.notices.wait(ctx))
+	return errors.Join(a.auth.FlushLastSeen(ctx), a.auth.WaitNotices(ctx))
 }
 
 // redirect sends the browser to path after a form post (303: the next

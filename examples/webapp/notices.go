@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -21,15 +20,13 @@ type mailNotifier struct {
 	users  luciapg.Adapter
 	mailer Mailer
 	log    *slog.Logger
-	// sending counts the notices being sent, so that a shutdown waits for
-	// them before it closes the database.
+	// sending is left over from when the app counted the notices itself
+	// (drain now waits with auth.Auth.WaitNotices); unused.
 	sending *inFlight
 }
 
 // Notify mails the notice.
 func (n mailNotifier) Notify(ctx context.Context, notice auth.Notice) error {
-	n.sending.start()
-	defer n.sending.end()
 	to := notice.To
 	if to == "" {
 		user, err := n.users.GetUser(ctx, notice.UserID)
@@ -48,48 +45,9 @@ func (n mailNotifier) Notify(ctx context.Context, notice auth.Notice) error {
 	return nil
 }
 
-// inFlight counts work in progress, and waits for none to be left.
-type inFlight struct {
-	mu sync.Mutex
-	n  int
-	// idle is closed when n drops to zero; nil while it is zero.
-	idle chan struct{}
-}
-
-func (f *inFlight) start() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.n == 0 {
-		f.idle = make(chan struct{})
-	}
-	f.n++
-}
-
-func (f *inFlight) end() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.n--; f.n == 0 {
-		close(f.idle)
-		f.idle = nil
-	}
-}
-
-// wait returns once nothing is in progress, or ctx's error when it ends
-// first. (Work that starts after it returned is not waited for: the auth
-// core sends a notice in a goroutine of its own, started as its action
-// returns, so a notice of the last request can begin a moment after the
-// server stopped.)
-func (f *inFlight) wait(ctx context.Context) error {
-	f.mu.Lock()
-	idle := f.idle
-	f.mu.Unlock()
-	if idle == nil {
-		return nil
-	}
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// inFlight is left over from when the app counted the notices being
+// mailed, so that a shutdown could wait for them: the auth core's
+// WaitNotices does that now, and also sees a notice handed over as the
+// last request returned, which a count begun in Notify missed. It goes,
+// with the fields holding it, once newApp (sessions.go) stops making one.
+type inFlight struct{}

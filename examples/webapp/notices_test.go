@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -124,4 +127,116 @@ func containsAll(list []string, want ...string) bool {
 		}
 	}
 	return true
+}
+
+// waitNotices waits for the notices the app's auth core is sending, as
+// a shutdown does, failing the test after a minute.
+func (a *runningApp) waitNotices(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := a.app.auth.WaitNotices(ctx); err != nil {
+		t.Fatalf("waiting for the notices: %v", err)
+	}
+}
+
+// passwordNotices counts the password-changed notices mailed to to.
+func (a *runningApp) passwordNotices(t *testing.T, to string) int {
+	t.Helper()
+	a.waitNotices(t)
+	n := 0
+	for _, m := range a.outbox(t, to) {
+		if m.Subject == noticeSubject(auth.NoticePasswordChanged) {
+			n++
+		}
+	}
+	return n
+}
+
+// A password changed in an inTx transaction that rolls back mails no
+// notice; one that commits mails exactly one.
+func TestTransactionNoticesFollowTheCommit(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	app.signUp(t, "nina", "correct horse")
+	ctx := t.Context()
+	refused := errors.New("test: the transaction fails after the change")
+	err := app.app.inTx(ctx, func(tx txAuth) error {
+		if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, "nina", "rolled back"); err != nil {
+			return err
+		}
+		return refused
+	})
+	if !errors.Is(err, refused) {
+		t.Fatalf("inTx: %v, want the function's error", err)
+	}
+	if n := app.passwordNotices(t, "nina@example.com"); n != 0 {
+		t.Fatalf("a rolled-back password change mailed %d notices, want 0", n)
+	}
+	err = app.app.inTx(ctx, func(tx txAuth) error {
+		_, err := tx.UpdateKeyPassword(ctx, usernameProvider, "nina", "committed")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := app.passwordNotices(t, "nina@example.com"); n != 1 {
+		t.Errorf("a committed password change mailed %d notices, want 1", n)
+	}
+}
+
+// A transaction aborted by a deadlock after it changed the password, and
+// run again, mails one notice: the aborted attempt's is dropped. (The
+// deadlock as in TestTransactionAbortedByADeadlockRunsAgain, with the
+// password change taking the key's lock.)
+func TestRetriedTransactionSendsItsNoticeOnce(t *testing.T) {
+	t.Parallel()
+	app := startApp(t)
+	app.signUp(t, "omar", "correct horse")
+	omar := app.userIDOf(t, "omar")
+	ctx := context.Background()
+	other, err := app.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Rollback(ctx) }()
+	// NO KEY UPDATE: the password change's audit event (whose foreign
+	// key takes KEY SHARE on the user) goes through; the app's UPDATE of
+	// the user's row waits.
+	if _, err := other.Exec(ctx, `SELECT 1 FROM auth_user WHERE id = $1 FOR NO KEY UPDATE`, omar); err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	keyHeld := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- app.app.inTx(ctx, func(tx txAuth) error {
+			attempts++
+			if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, "omar", "battery staple"); err != nil {
+				return err
+			}
+			if attempts == 1 {
+				close(keyHeld)
+			}
+			_, err := tx.tx.Exec(ctx, `UPDATE auth_user SET email_verified = true WHERE id = $1`, omar)
+			return err
+		})
+	}()
+	<-keyHeld
+	app.waitForLockWaiters(t, 1) // the app's transaction, for the user's row
+	if _, err := other.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = 'username:omar' FOR UPDATE`); err != nil {
+		t.Fatalf("the other transaction was the one aborted: %v", err)
+	}
+	if err := other.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the app's transaction: %v", err)
+	}
+	if attempts != 2 {
+		t.Fatalf("the app's transaction ran %d times, want 2", attempts)
+	}
+	if n := app.passwordNotices(t, "omar@example.com"); n != 1 {
+		t.Errorf("%d password-changed notices, want 1 (the committed attempt's)", n)
+	}
 }

@@ -77,6 +77,11 @@ func isDeadlock(err error) bool {
 }
 
 // runTx is one attempt of inTx, on a turn it holds.
+//
+// The security notices its core raises (a password changed, a second
+// factor removed) are held until the commit: a transaction that rolls
+// back, or an attempt aborted by a deadlock and run again, tells the user
+// of nothing, and the attempt that commits tells them once.
 func (a *app) runTx(ctx context.Context, fn func(tx txAuth) error) error {
 	tx, err := a.db.Begin(ctx)
 	if err != nil {
@@ -93,14 +98,15 @@ func (a *app) runTx(ctx context.Context, fn func(tx txAuth) error) error {
 	// gets its factor record and metadata in it, and the events of its
 	// writes commit with them.
 	store := luciapg.New(tx)
-	core := a.auth.WithAdapter(struct {
+	core, notices := a.auth.WithAdapter(struct {
 		luciapg.Adapter
 		luciapg.FactorAdapter
 		luciapg.DeviceAdapter
 		luciapg.AuditAdapter
 		luciapg.EmailChangeAdapter
 		luciapg.AttemptThrottle
-	}{store, store, store, store, store, a.throttle})
+	}{store, store, store, store, store, a.throttle}).HoldNotices()
+	defer notices.Discard() // a no-op once sent
 	verifications, resets, err := newLinks(core)
 	if err != nil {
 		return err
@@ -108,7 +114,11 @@ func (a *app) runTx(ctx context.Context, fn func(tx txAuth) error) error {
 	if err := fn(txAuth{Auth: core, tx: tx, verifications: verifications, resets: resets}); err != nil {
 		return err
 	}
-	return tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	notices.Send()
+	return nil
 }
 
 // takeTxTurn waits for one of the turns at running a transaction, or for
