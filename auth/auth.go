@@ -173,6 +173,9 @@ func (ScryptHasher) NeedsRehash(hash string) bool { return isLegacyHash(hash) }
 // and is safe for concurrent use when its adapter is.
 type Auth struct {
 	adapter luciapg.ThrottlingAdapter
+	// held collects the notices raised through this Auth until the
+	// application's transaction ends (HoldNotices); nil sends them at once.
+	held *HeldNotices
 	// shared is what every Auth made from one New has in common, WithAdapter's included.
 	*shared
 }
@@ -217,6 +220,9 @@ type shared struct {
 	notifier        Notifier
 	deviceDescriber func(userAgent string) string
 	noticeTurns     chan struct{}
+	// sending counts the notices handed to the Notifier and not yet
+	// returned, for WaitNotices.
+	sending noticeCount
 	// lastSeen records sessions' uses and writes them in batches, through
 	// the adapter New was given.
 	lastSeen *lastSeen
@@ -321,7 +327,7 @@ func New(adapter luciapg.ThrottlingAdapter, cfg Config) (*Auth, error) {
 //		// ... rows of the application's own, in the same transaction
 //	})
 func (a *Auth) WithAdapter(adapter luciapg.ThrottlingAdapter) *Auth {
-	return &Auth{adapter: adapter, shared: a.shared}
+	return &Auth{adapter: adapter, shared: a.shared, held: a.held}
 }
 
 func positiveOr[T time.Duration | int](v, fallback T) T {

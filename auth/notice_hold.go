@@ -1,11 +1,6 @@
 package auth
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-	"weak"
-)
+import "sync"
 
 // HeldNotices holds the security notices raised through an Auth made by
 // HoldNotices until the application's transaction ends: Send after the
@@ -58,39 +53,10 @@ const (
 //
 // Sent notices go through the same bounded background path as the rest
 // (MaxNoticesInFlight), and keep the time and client of the action that
-// raised them. Not holding costs nothing: a.Notify only checks whether a
-// hold exists.
+// raised them. Not holding costs nothing: a.Notify only checks a field.
 func (a *Auth) HoldNotices() (*Auth, *HeldNotices) {
-	held := &HeldNotices{parent: a.heldNotices()}
-	b := &Auth{adapter: a.adapter, shared: a.shared}
-	// Keyed weakly, and forgotten when b is collected: an application
-	// that never calls Send or Discard leaks nothing.
-	key := weak.Make(b)
-	holds.Store(key, held)
-	liveHolds.Add(1)
-	runtime.AddCleanup(b, func(key weak.Pointer[Auth]) {
-		holds.Delete(key)
-		liveHolds.Add(-1)
-	}, key)
-	return b, held
-}
-
-// holds maps each Auth made by HoldNotices (weakly) to its *HeldNotices,
-// and liveHolds counts them. (A map rather than a field of Auth only to
-// keep this change in the notice files.)
-var (
-	holds     sync.Map
-	liveHolds atomic.Int64
-)
-
-// heldNotices is a's hold, or nil when a does not hold its notices.
-func (a *Auth) heldNotices() *HeldNotices {
-	if liveHolds.Load() == 0 {
-		return nil
-	}
-	held, _ := holds.Load(weak.Make(a))
-	h, _ := held.(*HeldNotices)
-	return h
+	held := &HeldNotices{parent: a.held}
+	return &Auth{adapter: a.adapter, shared: a.shared, held: held}, held
 }
 
 // Send sends the held notices, in the order they were raised, and those

@@ -5,33 +5,23 @@ import (
 	"sync"
 )
 
-// noticesSending counts, per Auth (its shared settings, which WithAdapter
-// copies keep), the notices handed to the Notifier and not yet returned,
-// for WaitNotices. An entry lives only while its count is above zero, so
-// an Auth that is dropped leaves nothing behind. (It is a package-level
-// map rather than a field of shared only to keep this change in the
-// notice files; notices are rare, so the one lock costs nothing that
-// matters.)
-var noticesSending = struct {
-	mu sync.Mutex
-	m  map[*shared]*noticeCount
-}{m: map[*shared]*noticeCount{}}
-
-// noticeCount is the notices of one Auth being sent.
+// noticeCount counts the notices of one Auth (its shared settings, which
+// the copies WithAdapter and HoldNotices make keep) handed to the Notifier
+// and not yet returned, for WaitNotices.
 type noticeCount struct {
-	n int
-	// idle is closed when n drops to zero.
+	mu sync.Mutex
+	n  int
+	// idle is closed when n drops to zero; nil while none is being sent.
 	idle chan struct{}
 }
 
 // startSending counts one more notice of s being sent.
 func (s *shared) startSending() {
-	noticesSending.mu.Lock()
-	defer noticesSending.mu.Unlock()
-	c := noticesSending.m[s]
-	if c == nil {
-		c = &noticeCount{idle: make(chan struct{})}
-		noticesSending.m[s] = c
+	c := &s.sending
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		c.idle = make(chan struct{})
 	}
 	c.n++
 }
@@ -39,12 +29,12 @@ func (s *shared) startSending() {
 // doneSending counts one notice of s less, waking WaitNotices when it was
 // the last.
 func (s *shared) doneSending() {
-	noticesSending.mu.Lock()
-	defer noticesSending.mu.Unlock()
-	c := noticesSending.m[s]
+	c := &s.sending
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.n--; c.n == 0 {
 		close(c.idle)
-		delete(noticesSending.m, s)
+		c.idle = nil
 	}
 }
 
@@ -59,14 +49,15 @@ func (s *shared) doneSending() {
 // waits are waited for too; notices held by HoldNotices and not yet sent
 // are not. Without a Notifier it returns at once.
 func (a *Auth) WaitNotices(ctx context.Context) error {
-	noticesSending.mu.Lock()
-	c := noticesSending.m[a.shared]
-	noticesSending.mu.Unlock()
-	if c == nil {
+	c := &a.sending
+	c.mu.Lock()
+	idle := c.idle
+	c.mu.Unlock()
+	if idle == nil {
 		return nil
 	}
 	select {
-	case <-c.idle:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -121,7 +121,7 @@ func (n Notice) ifNotYou() string {
 	case NoticeEmailChangeRequested:
 		return "If this was you, there is nothing to do. If it was not, someone else may be signed in to your account: " + secure + ", and the change will not happen."
 	case NoticeEmailChanged:
-		return "If this was you, there is nothing to do. If it was not, someone else has taken over your account: use its password reset, or contact the site, at once."
+		return "If this was you, there is nothing to do. If it was not, someone else has taken over your account, and its mail, password resets included, now goes to the new address: contact the site's support at once."
 	default:
 		return "If this was you, there is nothing to do. If it was not, " + secure + ", at once."
 	}
@@ -183,8 +183,8 @@ func (a *Auth) Notify(ctx context.Context, notice Notice) {
 	if notice.ClientAddress == "" && notice.Device == "" {
 		r.notice.ClientAddress, r.userAgent = a.clientOf(ctx)
 	}
-	if held := a.heldNotices(); held != nil {
-		held.add(r)
+	if a.held != nil {
+		a.held.add(r)
 		return
 	}
 	r.send()

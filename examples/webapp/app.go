@@ -102,9 +102,6 @@ type app struct {
 	// background tracks work finished after its request's answer (a
 	// reset link's lookup and mail); serve waits for it on shutdown.
 	background sync.WaitGroup
-	// notices is unused: drain waits for the security notices with the
-	// auth core's WaitNotices (see inFlight).
-	notices *inFlight
 }
 
 // pageData is what every template renders.

@@ -20,9 +20,6 @@ type mailNotifier struct {
 	users  luciapg.Adapter
 	mailer Mailer
 	log    *slog.Logger
-	// sending is left over from when the app counted the notices itself
-	// (drain now waits with auth.Auth.WaitNotices); unused.
-	sending *inFlight
 }
 
 // Notify mails the notice.
@@ -44,10 +41,3 @@ func (n mailNotifier) Notify(ctx context.Context, notice auth.Notice) error {
 	n.log.Info("mail sent", "kind", "notice-"+string(notice.Kind), "user", notice.UserID)
 	return nil
 }
-
-// inFlight is left over from when the app counted the notices being
-// mailed, so that a shutdown could wait for them: the auth core's
-// WaitNotices does that now, and also sees a notice handed over as the
-// last request returned, which a count begun in Notify missed. It goes,
-// with the fields holding it, once newApp (sessions.go) stops making one.
-type inFlight struct{}

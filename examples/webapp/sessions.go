@@ -65,9 +65,8 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 	}
 	// Security notices go out through the app's mail, and name devices as
 	// the account page does.
-	notices := &inFlight{}
 	if authCfg.Notifier == nil {
-		authCfg.Notifier = mailNotifier{users: store, mailer: cfg.mailer, log: log, sending: notices}
+		authCfg.Notifier = mailNotifier{users: store, mailer: cfg.mailer, log: log}
 	}
 	if authCfg.DescribeDevice == nil {
 		authCfg.DescribeDevice = describeDevice
@@ -114,7 +113,6 @@ func newApp(db *pgxpool.Pool, authCfg auth.Config, log *slog.Logger, cfg appConf
 		linkBase: strings.TrimSuffix(cmp.Or(cfg.publicURL, cfg.origin), "/"),
 		mailer:   cfg.mailer,
 		now:      cfg.now,
-		notices:  notices,
 
 		totpAvailable: len(authCfg.SecretKeys) > 0,
 	}
