@@ -91,7 +91,7 @@ func (a *Auth) ListSessions(ctx context.Context, current Session) ([]SessionInfo
 			ClientAddress: row.ClientAddress,
 			UserAgent:     row.UserAgent,
 			LastSeenAt:    row.LastSeenAt,
-			Factors:       nilIfEmpty(row.Factors),
+			Factors:       row.Factors,
 			ActiveExpires: time.UnixMilli(row.Session.ActiveExpires),
 			IdleExpires:   time.UnixMilli(row.Session.IdleExpires),
 		}
@@ -192,12 +192,4 @@ func (a *Auth) RevokeOtherSessions(ctx context.Context, current Session) (int, e
 	wctx := a.withAuditEvent(ctx, luciapg.AuditSessionRevoked, current.UserID, current.ID, "others")
 	n, err := da.DeleteOtherUserSessions(wctx, current.UserID, current.ID)
 	return int(n), err
-}
-
-// nilIfEmpty is factors, or nil for none: "unknown", as SessionInfo says.
-func nilIfEmpty(factors []string) []string {
-	if len(factors) == 0 {
-		return nil
-	}
-	return factors
 }

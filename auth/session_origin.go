@@ -19,14 +19,13 @@ const firstLoginPage = 50
 // ("password+totp"; none when the caller proved the user itself, as for
 // CreateSession).
 func (a *Auth) sessionContext(ctx context.Context, row luciapg.Session, factors []string) context.Context {
-	address, userAgent := a.clientOf(ctx)
-	at := a.now()
-	wctx := luciapg.WithSessionOrigin(ctx, luciapg.SessionOrigin{At: at, ClientAddress: address, UserAgent: userAgent})
+	// The session's origin and its login event are one moment, from one
+	// client: the event's time and client are the origin's.
+	event := a.auditEvent(ctx, luciapg.AuditLogin, row.UserID, row.ID, strings.Join(factors, "+"))
+	wctx := luciapg.WithSessionOrigin(ctx, luciapg.SessionOrigin{At: event.At, ClientAddress: event.ClientAddress, UserAgent: event.UserAgent})
 	if _, ok := a.audits(); !ok {
 		return wctx
 	}
-	event := a.auditEvent(ctx, luciapg.AuditLogin, row.UserID, row.ID, strings.Join(factors, "+"))
-	event.At = at // the session's creation and its login are one moment
 	return luciapg.WithAuditEvent(wctx, event)
 }
 
