@@ -147,19 +147,25 @@ func (a *app) resendVerification(w http.ResponseWriter, r *http.Request) {
 }
 
 // verifyEmailForm shows the confirmation button for a verification link.
-// Opening the link changes nothing: mail scanners open links before their
-// recipient does, and would use up the single-use token. The button posts
-// it.
 func (a *app) verifyEmailForm(w http.ResponseWriter, r *http.Request) {
-	data := pageData{Title: "Confirm your email address", Token: r.URL.Query().Get("token")}
+	a.linkConfirmForm(w, r, "Confirm your email address", "verify-email", "Log in and ask for a new one on your account page.")
+}
+
+// linkConfirmForm renders page, whose button posts the token of a mailed
+// link (in its hidden field). Opening a link changes nothing: mail
+// scanners open links before their recipient does, and would use up the
+// single-use token. Without a token the page says the link is invalid,
+// and then what to do (askAgain).
+func (a *app) linkConfirmForm(w http.ResponseWriter, r *http.Request, title, page, askAgain string) {
+	data := pageData{Title: title, Token: r.URL.Query().Get("token")}
 	if _, user, ok := currentSession(r); ok {
 		data.Username = displayName(user)
 	}
 	status := http.StatusOK
 	if data.Token == "" {
-		status, data.Error = http.StatusBadRequest, invalidLink+" Log in and ask for a new one on your account page."
+		status, data.Error = http.StatusBadRequest, invalidLink+" "+askAgain
 	}
-	a.render(w, r, status, "verify-email", data)
+	a.render(w, r, status, page, data)
 }
 
 // invalidLink is the one answer to a token that is unknown, used,

@@ -155,18 +155,10 @@ func (a *app) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/account?m=email-change-cancelled")
 }
 
-// emailConfirmForm shows the button that confirms a change: the link's
-// token rides in its hidden field and is used only when it is pressed.
+// emailConfirmForm shows the button that confirms a change (see
+// linkConfirmForm).
 func (a *app) emailConfirmForm(w http.ResponseWriter, r *http.Request) {
-	data := pageData{Title: "Confirm your new email address", Token: r.URL.Query().Get("token")}
-	if _, user, ok := currentSession(r); ok {
-		data.Username = displayName(user)
-	}
-	status := http.StatusOK
-	if data.Token == "" {
-		status, data.Error = http.StatusBadRequest, invalidLink+" Ask for a new one on your account page."
-	}
-	a.render(w, r, status, "email-confirm", data)
+	a.linkConfirmForm(w, r, "Confirm your new email address", "email-confirm", "Ask for a new one on your account page.")
 }
 
 // confirmEmailChange applies the change the posted token confirms, once,
