@@ -8,6 +8,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/machine"
 	"github.com/luciapg/luciapg/sessioncache"
 )
 
@@ -22,7 +23,7 @@ const (
 // cacheReport is the "cache" part: the session cache's throughput against
 // its peers, revocation latency, the triggers' write overhead and memory.
 type cacheReport struct {
-	Machine    machine           `json:"machine"`
+	Machine    machine.Machine   `json:"machine"`
 	Config     config            `json:"config"`
 	Command    string            `json:"command"`
 	Validate   []validateSummary `json:"validate"`
@@ -37,7 +38,7 @@ type cacheReport struct {
 // runCache runs the "cache" part on a database of its own: the hot and
 // revoked sessions are the dataset's, the memory test's 100,000 entries
 // need 50,000 users (two sessions each).
-func runCache(ctx context.Context, cfg config, m machine) error {
+func runCache(ctx context.Context, cfg config, m machine.Machine) error {
 	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, cacheHotSessions+cacheRevoked)
 	logf("cache: seeding %d users", users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "cache", users)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // Targets of the issue for the session cache.
@@ -19,7 +21,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 	fmt.Fprintf(&b, "# Session cache\n\n%s. %d workers, pool of %d, %v warm-up then %v measured per run, %d rounds.\n\n",
 		r.Machine, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds)
 
-	fmt.Fprintf(&b, "## Validating a session: %s hot sessions\n\n", thousands(cacheHotSessions))
+	fmt.Fprintf(&b, "## Validating a session: %s hot sessions\n\n", stats.Thousands(cacheHotSessions))
 	fmt.Fprintf(&b, "Each worker validates a random one of the hot sessions (each with its user), which are all cached. "+
 		"Every peer runs once per round, in an order that rotates; \"× raw\" is the median of each round's throughput ÷ the raw twin's. "+
 		"Lucia v1 is interop/lucia-v1/lucia.js (lucia-auth 1.8.0, @lucia-auth/adapter-postgresql 1.0.1 on node-postgres) "+
@@ -37,7 +39,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 			cpu = fmt.Sprintf("%.2f", s.CPUMicros)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.2f (%s) | %.1f | %.1f | %s |\n",
-			s.Peer, thousands(s.OpsPerSec), s.VsRaw, ratios(s.RoundVsRaw), s.P50Micros, s.P99Micros, cpu)
+			s.Peer, stats.Thousands(s.OpsPerSec), s.VsRaw, ratios(s.RoundVsRaw), s.P50Micros, s.P99Micros, cpu)
 		switch s.Peer {
 		case peerRaw:
 			raw = s
@@ -61,10 +63,10 @@ func writeCacheReport(dir string, r cacheReport) error {
 		"while %d workers validate them through the cache, which learns of each delete only from the change log, read every %v. "+
 		"Latency runs from the DELETE's acknowledgement to the first refusal any worker saw, so it is the wait for the cache's next read "+
 		"of the log plus that read (a refusal seen before the acknowledgement arrived counts as 0: %d did).\n\n",
-		thousands(float64(v.Sessions)), r.Config.Workers, cachePollInterval, v.RefusedBeforeAck)
+		stats.Thousands(float64(v.Sessions)), r.Config.Workers, cachePollInterval, v.RefusedBeforeAck)
 	b.WriteString("| p50 µs | p99 µs | max µs | validations | successes after a refusal | reads of the log per s | target |\n|---:|---:|---:|---:|---:|---:|---|\n")
 	fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %.0f | p99 ≤ 50 ms and 0 successes: %s |\n",
-		thousands(v.P50Micros), thousands(v.P99Micros), thousands(v.MaxMicros), thousands(float64(v.Validations)), v.SuccessesAfterRefusal, v.PollsPerSecond,
+		stats.Thousands(v.P50Micros), stats.Thousands(v.P99Micros), stats.Thousands(v.MaxMicros), stats.Thousands(float64(v.Validations)), v.SuccessesAfterRefusal, v.PollsPerSecond,
 		verdict(v.P99Micros <= revocationP99Target && v.SuccessesAfterRefusal == 0))
 
 	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them, on two databases seeded alike at the same time "+
@@ -75,18 +77,18 @@ func writeCacheReport(dir string, r cacheReport) error {
 		"\"Logged\" is the rows a run's transactions (its preparation and clean-up included) inserted into the log, the median of the runs with the triggers "+
 		"and the most of any run without them. SetSession inserts, which the triggers ignore (its logged rows are its clean-up's deletes); "+
 		"DeleteSession's clean-up deletes the live sessions prepared for it and not used; the purge's dead sessions are not logged.\n\n",
-		thousands(float64(r.Config.DeadRows)), r.Config.PurgeBatch, cachePollInterval)
+		stats.Thousands(float64(r.Config.DeadRows)), r.Config.PurgeBatch, cachePollInterval)
 	b.WriteString("| write | with triggers | without | with ÷ without (per round) | logged with / without | target |\n|---|---:|---:|---:|---:|---|\n")
 	for _, s := range r.Writes {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f (%s) | %s / %d | ≥ %.1f: %s |\n",
-			s.Operation, thousands(s.WithOps), thousands(s.WithoutOps), s.Ratio, ratios(s.RoundRatios),
-			thousands(float64(s.LoggedWith)), s.LoggedWithout, s.Target, verdict(s.Ratio >= s.Target))
+			s.Operation, stats.Thousands(s.WithOps), stats.Thousands(s.WithoutOps), s.Ratio, ratios(s.RoundRatios),
+			stats.Thousands(float64(s.LoggedWith)), s.LoggedWithout, s.Target, verdict(s.Ratio >= s.Target))
 	}
 
 	mem := r.Memory
 	fmt.Fprintf(&b, "\n## Memory\n\nA cache with MaxEntries = %s, filled with as many sessions and their users (GetSessionAndUser), holding %s: "+
 		"%.1f MiB of live heap, %s bytes per entry (the dataset's 40-character session ids, 15-character user ids, attributes username, plan and nickname).\n",
-		thousands(float64(mem.MaxEntries)), thousands(float64(mem.Entries)), float64(mem.HeapBytes)/(1<<20), thousands(mem.BytesPerEntry))
+		stats.Thousands(float64(mem.MaxEntries)), stats.Thousands(float64(mem.Entries)), float64(mem.HeapBytes)/(1<<20), stats.Thousands(mem.BytesPerEntry))
 
 	b.WriteString("\n## Plans of the by-user reads (migration 20261202000000's (user_id, id) indexes)\n\n")
 	for _, p := range r.Plans {

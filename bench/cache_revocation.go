@@ -16,6 +16,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 	"github.com/luciapg/luciapg/sessioncache"
 )
 
@@ -149,7 +150,7 @@ func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpoo
 		lat[i] = d
 	}
 	slices.Sort(lat)
-	r.P50Micros, r.P99Micros, r.MaxMicros = micros(percentile(lat, 50)), micros(percentile(lat, 99)), micros(lat[len(lat)-1])
+	r.P50Micros, r.P99Micros, r.MaxMicros = stats.Micros(stats.Percentile(lat, 50)), stats.Micros(stats.Percentile(lat, 99)), stats.Micros(lat[len(lat)-1])
 	logf("cache: revocation of %d sessions: p50 %.0f µs, p99 %.0f µs, max %.0f µs; %d refused before the ack; %d successes after a refusal; %.0f polls/s",
 		r.Sessions, r.P50Micros, r.P99Micros, r.MaxMicros, r.RefusedBeforeAck, r.SuccessesAfterRefusal, r.PollsPerSecond)
 	return r, nil

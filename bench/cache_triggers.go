@@ -11,6 +11,7 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 	"github.com/luciapg/luciapg/sessioncache"
 )
 
@@ -284,8 +285,8 @@ func summarizeTriggers(runs []triggerRun) []triggerSummary {
 				s.RoundRatios = append(s.RoundRatios, with[round]/without[round])
 			}
 		}
-		s.WithOps, s.WithoutOps, s.Ratio = median(w), median(wo), median(s.RoundRatios)
-		s.LoggedWith = int64(median(logged))
+		s.WithOps, s.WithoutOps, s.Ratio = stats.Median(w), stats.Median(wo), stats.Median(s.RoundRatios)
+		s.LoggedWith = int64(stats.Median(logged))
 		out = append(out, s)
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 	"github.com/luciapg/luciapg/bench/rawpgx"
 	"github.com/luciapg/luciapg/sessioncache"
 )
@@ -155,8 +156,8 @@ func measureValidate(ctx context.Context, cfg config, url string, pool *pgxpool.
 						return call(ctx, ids[w.rng.IntN(len(ids))])
 					})
 				})
-				r = validateRun{Calls: m.ops, OpsPerSec: m.opsPerSec(), P50Micros: micros(percentile(m.latencies, 50)),
-					P99Micros: micros(percentile(m.latencies, 99)), CPUMicros: micros(m.clientCPUPerOp())}
+				r = validateRun{Calls: m.ops, OpsPerSec: m.opsPerSec(), P50Micros: stats.Micros(stats.Percentile(m.latencies, 50)),
+					P99Micros: stats.Micros(stats.Percentile(m.latencies, 99)), CPUMicros: stats.Micros(m.clientCPUPerOp())}
 			}
 			if err != nil {
 				return nil, fmt.Errorf("%s, round %d: %w", peer, round+1, err)
@@ -204,8 +205,8 @@ func summarizeValidate(runs []validateRun) []validateSummary {
 		if len(ops) == 0 {
 			s.Unavailable = "not run (-lucia '')"
 		}
-		s.OpsPerSec, s.P50Micros, s.P99Micros, s.CPUMicros = median(ops), median(p50), median(p99), median(cpu)
-		s.VsRaw = median(s.RoundVsRaw)
+		s.OpsPerSec, s.P50Micros, s.P99Micros, s.CPUMicros = stats.Median(ops), stats.Median(p50), stats.Median(p99), stats.Median(cpu)
+		s.VsRaw = stats.Median(s.RoundVsRaw)
 		out = append(out, s)
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/luciapg/luciapg"
+	"github.com/luciapg/luciapg/bench/internal/machine"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // variant is the implementation a run measures.
@@ -56,14 +58,14 @@ type loadSummary struct {
 func (s loadSummary) Met() bool { return s.Ratio >= s.Target }
 
 type loadReport struct {
-	Machine   machine       `json:"machine"`
-	Config    config        `json:"config"`
-	Command   string        `json:"command"`
-	Summaries []loadSummary `json:"summaries"`
-	Runs      []loadRun     `json:"runs"`
+	Machine   machine.Machine `json:"machine"`
+	Config    config          `json:"config"`
+	Command   string          `json:"command"`
+	Summaries []loadSummary   `json:"summaries"`
+	Runs      []loadRun       `json:"runs"`
 }
 
-func runLoad(ctx context.Context, cfg config, m machine) error {
+func runLoad(ctx context.Context, cfg config, m machine.Machine) error {
 	logf("load: seeding %d users", cfg.Users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "load", cfg.Users)
 	if err != nil {
@@ -140,10 +142,10 @@ func measure(ctx context.Context, cfg config, e *env, op operation, v variant, r
 		Calls:     m.ops,
 		Seconds:   m.elapsed.Seconds(),
 		OpsPerSec: m.opsPerSec(),
-		P50Micros: micros(percentile(m.latencies, 50)),
-		P99Micros: micros(percentile(m.latencies, 99)),
+		P50Micros: stats.Micros(stats.Percentile(m.latencies, 50)),
+		P99Micros: stats.Micros(stats.Percentile(m.latencies, 99)),
 
-		ClientCPUMicros: micros(m.clientCPUPerOp()),
+		ClientCPUMicros: stats.Micros(m.clientCPUPerOp()),
 	}, nil
 }
 
@@ -181,15 +183,15 @@ func summarize(names []string, runs []loadRun) []loadSummary {
 				s.RoundRatios = append(s.RoundRatios, st.OpsPerSec/raw.OpsPerSec)
 			}
 		}
-		s.Ratio = median(s.RoundRatios)
-		s.StoreOpsPerSec = median(collect[storeVariant]["ops"])
-		s.RawOpsPerSec = median(collect[rawVariant]["ops"])
-		s.StoreP50Micros = median(collect[storeVariant]["p50"])
-		s.StoreP99Micros = median(collect[storeVariant]["p99"])
-		s.RawP50Micros = median(collect[rawVariant]["p50"])
-		s.RawP99Micros = median(collect[rawVariant]["p99"])
-		s.StoreCPUMicros = median(collect[storeVariant]["cpu"])
-		s.RawCPUMicros = median(collect[rawVariant]["cpu"])
+		s.Ratio = stats.Median(s.RoundRatios)
+		s.StoreOpsPerSec = stats.Median(collect[storeVariant]["ops"])
+		s.RawOpsPerSec = stats.Median(collect[rawVariant]["ops"])
+		s.StoreP50Micros = stats.Median(collect[storeVariant]["p50"])
+		s.StoreP99Micros = stats.Median(collect[storeVariant]["p99"])
+		s.RawP50Micros = stats.Median(collect[rawVariant]["p50"])
+		s.RawP99Micros = stats.Median(collect[rawVariant]["p99"])
+		s.StoreCPUMicros = stats.Median(collect[storeVariant]["cpu"])
+		s.RawCPUMicros = stats.Median(collect[rawVariant]["cpu"])
 		out = append(out, s)
 	}
 	return out

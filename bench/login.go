@@ -15,6 +15,8 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
+	"github.com/luciapg/luciapg/bench/internal/machine"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // loginUsers is how many users of each kind the login part signs up: the
@@ -42,11 +44,11 @@ type loginSummary struct {
 }
 
 type loginReport struct {
-	Machine   machine        `json:"machine"`
-	Config    config         `json:"config"`
-	Command   string         `json:"command"`
-	Runs      []loginRun     `json:"runs"`
-	Summaries []loginSummary `json:"summaries"`
+	Machine   machine.Machine `json:"machine"`
+	Config    config          `json:"config"`
+	Command   string          `json:"command"`
+	Runs      []loginRun      `json:"runs"`
+	Summaries []loginSummary  `json:"summaries"`
 }
 
 // The kinds of login measured.
@@ -64,12 +66,12 @@ const (
 // A code is good once per 30-second step, so the Auth's clock is the real
 // time plus an offset that moves 31 s before every two-step login: each
 // code is of a new step, and the logins run one after another.
-func runLogin(ctx context.Context, cfg config, m machine) error {
+func runLogin(ctx context.Context, cfg config, m machine.Machine) error {
 	return runLoginWith(ctx, cfg, m, loginUsers)
 }
 
 // runLoginWith is runLogin with loginUsers users of each kind.
-func runLoginWith(ctx context.Context, cfg config, m machine, loginUsers int) error {
+func runLoginWith(ctx context.Context, cfg config, m machine.Machine, loginUsers int) error {
 	logf("login: preparing %d users with a password and %d with a password and an authenticator app", loginUsers, loginUsers)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "login", 0)
 	if err != nil {
@@ -175,7 +177,7 @@ func runLoginWith(ctx context.Context, cfg config, m machine, loginUsers int) er
 				return fmt.Errorf("%s: %w", kind, err)
 			}
 			report.Runs = append(report.Runs, loginRunOf(round+1, kind, meas.latencies))
-			logf("login: round %d, %s: %d logins, p50 %.1f ms", round+1, kind, meas.ops, millis(percentile(meas.latencies, 50)))
+			logf("login: round %d, %s: %d logins, p50 %.1f ms", round+1, kind, meas.ops, millis(stats.Percentile(meas.latencies, 50)))
 			if kind == loginTwoStep {
 				steps := slices.Sorted(slices.Values(secondStep))
 				report.Runs = append(report.Runs, loginRunOf(round+1, loginSecondStep, steps))
@@ -193,7 +195,7 @@ func loginRunOf(round int, kind string, sorted []time.Duration) loginRun {
 	}
 	return loginRun{
 		Round: round, Kind: kind, Logins: int64(len(sorted)),
-		P50Millis: millis(percentile(sorted, 50)), P99Millis: millis(percentile(sorted, 99)),
+		P50Millis: millis(stats.Percentile(sorted, 50)), P99Millis: millis(stats.Percentile(sorted, 99)),
 		MeanMillis: millis(total / time.Duration(max(len(sorted), 1))),
 	}
 }
@@ -225,7 +227,7 @@ func summarizeLogin(runs []loginRun) []loginSummary {
 		if len(p50s) == 0 {
 			continue
 		}
-		s.P50Millis, s.P99Millis, s.Ratio = median(p50s), median(p99s), median(s.RoundRatios)
+		s.P50Millis, s.P99Millis, s.Ratio = stats.Median(p50s), stats.Median(p99s), stats.Median(s.RoundRatios)
 		out = append(out, s)
 	}
 	return out

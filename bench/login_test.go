@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luciapg/luciapg/bench/internal/machine"
 )
 
 // TestSummarizeLoginRatiosArePerRound proves a kind's ratio divides its p50
@@ -42,7 +44,7 @@ func TestLoginPartSmoke(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := config{DatabaseURL: url, Rounds: 1, Duration: 300 * time.Millisecond, Out: dir}
-	if err := runLoginWith(t.Context(), cfg, machine{}, 2); err != nil {
+	if err := runLoginWith(t.Context(), cfg, machine.Machine{}, 2); err != nil {
 		t.Fatal(err)
 	}
 	md, err := os.ReadFile(filepath.Join(dir, "login.md"))

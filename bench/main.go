@@ -36,6 +36,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/luciapg/luciapg/bench/internal/machine"
 )
 
 // config is the command line.
@@ -169,26 +171,26 @@ func run(ctx context.Context, cfg config) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	machine, err := describeMachine(ctx, cfg.DatabaseURL)
+	m, err := machine.Describe(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	logf("%s", machine)
+	logf("%s", m)
 	for _, part := range cfg.Parts {
 		var err error
 		switch part {
 		case "load":
-			err = runLoad(ctx, cfg, machine)
+			err = runLoad(ctx, cfg, m)
 		case "scale":
-			err = runScale(ctx, cfg, machine)
+			err = runScale(ctx, cfg, m)
 		case "purge":
-			err = runPurge(ctx, cfg, machine)
+			err = runPurge(ctx, cfg, m)
 		case "cache":
-			err = runCache(ctx, cfg, machine)
+			err = runCache(ctx, cfg, m)
 		case "pgbouncer":
-			err = runPgBouncer(ctx, cfg, machine)
+			err = runPgBouncer(ctx, cfg, m)
 		case "login":
-			err = runLogin(ctx, cfg, machine)
+			err = runLogin(ctx, cfg, m)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", part, err)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/machine"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 	"github.com/luciapg/luciapg/internal/pgcluster"
 )
 
@@ -39,10 +41,10 @@ var pgbouncerOperations = []string{"GetSessionAndUser", "SetSession", "ExtendSes
 // pgbouncerReport is the "pgbouncer" part: the hot operations through
 // PgBouncer vs direct, per pgx exec mode.
 type pgbouncerReport struct {
-	Machine   machine `json:"machine"`
-	Config    config  `json:"config"`
-	Command   string  `json:"command"`
-	PgBouncer string  `json:"pgbouncer"`
+	Machine   machine.Machine `json:"machine"`
+	Config    config          `json:"config"`
+	Command   string          `json:"command"`
+	PgBouncer string          `json:"pgbouncer"`
 	// LoadAverage is /proc/loadavg's 1-minute figure at the start and
 	// end of the part: how shared the machine was.
 	LoadAverage [2]string          `json:"load_average_1m"`
@@ -67,7 +69,7 @@ type pgbouncerRun struct {
 // pooling mode in front of a database of the part's own, and every route
 // once per round, in an order that rotates, so each round's ratios compare
 // runs made moments apart.
-func runPgBouncer(ctx context.Context, cfg config, m machine) error {
+func runPgBouncer(ctx context.Context, cfg config, m machine.Machine) error {
 	logf("pgbouncer: seeding %d users", cfg.Users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "pgbouncer", cfg.Users)
 	if err != nil {
@@ -153,7 +155,7 @@ func measureRoute(ctx context.Context, cfg config, connString string, conns int,
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		runs = append(runs, pgbouncerRun{Operation: op, Calls: m.ops, OpsPerSec: m.opsPerSec(),
-			P50Micros: micros(percentile(m.latencies, 50)), P99Micros: micros(percentile(m.latencies, 99))})
+			P50Micros: stats.Micros(stats.Percentile(m.latencies, 50)), P99Micros: stats.Micros(stats.Percentile(m.latencies, 99))})
 	}
 	return runs, nil
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // pgbouncerSummary is one operation on one route over all rounds: median
@@ -55,8 +57,8 @@ func summarizePgBouncer(runs []pgbouncerRun) []pgbouncerSummary {
 			if len(tput) == 0 {
 				continue
 			}
-			s.OpsPerSec, s.P50Micros, s.P99Micros = median(tput), median(p50), median(p99)
-			s.VsDirectExec, s.VsDirectDefault = median(s.RoundVsDirectExec), median(s.RoundVsDirectDefault)
+			s.OpsPerSec, s.P50Micros, s.P99Micros = stats.Median(tput), stats.Median(p50), stats.Median(p99)
+			s.VsDirectExec, s.VsDirectDefault = stats.Median(s.RoundVsDirectExec), stats.Median(s.RoundVsDirectDefault)
 			out = append(out, s)
 		}
 	}
@@ -75,7 +77,7 @@ func writePgBouncerReport(dir string, r pgbouncerReport) error {
 		"Pools are opened in full before timing; each run is %v of warm-up then %v measured; %d round(s), "+
 		"every route once per round in an order that rotates. Throughput and latencies are medians over the rounds; "+
 		"\"÷ direct\" is the median of each round's throughput ÷ the direct route's in the same round (the rounds in brackets).\n\n",
-		r.Clients, thousands(float64(r.Config.Users)), 2, r.ServerConns, r.Clients, r.ServerConns,
+		r.Clients, stats.Thousands(float64(r.Config.Users)), 2, r.ServerConns, r.Clients, r.ServerConns,
 		r.Config.Warmup, r.Config.Duration, r.Config.Rounds)
 	b.WriteString("`GetSessionAndUser` reads a random user's first session and the user; `SetSession` inserts a new session; " +
 		"`ExtendSession` updates the expiries of a random user's second session (every write waits for its commit's WAL flush).\n")
@@ -87,9 +89,9 @@ func writePgBouncerReport(dir string, r pgbouncerReport) error {
 			if s.Operation != op {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.2f (%s) | %.2f (%s) | %s | %s |\n", s.Route, thousands(s.OpsPerSec),
+			fmt.Fprintf(&b, "| %s | %s | %.2f (%s) | %.2f (%s) | %s | %s |\n", s.Route, stats.Thousands(s.OpsPerSec),
 				s.VsDirectExec, ratios(s.RoundVsDirectExec), s.VsDirectDefault, ratios(s.RoundVsDirectDefault),
-				thousands(s.P50Micros), thousands(s.P99Micros))
+				stats.Thousands(s.P50Micros), stats.Thousands(s.P99Micros))
 		}
 	}
 	b.WriteString("\npgx's default mode (`cache_statement`) is not a PgBouncer route: through PgBouncer in transaction mode it fails with " +

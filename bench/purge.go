@@ -10,6 +10,8 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/machine"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // purgeReaderTarget bounds the readers' p99 during a purge, as a multiple
@@ -32,16 +34,16 @@ type purgeRun struct {
 }
 
 type purgeReport struct {
-	Machine machine    `json:"machine"`
-	Config  config     `json:"config"`
-	Command string     `json:"command"`
-	Runs    []purgeRun `json:"runs"`
+	Machine machine.Machine `json:"machine"`
+	Config  config          `json:"config"`
+	Command string          `json:"command"`
+	Runs    []purgeRun      `json:"runs"`
 }
 
 // runPurge measures GetSessionAndUser readers without a purge, then while
 // one connection purges the dead sessions with PurgeDeadSessions, round
 // after round.
-func runPurge(ctx context.Context, cfg config, m machine) error {
+func runPurge(ctx context.Context, cfg config, m machine.Machine) error {
 	logf("purge: seeding %d users", cfg.Users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "purge", cfg.Users)
 	if err != nil {
@@ -109,8 +111,8 @@ func runPurge(ctx context.Context, cfg config, m machine) error {
 		}
 		r := purgeRun{
 			Round: round + 1, Deleted: deleted, PurgeSeconds: took.Seconds(), RowsPerSec: float64(deleted) / took.Seconds(),
-			BaseOpsPerSec: base.opsPerSec(), BaseP50Micros: micros(percentile(base.latencies, 50)), BaseP99Micros: micros(percentile(base.latencies, 99)),
-			DuringOpsPerSec: d.m.opsPerSec(), DuringP50Micros: micros(percentile(d.m.latencies, 50)), DuringP99Micros: micros(percentile(d.m.latencies, 99)),
+			BaseOpsPerSec: base.opsPerSec(), BaseP50Micros: stats.Micros(stats.Percentile(base.latencies, 50)), BaseP99Micros: stats.Micros(stats.Percentile(base.latencies, 99)),
+			DuringOpsPerSec: d.m.opsPerSec(), DuringP50Micros: stats.Micros(stats.Percentile(d.m.latencies, 50)), DuringP99Micros: stats.Micros(stats.Percentile(d.m.latencies, 99)),
 		}
 		r.P99Ratio = r.DuringP99Micros / r.BaseP99Micros
 		report.Runs = append(report.Runs, r)
@@ -134,18 +136,18 @@ func writePurgeReport(dir string, r purgeReport) error {
 		duringOps = append(duringOps, run.DuringOpsPerSec)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Purge: %s dead sessions under read load\n\n", thousands(float64(r.Config.DeadRows)))
+	fmt.Fprintf(&b, "# Purge: %s dead sessions under read load\n\n", stats.Thousands(float64(r.Config.DeadRows)))
 	fmt.Fprintf(&b, "%s. %d users with %d live sessions each; %d GetSessionAndUser workers on a pool of %d read live sessions "+
 		"for %v without a purge, then for as long as one more connection runs PurgeDeadSessions (batches of %d) "+
 		"over %s dead sessions. Medians of %d rounds; per-round values in purge.json.\n\n",
 		r.Machine, r.Config.Users, 2, r.Config.Workers, r.Config.Pool, r.Config.Duration, r.Config.PurgeBatch,
-		thousands(float64(r.Config.DeadRows)), r.Config.Rounds)
+		stats.Thousands(float64(r.Config.DeadRows)), r.Config.Rounds)
 	b.WriteString("| purged rows/s | readers ops/s without / during | readers p99 µs without / during | p99 during ÷ without (per round) | target |\n")
 	b.WriteString("|---:|---:|---:|---|---|\n")
-	ratio := median(p99Ratios)
+	ratio := stats.Median(p99Ratios)
 	fmt.Fprintf(&b, "| %s | %s / %s | %s / %s | %.2f (%s) | ≤ %d: %s |\n",
-		thousands(median(rowsPerSec)), thousands(median(baseOps)), thousands(median(duringOps)),
-		thousands(median(baseP99)), thousands(median(duringP99)), ratio, ratios(p99Ratios), purgeReaderTarget, verdict(ratio <= purgeReaderTarget))
+		stats.Thousands(stats.Median(rowsPerSec)), stats.Thousands(stats.Median(baseOps)), stats.Thousands(stats.Median(duringOps)),
+		stats.Thousands(stats.Median(baseP99)), stats.Thousands(stats.Median(duringP99)), ratio, ratios(p99Ratios), purgeReaderTarget, verdict(ratio <= purgeReaderTarget))
 	fmt.Fprintf(&b, "\nReproduce: `%s`\n", r.Command)
 	if err := os.WriteFile(filepath.Join(dir, "purge.md"), []byte(b.String()), 0o644); err != nil {
 		return err

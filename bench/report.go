@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/luciapg/luciapg/bench/internal/chart"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // commandLine is how this run was started, for the reports, with
@@ -31,18 +33,6 @@ func writeJSON(path string, v any) error {
 }
 
 // thousands formats x rounded to an integer with thousands separators.
-func thousands(x float64) string {
-	s := strconv.FormatInt(int64(x+0.5), 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 func ratios(xs []float64) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
@@ -69,8 +59,8 @@ func loadTable(r loadReport) string {
 			target = fmt.Sprintf("≥ %.2f: %s", s.Target, verdict(s.Met()))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s | %s / %s | %s / %s | %.1f / %.1f |\n",
-			s.Operation, thousands(s.StoreOpsPerSec), thousands(s.RawOpsPerSec), s.Ratio, ratios(s.RoundRatios), target,
-			thousands(s.StoreP50Micros), thousands(s.StoreP99Micros), thousands(s.RawP50Micros), thousands(s.RawP99Micros),
+			s.Operation, stats.Thousands(s.StoreOpsPerSec), stats.Thousands(s.RawOpsPerSec), s.Ratio, ratios(s.RoundRatios), target,
+			stats.Thousands(s.StoreP50Micros), stats.Thousands(s.StoreP99Micros), stats.Thousands(s.RawP50Micros), stats.Thousands(s.RawP99Micros),
 			s.StoreCPUMicros, s.RawCPUMicros)
 	}
 	return b.String()
@@ -92,10 +82,10 @@ func writeLoadReport(dir string, r loadReport) error {
 	if err := writeJSON(filepath.Join(dir, "load.json"), r); err != nil {
 		return err
 	}
-	bars := make([]barGroup, len(r.Summaries))
+	bars := make([]chart.BarGroup, len(r.Summaries))
 	for i, s := range r.Summaries {
-		bars[i] = barGroup{label: s.Operation, values: [2]float64{s.StoreOpsPerSec, s.RawOpsPerSec}, note: fmt.Sprintf("%.2fx", s.Ratio)}
+		bars[i] = chart.BarGroup{Label: s.Operation, Values: [2]float64{s.StoreOpsPerSec, s.RawOpsPerSec}, Note: fmt.Sprintf("%.2fx", s.Ratio)}
 	}
 	title := fmt.Sprintf("luciapg: ops/s per operation (%d users, %d workers, pool %d; median of %d rounds)", r.Config.Users, r.Config.Workers, r.Config.Pool, r.Config.Rounds)
-	return writeBarChart(filepath.Join(dir, "load.png"), title, [2]string{"Store", "raw pgx"}, bars)
+	return chart.WriteBarChart(filepath.Join(dir, "load.png"), title, [2]string{"Store", "raw pgx"}, bars)
 }

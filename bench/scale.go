@@ -10,6 +10,8 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
+	"github.com/luciapg/luciapg/bench/internal/machine"
+	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
 // scaleOperations are the reads and per-user operations whose latency must
@@ -46,7 +48,7 @@ type scaleResult struct {
 }
 
 type scaleReport struct {
-	Machine machine           `json:"machine"`
+	Machine machine.Machine   `json:"machine"`
 	Config  config            `json:"config"`
 	Command string            `json:"command"`
 	Results []scaleResult     `json:"results"`
@@ -54,7 +56,7 @@ type scaleReport struct {
 	Seeding map[int]float64   `json:"seeding_seconds"`
 }
 
-func runScale(ctx context.Context, cfg config, m machine) error {
+func runScale(ctx context.Context, cfg config, m machine.Machine) error {
 	report := scaleReport{Machine: m, Config: cfg, Command: commandLine(), Plans: map[string]string{}, Seeding: map[int]float64{}}
 	for _, users := range cfg.ScaleUsers {
 		began := time.Now()
@@ -118,9 +120,9 @@ func scaleAt(ctx context.Context, cfg config, db *scratchDatabase, users int) ([
 	for _, name := range scaleOperations {
 		out = append(out, scaleResult{
 			Users: users, Operation: name,
-			OpsPerSec: median(runs[name]["ops"]),
-			P50Micros: median(runs[name]["p50"]),
-			P99Micros: median(runs[name]["p99"]),
+			OpsPerSec: stats.Median(runs[name]["ops"]),
+			P50Micros: stats.Median(runs[name]["p50"]),
+			P99Micros: stats.Median(runs[name]["p99"]),
 		})
 	}
 	return out, plans, nil
@@ -161,10 +163,10 @@ func writeScaleReport(dir string, r scaleReport) error {
 		r.Machine, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds, 2)
 	b.WriteString("| operation |")
 	for _, n := range sizes {
-		fmt.Fprintf(&b, " p50 µs at %s |", thousands(float64(n)))
+		fmt.Fprintf(&b, " p50 µs at %s |", stats.Thousands(float64(n)))
 	}
 	for _, n := range sizes {
-		fmt.Fprintf(&b, " p99 µs at %s |", thousands(float64(n)))
+		fmt.Fprintf(&b, " p99 µs at %s |", stats.Thousands(float64(n)))
 	}
 	b.WriteString(" p50 largest ÷ smallest | target |\n|---|")
 	b.WriteString(strings.Repeat("---:|", 2*len(sizes)+1))
@@ -172,10 +174,10 @@ func writeScaleReport(dir string, r scaleReport) error {
 	for _, op := range scaleOperations {
 		fmt.Fprintf(&b, "| %s |", op)
 		for _, n := range sizes {
-			fmt.Fprintf(&b, " %s |", thousands(at(n, op).P50Micros))
+			fmt.Fprintf(&b, " %s |", stats.Thousands(at(n, op).P50Micros))
 		}
 		for _, n := range sizes {
-			fmt.Fprintf(&b, " %s |", thousands(at(n, op).P99Micros))
+			fmt.Fprintf(&b, " %s |", stats.Thousands(at(n, op).P99Micros))
 		}
 		growth := at(sizes[len(sizes)-1], op).P50Micros / at(sizes[0], op).P50Micros
 		target := "—"
@@ -193,7 +195,7 @@ func writeScaleReport(dir string, r scaleReport) error {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s users %.0f s", thousands(float64(n)), r.Seeding[n])
+		fmt.Fprintf(&b, "%s users %.0f s", stats.Thousands(float64(n)), r.Seeding[n])
 	}
 	fmt.Fprintf(&b, ".\n\nReproduce: `%s`\n", r.Command)
 	if err := os.WriteFile(filepath.Join(dir, "scale.md"), []byte(b.String()), 0o644); err != nil {

@@ -1,4 +1,4 @@
-package main
+package stats
 
 import (
 	"testing"
@@ -25,8 +25,8 @@ func TestPercentile(t *testing.T) {
 		{hundred, 99, 99},
 		{hundred, 100, 100},
 	} {
-		if got := percentile(c.sorted, c.p); got != c.want {
-			t.Errorf("percentile(%v, %v) = %v, want %v", c.sorted, c.p, got, c.want)
+		if got := Percentile(c.sorted, c.p); got != c.want {
+			t.Errorf("Percentile(%v, %v) = %v, want %v", c.sorted, c.p, got, c.want)
 		}
 	}
 }
@@ -43,24 +43,13 @@ func TestMedian(t *testing.T) {
 		{[]float64{4, 1, 3, 2}, 2.5},
 	} {
 		in := append([]float64(nil), c.xs...)
-		if got := median(c.xs); got != c.want {
-			t.Errorf("median(%v) = %v, want %v", c.xs, got, c.want)
+		if got := Median(c.xs); got != c.want {
+			t.Errorf("Median(%v) = %v, want %v", c.xs, got, c.want)
 		}
 		for i := range in {
 			if in[i] != c.xs[i] {
 				t.Fatalf("median reordered its input: %v", c.xs)
 			}
-		}
-	}
-}
-
-func TestNiceCeiling(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ v, want float64 }{
-		{0, 1}, {1, 1}, {7, 8}, {10451, 15000}, {58000, 60000}, {100000, 100000}, {100001, 150000},
-	} {
-		if got := niceCeiling(c.v); got != c.want {
-			t.Errorf("niceCeiling(%v) = %v, want %v", c.v, got, c.want)
 		}
 	}
 }
@@ -73,8 +62,8 @@ func TestThousands(t *testing.T) {
 	}{
 		{0, "0"}, {999.4, "999"}, {999.5, "1,000"}, {58123, "58,123"}, {1234567, "1,234,567"},
 	} {
-		if got := thousands(c.x); got != c.want {
-			t.Errorf("thousands(%v) = %q, want %q", c.x, got, c.want)
+		if got := Thousands(c.x); got != c.want {
+			t.Errorf("Thousands(%v) = %q, want %q", c.x, got, c.want)
 		}
 	}
 }

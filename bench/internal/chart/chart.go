@@ -1,4 +1,6 @@
-package main
+// Package chart draws the benchmarks' bar charts as PNG files with the standard
+// library's image packages and a fixed bitmap font.
+package chart
 
 import (
 	"fmt"
@@ -8,17 +10,18 @@ import (
 	"image/png"
 	"os"
 
+	"github.com/luciapg/luciapg/bench/internal/stats"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
 )
 
-// barGroup is one operation in a bar chart: a bar per series and a note
+// BarGroup is one operation in a bar chart: a bar per series and a note
 // printed after them (the ratio).
-type barGroup struct {
-	label  string
-	values [2]float64
-	note   string
+type BarGroup struct {
+	Label  string
+	Values [2]float64
+	Note   string
 }
 
 var (
@@ -42,17 +45,17 @@ const (
 	legendSwatch = 12
 )
 
-// writeBarChart draws grouped horizontal bars, two series per group, with
+// WriteBarChart draws grouped horizontal bars, two series per group, with
 // the standard library's image packages and a fixed bitmap font, and
 // writes a PNG.
-func writeBarChart(path, title string, series [2]string, groups []barGroup) error {
+func WriteBarChart(path, title string, series [2]string, groups []BarGroup) error {
 	height := headerH + len(groups)*(2*barH+groupGap) + footerH
 	img := image.NewRGBA(image.Rect(0, 0, chartWidth, height))
 	draw.Draw(img, img.Bounds(), &image.Uniform{chartBackground}, image.Point{}, draw.Src)
 
 	maxValue := 0.0
 	for _, g := range groups {
-		maxValue = max(maxValue, g.values[0], g.values[1])
+		maxValue = max(maxValue, g.Values[0], g.Values[1])
 	}
 	scaleMax := niceCeiling(maxValue)
 	plotW := chartWidth - labelWidth - noteWidth
@@ -70,18 +73,18 @@ func writeBarChart(path, title string, series [2]string, groups []barGroup) erro
 		v := scaleMax * float64(step) / gridSteps
 		gx := x(v)
 		fill(img, image.Rect(gx, plotTop, gx+1, plotBottom), chartGrid)
-		label := thousands(v)
+		label := stats.Thousands(v)
 		text(img, gx-len(label)*7/2, plotBottom+16, label)
 	}
 	for i, g := range groups {
 		top := headerH + i*(2*barH+groupGap)
-		text(img, 10, top+barH+textAscent/2, g.label)
-		for s, v := range g.values {
+		text(img, 10, top+barH+textAscent/2, g.Label)
+		for s, v := range g.Values {
 			y := top + s*barH
 			fill(img, image.Rect(labelWidth, y+1, x(v), y+barH-1), chartSeries[s])
-			text(img, x(v)+4, y+textAscent+1, thousands(v))
+			text(img, x(v)+4, y+textAscent+1, stats.Thousands(v))
 		}
-		text(img, chartWidth-noteWidth+60, top+barH+textAscent/2, g.note)
+		text(img, chartWidth-noteWidth+60, top+barH+textAscent/2, g.Note)
 	}
 
 	f, err := os.Create(path)

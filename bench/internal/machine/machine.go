@@ -1,4 +1,5 @@
-package main
+// Package machine describes where a benchmark ran, for its reports.
+package machine
 
 import (
 	"context"
@@ -9,8 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// machine describes where a run happened, for the reports.
-type machine struct {
+// Machine describes where a run happened, for the reports.
+type Machine struct {
 	Date       string `json:"date"`
 	GoVersion  string `json:"go_version"`
 	Platform   string `json:"platform"`
@@ -18,25 +19,27 @@ type machine struct {
 	PostgreSQL string `json:"postgresql"`
 }
 
-func describeMachine(ctx context.Context, url string) (machine, error) {
+// Describe reads the machine's facts and the server version at url.
+func Describe(ctx context.Context, url string) (Machine, error) {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return machine{}, fmt.Errorf("connecting to %s: %w", url, err)
+		return Machine{}, fmt.Errorf("connecting to %s: %w", url, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	m := machine{
+	m := Machine{
 		Date:      time.Now().UTC().Format(time.DateOnly),
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
 	}
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&m.PostgreSQL); err != nil {
-		return machine{}, err
+		return Machine{}, err
 	}
 	return m, nil
 }
 
-func (m machine) String() string {
+// String is the machine on one line.
+func (m Machine) String() string {
 	return fmt.Sprintf("%s, %s %s, %d CPUs, PostgreSQL %s (client and server on the same machine)",
 		m.Date, m.GoVersion, m.Platform, m.CPUs, m.PostgreSQL)
 }
