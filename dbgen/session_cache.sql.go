@@ -24,6 +24,17 @@ func (q *Queries) DeleteSessionCacheChanges(ctx context.Context, snapshot string
 	return result.RowsAffected(), nil
 }
 
+const ListenSessionCacheWakeups = `-- name: ListenSessionCacheWakeups :exec
+LISTEN luciapg_session_cache_wakeup
+`
+
+// Asks for the wake-ups other caches send after their revocations, so that
+// this cache reads the log at once instead of at its next poll.
+func (q *Queries) ListenSessionCacheWakeups(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, ListenSessionCacheWakeups)
+	return err
+}
+
 const PollSessionCacheChanges = `-- name: PollSessionCacheChanges :one
 SELECT
     pg_current_snapshot()::text AS snapshot,
@@ -109,6 +120,20 @@ func (q *Queries) RenewSessionCacheLease(ctx context.Context, leaseXids int64) (
 	return until_xid, err
 }
 
+const SessionCacheBackendPID = `-- name: SessionCacheBackendPID :one
+SELECT pg_backend_pid()::bigint AS pid
+`
+
+// The server process this statement runs in: through a pooler it differs
+// from the one the connection announced at startup, and a LISTEN would
+// stay on a server connection the pooler hands to others.
+func (q *Queries) SessionCacheBackendPID(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, SessionCacheBackendPID)
+	var pid int64
+	err := row.Scan(&pid)
+	return pid, err
+}
+
 const SessionCacheSnapshot = `-- name: SessionCacheSnapshot :one
 SELECT pg_current_snapshot()::text AS snapshot
 `
@@ -119,4 +144,17 @@ func (q *Queries) SessionCacheSnapshot(ctx context.Context) (string, error) {
 	var snapshot string
 	err := row.Scan(&snapshot)
 	return snapshot, err
+}
+
+const WakeSessionCaches = `-- name: WakeSessionCaches :exec
+SELECT pg_notify('luciapg_session_cache_wakeup', '')
+`
+
+// Wakes every listening cache to read the log now: sent after a
+// revocation through a cache has returned, in a transaction of its own
+// (a NOTIFY inside the writing transaction would make concurrent commits
+// queue for the notification lock).
+func (q *Queries) WakeSessionCaches(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, WakeSessionCaches)
+	return err
 }

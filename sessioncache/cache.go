@@ -41,8 +41,8 @@ type Config struct {
 	// minute.
 	MaxStaleness time.Duration
 	// PollInterval is how often the change log is read: the usual delay
-	// before another process's change is seen here. Zero means 10 ms; at
-	// most one second.
+	// before another process's change is seen here, unless a cache's
+	// wake-up comes first. Zero means 10 ms; at most one second.
 	PollInterval time.Duration
 	// MaxLag bounds how long another process's change can go unseen: an
 	// entry is served only while the last applied read of the change log
@@ -104,7 +104,9 @@ type Config struct {
 //
 // Another process's change is seen at the next read of the log, after its
 // commit (PollInterval, 10 ms by default), and never later than MaxLag; a
-// change through this cache is seen at once. Use it with auth.New like any
+// change through this cache is seen at once, and a revocation through it
+// (a session or user deleted, a user changed) wakes the other caches to
+// read the log within a millisecond or two (wakeup.go). Use it with auth.New like any
 // adapter; it passes luciapg.AttemptThrottle, and luciapg.FactorAdapter,
 // luciapg.DeviceAdapter, luciapg.AuditAdapter and
 // luciapg.EmailChangeAdapter when the next adapter is one (factors.go,
@@ -150,8 +152,9 @@ type Cache struct {
 	// maxLag is cfg.MaxLag, or the poll gap if a test made that shorter.
 	maxLag time.Duration
 
-	hooks  cacheHooks
-	timing changeLogTiming
+	hooks   cacheHooks
+	timing  changeLogTiming
+	wakeups wakeups
 }
 
 // cacheHooks let this package's tests step into the cache's
@@ -165,6 +168,9 @@ type cacheHooks struct {
 	afterPoll func()
 	// timing, when not nil, replaces defaultChangeLogTiming.
 	timing *changeLogTiming
+	// pollInterval, when not zero, replaces Config.PollInterval past its
+	// checks: a test that must see only wake-ups sets an hour.
+	pollInterval time.Duration
 }
 
 // cacheKey is the SHA-256 of an id: what the change log holds.
@@ -286,11 +292,15 @@ func newCache(ctx context.Context, next luciapg.ThrottlingAdapter, cfg Config, h
 		start:     time.Now(),
 		seed:      maphash.MakeSeed(),
 		realClock: realClock,
+		wakeups:   wakeups{announce: make(chan struct{}, 1), gap: cfg.PollInterval / 5},
 	}
 	if hooks.timing != nil {
 		c.timing = *hooks.timing
 	}
 	c.maxLag = min(cfg.MaxLag, c.timing.maxPollGap)
+	if hooks.pollInterval > 0 {
+		c.cfg.PollInterval = hooks.pollInterval
+	}
 	if stale, ok := next.(luciapg.StaleReader); ok {
 		c.staleness = stale.MaxStaleness()
 	}

@@ -91,6 +91,10 @@ type follower struct {
 	// snapshots are (time, snapshot) samples for deleting read rows.
 	snapshots []snapshotSample
 	cleaned   time.Time
+	// listening is true when the connection goes straight to PostgreSQL
+	// and has asked for wake-ups (wakeup.go); through a pooler a LISTEN
+	// would stay on a server connection that others are handed.
+	listening bool
 }
 
 type snapshotSample struct {
@@ -132,7 +136,29 @@ func (c *Cache) connect(ctx context.Context) (*follower, error) {
 		}
 		return nil, err
 	}
+	if err := f.listen(ctx); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
 	return f, nil
+}
+
+// listen asks for wake-ups when the connection is PostgreSQL's own: a
+// pooler gives its clients a made-up process id, so the one announced at
+// startup differs from the server process running the statement.
+func (f *follower) listen(ctx context.Context) error {
+	pid, err := f.q.SessionCacheBackendPID(ctx)
+	if err != nil {
+		return err
+	}
+	if uint32(pid) != f.conn.PgConn().PID() {
+		return nil
+	}
+	if err := f.q.ListenSessionCacheWakeups(ctx); err != nil {
+		return err
+	}
+	f.listening = true
+	return nil
 }
 
 // register announces the cache, then takes the snapshot: a transaction
@@ -187,10 +213,9 @@ func (c *Cache) run(ctx context.Context, f *follower) {
 	}
 }
 
-// follow reads the log every PollInterval until a read fails or ctx ends.
+// follow reads the log every PollInterval, or sooner when woken
+// (wakeup.go), until a read fails or ctx ends.
 func (c *Cache) follow(ctx context.Context, f *follower) error {
-	ticker := time.NewTicker(c.cfg.PollInterval)
-	defer ticker.Stop()
 	var last time.Time
 	for {
 		start := time.Now()
@@ -201,10 +226,8 @@ func (c *Cache) follow(ctx context.Context, f *follower) error {
 			return err
 		}
 		last = start
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
+		if err := c.waitForPoll(ctx, f, start); err != nil {
+			return err
 		}
 	}
 }

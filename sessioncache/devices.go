@@ -49,7 +49,7 @@ func (c *Cache) DeleteUserSession(ctx context.Context, userID, sessionID string)
 	if err != nil {
 		return err
 	}
-	defer c.evictSession(keyOf(sessionID), &c.stats.evictedLocal)
+	defer c.revokedSession(keyOf(sessionID))
 	return d.DeleteUserSession(ctx, userID, sessionID)
 }
 
@@ -61,7 +61,7 @@ func (c *Cache) DeleteOtherUserSessions(ctx context.Context, userID, keepSession
 	if err != nil {
 		return 0, err
 	}
-	defer c.evictUser(keyOf(userID), &c.stats.evictedLocal)
+	defer c.revokedUser(keyOf(userID))
 	return d.DeleteOtherUserSessions(ctx, userID, keepSessionID)
 }
 

@@ -11,13 +11,14 @@ import (
 // runs once a logged change has been applied, BeforeInsert between a luciapg.Store
 // read and the caching of its row, AfterPoll after each successful read of
 // the change log. Non-zero durations, and LeaseXids, replace the change
-// log's timing.
+// log's timing; PollInterval replaces Config.PollInterval past its checks.
 type TestHooks struct {
 	AfterChange             func(payload string)
 	BeforeInsert, AfterPoll func()
 	MaxPollGap              time.Duration
 	Retention, Cleanup      time.Duration
 	LeaseXids               int64
+	PollInterval            time.Duration
 }
 
 // NewWithHooks is New with hooks.
@@ -40,5 +41,6 @@ func NewWithHooks(ctx context.Context, store *luciapg.Store, cfg Config, h TestH
 		beforeInsert: h.BeforeInsert,
 		afterPoll:    h.AfterPoll,
 		timing:       &timing,
+		pollInterval: h.PollInterval,
 	})
 }

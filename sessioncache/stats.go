@@ -39,6 +39,12 @@ type Stats struct {
 	Reconnects uint64
 	// Polls counts the successful reads of the change log.
 	Polls uint64
+	// WakeupsSent counts the wake-ups this cache sent after revocations
+	// through it (one covers those made while it was pending).
+	WakeupsSent uint64
+	// WakeupsReceived counts the reads of the change log begun before
+	// their PollInterval because a cache sent a wake-up.
+	WakeupsReceived uint64
 	// Serving is true while reads may be served from memory, false while
 	// every read goes to the next adapter (the change log cannot be read or its
 	// reading lags by more than MaxLag, the cache has just started, or it
@@ -87,9 +93,11 @@ func (c *Cache) Stats() Stats {
 			LocalWrite: s.evictedLocal.Load(),
 			Flushed:    s.evictedFlushed.Load(),
 		},
-		Reconnects: s.reconnects.Load(),
-		Polls:      s.polls.Load(),
-		Serving:    serving,
-		Entries:    entries,
+		Reconnects:      s.reconnects.Load(),
+		Polls:           s.polls.Load(),
+		WakeupsSent:     c.wakeups.sent.Load(),
+		WakeupsReceived: c.wakeups.woken.Load(),
+		Serving:         serving,
+		Entries:         entries,
 	}
 }

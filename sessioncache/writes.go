@@ -10,20 +10,22 @@ import (
 // change a session or a user evict it locally once the next adapter
 // returns, whether or not it failed (a failed call may still have
 // committed), so this process never serves what it has just changed; the
-// triggers log it for the other processes. Every other call goes to the
-// next adapter as it is.
+// triggers log it for the other processes, and those that revoke (a
+// session or user deleted, a user changed) wake the other caches to read
+// the log at once (wakeup.go). Every other call goes to the next adapter
+// as it is.
 
 // UpdateUserAttributes implements luciapg.UserAdapter through the next
 // adapter and evicts the user's cached sessions.
 func (c *Cache) UpdateUserAttributes(ctx context.Context, userID string, attributes map[string]any) (luciapg.User, error) {
-	defer c.evictUser(keyOf(userID), &c.stats.evictedLocal)
+	defer c.revokedUser(keyOf(userID))
 	return c.next.UpdateUserAttributes(ctx, userID, attributes)
 }
 
 // DeleteUser implements luciapg.UserAdapter through the next adapter and
 // evicts the user's cached sessions.
 func (c *Cache) DeleteUser(ctx context.Context, userID string) error {
-	defer c.evictUser(keyOf(userID), &c.stats.evictedLocal)
+	defer c.revokedUser(keyOf(userID))
 	return c.next.DeleteUser(ctx, userID)
 }
 
@@ -51,13 +53,13 @@ func (c *Cache) ExtendSession(ctx context.Context, sessionID string, activeExpir
 // DeleteSession implements luciapg.SessionAdapter through the next adapter
 // and evicts the session.
 func (c *Cache) DeleteSession(ctx context.Context, sessionID string) error {
-	defer c.evictSession(keyOf(sessionID), &c.stats.evictedLocal)
+	defer c.revokedSession(keyOf(sessionID))
 	return c.next.DeleteSession(ctx, sessionID)
 }
 
 // DeleteSessionsByUserID implements luciapg.SessionAdapter through the next
 // adapter and evicts the user's cached sessions.
 func (c *Cache) DeleteSessionsByUserID(ctx context.Context, userID string) error {
-	defer c.evictUser(keyOf(userID), &c.stats.evictedLocal)
+	defer c.revokedUser(keyOf(userID))
 	return c.next.DeleteSessionsByUserID(ctx, userID)
 }

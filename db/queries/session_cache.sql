@@ -58,3 +58,21 @@ SELECT setval('luciapg_session_cache_readers_xid',
     greatest(coalesce(pg_sequence_last_value('luciapg_session_cache_readers_xid'), 0),
         pg_snapshot_xmax(pg_current_snapshot())::text::bigint + sqlc.arg(lease_xids)::bigint))::bigint AS until_xid
 FROM turn;
+
+-- name: SessionCacheBackendPID :one
+-- The server process this statement runs in: through a pooler it differs
+-- from the one the connection announced at startup, and a LISTEN would
+-- stay on a server connection the pooler hands to others.
+SELECT pg_backend_pid()::bigint AS pid;
+
+-- name: ListenSessionCacheWakeups :exec
+-- Asks for the wake-ups other caches send after their revocations, so that
+-- this cache reads the log at once instead of at its next poll.
+LISTEN luciapg_session_cache_wakeup;
+
+-- name: WakeSessionCaches :exec
+-- Wakes every listening cache to read the log now: sent after a
+-- revocation through a cache has returned, in a transaction of its own
+-- (a NOTIFY inside the writing transaction would make concurrent commits
+-- queue for the notification lock).
+SELECT pg_notify('luciapg_session_cache_wakeup', '');
