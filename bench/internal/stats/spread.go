@@ -78,3 +78,12 @@ func (s Spread) Format(num func(float64) string) string {
 func Fixed(digits int) func(float64) string {
 	return func(x float64) string { return fmt.Sprintf("%.*f", digits, x) }
 }
+
+// Compact formats x with one decimal below 100, where the tenths matter
+// (a cache hit's microseconds), and as Thousands from 100 on.
+func Compact(x float64) string {
+	if x < 99.95 {
+		return fmt.Sprintf("%.1f", x)
+	}
+	return Thousands(x)
+}

@@ -79,3 +79,17 @@ func TestSpreadFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		x    float64
+		want string
+	}{
+		{0.84, "0.8"}, {27.66, "27.7"}, {99.94, "99.9"}, {99.96, "100"}, {483.7, "484"}, {22397.2, "22,397"},
+	} {
+		if got := Compact(c.x); got != c.want {
+			t.Errorf("Compact(%v) = %q, want %q", c.x, got, c.want)
+		}
+	}
+}
