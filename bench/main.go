@@ -12,15 +12,17 @@
 // Each part runs in a database of its own, created on the server and
 // dropped at the end. Results go to -out as Markdown, JSON and PNG:
 //
-//	go run ./bench                               # load, scale, purge and cache (make bench)
-//	go run ./bench -parts load -rounds 2 -duration 1s -warmup 200ms -out /tmp/bench
-//	go run ./bench -parts cache -dead 1000000        # nine rounds
-//	go run ./bench -parts load -duration 3s          # nine rounds
-//	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
-//	go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms
+//	go run ./bench                                   # load, scale, purge and cache (make bench)
+//	go run ./bench -parts cache -dead 1000000        # nine rounds, like load
+//	go run ./bench -parts load -duration 3s
+//	go run ./bench -parts load -ops GetSessionAndUser,GetKey
+//	go run ./bench -parts pgbouncer -duration 2s -warmup 500ms  # three rounds, like scale, purge and login
 //	go run ./bench -parts login -rounds 5 -duration 3s
+//	go run ./bench -parts load -rounds 2 -duration 1s -warmup 200ms -out /tmp/bench  # a quick try
 //
-// Each report ends with the command that produced it.
+// Each report begins with the machine and the commit it measured and ends
+// with the command that produced it; every number is given as its median
+// and spread over the rounds (median [Q1–Q3] (min–max)).
 //
 // The machine should be otherwise idle; on a shared one, compare the
 // per-round ratios, not single numbers.
