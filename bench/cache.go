@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/bench/dataset"
@@ -28,7 +26,7 @@ type cacheReport struct {
 	Command    string            `json:"command"`
 	Validate   []validateSummary `json:"validate"`
 	ValRuns    []validateRun     `json:"validate_runs"`
-	Revocation revocationResult  `json:"revocation"`
+	Revocation revocationSummary `json:"revocation"`
 	Writes     []triggerSummary  `json:"trigger_overhead"`
 	WriteRuns  []triggerRun      `json:"trigger_runs"`
 	Memory     memoryResult      `json:"memory"`
@@ -37,9 +35,10 @@ type cacheReport struct {
 
 // runCache runs the "cache" part on a database of its own: the hot and
 // revoked sessions are the dataset's, the memory test's 100,000 entries
-// need 50,000 users (two sessions each).
+// need 50,000 users (two sessions each), each revocation round 1,000
+// users of its own.
 func runCache(ctx context.Context, cfg config, m machine.Machine) error {
-	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, cacheHotSessions+cacheRevoked)
+	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, cacheHotSessions, revocationUsers(cfg.Rounds))
 	logf("cache: seeding %d users", users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "cache", users)
 	if err != nil {
@@ -62,7 +61,7 @@ func runCache(ctx context.Context, cfg config, m machine.Machine) error {
 	if report.Memory, err = measureMemory(ctx, db.url, store); err != nil {
 		return fmt.Errorf("memory: %w", err)
 	}
-	if report.Revocation, err = measureRevocation(ctx, cfg, db.url, pool, store); err != nil {
+	if report.Revocation, err = measureRevocations(ctx, cfg, db.url, store); err != nil {
 		return fmt.Errorf("revocation: %w", err)
 	}
 	if report.WriteRuns, err = measureTriggerOverhead(ctx, cfg, db, pool, users); err != nil {
@@ -85,12 +84,9 @@ func startSessionCache(ctx context.Context, store *luciapg.Store, cfg sessioncac
 	if err != nil {
 		return nil, err
 	}
-	for deadline := time.Now().Add(10 * time.Second); !cache.Stats().Serving; {
-		if time.Now().After(deadline) {
-			cache.Close()
-			return nil, errors.New("the session cache did not serve from memory within 10 s of starting")
-		}
-		time.Sleep(cachePollInterval) // a benchmark's wait, not a test's
+	if err := waitServing(cache); err != nil {
+		cache.Close()
+		return nil, fmt.Errorf("starting: %w", err)
 	}
 	return cache, nil
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
@@ -20,9 +19,67 @@ import (
 	"github.com/luciapg/luciapg/sessioncache"
 )
 
+// revocationSummary is the revocation measurement over all rounds: the
+// spread of each round's latencies and read rate, and the counts summed.
+type revocationSummary struct {
+	// Sessions are deleted per round.
+	Sessions       int          `json:"sessions_per_round"`
+	P50Micros      stats.Spread `json:"p50_us"`
+	P99Micros      stats.Spread `json:"p99_us"`
+	MaxMicros      stats.Spread `json:"max_us"`
+	PollsPerSecond stats.Spread `json:"polls_per_second"`
+	// The counts of every round, summed.
+	RefusedBeforeAck      int   `json:"refused_before_ack"`
+	SuccessesAfterRefusal int64 `json:"successes_after_refusal"`
+	Validations           int64 `json:"validations"`
+	// Rounds are each round's own result.
+	Rounds []revocationResult `json:"rounds"`
+}
+
+// Met reports whether the median round's p99 is within the target and no
+// round served a session after refusing it.
+func (s revocationSummary) Met() bool {
+	return s.P99Micros.Median <= revocationP99Target && s.SuccessesAfterRefusal == 0
+}
+
+// summarizeRevocation reduces the rounds' results.
+func summarizeRevocation(rounds []revocationResult) revocationSummary {
+	s := revocationSummary{Rounds: rounds}
+	var p50, p99, maxima, polls []float64
+	for _, r := range rounds {
+		s.Sessions = r.Sessions
+		p50, p99, maxima, polls = append(p50, r.P50Micros), append(p99, r.P99Micros), append(maxima, r.MaxMicros), append(polls, r.PollsPerSecond)
+		s.RefusedBeforeAck += r.RefusedBeforeAck
+		s.SuccessesAfterRefusal += r.SuccessesAfterRefusal
+		s.Validations += r.Validations
+	}
+	s.P50Micros, s.P99Micros, s.MaxMicros, s.PollsPerSecond = stats.SpreadOf(p50), stats.SpreadOf(p99), stats.SpreadOf(maxima), stats.SpreadOf(polls)
+	return s
+}
+
+// measureRevocations runs the revocation measurement cfg.Rounds times, each
+// round on sessions of its own and a SessionCache of its own.
+func measureRevocations(ctx context.Context, cfg config, url string, store *luciapg.Store) (revocationSummary, error) {
+	var rounds []revocationResult
+	for round := range cfg.Rounds {
+		r, err := measureRevocation(ctx, cfg, url, store, round)
+		if err != nil {
+			return revocationSummary{}, fmt.Errorf("round %d: %w", round+1, err)
+		}
+		rounds = append(rounds, r)
+	}
+	return summarizeRevocation(rounds), nil
+}
+
+// revocationUsers is how many users the revocation rounds' sessions
+// belong to: each round deletes the second session of cacheRevoked users
+// of its own.
+func revocationUsers(rounds int) int { return rounds * cacheRevoked }
+
 // revocationResult is how long a session deleted by another connection
-// kept validating in a cached process.
+// kept validating in a cached process, in one round.
 type revocationResult struct {
+	Round    int `json:"round"`
 	Sessions int `json:"sessions"`
 	// Latencies run from the moment the deleting DELETE's autocommit was
 	// acknowledged to the first refusal any worker saw; a refusal seen
@@ -48,8 +105,9 @@ type revocationResult struct {
 // measureRevocation caches cacheRevoked sessions, has workers validate
 // them through a SessionCache, and deletes them one transaction each on
 // another connection, as another process would: the cache sees each
-// delete only through the change log.
-func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpool.Pool, store *luciapg.Store) (revocationResult, error) {
+// delete only through the change log. Round (from 0) picks the sessions:
+// the second of users round*cacheRevoked on, none of them hot.
+func measureRevocation(ctx context.Context, cfg config, url string, store *luciapg.Store, round int) (revocationResult, error) {
 	cache, err := startSessionCache(ctx, store, sessioncache.Config{ConnString: url})
 	if err != nil {
 		return revocationResult{}, err
@@ -61,7 +119,7 @@ func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpoo
 	}
 	ids := make([]string, cacheRevoked)
 	for i := range ids {
-		ids[i] = dataset.SessionID(i, 1) // not among the hot sessions
+		ids[i] = dataset.SessionID(round*cacheRevoked+i, 1) // not among the hot sessions
 		if _, _, err := a.ValidateSessionUser(ctx, ids[i]); err != nil {
 			return revocationResult{}, err
 		}
@@ -139,7 +197,7 @@ func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpoo
 	if n := refused.Load(); n < int64(len(ids)) {
 		return revocationResult{}, fmt.Errorf("only %d of %d deleted sessions were refused within 30 s", n, len(ids))
 	}
-	r := revocationResult{Sessions: len(ids), SuccessesAfterRefusal: violations.Load(), Validations: validations.Load(), PollsPerSecond: pollsPerSecond}
+	r := revocationResult{Round: round + 1, Sessions: len(ids), SuccessesAfterRefusal: violations.Load(), Validations: validations.Load(), PollsPerSecond: pollsPerSecond}
 	lat := make([]time.Duration, len(ids))
 	for i := range ids {
 		d := time.Duration(refusedAt[i].Load() - ackAt[i])
@@ -151,7 +209,7 @@ func measureRevocation(ctx context.Context, cfg config, url string, pool *pgxpoo
 	}
 	slices.Sort(lat)
 	r.P50Micros, r.P99Micros, r.MaxMicros = stats.Micros(stats.Percentile(lat, 50)), stats.Micros(stats.Percentile(lat, 99)), stats.Micros(lat[len(lat)-1])
-	logf("cache: revocation of %d sessions: p50 %.0f µs, p99 %.0f µs, max %.0f µs; %d refused before the ack; %d successes after a refusal; %.0f polls/s",
-		r.Sessions, r.P50Micros, r.P99Micros, r.MaxMicros, r.RefusedBeforeAck, r.SuccessesAfterRefusal, r.PollsPerSecond)
+	logf("cache round %d  revocation of %d sessions: p50 %.0f µs, p99 %.0f µs, max %.0f µs; %d refused before the ack; %d successes after a refusal; %.0f polls/s",
+		r.Round, r.Sessions, r.P50Micros, r.P99Micros, r.MaxMicros, r.RefusedBeforeAck, r.SuccessesAfterRefusal, r.PollsPerSecond)
 	return r, nil
 }

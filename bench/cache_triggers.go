@@ -45,14 +45,15 @@ type triggerRun struct {
 }
 
 // triggerSummary is one write's throughput with the triggers ÷ without,
-// per round, and the target.
+// per round (Ratio is their spread), each side's throughput spread over
+// the rounds, and the target.
 type triggerSummary struct {
-	Operation   string    `json:"operation"`
-	Target      float64   `json:"target"`
-	WithOps     float64   `json:"with_ops_per_sec"`
-	WithoutOps  float64   `json:"without_ops_per_sec"`
-	Ratio       float64   `json:"ratio"`
-	RoundRatios []float64 `json:"round_ratios"`
+	Operation   string       `json:"operation"`
+	Target      float64      `json:"target"`
+	WithOps     stats.Spread `json:"with_ops_per_sec"`
+	WithoutOps  stats.Spread `json:"without_ops_per_sec"`
+	Ratio       stats.Spread `json:"ratio"`
+	RoundRatios []float64    `json:"round_ratios"`
 	// LoggedWith is the median of the with-triggers runs' logged changes;
 	// LoggedWithout the most any run without them logged (0 unless the
 	// triggers were not dropped).
@@ -285,7 +286,7 @@ func summarizeTriggers(runs []triggerRun) []triggerSummary {
 				s.RoundRatios = append(s.RoundRatios, with[round]/without[round])
 			}
 		}
-		s.WithOps, s.WithoutOps, s.Ratio = stats.Median(w), stats.Median(wo), stats.Median(s.RoundRatios)
+		s.WithOps, s.WithoutOps, s.Ratio = stats.SpreadOf(w), stats.SpreadOf(wo), stats.SpreadOf(s.RoundRatios)
 		s.LoggedWith = int64(stats.Median(logged))
 		out = append(out, s)
 	}

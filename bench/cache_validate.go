@@ -41,17 +41,18 @@ type validateRun struct {
 	CPUMicros float64 `json:"client_cpu_us_per_op,omitempty"`
 }
 
-// validateSummary is one peer over all rounds: medians, and its
-// throughput ÷ the raw twin's in each round.
+// validateSummary is one peer over all rounds: each number's spread over
+// the rounds, and its throughput ÷ the raw twin's in each round (VsRaw is
+// the spread of those).
 type validateSummary struct {
-	Peer        string    `json:"peer"`
-	OpsPerSec   float64   `json:"ops_per_sec"`
-	P50Micros   float64   `json:"p50_us"`
-	P99Micros   float64   `json:"p99_us"`
-	CPUMicros   float64   `json:"client_cpu_us_per_op"`
-	VsRaw       float64   `json:"vs_raw"`
-	RoundVsRaw  []float64 `json:"round_vs_raw"`
-	Unavailable string    `json:"unavailable,omitempty"`
+	Peer        string       `json:"peer"`
+	OpsPerSec   stats.Spread `json:"ops_per_sec"`
+	P50Micros   stats.Spread `json:"p50_us"`
+	P99Micros   stats.Spread `json:"p99_us"`
+	CPUMicros   stats.Spread `json:"client_cpu_us_per_op"`
+	VsRaw       stats.Spread `json:"vs_raw"`
+	RoundVsRaw  []float64    `json:"round_vs_raw"`
+	Unavailable string       `json:"unavailable,omitempty"`
 }
 
 // hotSessionIDs are the sessions the validation runs spread over: the
@@ -205,8 +206,11 @@ func summarizeValidate(runs []validateRun) []validateSummary {
 		if len(ops) == 0 {
 			s.Unavailable = "not run (-lucia '')"
 		}
-		s.OpsPerSec, s.P50Micros, s.P99Micros, s.CPUMicros = stats.Median(ops), stats.Median(p50), stats.Median(p99), stats.Median(cpu)
-		s.VsRaw = stats.Median(s.RoundVsRaw)
+		s.OpsPerSec, s.P50Micros, s.P99Micros = stats.SpreadOf(ops), stats.SpreadOf(p50), stats.SpreadOf(p99)
+		if slices.ContainsFunc(cpu, func(x float64) bool { return x > 0 }) {
+			s.CPUMicros = stats.SpreadOf(cpu) // Lucia v1's runs measure none
+		}
+		s.VsRaw = stats.SpreadOf(s.RoundVsRaw)
 		out = append(out, s)
 	}
 	return out

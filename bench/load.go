@@ -37,25 +37,27 @@ type loadRun struct {
 	ClientCPUMicros float64 `json:"client_cpu_us_per_op"`
 }
 
-// loadSummary is one operation over all rounds: medians, and the Store ÷
-// raw throughput ratio of each round.
+// loadSummary is one operation over all rounds: each number's spread over
+// the rounds (median, quartiles, extremes), and the Store ÷ raw
+// throughput ratio of each round (the ratio's spread is over those, not a
+// ratio of medians). Every run's own values are in loadReport.Runs.
 type loadSummary struct {
-	Operation      string    `json:"operation"`
-	Target         float64   `json:"target,omitempty"`
-	StoreOpsPerSec float64   `json:"store_ops_per_sec"`
-	RawOpsPerSec   float64   `json:"raw_ops_per_sec"`
-	Ratio          float64   `json:"ratio"`
-	RoundRatios    []float64 `json:"round_ratios"`
-	StoreP50Micros float64   `json:"store_p50_us"`
-	StoreP99Micros float64   `json:"store_p99_us"`
-	RawP50Micros   float64   `json:"raw_p50_us"`
-	RawP99Micros   float64   `json:"raw_p99_us"`
-	StoreCPUMicros float64   `json:"store_client_cpu_us_per_op"`
-	RawCPUMicros   float64   `json:"raw_client_cpu_us_per_op"`
+	Operation      string       `json:"operation"`
+	Target         float64      `json:"target,omitempty"`
+	StoreOpsPerSec stats.Spread `json:"store_ops_per_sec"`
+	RawOpsPerSec   stats.Spread `json:"raw_ops_per_sec"`
+	Ratio          stats.Spread `json:"ratio"`
+	RoundRatios    []float64    `json:"round_ratios"`
+	StoreP50Micros stats.Spread `json:"store_p50_us"`
+	StoreP99Micros stats.Spread `json:"store_p99_us"`
+	RawP50Micros   stats.Spread `json:"raw_p50_us"`
+	RawP99Micros   stats.Spread `json:"raw_p99_us"`
+	StoreCPUMicros stats.Spread `json:"store_client_cpu_us_per_op"`
+	RawCPUMicros   stats.Spread `json:"raw_client_cpu_us_per_op"`
 }
 
 // Met reports whether the median ratio reaches the target.
-func (s loadSummary) Met() bool { return s.Ratio >= s.Target }
+func (s loadSummary) Met() bool { return s.Ratio.Median >= s.Target }
 
 type loadReport struct {
 	Machine   machine.Machine `json:"machine"`
@@ -183,15 +185,15 @@ func summarize(names []string, runs []loadRun) []loadSummary {
 				s.RoundRatios = append(s.RoundRatios, st.OpsPerSec/raw.OpsPerSec)
 			}
 		}
-		s.Ratio = stats.Median(s.RoundRatios)
-		s.StoreOpsPerSec = stats.Median(collect[storeVariant]["ops"])
-		s.RawOpsPerSec = stats.Median(collect[rawVariant]["ops"])
-		s.StoreP50Micros = stats.Median(collect[storeVariant]["p50"])
-		s.StoreP99Micros = stats.Median(collect[storeVariant]["p99"])
-		s.RawP50Micros = stats.Median(collect[rawVariant]["p50"])
-		s.RawP99Micros = stats.Median(collect[rawVariant]["p99"])
-		s.StoreCPUMicros = stats.Median(collect[storeVariant]["cpu"])
-		s.RawCPUMicros = stats.Median(collect[rawVariant]["cpu"])
+		s.Ratio = stats.SpreadOf(s.RoundRatios)
+		s.StoreOpsPerSec = stats.SpreadOf(collect[storeVariant]["ops"])
+		s.RawOpsPerSec = stats.SpreadOf(collect[rawVariant]["ops"])
+		s.StoreP50Micros = stats.SpreadOf(collect[storeVariant]["p50"])
+		s.StoreP99Micros = stats.SpreadOf(collect[storeVariant]["p99"])
+		s.RawP50Micros = stats.SpreadOf(collect[rawVariant]["p50"])
+		s.RawP99Micros = stats.SpreadOf(collect[rawVariant]["p99"])
+		s.StoreCPUMicros = stats.SpreadOf(collect[storeVariant]["cpu"])
+		s.RawCPUMicros = stats.SpreadOf(collect[rawVariant]["cpu"])
 		out = append(out, s)
 	}
 	return out

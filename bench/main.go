@@ -12,14 +12,17 @@
 // Each part runs in a database of its own, created on the server and
 // dropped at the end. Results go to -out as Markdown, JSON and PNG:
 //
-//	go run ./bench                               # load, scale, purge and cache (make bench)
-//	go run ./bench -parts cache -rounds 3 -dead 1000000
-//	go run ./bench -parts load -rounds 7 -duration 3s
-//	go run ./bench -parts load -ops GetSessionAndUser,GetKey -rounds 9
-//	go run ./bench -parts pgbouncer -rounds 3 -duration 2s -warmup 500ms
+//	go run ./bench                                   # load, scale, purge and cache (make bench)
+//	go run ./bench -parts cache -dead 1000000        # nine rounds, like load
+//	go run ./bench -parts load -duration 3s
+//	go run ./bench -parts load -ops GetSessionAndUser,GetKey
+//	go run ./bench -parts pgbouncer -duration 2s -warmup 500ms  # three rounds, like scale, purge and login
 //	go run ./bench -parts login -rounds 5 -duration 3s
+//	go run ./bench -parts load -rounds 2 -duration 1s -warmup 200ms -out /tmp/bench  # a quick try
 //
-// Each report ends with the command that produced it.
+// Each report begins with the machine and the commit it measured and ends
+// with the command that produced it; every number is given as its median
+// and spread over the rounds (median [Q1–Q3] (min–max)).
 //
 // The machine should be otherwise idle; on a shared one, compare the
 // per-round ratios, not single numbers.
@@ -39,6 +42,27 @@ import (
 
 	"github.com/luciapg/luciapg/bench/internal/machine"
 )
+
+// Rounds by default: the load and cache parts compare throughputs whose
+// rounds on a shared machine disagree by ±25%, so they take nine, enough
+// for quartiles that are actual rounds (the third and seventh); the
+// others, slower and compared against wider targets, take three.
+const (
+	manyRounds    = 9
+	defaultRounds = 3
+)
+
+// roundsFor is the rounds part runs: -rounds if given, else its default.
+func (c config) roundsFor(part string) int {
+	switch {
+	case c.Rounds > 0:
+		return c.Rounds
+	case part == "load" || part == "cache":
+		return manyRounds
+	default:
+		return defaultRounds
+	}
+}
 
 // config is the command line.
 type config struct {
@@ -82,7 +106,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.Pool, "pool", 8, "connections in the pool (P)")
 	fs.DurationVar(&cfg.Warmup, "warmup", time.Second, "unmeasured warm-up before each measured run")
 	fs.DurationVar(&cfg.Duration, "duration", 4*time.Second, "length of each measured run")
-	fs.IntVar(&cfg.Rounds, "rounds", 3, "rounds; Store and raw alternate which goes first")
+	fs.IntVar(&cfg.Rounds, "rounds", 0, fmt.Sprintf("interleaved rounds of every part (the measured variant and its baseline alternate within each); 0: %d for load and cache, %d for the others", manyRounds, defaultRounds))
 	ops := fs.String("ops", "all", "comma-separated operations to run in the load part, or all")
 	scale := fs.String("scale", "10000,100000,1000000", "user counts for the scale part")
 	fs.IntVar(&cfg.DeadRows, "dead", 1_000_000, "dead sessions the purge part deletes")
@@ -97,8 +121,8 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if cfg.Users < 1 || cfg.Workers < 1 || cfg.Pool < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.PurgeBatch < 1 || cfg.DeadRows < 0 {
-		return config{}, fmt.Errorf("-users, -workers, -pool, -rounds, -duration and -batch must be positive")
+	if cfg.Users < 1 || cfg.Workers < 1 || cfg.Pool < 1 || cfg.Rounds < 0 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.PurgeBatch < 1 || cfg.DeadRows < 0 {
+		return config{}, fmt.Errorf("-users, -workers, -pool, -duration and -batch must be positive, -rounds and -dead not negative")
 	}
 	cfg.Parts = splitList(*parts)
 	for _, p := range cfg.Parts {
@@ -178,6 +202,8 @@ func run(ctx context.Context, cfg config) error {
 	logf("%s", m)
 	for _, part := range cfg.Parts {
 		var err error
+		cfg := cfg
+		cfg.Rounds = cfg.roundsFor(part) // what the part's report records
 		switch part {
 		case "load":
 			err = runLoad(ctx, cfg, m)

@@ -32,7 +32,7 @@ func writeJSON(path string, v any) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// thousands formats x rounded to an integer with thousands separators.
+// ratios lists per-round ratios, two decimals each.
 func ratios(xs []float64) string {
 	parts := make([]string, len(xs))
 	for i, x := range xs {
@@ -41,6 +41,10 @@ func ratios(xs []float64) string {
 	return strings.Join(parts, " ")
 }
 
+// spreadNote says how the reports' "median [Q1–Q3] (min–max)" cells read.
+const spreadNote = "Each number is given as median [Q1–Q3] (min–max) over the rounds: half the rounds lie between Q1 and Q3; " +
+	"a ratio's spread is over each round's own ratio. Every run's values are in the JSON."
+
 func verdict(met bool) string {
 	if met {
 		return "yes"
@@ -48,20 +52,25 @@ func verdict(met bool) string {
 	return "**no**"
 }
 
-// loadTable renders the load summaries as a Markdown table.
+// loadTable renders the load summaries as two Markdown tables:
+// throughput and its ratio, then latencies and client CPU.
 func loadTable(r loadReport) string {
 	var b strings.Builder
-	b.WriteString("| operation | Store ops/s | raw ops/s | Store ÷ raw | per round | target | Store p50 / p99 µs | raw p50 / p99 µs | client CPU µs/op Store / raw |\n")
-	b.WriteString("|---|---:|---:|---:|---|---|---:|---:|---:|\n")
+	b.WriteString("| operation | Store ops/s | raw ops/s | Store ÷ raw | target |\n|---|---:|---:|---:|---|\n")
 	for _, s := range r.Summaries {
 		target := "—"
 		if s.Target > 0 {
 			target = fmt.Sprintf("≥ %.2f: %s", s.Target, verdict(s.Met()))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s | %s / %s | %s / %s | %.1f / %.1f |\n",
-			s.Operation, stats.Thousands(s.StoreOpsPerSec), stats.Thousands(s.RawOpsPerSec), s.Ratio, ratios(s.RoundRatios), target,
-			stats.Thousands(s.StoreP50Micros), stats.Thousands(s.StoreP99Micros), stats.Thousands(s.RawP50Micros), stats.Thousands(s.RawP99Micros),
-			s.StoreCPUMicros, s.RawCPUMicros)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", s.Operation,
+			s.StoreOpsPerSec.Format(stats.Thousands), s.RawOpsPerSec.Format(stats.Thousands), s.Ratio.Format(stats.Fixed(2)), target)
+	}
+	b.WriteString("\n| operation | Store p50 µs | raw p50 µs | Store p99 µs | raw p99 µs | client CPU µs/op Store | client CPU µs/op raw |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Summaries {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", s.Operation,
+			s.StoreP50Micros.Format(stats.Thousands), s.RawP50Micros.Format(stats.Thousands),
+			s.StoreP99Micros.Format(stats.Thousands), s.RawP99Micros.Format(stats.Thousands),
+			s.StoreCPUMicros.Format(stats.Fixed(1)), s.RawCPUMicros.Format(stats.Fixed(1)))
 	}
 	return b.String()
 }
@@ -70,10 +79,9 @@ func writeLoadReport(dir string, r loadReport) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Load: Store vs raw pgx\n\n")
 	fmt.Fprintf(&b, "%s. %d users (one primary key with a 148-character hash and %d sessions each), %d workers on a pool of %d, "+
-		"%v warm-up then %v measured per run, %d rounds; Store and raw alternate going first. "+
-		"Throughput, latencies and client CPU (this process's CPU time per call) are medians over the rounds; "+
-		"\"per round\" lists each round's Store ÷ raw throughput ratio.\n\n",
-		r.Machine, r.Config.Users, 2, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds)
+		"%v warm-up then %v measured per run, %d rounds; in each round every operation runs on the Store and on raw pgx, "+
+		"the two alternating which goes first. Client CPU is this process's CPU time per call. %s\n\n",
+		r.Machine, r.Config.Users, 2, r.Config.Workers, r.Config.Pool, r.Config.Warmup, r.Config.Duration, r.Config.Rounds, spreadNote)
 	b.WriteString(loadTable(r))
 	fmt.Fprintf(&b, "\n![ops/s per operation, Store vs raw pgx](load.png)\n\nReproduce: `%s`\n", r.Command)
 	if err := os.WriteFile(filepath.Join(dir, "load.md"), []byte(b.String()), 0o644); err != nil {
@@ -84,7 +92,7 @@ func writeLoadReport(dir string, r loadReport) error {
 	}
 	bars := make([]chart.BarGroup, len(r.Summaries))
 	for i, s := range r.Summaries {
-		bars[i] = chart.BarGroup{Label: s.Operation, Values: [2]float64{s.StoreOpsPerSec, s.RawOpsPerSec}, Note: fmt.Sprintf("%.2fx", s.Ratio)}
+		bars[i] = chart.BarGroup{Label: s.Operation, Values: [2]float64{s.StoreOpsPerSec.Median, s.RawOpsPerSec.Median}, Note: fmt.Sprintf("%.2fx", s.Ratio.Median)}
 	}
 	title := fmt.Sprintf("luciapg: ops/s per operation (%d users, %d workers, pool %d; median of %d rounds)", r.Config.Users, r.Config.Workers, r.Config.Pool, r.Config.Rounds)
 	return chart.WriteBarChart(filepath.Join(dir, "load.png"), title, [2]string{"Store", "raw pgx"}, bars)

@@ -2,9 +2,12 @@
 package machine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os/exec"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +20,10 @@ type Machine struct {
 	Platform   string `json:"platform"`
 	CPUs       int    `json:"cpus"`
 	PostgreSQL string `json:"postgresql"`
+	// Commit is the checkout's commit (git rev-parse --short HEAD), with
+	// "-dirty" when it had uncommitted changes, or "unknown" outside a git
+	// checkout: the code a result was measured with.
+	Commit string `json:"commit"`
 }
 
 // Describe reads the machine's facts and the server version at url.
@@ -31,6 +38,7 @@ func Describe(ctx context.Context, url string) (Machine, error) {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
+		Commit:    Commit(ctx),
 	}
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&m.PostgreSQL); err != nil {
 		return Machine{}, err
@@ -38,8 +46,39 @@ func Describe(ctx context.Context, url string) (Machine, error) {
 	return m, nil
 }
 
+// Commit is the working directory's git commit, abbreviated, with
+// "-dirty" when git status reports any change (untracked files included),
+// or "unknown" when git or the checkout is missing.
+func Commit(ctx context.Context) string { return commitIn(ctx, "") }
+
+// commitIn is Commit of the checkout at dir ("": the working directory).
+func commitIn(ctx context.Context, dir string) string {
+	git := func(args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "git", args...)
+		cmd.Dir = dir
+		return cmd.Output()
+	}
+	head, err := git("rev-parse", "--short", "HEAD")
+	if err != nil {
+		return "unknown"
+	}
+	commit := strings.TrimSpace(string(head))
+	status, err := git("status", "--porcelain")
+	if err != nil {
+		return "unknown"
+	}
+	if len(bytes.TrimSpace(status)) > 0 {
+		commit += "-dirty"
+	}
+	return commit
+}
+
 // String is the machine on one line.
 func (m Machine) String() string {
-	return fmt.Sprintf("%s, %s %s, %d CPUs, PostgreSQL %s (client and server on the same machine)",
-		m.Date, m.GoVersion, m.Platform, m.CPUs, m.PostgreSQL)
+	commit := m.Commit
+	if commit == "" {
+		commit = "unknown" // a result written before the commit was recorded
+	}
+	return fmt.Sprintf("%s, commit %s, %s %s, %d CPUs, PostgreSQL %s (client and server on the same machine)",
+		m.Date, commit, m.GoVersion, m.Platform, m.CPUs, m.PostgreSQL)
 }

@@ -2,7 +2,6 @@
 package stats
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,18 +19,7 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 
 // Median returns the median of xs (the mean of the middle two for an even
 // count), or 0 for none. xs is not modified.
-func Median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	mid := len(s) / 2
-	if len(s)%2 == 1 {
-		return s[mid]
-	}
-	return (s[mid-1] + s[mid]) / 2
-}
+func Median(xs []float64) float64 { return Quantile(xs, 0.5) }
 
 // Micros is d in microseconds.
 func Micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
