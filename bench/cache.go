@@ -27,6 +27,7 @@ type cacheReport struct {
 	Validate   []validateSummary `json:"validate"`
 	ValRuns    []validateRun     `json:"validate_runs"`
 	Revocation revocationSummary `json:"revocation"`
+	Wakeups    wakeupResult      `json:"wakeups"`
 	Writes     []triggerSummary  `json:"trigger_overhead"`
 	WriteRuns  []triggerRun      `json:"trigger_runs"`
 	Memory     memoryResult      `json:"memory"`
@@ -38,7 +39,9 @@ type cacheReport struct {
 // need 50,000 users (two sessions each), each revocation round 1,000
 // users of its own.
 func runCache(ctx context.Context, cfg config, m machine.Machine) error {
-	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, cacheHotSessions, revocationUsers(cfg.Rounds))
+	// The wake-ups' sessions come after the hot and the revoked ones.
+	wakeupFirst := max(cacheHotSessions, revocationUsers(cfg.Rounds))
+	users := max(cfg.Users, cacheMemEntries/dataset.SessionsPerUser, wakeupFirst+wakeupUsers)
 	logf("cache: seeding %d users", users)
 	db, err := createScratchDatabase(ctx, cfg.DatabaseURL, "cache", users)
 	if err != nil {
@@ -63,6 +66,9 @@ func runCache(ctx context.Context, cfg config, m machine.Machine) error {
 	}
 	if report.Revocation, err = measureRevocations(ctx, cfg, db.url, store); err != nil {
 		return fmt.Errorf("revocation: %w", err)
+	}
+	if report.Wakeups, err = measureWakeups(ctx, db.url, pool, store, wakeupFirst); err != nil {
+		return fmt.Errorf("wake-ups: %w", err)
 	}
 	if report.WriteRuns, err = measureTriggerOverhead(ctx, cfg, db, pool, users); err != nil {
 		return fmt.Errorf("trigger overhead: %w", err)

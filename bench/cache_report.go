@@ -68,6 +68,22 @@ func writeCacheReport(dir string, r cacheReport) error {
 		v.P50Micros.Format(stats.Thousands), v.P99Micros.Format(stats.Thousands), v.MaxMicros.Format(stats.Thousands),
 		v.PollsPerSecond.Format(stats.Thousands), stats.Thousands(float64(v.Validations)), v.SuccessesAfterRefusal, verdict(v.Met()))
 
+	w := r.Wakeups
+	fmt.Fprintf(&b, "\n## Wake-ups\n\n%d caches share the database, as %d processes would. A revocation either goes through the first cache, "+
+		"which wakes the others with a NOTIFY after the delete has returned, or around every cache through the Store, as a Lucia v1 app's would, "+
+		"which the caches learn of only at their next read of the log (every %v). Latency: %d revocations per path, the paths alternating, "+
+		"from the delete's return to the first refusal by a second cache validating the session in a loop. "+
+		"The storm: %d goroutines delete for %v per path; the cost is per listening cache (reads of the log and wake-ups received per second), "+
+		"wake-ups sent per second, and the database's commits per second (every transaction, the caches' reads included). "+
+		"Idle, each cache reads the log %.0f times a second.\n\n",
+		w.Caches, w.Caches, cachePollInterval, wakeupTrials, wakeupStormers, wakeupStorm, w.IdlePollsPerSecond)
+	b.WriteString("| revocation | p50 µs | p99 µs | max µs | storm deletes/s | delete p99 µs | reads of the log /s per cache | wake-ups received /s per cache | wake-ups sent /s | commits/s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, p := range w.Paths {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.0f | %.0f | %.0f | %s |\n", p.Path,
+			stats.Thousands(p.P50Micros), stats.Thousands(p.P99Micros), stats.Thousands(p.MaxMicros),
+			stats.Thousands(p.DeletesPerSecond), stats.Thousands(p.DeleteP99Micros), p.PollsPerSecond, p.WokenPerSecond, p.SentPerSecond, stats.Thousands(p.CommitsPerSecond))
+	}
+
 	fmt.Fprintf(&b, "\n## Write overhead of the triggers\n\nThe Store's writes with the migration's triggers ÷ without them, on two databases seeded alike at the same time "+
 		"(the bench's, and a second one with the triggers dropped), each with half the workers, so that both runs of a pair see the same machine at the same moment; "+
 		"the purge deletes %s dead sessions in batches of %d (PurgeDeadSessions) on both at once. "+
