@@ -5,7 +5,7 @@ import "context"
 type clientKey struct{}
 
 // client is what the context of a request says of its client: one value,
-// so that a middleware adds both with one context.WithValue.
+// so that a middleware adds both with one context.
 type client struct {
 	address   string
 	userAgent string
@@ -24,9 +24,9 @@ func WithClientAddress(ctx context.Context, addr string) context.Context {
 	if addr == "" {
 		return ctx
 	}
-	c, _ := ctx.Value(clientKey{}).(client)
+	c := clientFrom(ctx)
 	c.address = addr
-	return context.WithValue(ctx, clientKey{}, c)
+	return &clientContext{Context: ctx, client: c}
 }
 
 // WithClient returns ctx carrying the client's address (as
@@ -37,26 +37,50 @@ func WithClient(ctx context.Context, addr, userAgent string) context.Context {
 	if addr == "" && userAgent == "" {
 		return ctx
 	}
-	c, _ := ctx.Value(clientKey{}).(client)
+	c := clientFrom(ctx)
 	if addr != "" {
 		c.address = addr
 	}
 	if userAgent != "" {
 		c.userAgent = userAgent
 	}
-	return context.WithValue(ctx, clientKey{}, c)
+	return &clientContext{Context: ctx, client: c}
+}
+
+// clientContext carries a client: one allocation per request where
+// context.WithValue makes two (the context and the boxed value), for
+// authhttp's Middleware, which adds one to every request.
+type clientContext struct {
+	context.Context
+	client client
+}
+
+// Value implements context.Context.
+func (c *clientContext) Value(key any) any {
+	if key == (clientKey{}) {
+		return &c.client
+	}
+	return c.Context.Value(key)
+}
+
+// clientFrom is the client in ctx, or none.
+func clientFrom(ctx context.Context) client {
+	if c, ok := ctx.Value(clientKey{}).(*client); ok {
+		return *c
+	}
+	return client{}
 }
 
 // ClientAddress returns the address WithClientAddress or WithClient put in
 // ctx, and false when there is none.
 func ClientAddress(ctx context.Context) (string, bool) {
-	c, _ := ctx.Value(clientKey{}).(client)
+	c := clientFrom(ctx)
 	return c.address, c.address != ""
 }
 
 // ClientUserAgent returns the user agent WithClient put in ctx, and false
 // when there is none.
 func ClientUserAgent(ctx context.Context) (string, bool) {
-	c, _ := ctx.Value(clientKey{}).(client)
+	c := clientFrom(ctx)
 	return c.userAgent, c.userAgent != ""
 }

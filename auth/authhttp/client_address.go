@@ -58,6 +58,12 @@ func peerAddress(remoteAddr string) string {
 // parseAddress accepts "ip", "ip:port", "[ipv6]" and "[ipv6]:port", and
 // returns the IP in canonical form without its zone.
 func parseAddress(s string) (string, bool) {
+	// The usual RemoteAddr, "192.0.2.1:1234": its host is canonical
+	// already (netip refuses IPv4 with leading zeros), so it is returned
+	// as it is, with no copy on every request.
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Addr().Is4() {
+		return s[:strings.LastIndexByte(s, ':')], true
+	}
 	if host, _, err := net.SplitHostPort(s); err == nil {
 		s = host
 	}

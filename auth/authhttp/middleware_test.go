@@ -47,7 +47,7 @@ type fixture struct {
 }
 
 // mustNew is authhttp.New for a configuration the test knows is valid.
-func mustNew(t *testing.T, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions {
+func mustNew(t testing.TB, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions {
 	t.Helper()
 	s, err := authhttp.New(a, cfg)
 	if err != nil {
@@ -56,7 +56,7 @@ func mustNew(t *testing.T, a *auth.Auth, cfg authhttp.Config) *authhttp.Sessions
 	return s
 }
 
-func newFixture(t *testing.T, adapter luciapg.ThrottlingAdapter, cfg authhttp.Config) fixture {
+func newFixture(t testing.TB, adapter luciapg.ThrottlingAdapter, cfg authhttp.Config) fixture {
 	t.Helper()
 	c := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a, err := auth.New(adapter, auth.Config{Now: c.Now})

@@ -130,21 +130,23 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 		}
 		// Address and user agent in one context value: what the core
 		// throttles by, and records with sessions, events and notices.
-		r = r.WithContext(auth.WithClient(r.Context(), s.ClientAddress(r), r.UserAgent()))
-		cookie, err := r.Cookie(s.cookieName)
-		if err != nil || cookie.Value == "" {
-			next.ServeHTTP(w, r)
+		// The request is copied once, with everything its context gets.
+		ctx := auth.WithClient(r.Context(), s.ClientAddress(r), r.UserAgent())
+		id, ok := requestCookie(r, s.cookieName)
+		if !ok || id == "" {
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
-		session, user, err := s.auth.ValidateSessionUser(r.Context(), cookie.Value)
+		session, user, err := s.auth.ValidateSessionUser(ctx, id)
 		switch {
 		case errors.Is(err, luciapg.ErrInvalidSessionID):
 			http.SetCookie(w, s.BlankCookie())
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		case err != nil:
+			r = r.WithContext(ctx)
 			if s.logger != nil {
-				s.logger.ErrorContext(r.Context(), "authhttp: validating the session failed", slog.Any("error", err))
+				s.logger.ErrorContext(ctx, "authhttp: validating the session failed", slog.Any("error", err))
 			}
 			s.errorHandler(w, r, err)
 			return
@@ -152,7 +154,7 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 		if session.Fresh {
 			http.SetCookie(w, s.Cookie(session))
 		}
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), session, user)))
+		next.ServeHTTP(w, r.WithContext(NewContext(ctx, session, user)))
 	})
 }
 
@@ -267,12 +269,30 @@ type sessionAndUser struct {
 // NewContext returns ctx carrying session and user, as Middleware does;
 // handlers' tests can use it to fake a logged-in request.
 func NewContext(ctx context.Context, session auth.Session, user luciapg.User) context.Context {
-	return context.WithValue(ctx, contextKey{}, sessionAndUser{session: session, user: user})
+	return &sessionContext{Context: ctx, v: sessionAndUser{session: session, user: user}}
+}
+
+// sessionContext carries a session and its user: one allocation where
+// context.WithValue makes two (the context and the boxed value), on every
+// request with a valid session.
+type sessionContext struct {
+	context.Context
+	v sessionAndUser
+}
+
+// Value implements context.Context.
+func (c *sessionContext) Value(key any) any {
+	if key == (contextKey{}) {
+		return &c.v
+	}
+	return c.Context.Value(key)
 }
 
 // FromContext returns the session and user Middleware validated for the
 // request, and false when it has none.
 func FromContext(ctx context.Context) (auth.Session, luciapg.User, bool) {
-	v, ok := ctx.Value(contextKey{}).(sessionAndUser)
-	return v.session, v.user, ok
+	if v, ok := ctx.Value(contextKey{}).(*sessionAndUser); ok {
+		return v.session, v.user, true
+	}
+	return auth.Session{}, luciapg.User{}, false
 }
