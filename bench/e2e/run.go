@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -71,9 +72,13 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	node, _ := exec.LookPath("node")
+	nodeDir, err := filepath.Abs(cfg.NodeDir)
+	if err != nil {
+		return err
+	}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	l := &launcher{self: self, node: node, nodeDir: cfg.NodeDir, betterKey: hex.EncodeToString(secret), cpuProfiles: cfg.CPUProfiles}
+	l := &launcher{self: self, node: node, nodeDir: nodeDir, betterKey: hex.EncodeToString(secret), cpuProfiles: cfg.CPUProfiles}
 
 	var runs []*stackRun
 	for _, name := range cfg.Stacks {

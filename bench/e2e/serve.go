@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/auth"
 	"github.com/luciapg/luciapg/auth/authhttp"

@@ -49,7 +49,7 @@ func (t *tailBuffer) add(line string) {
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return strings.Join(t.lines, " | ")
+	return strings.Join(t.lines[max(0, len(t.lines)-8):], " | ")
 }
 
 // launcher starts servers.
@@ -195,7 +195,8 @@ func (l *launcher) runNode(env []string, args ...string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(out.String()))
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		return fmt.Errorf("%v: %s", err, strings.Join(lines[max(0, len(lines)-8):], " | "))
 	}
 	return nil
 }
