@@ -185,7 +185,3 @@ func (j *jar) header() string {
 	}
 	return b.String()
 }
-
-func (j *jar) clone() *jar {
-	return &jar{names: append([]string(nil), j.names...), values: append([]string(nil), j.values...)}
-}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -162,9 +163,14 @@ func defaultURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-// logf reports progress on stderr.
+// progress receives the run's progress and the servers' standard error:
+// standard error, or the smoke test's log. It must be safe for
+// concurrent writes.
+var progress io.Writer = os.Stderr
+
+// logf reports progress.
 func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+	fmt.Fprintf(progress, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 }
 
 func splitLines(s string) []string {

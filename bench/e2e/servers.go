@@ -43,7 +43,7 @@ func (t *tailBuffer) add(line string) {
 	if len(t.lines) > 20 {
 		t.lines = t.lines[len(t.lines)-20:]
 	}
-	fmt.Fprintf(os.Stderr, "[%s] %s\n", t.prefix, line)
+	fmt.Fprintf(progress, "[%s] %s\n", t.prefix, line)
 }
 
 func (t *tailBuffer) String() string {
