@@ -107,7 +107,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.Users, "users", 100, "users per stack, made through its signup (each hashes a password); the sessions are spread over them")
 	fs.IntVar(&cfg.LoginConns, "login-conns", 8, "concurrent logins")
 	fs.DurationVar(&cfg.LoginDuration, "login-duration", 5*time.Second, "measured length of each login run")
-	fs.IntVar(&cfg.Logouts, "logouts", 1000, "logouts per stack and round")
+	fs.IntVar(&cfg.Logouts, "logouts", 500, "logouts per stack and round")
 	fs.IntVar(&cfg.Revocations, "revocations", 50, "revocation trials per stack and round")
 	fs.DurationVar(&cfg.RevocationCap, "revocation-cap", 10*time.Second, "how long a revoked session is polled on the second instance before it is reported still served")
 	profiles := fs.String("cpuprofile-server", "", "stack=file[,stack=file]: CPU profile of that Go stack's first server during the protected-endpoint rounds")

@@ -161,6 +161,9 @@ func writeResults(dir string, r results) error {
 			continue
 		}
 		note := "ceiling"
+		if row.Stack != ceilingOf(stack{lang: row.Language}) {
+			note = "–"
+		}
 		if row.Summary.Fraction > 0 {
 			note = fmt.Sprintf("%.2f", row.Summary.Fraction)
 		}
@@ -194,6 +197,8 @@ func markdown(r results) string {
 		fraction := "ceiling"
 		if len(row.CeilingFraction) > 0 {
 			fraction = fmt.Sprintf("%.2f (%.2f–%.2f)", s.Fraction, s.FractionMin, s.FractionMax)
+		} else if row.Stack != ceilingOf(stack{lang: row.Language}) {
+			fraction = "– (no ceiling)"
 		}
 		fmt.Fprintf(&b, "| %s | %s (%s–%s) | %s | %s | %s | %d |\n", row.Stack, stats.Thousands(s.PerSecond),
 			stats.Thousands(s.PerSecondMin), stats.Thousands(s.PerSecondMax), ms(s.P50Micros), ms(s.P99Micros), fraction, s.Errors)
@@ -201,7 +206,7 @@ func markdown(r results) string {
 	b.WriteString("\n![GET /me req/s per stack](e2e.png)\n\n")
 
 	fmt.Fprintf(&b, "## Login and logout\n\nLogin: `POST /login` with a username and password (password check and session creation) "+
-		"from %d concurrent connections, %v measured per round (each connection from a loopback address of its own every %d logins: "+
+		"from %d concurrent connections (at most one per user: each logs in users of its own), %v measured per round (each connection from a loopback address of its own every %d logins: "+
 		"luciapg throttles attempts per client address by default). Logout: `POST /logout` of %d sessions per round over %d connections. "+
 		"Medians over the rounds.\n\n", c.LoginConns, c.LoginDuration, loginsPerAddress, c.Logouts, c.Conns)
 	b.WriteString("| Stack | default password hash | logins/s | login p50 | logouts/s | logout p50 | logout p99 |\n|---|---|---:|---:|---:|---:|---:|\n")
@@ -218,7 +223,11 @@ func markdown(r results) string {
 		if len(row.Logout) > 0 {
 			logout = fmt.Sprintf("| %s | %s | %s ", stats.Thousands(s.LogoutPerSec), ms(s.LogoutP50), ms(s.LogoutP99))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f | %.0f ms %s|\n", row.Stack, row.Hash, s.LoginPerSecond, s.LoginP50Micros/1000, logout)
+		loginP50 := "–"
+		if s.LoginPerSecond > 0 {
+			loginP50 = fmt.Sprintf("%.0f ms", s.LoginP50Micros/1000)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f | %s %s|\n", row.Stack, row.Hash, s.LoginPerSecond, loginP50, logout)
 	}
 
 	fmt.Fprintf(&b, "\n## Revocation\n\nA second instance (process) of the same stack: a session is made on instance 1 and read once on instance 2 "+
