@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,5 +120,42 @@ func TestSmoke(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("progress:\n%s", log)
+	}
+}
+
+// TestMissingPeerFailsTheRun runs a stack whose npm packages are not
+// installed next to the Go ceiling: the run writes the ceiling's row and
+// the stack as MISSING with the reason, and fails naming it.
+func TestMissingPeerFailsTheRun(t *testing.T) {
+	adminURL := os.Getenv("TEST_DATABASE_URL")
+	if adminURL == "" {
+		t.Fatal("TEST_DATABASE_URL is not set: make test sets it (the end-to-end smoke needs PostgreSQL)")
+	}
+	log := &lockedBuffer{}
+	progress = log
+	t.Cleanup(func() { progress = os.Stderr })
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	dir := t.TempDir()
+	cfg, err := parseFlags([]string{
+		"-url", adminURL, "-db", "luciapg_e2e_missing_" + hex.EncodeToString(suffix), "-out", dir,
+		"-node-dir", t.TempDir(), // no node_modules
+		"-stacks", "go-ceiling,lucia-v1", "-rounds", "1", "-warmup", "0s", "-duration", "200ms", "-conns", "2", "-sessions", "2",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(t.Context(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "MISSING: lucia-v1") {
+		t.Fatalf("run returned %v, want an error naming lucia-v1 as missing\nprogress:\n%s", err, log)
+	}
+	md, readErr := os.ReadFile(filepath.Join(dir, "e2e.md"))
+	if readErr != nil {
+		t.Fatal(readErr)
+	}
+	for _, want := range []string{"| lucia-v1 | MISSING |", "**lucia-v1**: MISSING", "| go-ceiling | "} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("e2e.md lacks %q:\n%s", want, md)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/luciapg/luciapg/bench/internal/cputime"
 	"github.com/luciapg/luciapg/bench/internal/stats"
 )
 
@@ -21,6 +22,10 @@ type sample struct {
 	PerSecond float64 `json:"per_second"`
 	P50Micros float64 `json:"p50_us"`
 	P99Micros float64 `json:"p99_us"`
+	// ClientCPUMicros is the load generator's own CPU time per request
+	// in the measured window (protected endpoint only): what the
+	// generator takes from the cores the server shares.
+	ClientCPUMicros float64 `json:"client_cpu_us,omitempty"`
 }
 
 func summarize(latencies []time.Duration, errs int, elapsed time.Duration) sample {
@@ -110,9 +115,11 @@ func measureProtected(addr string, sessions []*jar, conns int, warmup, duration 
 	}
 	time.Sleep(warmup)
 	deadline = time.Now().Add(duration)
+	cpuBefore := cputime.Process()
 	phase.Store(phaseMeasure)
 	time.Sleep(duration)
 	phase.Store(phaseStop)
+	cpu := cputime.Process() - cpuBefore
 	wg.Wait()
 	if err := errors.Join(fatal...); err != nil {
 		return sample{}, err
@@ -123,7 +130,11 @@ func measureProtected(addr string, sessions []*jar, conns int, warmup, duration 
 		all = append(all, lats[w]...)
 		errs += errCount[w]
 	}
-	return summarize(all, errs, duration), nil
+	got := summarize(all, errs, duration)
+	if n := len(all) + errs; n > 0 {
+		got.ClientCPUMicros = stats.Micros(cpu) / float64(n)
+	}
+	return got, nil
 }
 
 func closeAll(clients []*client) {

@@ -53,6 +53,7 @@ type summary struct {
 	P50Micros      float64 `json:"p50_us"`
 	P99Micros      float64 `json:"p99_us"`
 	Errors         int     `json:"errors"`
+	ClientCPU      float64 `json:"client_cpu_us"`
 	Fraction       float64 `json:"ceiling_fraction,omitempty"`
 	FractionMin    float64 `json:"ceiling_fraction_min,omitempty"`
 	FractionMax    float64 `json:"ceiling_fraction_max,omitempty"`
@@ -118,6 +119,7 @@ func summarizeRounds(r row) summary {
 		s.PerSecondMin, s.PerSecondMax = slices.Min(rates), slices.Max(rates)
 		s.P50Micros = stats.Median(pick(r.Protected, func(x sample) float64 { return x.P50Micros }))
 		s.P99Micros = stats.Median(pick(r.Protected, func(x sample) float64 { return x.P99Micros }))
+		s.ClientCPU = stats.Median(pick(r.Protected, func(x sample) float64 { return x.ClientCPUMicros }))
 		for _, x := range r.Protected {
 			s.Errors += x.Errors
 		}
@@ -184,13 +186,14 @@ func markdown(r results) string {
 		"answer the user's id; 401 otherwise). One Go load generator drives it with %d keep-alive connections over %d sessions "+
 		"(made through the stack's own API, for %d users made through its own signup); %v warm-up then %v measured per run, "+
 		"%d rounds, each running every stack in turn. req/s, p50 and p99 are medians over the rounds (req/s with its range); "+
-		"÷ ceiling is the median of each round's req/s over its language's ceiling in the same round.\n\n",
+		"÷ ceiling is the median of each round's req/s over its language's ceiling in the same round. "+
+		"Generator CPU is the load generator's own CPU time per request, taken from the same two cores.\n\n",
 		c.Conns, c.Sessions, c.Users, c.Warmup, c.Duration, c.Rounds)
 
-	b.WriteString("## Protected endpoint\n\n| Stack | req/s (range) | p50 | p99 | ÷ ceiling (range) | refused |\n|---|---:|---:|---:|---:|---:|\n")
+	b.WriteString("## Protected endpoint\n\n| Stack | req/s (range) | p50 | p99 | ÷ ceiling (range) | refused | generator CPU |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range r.Rows {
 		if row.Missing != "" && len(row.Protected) == 0 {
-			fmt.Fprintf(&b, "| %s | MISSING | | | | |\n", row.Stack)
+			fmt.Fprintf(&b, "| %s | MISSING | | | | | |\n", row.Stack)
 			continue
 		}
 		s := row.Summary
@@ -200,8 +203,8 @@ func markdown(r results) string {
 		} else if row.Stack != ceilingOf(stack{lang: row.Language}) {
 			fraction = "– (no ceiling)"
 		}
-		fmt.Fprintf(&b, "| %s | %s (%s–%s) | %s | %s | %s | %d |\n", row.Stack, stats.Thousands(s.PerSecond),
-			stats.Thousands(s.PerSecondMin), stats.Thousands(s.PerSecondMax), ms(s.P50Micros), ms(s.P99Micros), fraction, s.Errors)
+		fmt.Fprintf(&b, "| %s | %s (%s–%s) | %s | %s | %s | %d | %.1f µs |\n", row.Stack, stats.Thousands(s.PerSecond),
+			stats.Thousands(s.PerSecondMin), stats.Thousands(s.PerSecondMax), ms(s.P50Micros), ms(s.P99Micros), fraction, s.Errors, s.ClientCPU)
 	}
 	b.WriteString("\n![GET /me req/s per stack](e2e.png)\n\n")
 
