@@ -172,7 +172,7 @@ func writeResults(dir string, r results) error {
 		bars = append(bars, chart.BarGroup{Label: row.Stack, Values: []float64{row.Summary.PerSecond}, Note: note})
 	}
 	title := fmt.Sprintf("GET /me over HTTP, req/s (%d connections, %d sessions; median of %d rounds)", r.Config.Conns, r.Config.Sessions, r.Config.Rounds)
-	return chart.WriteBarChart(filepath.Join(dir, "e2e.png"), title, []string{"req/s"}, "÷ ceiling", bars)
+	return chart.WriteBarChart(filepath.Join(dir, "e2e.png"), title, []string{"req/s"}, "/ ceiling", bars)
 }
 
 func ms(micros float64) string { return fmt.Sprintf("%.2f ms", micros/1000) }
