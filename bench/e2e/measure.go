@@ -73,15 +73,18 @@ func measureProtected(addr string, sessions []*jar, conns int, warmup, duration 
 	)
 	for w := range conns {
 		wg.Go(func() {
-			var mine []int
-			reqs := map[int][]byte{}
+			// mine[j] is a session of this connection, reqs[j] its request.
+			var (
+				mine []int
+				reqs [][]byte
+			)
 			for i := w; i < len(sessions); i += conns {
 				mine = append(mine, i)
-				reqs[i] = getRequest(addr, routeMe, sessions[i].header())
+				reqs = append(reqs, getRequest(addr, routeMe, sessions[i].header()))
 			}
 			if len(mine) == 0 {
 				mine = []int{-1}
-				reqs[-1] = getRequest(addr, routeMe, "")
+				reqs = [][]byte{getRequest(addr, routeMe, "")}
 			}
 			c := clients[w]
 			lat := make([]time.Duration, 0, 1<<16)
@@ -90,16 +93,16 @@ func measureProtected(addr string, sessions []*jar, conns int, warmup, duration 
 				if p == phaseStop {
 					break
 				}
-				i := mine[k%len(mine)]
+				j := k % len(mine)
 				start := time.Now()
-				r, err := c.do(reqs[i], false)
+				r, err := c.do(reqs[j], false)
 				end := time.Now()
 				if err != nil {
 					fatal[w] = err
 					return
 				}
-				if r.setCookies != nil && i >= 0 && sessions[i].update(r.setCookies) {
-					reqs[i] = getRequest(addr, routeMe, sessions[i].header())
+				if i := mine[j]; r.setCookies != nil && i >= 0 && sessions[i].update(r.setCookies) {
+					reqs[j] = getRequest(addr, routeMe, sessions[i].header())
 				}
 				if p != phaseMeasure || end.After(deadline) {
 					continue
