@@ -89,9 +89,16 @@ type response struct {
 	body       string
 }
 
+// requestTimeout bounds one request, so that a server that hangs fails
+// its stack instead of the run.
+const requestTimeout = time.Minute
+
 // do sends req and reads the response; keepBody keeps the body (setup
 // calls), otherwise it is discarded (the measured requests).
 func (c *client) do(req []byte, keepBody bool) (response, error) {
+	if err := c.conn.SetDeadline(time.Now().Add(requestTimeout)); err != nil {
+		return response{}, err
+	}
 	if _, err := c.conn.Write(req); err != nil {
 		return response{}, err
 	}
