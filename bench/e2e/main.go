@@ -52,6 +52,7 @@ type config struct {
 	Revocations    int               `json:"revocations_per_round"`
 	RevocationCap  time.Duration     `json:"revocation_cap_ns"`
 	CPUProfiles    map[string]string `json:"-"`
+	CPUProfile     string            `json:"-"`
 	SignupParallel int               `json:"-"`
 }
 
@@ -112,6 +113,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.RevocationCap, "revocation-cap", 10*time.Second, "how long a revoked session is polled on the second instance before it is reported still served")
 	profiles := fs.String("cpuprofile-server", "", "stack=file[,stack=file]: CPU profile of that Go stack's first server during the protected-endpoint rounds")
 	fs.IntVar(&cfg.SignupParallel, "signup-conns", 4, "concurrent signups while setting up")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the load generator (this process) during the protected-endpoint rounds")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}

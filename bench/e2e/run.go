@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -145,6 +146,10 @@ func run(ctx context.Context, cfg config) error {
 			s.first.command("profile-start")
 		}
 	}
+	stopProfile, err := startProfile(cfg.CPUProfile)
+	if err != nil {
+		return err
+	}
 	for round := 1; round <= cfg.Rounds; round++ {
 		for _, s := range runs {
 			if !s.check() {
@@ -163,6 +168,7 @@ func run(ctx context.Context, cfg config) error {
 			}
 		}
 	}
+	stopProfile()
 	for _, s := range runs {
 		if s.first != nil && cfg.CPUProfiles[s.name] != "" {
 			s.first.command("profile-stop")
@@ -439,4 +445,24 @@ func dropDatabase(adminURL, name string) {
 	if err != nil {
 		logf("could not drop %s: %v (drop it by hand)", name, err)
 	}
+}
+
+// startProfile starts a CPU profile of this process into path (none when
+// path is empty) and returns what stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
