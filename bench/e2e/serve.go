@@ -105,11 +105,12 @@ func serveGo(stack, databaseURL, addr, cpuprofile string) error {
 	go func() { served <- server.Serve(listener) }()
 	fmt.Printf("listening %s\n", listener.Addr())
 
-	profiling := false
+	var profile *os.File // open while profiling
 	stopProfile := func() {
-		if profiling {
+		if profile != nil {
 			pprof.StopCPUProfile()
-			profiling = false
+			_ = profile.Close()
+			profile = nil
 		}
 	}
 	// Standard input: profile commands, and its end is the signal to stop.
@@ -117,7 +118,7 @@ func serveGo(stack, databaseURL, addr, cpuprofile string) error {
 	for lines.Scan() {
 		switch strings.TrimSpace(lines.Text()) {
 		case "profile-start":
-			if cpuprofile == "" || profiling {
+			if cpuprofile == "" || profile != nil {
 				continue
 			}
 			f, err := os.Create(cpuprofile)
@@ -127,9 +128,10 @@ func serveGo(stack, databaseURL, addr, cpuprofile string) error {
 			}
 			if err := pprof.StartCPUProfile(f); err != nil {
 				fmt.Fprintf(os.Stderr, "cpu profile: %v\n", err)
+				_ = f.Close()
 				continue
 			}
-			profiling = true
+			profile = f
 		case "profile-stop":
 			stopProfile()
 		}
