@@ -289,5 +289,8 @@ const methodNotes = `## Method
   connection for good (@lucia-auth/adapter-postgresql 1.0.1).
 - The generator keeps each session's cookies as a browser does (Set-Cookie replaces them), so Better Auth's cookie cache
   keeps its session_data cookie.
-- Servers and generator share the machine's cores: the generator's own cost is in every number, alike for every stack.
+- Pools are each library's default: pgxpool's for luciapg (max(4, CPUs) connections), pg.Pool's for Lucia v1 and
+  Better Auth (10).
+- Servers and generator share the machine's cores: the generator's own cost (its column; mostly the loopback write and
+  read system calls) is in every number, alike for every stack.
 `
