@@ -105,7 +105,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&cfg.Duration, "duration", 5*time.Second, "measured length of each protected-endpoint run")
 	fs.IntVar(&cfg.Conns, "conns", 32, "keep-alive connections of the protected-endpoint runs, and of the logouts")
 	fs.IntVar(&cfg.Sessions, "sessions", 1000, "sessions per stack the protected endpoint is driven with")
-	fs.IntVar(&cfg.Users, "users", 100, "users per stack, made through its signup (each hashes a password); the sessions are spread over them")
+	fs.IntVar(&cfg.Users, "users", 50, "users per stack, made through its signup (each hashes a password); the sessions are spread over them")
 	fs.IntVar(&cfg.LoginConns, "login-conns", 8, "concurrent logins")
 	fs.DurationVar(&cfg.LoginDuration, "login-duration", 5*time.Second, "measured length of each login run")
 	fs.IntVar(&cfg.Logouts, "logouts", 500, "logouts per stack and round")
