@@ -185,7 +185,7 @@ func markdown(r results) string {
 	fmt.Fprintf(&b, "Each stack is an OS process of its own serving `GET /me` (read the session cookie, validate the session, "+
 		"answer the user's id; 401 otherwise). One Go load generator drives it with %d keep-alive connections over %d sessions "+
 		"(made through the stack's own API, for %d users made through its own signup); %v warm-up then %v measured per run, "+
-		"%d rounds, each running every stack in turn. req/s, p50 and p99 are medians over the rounds (req/s with its range); "+
+		"%d rounds, each running every stack in turn (in the listed order in odd rounds, reversed in even ones). req/s, p50 and p99 are medians over the rounds (req/s with its range); "+
 		"÷ ceiling is the median of each round's req/s over its language's ceiling in the same round. "+
 		"Generator CPU is the load generator's own CPU time per request, taken from the same two cores.\n\n",
 		c.Conns, c.Sessions, c.Users, c.Warmup, c.Duration, c.Rounds)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -151,7 +152,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	for round := 1; round <= cfg.Rounds; round++ {
-		for _, s := range runs {
+		for _, s := range inTurn(runs, round) {
 			if !s.check() {
 				continue
 			}
@@ -177,7 +178,7 @@ func run(ctx context.Context, cfg config) error {
 
 	// Login and logout.
 	for round := 1; round <= cfg.Rounds; round++ {
-		for _, s := range runs {
+		for _, s := range inTurn(runs, round) {
 			if s.ceiling || !s.check() {
 				continue
 			}
@@ -260,6 +261,18 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("MISSING: %s", strings.Join(missing, "; "))
 	}
 	return nil
+}
+
+// inTurn is the order of the stacks in round: as listed in odd rounds,
+// reversed in even ones, so that no stack always runs right after the
+// same neighbour or first on a cold machine.
+func inTurn(runs []*stackRun, round int) []*stackRun {
+	if round%2 == 1 {
+		return runs
+	}
+	reversed := slices.Clone(runs)
+	slices.Reverse(reversed)
+	return reversed
 }
 
 func anyStack(runs []*stackRun, f func(*stackRun) bool) bool {
