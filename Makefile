@@ -48,7 +48,7 @@ PGSERVER      := $(GO) run ./internal/pgserver
 
 .PHONY: help
 help: ## Show this list.
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .PHONY: generate
 generate: ## Regenerate dbgen/ with sqlc and db/schema.sql from the migrations.
@@ -74,7 +74,7 @@ new-migration: ## Create db/migrations/<timestamp>_$(name).sql (make new-migrati
 TESTS         ?=
 
 .PHONY: test
-test: interop/lucia-v1/node_modules ## Run every module's tests with the race detector (PostgreSQL: TEST_DATABASE_URL, the local server, Docker, or an embedded one).
+test: interop/lucia-v1/node_modules bench/e2e/node/node_modules ## Run every module's tests with the race detector (PostgreSQL: TEST_DATABASE_URL, the local server, Docker, or an embedded one).
 	$(PGSERVER) -- $(if $(TESTS),$(GO) test -count=1 $(TESTS),$(MAKE) --no-print-directory test-modules)
 
 # The tests of every module, against whatever TEST_DATABASE_URL names (the
@@ -91,6 +91,14 @@ test-modules:
 interop/lucia-v1/node_modules: interop/lucia-v1/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is needed for the Lucia v1 interop tests: install Node.js 18 or later with npm"; exit 1; }
 	npm ci --prefix interop/lucia-v1 --no-audit --no-fund
+	@touch $@
+
+# The Node peers of the end-to-end benchmark (bench/e2e: Lucia v1 and
+# Better Auth), installed from their lock file when missing or older than
+# it. make test runs the benchmark's smoke, which needs them.
+bench/e2e/node/node_modules: bench/e2e/node/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the end-to-end benchmark's Node peers (Lucia v1, Better Auth): install Node.js 20 or later with npm"; exit 1; }
+	npm ci --prefix bench/e2e/node --no-audit --no-fund
 	@touch $@
 
 .PHONY: lint
@@ -131,6 +139,10 @@ release-check: ## Rehearse RELEASING.md in a throwaway clone of HEAD: tag, raise
 .PHONY: bench
 bench: ## Run the bench parts load, scale, purge and cache (BENCH_FLAGS=-parts ... adds pgbouncer and login) against DATABASE_URL and write bench/results/ (about an hour: load and cache run 9 rounds, the others 3; BENCH_FLAGS=-h lists options).
 	$(GO) run ./bench -url "$(DATABASE_URL)" $(BENCH_FLAGS)
+
+.PHONY: bench-e2e
+bench-e2e: bench/e2e/node/node_modules ## End to end over HTTP: GET /me, login, logout and revocation of luciapg, Lucia v1 and Better Auth vs Go and Node ceilings; writes bench/results/e2e.* (E2E_FLAGS=-h lists options).
+	$(GO) run ./bench/e2e -url "$(DATABASE_URL)" $(E2E_FLAGS)
 
 # How `make chaos` restarts the server: the local Debian cluster by default.
 CHAOS_RESTART ?= pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main restart

@@ -92,8 +92,8 @@ func writeLoadReport(dir string, r loadReport) error {
 	}
 	bars := make([]chart.BarGroup, len(r.Summaries))
 	for i, s := range r.Summaries {
-		bars[i] = chart.BarGroup{Label: s.Operation, Values: [2]float64{s.StoreOpsPerSec.Median, s.RawOpsPerSec.Median}, Note: fmt.Sprintf("%.2fx", s.Ratio.Median)}
+		bars[i] = chart.BarGroup{Label: s.Operation, Values: []float64{s.StoreOpsPerSec.Median, s.RawOpsPerSec.Median}, Note: fmt.Sprintf("%.2fx", s.Ratio.Median)}
 	}
 	title := fmt.Sprintf("luciapg: ops/s per operation (%d users, %d workers, pool %d; median of %d rounds)", r.Config.Users, r.Config.Workers, r.Config.Pool, r.Config.Rounds)
-	return chart.WriteBarChart(filepath.Join(dir, "load.png"), title, [2]string{"Store", "raw pgx"}, bars)
+	return chart.WriteBarChart(filepath.Join(dir, "load.png"), title, []string{"Store", "raw pgx"}, "Store / raw", bars)
 }

@@ -16,11 +16,11 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// BarGroup is one operation in a bar chart: a bar per series and a note
-// printed after them (the ratio).
+// BarGroup is one operation in a bar chart: a bar per series (Values[i]
+// is series i) and a note printed after them (the ratio).
 type BarGroup struct {
 	Label  string
-	Values [2]float64
+	Values []float64
 	Note   string
 }
 
@@ -28,7 +28,8 @@ var (
 	chartBackground = color.RGBA{0xff, 0xff, 0xff, 0xff}
 	chartText       = color.RGBA{0x20, 0x20, 0x20, 0xff}
 	chartGrid       = color.RGBA{0xe0, 0xe0, 0xe0, 0xff}
-	chartSeries     = [2]color.RGBA{{0x33, 0x66, 0xcc, 0xff}, {0xa0, 0xa0, 0xa0, 0xff}}
+	// One colour per series, in turn.
+	chartSeries = []color.RGBA{{0x33, 0x66, 0xcc, 0xff}, {0xa0, 0xa0, 0xa0, 0xff}, {0xe0, 0x8a, 0x2c, 0xff}, {0x3c, 0xa0, 0x5a, 0xff}}
 )
 
 // Layout of the chart, in pixels.
@@ -45,17 +46,29 @@ const (
 	legendSwatch = 12
 )
 
-// WriteBarChart draws grouped horizontal bars, two series per group, with
-// the standard library's image packages and a fixed bitmap font, and
-// writes a PNG.
-func WriteBarChart(path, title string, series [2]string, groups []BarGroup) error {
-	height := headerH + len(groups)*(2*barH+groupGap) + footerH
+// WriteBarChart draws grouped horizontal bars, one per series in each
+// group (one series or more), with the standard library's image packages
+// and a fixed bitmap font, and writes a PNG. noteHeader heads the groups'
+// notes ("Store / raw").
+func WriteBarChart(path, title string, series []string, noteHeader string, groups []BarGroup) error {
+	if len(series) == 0 {
+		return fmt.Errorf("chart %s: no series", path)
+	}
+	for _, g := range groups {
+		if len(g.Values) != len(series) {
+			return fmt.Errorf("chart %s: group %q has %d values for %d series", path, g.Label, len(g.Values), len(series))
+		}
+	}
+	groupH := len(series)*barH + groupGap
+	height := headerH + len(groups)*groupH + footerH
 	img := image.NewRGBA(image.Rect(0, 0, chartWidth, height))
 	draw.Draw(img, img.Bounds(), &image.Uniform{chartBackground}, image.Point{}, draw.Src)
 
 	maxValue := 0.0
 	for _, g := range groups {
-		maxValue = max(maxValue, g.Values[0], g.Values[1])
+		for _, v := range g.Values {
+			maxValue = max(maxValue, v)
+		}
 	}
 	scaleMax := niceCeiling(maxValue)
 	plotW := chartWidth - labelWidth - noteWidth
@@ -64,10 +77,10 @@ func WriteBarChart(path, title string, series [2]string, groups []BarGroup) erro
 	text(img, 10, 20, title)
 	for i, name := range series {
 		lx := labelWidth + i*120
-		fill(img, image.Rect(lx, 34, lx+legendSwatch, 34+legendSwatch), chartSeries[i])
+		fill(img, image.Rect(lx, 34, lx+legendSwatch, 34+legendSwatch), seriesColor(i))
 		text(img, lx+legendSwatch+6, 34+textAscent, name)
 	}
-	text(img, chartWidth-noteWidth+40, 34+textAscent, "Store / raw")
+	text(img, chartWidth-noteWidth+40, 34+textAscent, noteHeader)
 	plotTop, plotBottom := headerH, height-footerH
 	for step := 0; step <= gridSteps; step++ {
 		v := scaleMax * float64(step) / gridSteps
@@ -77,14 +90,15 @@ func WriteBarChart(path, title string, series [2]string, groups []BarGroup) erro
 		text(img, gx-len(label)*7/2, plotBottom+16, label)
 	}
 	for i, g := range groups {
-		top := headerH + i*(2*barH+groupGap)
-		text(img, 10, top+barH+textAscent/2, g.Label)
+		top := headerH + i*groupH
+		middle := top + len(series)*barH/2 + textAscent/2
+		text(img, 10, middle, g.Label)
 		for s, v := range g.Values {
 			y := top + s*barH
-			fill(img, image.Rect(labelWidth, y+1, x(v), y+barH-1), chartSeries[s])
+			fill(img, image.Rect(labelWidth, y+1, x(v), y+barH-1), seriesColor(s))
 			text(img, x(v)+4, y+textAscent+1, stats.Thousands(v))
 		}
-		text(img, chartWidth-noteWidth+60, top+barH+textAscent/2, g.Note)
+		text(img, chartWidth-noteWidth+60, middle, g.Note)
 	}
 
 	f, err := os.Create(path)
@@ -97,6 +111,9 @@ func WriteBarChart(path, title string, series [2]string, groups []BarGroup) erro
 	}
 	return f.Close()
 }
+
+// seriesColor is series i's colour (the palette repeats past its end).
+func seriesColor(i int) color.RGBA { return chartSeries[i%len(chartSeries)] }
 
 func fill(img draw.Image, r image.Rectangle, c color.Color) {
 	draw.Draw(img, r, &image.Uniform{c}, image.Point{}, draw.Src)
