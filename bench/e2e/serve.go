@@ -59,9 +59,13 @@ func serveGo(stack, databaseURL, addr, cpuprofile string) error {
 	)
 	switch stack {
 	case stackGoCeiling:
-		handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		// The route through a ServeMux, as in the luciapg servers: the
+		// ceiling leaves out the auth, not the routing.
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET "+routeMe, func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = io.WriteString(w, "ceiling")
 		})
+		handler = mux
 		closing = func() {}
 	case stackLuciapgStore, stackLuciapgCache:
 		pool, err := luciapg.Connect(ctx, databaseURL)
