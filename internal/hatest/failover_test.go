@@ -4,6 +4,7 @@ package hatest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -116,8 +117,8 @@ func TestFailoverUnderLoad(t *testing.T) {
 	waitForWrites(t, l, phaseWrites, 0)
 	killRecovery, killResumed := l.outage(workers, killedAt, time.Now())
 	killErrors := l.failuresPerWorker(workers, killedAt, killResumed)
-	t.Logf("killed %s: writes resumed on %s after %v (per worker); calls failed meanwhile per worker: %v",
-		primary.Name, newPrimary.Name, roundAll(killRecovery), killErrors)
+	t.Logf("killed %s at %s: writes resumed on %s after %v (per worker); calls failed meanwhile per worker: %v",
+		primary.Name, killedAt.Format("15:04:05.000"), newPrimary.Name, roundAll(killRecovery), killErrors)
 
 	// The killed node comes back and rejoins as the synchronous secondary.
 	waitForWrites(t, l, phaseWrites, soak)
@@ -143,8 +144,8 @@ func TestFailoverUnderLoad(t *testing.T) {
 	}
 	switchErrors := l.failuresPerWorker(workers, switchedAt, switchEnd)
 	finalPrimary := assignedPrimary(t, af, primary)
-	t.Logf("switchover to %s: pg_autoctl returned after %s; writes resumed after %v (per worker); calls failed meanwhile per worker: %v",
-		finalPrimary.Name, switchReturned.Sub(switchedAt).Round(time.Millisecond), roundAll(switchRecovery), switchErrors)
+	t.Logf("switchover to %s from %s: pg_autoctl returned after %s; writes resumed after %v (per worker); calls failed meanwhile per worker: %v",
+		finalPrimary.Name, switchedAt.Format("15:04:05.000"), switchReturned.Sub(switchedAt).Round(time.Millisecond), roundAll(switchRecovery), switchErrors)
 
 	stopLoad()
 	duringLoad := l.errorCount()
@@ -205,7 +206,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 			t.Errorf("lost: %s", p)
 		}
 	}
-	t.Logf("calls: %d, connection errors: %d, slowest call: %s", l.calls.Load(), l.errorCount(), l.slowest.Round(time.Millisecond))
+	t.Logf("calls: %d, connection errors: %d, slowest call: %s (%s)", l.calls.Load(), l.errorCount(), l.slowest.Round(time.Millisecond), l.slowestWhat)
 	for _, kind := range l.tally() {
 		t.Logf("  %s", kind)
 	}
@@ -242,7 +243,8 @@ func TestFailoverUnderLoad(t *testing.T) {
 			ReadBack:            readBackByKind(a),
 			AckedBeforeKill:     sumKinds(a, func(k *kindAudit) int { return k.AckedBefore }),
 			VerifiedAfterKill:   sumKinds(a, func(k *kindAudit) int { return k.VerifiedAfter }),
-			Lost:                a.lostTotal(),
+			Lost:                lostByKind(a),
+			SlowestCall:         fmt.Sprintf("%s (%s)", l.slowest.Round(time.Millisecond), l.slowestWhat),
 			Errors:              map[string]int{"kill": sum(killErrors), "switchover": sum(switchErrors), "calm": calmErrors, "after": afterErrors},
 			Revocations:         revocations,
 		})

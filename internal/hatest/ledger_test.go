@@ -44,7 +44,9 @@ type ledger struct {
 	errKinds map[string]int
 	problems []string // hangs and errors other than a lost connection
 	slowest  time.Duration
-	calls    atomic.Int64
+	// slowestWhat is the slowest call, when it began and how it ended.
+	slowestWhat string
+	calls       atomic.Int64
 }
 
 // ack is an acknowledged write: which worker sent it, when, and when it
@@ -117,7 +119,9 @@ func (l *ledger) call(worker int, kind, what string, fn func(ctx context.Context
 	l.calls.Add(1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.slowest = max(l.slowest, returned.Sub(start))
+	if took := returned.Sub(start); took > l.slowest {
+		l.slowest, l.slowestWhat = took, fmt.Sprintf("%s at %s, %s", what, start.Format("15:04:05.000"), outcome(true, err))
+	}
 	switch {
 	case err == nil:
 		if kind != "" {

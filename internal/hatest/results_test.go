@@ -29,7 +29,9 @@ type runRecord struct {
 	KillRecoveryMs, SwitchoverRecoverMs []float64
 	SwitchoverCommandMs                 float64
 	Acked, Verified, ReadBack           map[string]int
-	Lost                                int
+	Lost                                map[string]int
+	// SlowestCall is the slowest call of the run and what it was.
+	SlowestCall string
 	// AckedBeforeKill counts the creates acknowledged before the kill,
 	// VerifiedAfterKill those of them a read after the kill saw.
 	AckedBeforeKill, VerifiedAfterKill int
@@ -109,7 +111,7 @@ LUCIAPG_HA_RESULTS set), one section per green run, appended to failover.json be
 page. Each run: a Store under load by 4 workers on a pg_auto_failover formation of its own
 (monitor and two data nodes, synchronous replication, pgcluster.FastMonitor timeouts) whose
 primary is killed, and later switched over back. A worker's recovery is the time from the
-event (kill -9 of the primary's postmaster; the start of ` + "`pg_autoctl perform switchover`" + `)
+event (SIGKILL to the primary's pg_autoctl and postmaster; the start of ` + "`pg_autoctl perform switchover`" + `)
 to the end of its longest stretch without an acknowledged write. Percentiles are over every
 worker of every run (nearest rank).
 
@@ -136,15 +138,15 @@ served more than the bound after its revocation was acknowledged is a failure.
 		fmt.Fprintf(&b, "\n### Run %d: %s UTC, commit %s\n\n%s\n\n", i+1, r.Date, r.Commit, r.Machine)
 		fmt.Fprintf(&b, "- kill → writes resume, per worker: %s\n", msList(r.KillRecoveryMs))
 		fmt.Fprintf(&b, "- switchover → writes resume, per worker: %s (pg_autoctl returned after %s)\n", msList(r.SwitchoverRecoverMs), ms(r.SwitchoverCommandMs))
-		fmt.Fprintf(&b, "- connection errors: %d during the kill, %d during the switchover, %d outside both, %d from the same Store afterwards\n",
-			r.Errors["kill"], r.Errors["switchover"], r.Errors["calm"], r.Errors["after"])
+		fmt.Fprintf(&b, "- connection errors: %d during the kill, %d during the switchover, %d outside both, %d from the same Store afterwards; slowest call: %s\n",
+			r.Errors["kill"], r.Errors["switchover"], r.Errors["calm"], r.Errors["after"], r.SlowestCall)
 		fmt.Fprintf(&b, "- revocations: %d checked with %d validations, bound %s: %d served within the bound, **%d served past it**, %d validations lost their connection\n\n",
 			r.Revocations.Revoked, r.Revocations.Probes, r.Revocations.Bound, r.Revocations.ServedWithinBound, r.Revocations.ServedPastBound, r.Revocations.ConnectionErrors)
 		b.WriteString("| write | acknowledged | verified | of which read back before its delete | lost |\n|---|---:|---:|---:|---:|\n")
 		for _, kind := range writeKinds {
-			fmt.Fprintf(&b, "| %s | %d | %d | %d | |\n", kind, r.Acked[kind], r.Verified[kind], r.ReadBack[kind])
+			fmt.Fprintf(&b, "| %s | %d | %d | %d | %d |\n", kind, r.Acked[kind], r.Verified[kind], r.ReadBack[kind], r.Lost[kind])
 		}
-		fmt.Fprintf(&b, "| all | %d | %d | | %d |\n", sumMap(r.Acked), sumMap(r.Verified), r.Lost)
+		fmt.Fprintf(&b, "| all | %d | %d | %d | %d |\n", sumMap(r.Acked), sumMap(r.Verified), sumMap(r.ReadBack), sumMap(r.Lost))
 		fmt.Fprintf(&b, "\nOf the %d creates acknowledged before the kill, %d were verified by a read after it; the others had been read back and deleted before it.\n",
 			r.AckedBeforeKill, r.VerifiedAfterKill)
 	}
@@ -162,14 +164,14 @@ func percentile(v []float64, p float64) float64 {
 	return s[max(i, 0)]
 }
 
-func ms(v float64) string { return fmt.Sprintf("%.0f ms", v) }
+func ms(v float64) string { return fmt.Sprintf("%.2f s", v/1000) }
 
 func msList(v []float64) string {
 	parts := make([]string, len(v))
 	for i, x := range v {
-		parts[i] = fmt.Sprintf("%.0f", x)
+		parts[i] = fmt.Sprintf("%.2f", x/1000)
 	}
-	return strings.Join(parts, ", ") + " ms"
+	return strings.Join(parts, ", ") + " s"
 }
 
 func millis(ds []time.Duration) []float64 {
@@ -184,6 +186,14 @@ func verifiedByKind(a audit) map[string]int {
 	m := map[string]int{}
 	for kind, k := range a.Kinds {
 		m[kind] = k.Verified
+	}
+	return m
+}
+
+func lostByKind(a audit) map[string]int {
+	m := map[string]int{}
+	for kind, k := range a.Kinds {
+		m[kind] = len(k.Lost)
 	}
 	return m
 }
