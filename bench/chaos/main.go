@@ -2,8 +2,12 @@
 // fresh database for a while, terminating the Store's backends throughout
 // and restarting the whole PostgreSQL server once in the middle, then
 // audits the data against what every call returned and checks that the
-// same Store works again. It exits non-zero if any call hung, failed with
-// anything but a lost connection, or left the data inconsistent.
+// same Store works again. Sessions are also validated through a
+// sessioncache.Cache over the Store while the load revokes them behind
+// the cache's back: a revoked session the cache serves more than its
+// MaxLag after the revocation was acknowledged is a failure. It exits
+// non-zero if any call hung, failed with anything but a lost connection,
+// left the data inconsistent, or the cache broke its promise.
 //
 // It disrupts every client of the server, so it is run by hand (make
 // chaos), never by make test or CI:
@@ -28,7 +32,12 @@ import (
 
 	"github.com/luciapg/luciapg"
 	"github.com/luciapg/luciapg/internal/faultload"
+	"github.com/luciapg/luciapg/sessioncache"
 )
+
+// cacheConfig is the session cache's configuration: the defaults, spelled
+// out because MaxLag is the promise the run checks.
+var cacheConfig = sessioncache.Config{PollInterval: 10 * time.Millisecond, MaxLag: 50 * time.Millisecond}
 
 // localURL is the server used when TEST_DATABASE_URL is unset: a developer
 // machine's PostgreSQL with trust authentication on the loopback interface.
@@ -76,6 +85,15 @@ func run(serverURL, restartCmd string, duration time.Duration, workers int, pool
 	store := luciapg.New(pool)
 	load := faultload.New(store, 30*time.Second)
 	load.Backoff = 10 * time.Millisecond
+	cacheCfg := cacheConfig
+	cacheCfg.ConnString = dbURL
+	cache, err := sessioncache.New(ctx, store, cacheCfg)
+	if err != nil {
+		return fmt.Errorf("session cache: %w", err)
+	}
+	defer cache.Close()
+	load.Validator = cache
+	load.Revocations = faultload.NewRevocations(cache, cacheCfg.MaxLag, 30*time.Second)
 
 	stop := make(chan struct{})
 	loadDone := make(chan struct{})
@@ -135,8 +153,18 @@ func run(serverURL, restartCmd string, duration time.Duration, workers int, pool
 	}
 	fmt.Printf("chaos: audit: %d users checked, %d SetUser calls reported a lost connection after committing, %d problems\n",
 		report.Users, report.LostAfterCommit, len(report.Problems))
+	load.Revocations.Wait()
+	revocations := load.Revocations.Report()
+	st := cache.Stats()
+	fmt.Printf("chaos: cache: %d hits, %d misses, %d bypassed, %d lagged, %d evicted by the change log, %d reconnects\n",
+		st.Hits, st.Misses, st.Bypassed, st.Lagged, st.Evictions.Logged, st.Reconnects)
+	fmt.Printf("chaos: RESULT %s\n", revocations)
 
 	problems := append(load.Problems(), report.Problems...)
+	problems = append(problems, revocations.Problems...)
+	if revocations.Revoked == 0 {
+		problems = append(problems, "no revocation was checked through the cache")
+	}
 	if recoveryLost > int(poolSize) {
 		problems = append(problems, fmt.Sprintf("%d calls lost their connection after the chaos ended", recoveryLost))
 	}

@@ -29,6 +29,13 @@ type Load struct {
 	// Backoff is how long a worker pauses after a call lost its
 	// connection, so that a load against a stopped server does not spin.
 	Backoff time.Duration
+	// Validator and Revocations, when both are set, put a session cache
+	// in the loop: each iteration also opens a session, validates it
+	// through Validator (so that the cache holds it), revokes it through
+	// the Store, behind the cache's back, and hands the revocation to
+	// Revocations, which checks that the cache stops serving it in time.
+	Validator   Validator
+	Revocations *Revocations
 
 	calls atomic.Int64
 	tick  chan struct{}
@@ -214,9 +221,32 @@ func (l *Load) iterate(name string) {
 		_, err := l.store.GetKeysByUserID(ctx, u.id)
 		return err
 	})
+	if l.Validator != nil && l.Revocations != nil {
+		l.revoke(u.id)
+	}
 	if n%3 == 0 {
 		u.deleted = true
 		u.deleteErr = l.call("DeleteUser", func(ctx context.Context) error { return l.store.DeleteUser(ctx, u.id) })
+	}
+}
+
+// revoke opens a session for userID, validates it twice through the
+// Validator (the first read may miss and fill the cache, the second finds
+// it there), then deletes it through the Store and, once that is
+// acknowledged, hands it to Revocations.
+func (l *Load) revoke(userID string) {
+	session := luciapg.Session{ID: "r_" + userID, UserID: userID, ActiveExpires: 1 << 50, IdleExpires: 1 << 51}
+	if l.call("SetSession", func(ctx context.Context) error { return l.store.SetSession(ctx, session) }) != nil {
+		return
+	}
+	for range 2 {
+		_ = l.call("Validate", func(ctx context.Context) error {
+			_, _, err := l.Validator.GetSessionAndUser(ctx, session.ID)
+			return err
+		})
+	}
+	if l.call("DeleteSession", func(ctx context.Context) error { return l.store.DeleteSession(ctx, session.ID) }) == nil {
+		l.Revocations.Revoked(session.ID, time.Now())
 	}
 }
 
