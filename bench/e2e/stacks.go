@@ -49,7 +49,7 @@ const (
 )
 
 var stacks = []stack{
-	{name: stackGoCeiling, lang: langGo, ceiling: true, what: "Go net/http answering a constant"},
+	{name: stackGoCeiling, lang: langGo, ceiling: true, what: "Go net/http answering a constant on GET /me (through a ServeMux, as the luciapg rows)"},
 	{name: stackLuciapgStore, lang: langGo, hash: hashLuciapg, what: "authhttp.Middleware over auth over luciapg.Store"},
 	{name: stackLuciapgCache, lang: langGo, hash: hashLuciapg, what: "the same over sessioncache (default config)"},
 	{name: stackNodeCeiling, lang: langNode, ceiling: true, what: "Node http answering a constant"},
