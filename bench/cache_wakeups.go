@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -132,6 +133,9 @@ func revocationLatency(ctx context.Context, watcher *sessioncache.Cache, id stri
 			return 0, err
 		}
 	}
+	// At a random point of the watcher's poll cycle: back-to-back trials
+	// would each start right after the read that ended the previous one.
+	time.Sleep(rand.N(cachePollInterval))
 	if err := del(ctx, id); err != nil {
 		return 0, err
 	}

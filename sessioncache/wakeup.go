@@ -29,10 +29,22 @@ type wakeups struct {
 	// sent counts announcements sent; woken, reads of the log begun early
 	// because another cache (or this one) announced a revocation.
 	sent, woken counter
-	// gap is the shortest time between the starts of two reads of the log
-	// when wake-ups come faster: PollInterval / 5 (2 ms by default), which
-	// bounds the reads a storm of revocations elsewhere costs each cache.
-	gap time.Duration
+	// gap is the shortest time between two announcements sent, and between
+	// the starts of two reads of the log when wake-ups come faster:
+	// PollInterval / 5 (2 ms by default). In a storm (an announcement
+	// waiting less than gap after the previous was sent; a wake-up less
+	// than gap after a read that was itself woken) the follower's gap
+	// doubles, up to PollInterval, so that a storm of revocations costs a
+	// cache about what its poll does; a lone revocation, or a series of
+	// them spaced by more than gap, is seen within gap. Only the
+	// follower's goroutine uses sendGap, readGap and the times.
+	gap              time.Duration
+	sendGap, readGap time.Duration
+	lastSent         time.Time
+	// seen is when the follower noticed the pending announcement.
+	seen time.Time
+	// lastReadWoken is true when the latest read of the log was woken.
+	lastReadWoken bool
 }
 
 // revoked announces a revocation through this cache to the other caches.
@@ -46,6 +58,15 @@ func (c *Cache) revoked() {
 	if cancel := c.wakeups.interrupt.Load(); cancel != nil {
 		(*cancel)()
 	}
+}
+
+// stormGap is the gap after the current one, cur: doubled (up to
+// PollInterval) in a storm, else the quiet spell's gap.
+func (c *Cache) stormGap(cur time.Duration, storm bool) time.Duration {
+	if !storm || cur == 0 {
+		return c.wakeups.gap
+	}
+	return min(2*cur, c.cfg.PollInterval)
 }
 
 // revokedSession evicts a session a write through this cache changed,
@@ -64,37 +85,52 @@ func (c *Cache) revokedUser(key cacheKey) {
 
 // waitForPoll returns once the next read of the log is due: PollInterval
 // after last, the start of the previous one, or sooner (but not before
-// minWakeupGap after last) when a wake-up arrives. Announcements of this
-// cache's own revocations are sent meanwhile. An error is the
-// connection's, or ctx's.
+// the read gap after last) when a wake-up arrives. Announcements of this
+// cache's own revocations are sent meanwhile, at most one per send gap.
+// An error is the connection's, or ctx's.
 func (c *Cache) waitForPoll(ctx context.Context, f *follower, last time.Time) error {
+	w := &c.wakeups
 	due := last.Add(c.cfg.PollInterval)
 	for {
-		select {
-		case <-c.wakeups.announce:
-			if err := f.q.WakeSessionCaches(ctx); err != nil {
-				return err
+		if now := time.Now(); len(w.announce) > 0 {
+			if w.seen.IsZero() {
+				w.seen = now
+				w.sendGap = c.stormGap(w.sendGap, now.Sub(w.lastSent) < w.gap)
 			}
-			c.wakeups.sent.Add(1)
-		default:
+			if !now.Before(w.lastSent.Add(w.sendGap)) {
+				<-w.announce
+				if err := f.q.WakeSessionCaches(ctx); err != nil {
+					return err
+				}
+				w.sent.Add(1)
+				w.lastSent, w.seen = now, time.Time{}
+				continue // one made meanwhile is noticed at once: a storm
+			}
 		}
-		woken, err := c.waitOnce(ctx, f, due)
+		until := due
+		if len(w.announce) > 0 {
+			until = minTime(until, w.lastSent.Add(w.sendGap))
+		}
+		woken, err := c.waitOnce(ctx, f, until)
 		if err != nil {
 			return err
 		}
 		if woken {
-			c.wakeups.woken.Add(1)
-			return sleepUntil(ctx, last.Add(c.wakeups.gap))
+			w.woken.Add(1)
+			w.readGap = c.stormGap(w.readGap, w.lastReadWoken && time.Since(last) < w.gap)
+			w.lastReadWoken = true
+			return sleepUntil(ctx, minTime(last.Add(w.readGap), due))
 		}
 		if !time.Now().Before(due) {
+			w.lastReadWoken = false
 			return nil
 		}
-		// Interrupted by an announcement to send.
+		// Interrupted by an announcement, or its send gap is over.
 	}
 }
 
-// waitOnce waits until due for a wake-up (woken) or an announcement of
-// this cache's to send (neither woken nor an error, before due).
+// waitOnce waits until due for a wake-up (woken), or until interrupted
+// by an announcement of this cache's (neither woken nor an error).
 func (c *Cache) waitOnce(ctx context.Context, f *follower, due time.Time) (woken bool, err error) {
 	wait, cancel := context.WithDeadline(ctx, due)
 	defer cancel()
@@ -102,17 +138,12 @@ func (c *Cache) waitOnce(ctx context.Context, f *follower, due time.Time) (woken
 	defer c.wakeups.interrupt.Store(nil)
 	// An announcement made before the interrupt was stored found nothing
 	// to cancel: it is seen here.
-	if len(c.wakeups.announce) > 0 {
+	if w := &c.wakeups; len(w.announce) > 0 && !time.Now().Before(w.lastSent.Add(w.sendGap)) {
 		return false, nil
 	}
 	if !f.listening {
 		// Through a pooler: no wake-ups, only the poll and announcements.
-		select {
-		case <-wait.Done():
-		case <-c.wakeups.announce:
-			// Put back for waitForPoll to send.
-			c.revoked()
-		}
+		<-wait.Done()
 		return false, ctx.Err()
 	}
 	if _, err := f.conn.WaitForNotification(wait); err != nil {
@@ -138,6 +169,13 @@ func (c *Cache) waitOnce(ctx context.Context, f *follower, due time.Time) (woken
 		}
 	}
 	return true, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // sleepUntil waits until t, or for ctx.
