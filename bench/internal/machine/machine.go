@@ -47,8 +47,8 @@ func Describe(ctx context.Context, url string) (Machine, error) {
 }
 
 // Commit is the working directory's git commit, abbreviated, with
-// "-dirty" when git status reports any change (untracked files included),
-// or "unknown" when git or the checkout is missing.
+// "-dirty" when git status reports any change (untracked files included)
+// outside bench/results, or "unknown" when git or the checkout is missing.
 func Commit(ctx context.Context) string { return commitIn(ctx, "") }
 
 // commitIn is Commit of the checkout at dir ("": the working directory).
@@ -63,7 +63,9 @@ func commitIn(ctx context.Context, dir string) string {
 		return "unknown"
 	}
 	commit := strings.TrimSpace(string(head))
-	status, err := git("status", "--porcelain")
+	// The results a run writes are not the code it measured: a run of
+	// several parts must not call itself dirty after its first report.
+	status, err := git("status", "--porcelain", "--", ":(top,exclude)bench/results")
 	if err != nil {
 		return "unknown"
 	}

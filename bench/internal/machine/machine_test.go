@@ -43,6 +43,12 @@ func TestCommitNamesTheCheckout(t *testing.T) {
 		want   *regexp.Regexp
 	}{
 		{"clean checkout", func() {}, hash},
+		{"a results file written", func() {
+			if err := os.MkdirAll(filepath.Join(repo, "bench", "results"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			write("bench/results/load.md", "x\n")
+		}, regexp.MustCompile(`^` + clean + `$`)},
 		{"modified file", func() { write("a", "b\n") }, regexp.MustCompile(`^` + clean + `-dirty$`)},
 		{"untracked file", func() {
 			git("checkout", "-q", "a")
