@@ -27,6 +27,31 @@ func TestMain(m *testing.M) {
 }
 
 // lockedBuffer collects the run's progress from several goroutines.
+// testURL is TEST_DATABASE_URL, which the end-to-end tests need.
+func testURL(t *testing.T) string {
+	url := os.Getenv("TEST_DATABASE_URL")
+	if url == "" {
+		t.Fatal("TEST_DATABASE_URL is not set: make test sets it (the end-to-end smoke needs PostgreSQL)")
+	}
+	return url
+}
+
+// captureRun sends the run's progress to a buffer for the test's
+// failure message, and gives a directory for its results.
+func captureRun(t *testing.T) (*lockedBuffer, string) {
+	log := &lockedBuffer{}
+	progress = log
+	t.Cleanup(func() { progress = os.Stderr })
+	return log, t.TempDir()
+}
+
+// scratchName is prefix and a random suffix: a database of the test's own.
+func scratchName(prefix string) string {
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	return prefix + hex.EncodeToString(suffix)
+}
+
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -51,18 +76,9 @@ func (l *lockedBuffer) String() string {
 // (node or the npm packages missing, a server crashing) fails the test.
 // It asserts nothing about speed.
 func TestSmoke(t *testing.T) {
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		t.Fatal("TEST_DATABASE_URL is not set: make test sets it (the end-to-end smoke needs PostgreSQL)")
-	}
-	log := &lockedBuffer{}
-	progress = log
-	t.Cleanup(func() { progress = os.Stderr })
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	dir := t.TempDir()
+	log, dir := captureRun(t)
 	cfg, err := parseFlags([]string{
-		"-url", adminURL, "-db", "luciapg_e2e_smoke_" + hex.EncodeToString(suffix), "-out", dir, "-node-dir", "node",
+		"-url", testURL(t), "-db", scratchName("luciapg_e2e_smoke_"), "-out", dir, "-node-dir", "node",
 		"-rounds", "1", "-warmup", "200ms", "-duration", "1s", "-conns", "8", "-sessions", "12", "-users", "3",
 		"-login-conns", "2", "-login-duration", "1s", "-logouts", "6", "-revocations", "3", "-revocation-cap", "3s",
 	})
@@ -127,18 +143,9 @@ func TestSmoke(t *testing.T) {
 // installed next to the Go ceiling: the run writes the ceiling's row and
 // the stack as MISSING with the reason, and fails naming it.
 func TestMissingPeerFailsTheRun(t *testing.T) {
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		t.Fatal("TEST_DATABASE_URL is not set: make test sets it (the end-to-end smoke needs PostgreSQL)")
-	}
-	log := &lockedBuffer{}
-	progress = log
-	t.Cleanup(func() { progress = os.Stderr })
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	dir := t.TempDir()
+	log, dir := captureRun(t)
 	cfg, err := parseFlags([]string{
-		"-url", adminURL, "-db", "luciapg_e2e_missing_" + hex.EncodeToString(suffix), "-out", dir,
+		"-url", testURL(t), "-db", scratchName("luciapg_e2e_missing_"), "-out", dir,
 		"-node-dir", t.TempDir(), // no node_modules
 		"-stacks", "go-ceiling,lucia-v1", "-rounds", "1", "-warmup", "0s", "-duration", "200ms", "-conns", "2", "-sessions", "2",
 	})

@@ -53,14 +53,9 @@ const (
 // warmup, then duration measured. A response other than 200 counts as an
 // error.
 func measureProtected(addr string, sessions []*jar, conns int, warmup, duration time.Duration) (sample, error) {
-	clients := make([]*client, conns)
-	for i := range clients {
-		c, err := dial(addr, nil)
-		if err != nil {
-			closeAll(clients)
-			return sample{}, err
-		}
-		clients[i] = c
+	clients, err := dialAll(addr, conns)
+	if err != nil {
+		return sample{}, err
 	}
 	defer closeAll(clients)
 	var (
@@ -237,14 +232,9 @@ func measureLogin(addr string, users []account, conns int, warmup, duration time
 // connections, and times the whole batch.
 func measureLogout(addr string, sessions []*jar, conns int) (sample, error) {
 	conns = min(conns, len(sessions))
-	clients := make([]*client, conns)
-	for i := range clients {
-		c, err := dial(addr, nil)
-		if err != nil {
-			closeAll(clients)
-			return sample{}, err
-		}
-		clients[i] = c
+	clients, err := dialAll(addr, conns)
+	if err != nil {
+		return sample{}, err
 	}
 	defer closeAll(clients)
 	var (
@@ -369,4 +359,18 @@ func createSessions(c *client, user account, n int) ([]*jar, error) {
 		return nil, fmt.Errorf("asked for %d sessions, got %d", n, len(jars))
 	}
 	return jars, nil
+}
+
+// dialAll opens n keep-alive connections to addr, or none.
+func dialAll(addr string, n int) ([]*client, error) {
+	clients := make([]*client, n)
+	for i := range clients {
+		c, err := dial(addr, nil)
+		if err != nil {
+			closeAll(clients)
+			return nil, err
+		}
+		clients[i] = c
+	}
+	return clients, nil
 }
