@@ -120,6 +120,9 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	if cfg.AdminURL == "" { // make bench-e2e with DATABASE_URL unset passes -url ""
+		cfg.AdminURL = defaultURL()
+	}
 	if cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Warmup < 0 || cfg.Conns < 1 || cfg.Sessions < 1 || cfg.Users < 1 ||
 		cfg.LoginConns < 1 || cfg.LoginDuration <= 0 || cfg.Logouts < 1 || cfg.Revocations < 1 || cfg.RevocationCap <= 0 || cfg.SignupParallel < 1 {
 		return config{}, errors.New("-rounds, -duration, -conns, -sessions, -users, -login-conns, -login-duration, -logouts, -revocations, -revocation-cap and -signup-conns must be positive")
