@@ -22,6 +22,10 @@ import (
 // both read at the same pace.
 const cachePollInterval = 10 * time.Millisecond
 
+// cacheMaxLag is the caches' MaxLag, which startSessionCache leaves at its
+// default (5 × PollInterval): a change committed longer ago is never served.
+const cacheMaxLag = 5 * cachePollInterval
+
 // bareMapReaderTTL is how long the bare map's announcement to the
 // triggers lasts; it renews it at a sixth of that, as the cache does.
 const bareMapReaderTTL = time.Minute

@@ -55,27 +55,27 @@ func TestSummarizeTriggersPairsRounds(t *testing.T) {
 
 // TestSummarizeRevocationSpreadsRounds proves the revocation summary
 // gives the spread of the rounds' latencies and sums their counts, so that
-// one round's served-after-refusal is not hidden by a median.
+// one round's session served past the bound is not hidden by a median.
 func TestSummarizeRevocationSpreadsRounds(t *testing.T) {
 	t.Parallel()
 	rounds := []revocationResult{
 		{Round: 1, Sessions: 1000, P50Micros: 8000, P99Micros: 20000, MaxMicros: 30000, Validations: 100, PollsPerSecond: 90},
-		{Round: 2, Sessions: 1000, P50Micros: 6000, P99Micros: 60000, MaxMicros: 70000, Validations: 200, PollsPerSecond: 80, SuccessesAfterRefusal: 1, RefusedBeforeAck: 2},
+		{Round: 2, Sessions: 1000, P50Micros: 6000, P99Micros: 60000, MaxMicros: 70000, Validations: 200, PollsPerSecond: 80, SuccessesAfterRefusal: 2, ServedPastBound: 1, RefusedBeforeAck: 2},
 		{Round: 3, Sessions: 1000, P50Micros: 7000, P99Micros: 30000, MaxMicros: 40000, Validations: 300, PollsPerSecond: 100},
 	}
 	s := summarizeRevocation(rounds)
-	if s.Sessions != 1000 || s.Validations != 600 || s.SuccessesAfterRefusal != 1 || s.RefusedBeforeAck != 2 || len(s.Rounds) != 3 {
-		t.Errorf("summary counts %+v, want 1000 sessions a round, 600 validations, 1 success after a refusal, 2 refused before the ack, 3 rounds", s)
+	if s.Sessions != 1000 || s.Validations != 600 || s.SuccessesAfterRefusal != 2 || s.ServedPastBound != 1 || s.RefusedBeforeAck != 2 || len(s.Rounds) != 3 {
+		t.Errorf("summary counts %+v, want 1000 sessions a round, 600 validations, 2 successes after a refusal, 1 past the bound, 2 refused before the ack, 3 rounds", s)
 	}
 	if s.P99Micros.Median != 30000 || s.P99Micros.Min != 20000 || s.P99Micros.Max != 60000 || s.P50Micros.Median != 7000 {
 		t.Errorf("p99 %+v, p50 %+v: want the p99 median 30000 (20000–60000), p50 median 7000", s.P99Micros, s.P50Micros)
 	}
 	if s.Met() {
-		t.Error("a round served a session after refusing it, yet the target is met")
+		t.Error("a round served a deleted session past the bound, yet the target is met")
 	}
-	rounds[1].SuccessesAfterRefusal = 0
+	rounds[1].ServedPastBound = 0
 	if !summarizeRevocation(rounds).Met() {
-		t.Error("median p99 30 ms and no success after a refusal, yet the target is not met")
+		t.Error("median p99 30 ms and nothing served past the bound (successes after a refusal within it), yet the target is not met")
 	}
 }
 
