@@ -216,16 +216,7 @@ func measureLogin(addr string, users []account, conns int, warmup, duration time
 	time.Sleep(duration)
 	phase.Store(phaseStop)
 	wg.Wait()
-	if err := errors.Join(fatal...); err != nil {
-		return sample{}, err
-	}
-	var all []time.Duration
-	errs := 0
-	for w := range conns {
-		all = append(all, lats[w]...)
-		errs += errCount[w]
-	}
-	return summarize(all, errs, duration), nil
+	return summarizeWorkers(lats, errCount, fatal, duration)
 }
 
 // measureLogout posts /logout with each of sessions once, from conns
@@ -264,16 +255,7 @@ func measureLogout(addr string, sessions []*jar, conns int) (sample, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	if err := errors.Join(fatal...); err != nil {
-		return sample{}, err
-	}
-	var all []time.Duration
-	errs := 0
-	for w := range conns {
-		all = append(all, lats[w]...)
-		errs += errCount[w]
-	}
-	return summarize(all, errs, elapsed), nil
+	return summarizeWorkers(lats, errCount, fatal, elapsed)
 }
 
 // revocationTrial is one revocation: the time from the logout's answer
@@ -373,4 +355,19 @@ func dialAll(addr string, n int) ([]*client, error) {
 		clients[i] = c
 	}
 	return clients, nil
+}
+
+// summarizeWorkers joins the workers' latencies and error counts into one
+// sample over elapsed, or returns their fatal errors.
+func summarizeWorkers(lats [][]time.Duration, errCount []int, fatal []error, elapsed time.Duration) (sample, error) {
+	if err := errors.Join(fatal...); err != nil {
+		return sample{}, err
+	}
+	var all []time.Duration
+	errs := 0
+	for w := range lats {
+		all = append(all, lats[w]...)
+		errs += errCount[w]
+	}
+	return summarize(all, errs, elapsed), nil
 }
