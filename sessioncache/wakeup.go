@@ -37,12 +37,13 @@ type wakeups struct {
 	// doubles, up to PollInterval, so that a storm of revocations costs a
 	// cache about what its poll does; a lone revocation, or a series of
 	// them spaced by more than gap, is seen within gap. Only the
-	// follower's goroutine uses sendGap, readGap and the times.
+	// follower's goroutine uses the fields below.
 	gap              time.Duration
 	sendGap, readGap time.Duration
 	lastSent         time.Time
-	// seen is when the follower noticed the pending announcement.
-	seen time.Time
+	// noticed is true once the follower has sized the send gap for the
+	// pending announcement.
+	noticed bool
 	// lastReadWoken is true when the latest read of the log was woken.
 	lastReadWoken bool
 }
@@ -93,8 +94,8 @@ func (c *Cache) waitForPoll(ctx context.Context, f *follower, last time.Time) er
 	due := last.Add(c.cfg.PollInterval)
 	for {
 		if now := time.Now(); len(w.announce) > 0 {
-			if w.seen.IsZero() {
-				w.seen = now
+			if !w.noticed {
+				w.noticed = true
 				w.sendGap = c.stormGap(w.sendGap, now.Sub(w.lastSent) < w.gap)
 			}
 			if !now.Before(w.lastSent.Add(w.sendGap)) {
@@ -103,7 +104,7 @@ func (c *Cache) waitForPoll(ctx context.Context, f *follower, last time.Time) er
 					return err
 				}
 				w.sent.Add(1)
-				w.lastSent, w.seen = now, time.Time{}
+				w.lastSent, w.noticed = now, false
 				continue // one made meanwhile is noticed at once: a storm
 			}
 		}
