@@ -119,17 +119,11 @@ func measureProtected(addr string, sessions []*jar, conns int, warmup, duration 
 	phase.Store(phaseStop)
 	cpu := cputime.Process() - cpuBefore
 	wg.Wait()
-	if err := errors.Join(fatal...); err != nil {
+	got, err := summarizeWorkers(lats, errCount, fatal, duration)
+	if err != nil {
 		return sample{}, err
 	}
-	var all []time.Duration
-	errs := 0
-	for w := range conns {
-		all = append(all, lats[w]...)
-		errs += errCount[w]
-	}
-	got := summarize(all, errs, duration)
-	if n := len(all) + errs; n > 0 {
+	if n := got.Requests + got.Errors; n > 0 {
 		got.ClientCPUMicros = stats.Micros(cpu) / float64(n)
 	}
 	return got, nil
