@@ -208,10 +208,18 @@ func TestRetriedTransactionSendsItsNoticeOnce(t *testing.T) {
 	}
 	attempts := 0
 	keyHeld := make(chan struct{})
+	// The retry waits until the other transaction holds the key: once the
+	// first attempt is aborted, the other transaction must still wake and
+	// lock the key row, and a retry quicker than that locks it first and
+	// deadlocks again (a third attempt, as a CI run once saw).
+	otherHasKey := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
 		done <- app.app.inTx(ctx, func(tx txAuth) error {
 			attempts++
+			if attempts == 2 {
+				<-otherHasKey
+			}
 			if _, err := tx.UpdateKeyPassword(ctx, usernameProvider, "omar", "battery staple"); err != nil {
 				return err
 			}
@@ -227,6 +235,7 @@ func TestRetriedTransactionSendsItsNoticeOnce(t *testing.T) {
 	if _, err := other.Exec(ctx, `SELECT 1 FROM auth_key WHERE id = 'username:omar' FOR UPDATE`); err != nil {
 		t.Fatalf("the other transaction was the one aborted: %v", err)
 	}
+	close(otherHasKey)
 	if err := other.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
