@@ -76,7 +76,7 @@ func writeCacheReport(dir string, r cacheReport) error {
 	fmt.Fprintf(&b, "\n## Wake-ups\n\n%d caches share the database, as %d processes would. A revocation either goes through the first cache, "+
 		"which wakes the others with a NOTIFY after the delete has returned, or around every cache through the Store, as a Lucia v1 app's would, "+
 		"which the caches learn of only at their next read of the log (every %v). Latency: %d revocations per path, the paths alternating, "+
-		"from the delete's return to the first refusal by a second cache validating the session in a loop. "+
+		"from the delete's return to the first refusal by a second cache validating the session in a loop that yields the processor between validations. "+
 		"The storm: %d goroutines delete for %v per path; the cost is per listening cache (reads of the log and wake-ups received per second), "+
 		"wake-ups sent per second, and the database's commits per second (every transaction, the caches' reads included). "+
 		"Idle, each cache reads the log %.0f times a second.\n\n",
