@@ -137,7 +137,7 @@ release-check: ## Rehearse RELEASING.md in a throwaway clone of HEAD: tag, raise
 	.ci/release-check
 
 .PHONY: bench
-bench: ## Run the bench parts load, scale, purge and cache (BENCH_FLAGS=-parts ... adds pgbouncer and login) against DATABASE_URL and write bench/results/ (about an hour: load and cache run 9 rounds, the others 3; BENCH_FLAGS=-h lists options).
+bench: interop/lucia-v1/node_modules ## Run the bench parts load, scale, purge and cache (BENCH_FLAGS=-parts ... adds pgbouncer and login) against DATABASE_URL and write bench/results/ (about an hour: load and cache run 9 rounds, the others 3; BENCH_FLAGS=-h lists options).
 	$(GO) run ./bench -url "$(DATABASE_URL)" $(BENCH_FLAGS)
 
 .PHONY: bench-e2e
